@@ -1,0 +1,422 @@
+/*
+ * engine/auth.c - user authentication as an explicit, resumable sequence:
+ * none -> agent -> identity files -> password -> keyboard-interactive (or the
+ * configured order). Each libssh call that says SSH_AUTH_AGAIN is re-issued
+ * unchanged on the next step. Secrets come from the front end through
+ * prompts (conn.c), are handed to libssh and wiped; key files come from the
+ * shared cache (keys.c). We avoid ssh_userauth_publickey_auto: it writes
+ * missing .pub files and calls its callback synchronously.
+ */
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/engine_int.h"
+
+enum { PH_NONE, PH_METHODS, PH_DONE };
+
+static const char *
+method_name(eng_auth_method m)
+{
+	switch (m) {
+	case ENG_AUTH_AGENT:
+		return "agent";
+	case ENG_AUTH_KEY:
+		return "key";
+	case ENG_AUTH_PASSWORD:
+		return "password";
+	case ENG_AUTH_KBDINT:
+		return "keyboard-interactive";
+	default:
+		return "?";
+	}
+}
+
+static void
+note_tried(eng_conn *c, const char *what)
+{
+	eng_auth *a = &c->auth;
+	size_t len = strlen(a->tried);
+
+	if (strstr(a->tried, what) != NULL)
+		return;
+	snprintf(a->tried + len, sizeof(a->tried) - len, "%s%s", len ? ", " : "", what);
+}
+
+static const char *
+home_dir(void)
+{
+	const char *h = getenv("HOME");
+	struct passwd *pw;
+
+	if (h != NULL && *h != '\0')
+		return h;
+	pw = getpwuid(getuid());
+	return pw != NULL ? pw->pw_dir : "/";
+}
+
+/* Expands libssh's "%d" (ssh dir) and a leading "~/" in identity paths. */
+static char *
+expand_path(const char *p)
+{
+	if (strncmp(p, "%d/", 3) == 0)
+		return eng__xprintf("%s/.ssh/%s", home_dir(), p + 3);
+	if (strncmp(p, "~/", 2) == 0)
+		return eng__xprintf("%s/%s", home_dir(), p + 2);
+	return eng__xstrdup(p);
+}
+
+static void
+add_id(eng_auth *a, char *path)
+{
+	size_t i;
+
+	for (i = 0; i < a->nids; i++) {
+		if (strcmp(a->ids[i], path) == 0) {
+			free(path);
+			return;
+		}
+	}
+	a->ids = eng__xrealloc(a->ids, (a->nids + 1) * sizeof(char *));
+	a->ids[a->nids++] = path;
+}
+
+/*
+ * Identity files: ours first (inventory/CLI), then the ssh config's. libssh
+ * 0.10 exposes only the first IdentityFile of its list; when that is its
+ * built-in default, the usual default files are tried.
+ */
+static void
+build_ids(eng_conn *c)
+{
+	static const char *const defaults[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
+	eng_auth *a = &c->auth;
+	char *v = NULL;
+	size_t i;
+	int configured = 0;
+
+	for (i = 0; c->keys[i] != NULL; i++)
+		add_id(a, expand_path(c->keys[i]));
+	if (ssh_options_get(c->s, SSH_OPTIONS_IDENTITY, &v) == SSH_OK && v != NULL) {
+		configured = strcmp(v, "%d/id_ed25519") != 0;
+		if (configured)
+			add_id(a, expand_path(v));
+		ssh_string_free_char(v);
+	}
+	if (!configured)
+		for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+			add_id(a, eng__xprintf("%s/.ssh/%s", home_dir(), defaults[i]));
+}
+
+void
+eng__auth_clear(eng_conn *c)
+{
+	eng_auth *a = &c->auth;
+	size_t i;
+
+	for (i = 0; i < a->nids; i++)
+		free(a->ids[i]);
+	free(a->ids);
+	a->ids = NULL;
+	a->nids = 0;
+	eng__secure_free(a->secret);
+	a->secret = NULL;
+}
+
+static void
+next_method(eng_conn *c)
+{
+	c->auth.idx++;
+	c->auth.sub = 0;
+	c->auth.tries = 0;
+}
+
+static int
+auth_error(eng_conn *c)
+{
+	eng__conn_fail(c, ENG_FAIL_AUTH, "authentication error: %s", ssh_get_error(c->s));
+	return -1;
+}
+
+/* ---- prompt answers ---- */
+
+static void
+on_password(eng_conn *c, char *answer)
+{
+	if (answer == NULL) {
+		next_method(c);
+	} else {
+		eng__secure_free(c->auth.secret);
+		c->auth.secret = answer;
+		c->auth.sub = 1;
+	}
+	eng__conn_kick(c);
+}
+
+static void
+on_kbdint(eng_conn *c, char *answer)
+{
+	if (answer == NULL) {
+		next_method(c);
+	} else {
+		ssh_userauth_kbdint_setanswer(c->s, (unsigned)c->auth.kbd_i, answer);
+		eng__secure_free(answer);
+		c->auth.kbd_i++;
+	}
+	eng__conn_kick(c);
+}
+
+/* ---- methods: each returns 1 success, 0 in progress, -1 failed, 2 next ---- */
+
+static int
+step_agent(eng_conn *c)
+{
+	const char *sock = getenv("SSH_AUTH_SOCK");
+	int rc;
+
+	if (!(c->auth.methods & SSH_AUTH_METHOD_PUBLICKEY) || sock == NULL || *sock == '\0')
+		return 2;
+	note_tried(c, "agent");
+	rc = ssh_userauth_agent(c->s, NULL);
+	switch (rc) {
+	case SSH_AUTH_AGAIN:
+		return 0;
+	case SSH_AUTH_SUCCESS:
+		return 1;
+	case SSH_AUTH_PARTIAL:
+		c->auth.methods = ssh_userauth_list(c->s, NULL);
+		return 2;
+	case SSH_AUTH_ERROR:
+		/* An agent problem is not the server's: go on unless the link died. */
+		if (!ssh_is_connected(c->s))
+			return auth_error(c);
+		ENG_LOG(c->ctx, "%s: agent: %s", c->name, ssh_get_error(c->s));
+		return 2;
+	default:
+		return 2;
+	}
+}
+
+static int
+step_key(eng_conn *c)
+{
+	eng_auth *a = &c->auth;
+	eng_key *k;
+	int rc;
+
+	if (!(a->methods & SSH_AUTH_METHOD_PUBLICKEY))
+		return 2;
+	for (;;) {
+		if (a->sub == 0) {
+			if (a->id >= a->nids)
+				return 2;
+			a->key = k = eng__key_get(c->ctx, a->ids[a->id]);
+			if (k->st == ENG_KEY_UNUSABLE) {
+				a->id++;
+				continue;
+			}
+			note_tried(c, "publickey");
+			/* A loaded key signs straight away: one round trip, not two. */
+			if (k->st == ENG_KEY_READY)
+				a->sub = 2;
+			else
+				a->sub = k->pub != NULL ? 1 : 3;
+		}
+		k = a->key;
+		switch (a->sub) {
+		case 1:   /* would the server take this key? (no passphrase yet) */
+			rc = ssh_userauth_try_publickey(c->s, NULL, k->pub);
+			if (rc == SSH_AUTH_AGAIN)
+				return 0;
+			if (rc == SSH_AUTH_ERROR)
+				return auth_error(c);
+			if (rc != SSH_AUTH_SUCCESS) {
+				a->id++;
+				a->sub = 0;
+				continue;
+			}
+			a->sub = 3;
+			/* FALLTHROUGH */
+		case 3:   /* need the private key */
+			if (k->st == ENG_KEY_READY) {
+				a->sub = 2;
+				continue;
+			}
+			if (k->st == ENG_KEY_UNUSABLE) {
+				ENG_LOG(c->ctx, "%s: skipping %s: %s", c->name, k->path,
+				    k->error != NULL ? k->error : "unusable");
+				a->id++;
+				a->sub = 0;
+				continue;
+			}
+			eng__key_unlock(k, c);
+			return 0;
+		case 2:
+			rc = ssh_userauth_publickey(c->s, NULL, k->priv);
+			if (rc == SSH_AUTH_AGAIN)
+				return 0;
+			if (rc == SSH_AUTH_SUCCESS)
+				return 1;
+			if (rc == SSH_AUTH_ERROR)
+				return auth_error(c);
+			if (rc == SSH_AUTH_PARTIAL) {
+				a->methods = ssh_userauth_list(c->s, NULL);
+				return 2;
+			}
+			a->id++;
+			a->sub = 0;
+			continue;
+		default:
+			return 2;
+		}
+	}
+}
+
+static int
+step_password(eng_conn *c)
+{
+	eng_auth *a = &c->auth;
+	char *text;
+	int rc;
+
+	if (!(a->methods & SSH_AUTH_METHOD_PASSWORD))
+		return 2;
+	note_tried(c, "password");
+	if (a->sub == 0) {
+		text = eng__xprintf("%s@%s's password: ",
+		    c->login != NULL ? c->login : "?", c->name);
+		eng__conn_prompt(c, ENG_PROMPT_PASSWORD, text, c->name, 0, on_password);
+		free(text);
+		return 0;
+	}
+	rc = ssh_userauth_password(c->s, NULL, a->secret);
+	if (rc == SSH_AUTH_AGAIN)
+		return 0;
+	eng__secure_free(a->secret);
+	a->secret = NULL;
+	if (rc == SSH_AUTH_SUCCESS)
+		return 1;
+	if (rc == SSH_AUTH_ERROR)
+		return auth_error(c);
+	if (rc == SSH_AUTH_PARTIAL) {
+		a->methods = ssh_userauth_list(c->s, NULL);
+		return 2;
+	}
+	/* Denied: ask again, as ssh does, up to three times. */
+	if (++a->tries < 3) {
+		a->sub = 0;
+		return step_password(c);
+	}
+	return 2;
+}
+
+static int
+step_kbdint(eng_conn *c)
+{
+	eng_auth *a = &c->auth;
+	const char *prompt, *instr;
+	char echo = 0;
+	int rc;
+
+	if (!(a->methods & SSH_AUTH_METHOD_INTERACTIVE))
+		return 2;
+	note_tried(c, "keyboard-interactive");
+	for (;;) {
+		if (a->sub == 0) {
+			rc = ssh_userauth_kbdint(c->s, NULL, NULL);
+			if (rc == SSH_AUTH_AGAIN)
+				return 0;
+			if (rc == SSH_AUTH_SUCCESS)
+				return 1;
+			if (rc == SSH_AUTH_ERROR)
+				return auth_error(c);
+			if (rc == SSH_AUTH_PARTIAL) {
+				a->methods = ssh_userauth_list(c->s, NULL);
+				return 2;
+			}
+			if (rc != SSH_AUTH_INFO) {
+				if (++a->tries < 3)
+					continue;
+				return 2;
+			}
+			a->kbd_n = ssh_userauth_kbdint_getnprompts(c->s);
+			a->kbd_i = 0;
+			a->sub = 1;
+		}
+		if (a->kbd_i >= a->kbd_n) {
+			a->sub = 0;   /* all answered (or none asked): send */
+			continue;
+		}
+		prompt = ssh_userauth_kbdint_getprompt(c->s, (unsigned)a->kbd_i, &echo);
+		instr = ssh_userauth_kbdint_getinstruction(c->s);
+		eng__conn_prompt(c, ENG_PROMPT_KBDINT, prompt != NULL ? prompt : "",
+		    instr != NULL && *instr ? instr : NULL, echo != 0, on_kbdint);
+		return 0;
+	}
+}
+
+int
+eng__auth_step(eng_conn *c)
+{
+	eng_auth *a = &c->auth;
+	eng_auth_method m;
+	int r, rc;
+
+	if (a->waiting_key || c->prompt_out)
+		return 0;
+	if (!a->started) {
+		a->started = 1;
+		a->phase = PH_NONE;
+		build_ids(c);
+	}
+	if (a->phase == PH_NONE) {
+		rc = ssh_userauth_none(c->s, NULL);
+		if (rc == SSH_AUTH_AGAIN)
+			return 0;
+		if (rc == SSH_AUTH_SUCCESS)
+			return 1;
+		if (rc == SSH_AUTH_ERROR)
+			return auth_error(c);
+		a->methods = ssh_userauth_list(c->s, NULL);
+		a->phase = PH_METHODS;
+		a->idx = 0;
+		a->sub = 0;
+	}
+	for (;;) {
+		m = a->idx < ENG_AUTH_MAX ? c->auth_order[a->idx] : ENG_AUTH_END;
+		switch (m) {
+		case ENG_AUTH_AGENT:
+			r = step_agent(c);
+			break;
+		case ENG_AUTH_KEY:
+			r = step_key(c);
+			break;
+		case ENG_AUTH_PASSWORD:
+			r = step_password(c);
+			break;
+		case ENG_AUTH_KBDINT:
+			r = step_kbdint(c);
+			break;
+		default: {
+			char allowed[96] = "";
+			int ms = a->methods;
+
+			snprintf(allowed, sizeof(allowed), "%s%s%s%s",
+			    ms & SSH_AUTH_METHOD_PUBLICKEY ? "publickey " : "",
+			    ms & SSH_AUTH_METHOD_PASSWORD ? "password " : "",
+			    ms & SSH_AUTH_METHOD_INTERACTIVE ? "keyboard-interactive " : "",
+			    ms & SSH_AUTH_METHOD_HOSTBASED ? "hostbased " : "");
+			eng__conn_fail(c, ENG_FAIL_AUTH,
+			    "authentication failed for %s (tried: %s; server allows: %s)",
+			    c->login != NULL ? c->login : "?",
+			    a->tried[0] ? a->tried : "nothing usable", allowed);
+			return -1;
+		}
+		}
+		if (r != 2)
+			return r;
+		ENG_LOG(c->ctx, "%s: %s did not authenticate", c->name, method_name(m));
+		next_method(c);
+	}
+}

@@ -1,0 +1,116 @@
+/*
+ * engine/ctx.c - the engine context: the loop it runs on, the log file,
+ * per-server-endpoint handshake gates (sshd drops handshakes beyond
+ * MaxStartups, so we never hold more than a few per address:port) and
+ * ownership of the key cache.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "engine/engine_int.h"
+
+static FILE *libssh_log;   /* libssh's log callback is per thread, not per ctx */
+
+static void
+libssh_log_cb(int priority, const char *function, const char *buffer, void *ud)
+{
+	(void)ud;
+	if (libssh_log != NULL)
+		fprintf(libssh_log, "libssh[%d] %s: %s\n", priority, function, buffer);
+}
+
+int
+eng_ctx_new(uv_loop_t *loop, const eng_ctx_opts *opts, eng_ctx **out)
+{
+	eng_ctx *ctx;
+
+	*out = NULL;
+	if (loop == NULL)
+		return ENG_EINVAL;
+	ctx = eng__xcalloc(1, sizeof(*ctx));
+	ctx->loop = loop;
+	if (opts != NULL)
+		ctx->opts = *opts;
+	if (ctx->opts.max_handshakes <= 0)
+		ctx->opts.max_handshakes = 8;
+	if (ctx->opts.log_path != NULL) {
+		ctx->log = fopen(ctx->opts.log_path, "a");
+		if (ctx->log != NULL)
+			setvbuf(ctx->log, NULL, _IOLBF, 0);
+	}
+	ctx->opts.log_path = NULL;
+	ssh_init();
+	/*
+	 * Without a callback libssh writes its messages to stderr, which the
+	 * console owns; route them to our log or nowhere.
+	 */
+	libssh_log = ctx->opts.log_verbose ? ctx->log : NULL;
+	ssh_set_log_callback(libssh_log_cb);
+	ssh_set_log_level(ctx->opts.log_verbose ? SSH_LOG_PROTOCOL : SSH_LOG_NOLOG);
+	*out = ctx;
+	return 0;
+}
+
+uv_loop_t *
+eng_ctx_loop(eng_ctx *ctx)
+{
+	return ctx->loop;
+}
+
+void
+eng_ctx_free(eng_ctx *ctx)
+{
+	eng_endpoint *ep, *next;
+
+	if (ctx == NULL)
+		return;
+	for (ep = ctx->endpoints; ep != NULL; ep = next) {
+		next = ep->next;
+		free(ep->key);
+		free(ep);
+	}
+	eng__keys_free(ctx);
+	if (ctx->log != NULL) {
+		if (libssh_log == ctx->log)
+			libssh_log = NULL;
+		fclose(ctx->log);
+	}
+	free(ctx);
+}
+
+void
+eng__log(eng_ctx *ctx, const char *func, const char *fmt, ...)
+{
+	va_list ap;
+	struct timeval tv;
+	struct tm tm;
+	char ts[32];
+
+	if (ctx == NULL || ctx->log == NULL)
+		return;
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%H:%M:%S", &tm);
+	fprintf(ctx->log, "%s.%03ld %s: ", ts, (long)(tv.tv_usec / 1000), func);
+	va_start(ap, fmt);
+	vfprintf(ctx->log, fmt, ap);
+	va_end(ap);
+	fputc('\n', ctx->log);
+}
+
+eng_endpoint *
+eng__endpoint_get(eng_ctx *ctx, const char *key)
+{
+	eng_endpoint *ep;
+
+	for (ep = ctx->endpoints; ep != NULL; ep = ep->next)
+		if (strcmp(ep->key, key) == 0)
+			return ep;
+	ep = eng__xcalloc(1, sizeof(*ep));
+	ep->key = eng__xstrdup(key);
+	ep->next = ctx->endpoints;
+	ctx->endpoints = ep;
+	return ep;
+}

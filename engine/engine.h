@@ -1,0 +1,250 @@
+/*
+ * engine/engine.h - drover's engine: one libuv loop driving one non-blocking
+ * libssh session per host, shared by every channel to that host (exec now;
+ * shells, transfers and tails build on the same connection and op queue).
+ *
+ * Front ends (console, headless printers) call in here and receive events
+ * through callbacks; the engine knows nothing about curses or ini files.
+ *
+ * Conventions (libuv's): functions return 0 or a negative ENG_E* code; a
+ * function that returned an error never calls its callback. Callbacks run on
+ * the loop thread. Strings passed in are copied. Strings passed out are valid
+ * only during the callback unless stated otherwise. Remote-supplied text
+ * (banners, kbd-interactive prompts, output) is untrusted: sanitise before
+ * showing.
+ */
+#ifndef DROVER_ENGINE_H
+#define DROVER_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+enum {
+	ENG_EINVAL = -22,   /* bad argument */
+	ENG_ESTATE = -1000, /* not allowed in this state */
+	ENG_ECLOSED = -1001 /* connection closed or failed */
+};
+const char *eng_strerror(int code);
+
+typedef struct eng_ctx eng_ctx;
+typedef struct eng_conn eng_conn;
+typedef struct eng_exec eng_exec;
+typedef struct eng_fanout eng_fanout;
+
+/* ---- prompts: the front end answers, now or later ---------------------- */
+
+typedef enum eng_prompt_kind {
+	ENG_PROMPT_PASSPHRASE, /* detail: key file path; asked once per key */
+	ENG_PROMPT_PASSWORD,   /* detail: user@host */
+	ENG_PROMPT_KBDINT,     /* text is remote-supplied; echo may be 1 */
+	ENG_PROMPT_HOSTKEY     /* unknown host key: answer "yes" to record it */
+} eng_prompt_kind;
+
+typedef struct eng_prompt {
+	eng_prompt_kind kind;
+	const char *host;   /* the conn's name */
+	const char *text;   /* question to show */
+	const char *detail; /* key path, fingerprint, kbd-int instruction; may be NULL */
+	int echo;           /* 1 if the answer may be shown while typed */
+} eng_prompt;
+
+/*
+ * Called when a connection needs an answer. The front end calls
+ * eng_conn_answer() exactly once for this prompt (during the callback or
+ * later); answer NULL declines. With no prompt callback, every prompt is
+ * declined.
+ */
+typedef void (*eng_prompt_fn)(eng_conn *c, const eng_prompt *p, void *ud);
+/* The conn with an outstanding prompt is going away: drop the question. */
+typedef void (*eng_prompt_cancel_fn)(eng_conn *c, void *ud);
+
+/* ---- context ----------------------------------------------------------- */
+
+typedef struct eng_ctx_opts {
+	eng_prompt_fn prompt;     /* may be NULL */
+	eng_prompt_cancel_fn prompt_cancel;
+	void *prompt_ud;
+	int max_handshakes;       /* per server address:port, 0 = 8 */
+	const char *log_path;     /* NULL: no log */
+	int log_verbose;          /* also log libssh's own messages */
+} eng_ctx_opts;
+
+int eng_ctx_new(uv_loop_t *loop, const eng_ctx_opts *opts, eng_ctx **out);
+uv_loop_t *eng_ctx_loop(eng_ctx *ctx);
+/* Free after every connection is closed (eng_conn_close + loop run). */
+void eng_ctx_free(eng_ctx *ctx);
+
+/* ---- connections ------------------------------------------------------- */
+
+typedef enum eng_conn_state {
+	ENG_CONN_NEW,
+	ENG_CONN_RESOLVING,
+	ENG_CONN_WAITING,     /* for a handshake slot on its server endpoint */
+	ENG_CONN_CONNECTING,  /* TCP */
+	ENG_CONN_KEX,
+	ENG_CONN_HOSTKEY,
+	ENG_CONN_AUTH,
+	ENG_CONN_READY,
+	ENG_CONN_CLOSING,
+	ENG_CONN_CLOSED,
+	ENG_CONN_FAILED
+} eng_conn_state;
+const char *eng_conn_state_name(eng_conn_state st);
+
+typedef enum eng_fail {
+	ENG_FAIL_NONE,
+	ENG_FAIL_CONFIG,          /* ssh config / options unusable */
+	ENG_FAIL_RESOLVE,
+	ENG_FAIL_CONNECT,         /* refused, unreachable */
+	ENG_FAIL_TIMEOUT,         /* connect/handshake deadline */
+	ENG_FAIL_PROTOCOL,        /* key exchange or transport error */
+	ENG_FAIL_HOSTKEY_UNKNOWN,
+	ENG_FAIL_HOSTKEY_CHANGED,
+	ENG_FAIL_AUTH,
+	ENG_FAIL_LOST,            /* dead peer, disconnect, reset */
+	ENG_FAIL_CANCELLED
+} eng_fail;
+
+/* Which authentication methods to try, in order. */
+typedef enum eng_auth_method {
+	ENG_AUTH_END = 0,
+	ENG_AUTH_AGENT,
+	ENG_AUTH_KEY,
+	ENG_AUTH_PASSWORD,
+	ENG_AUTH_KBDINT
+} eng_auth_method;
+#define ENG_AUTH_MAX 4
+/* Parses "agent,key,password,keyboard-interactive" into order[ENG_AUTH_MAX+1]. */
+int eng_auth_parse(const char *spec, eng_auth_method order[ENG_AUTH_MAX + 1]);
+
+typedef struct eng_conn_opts {
+	const char *name;         /* alias: ssh config lookup, display */
+	const char *address;      /* HostName override, NULL: config/name */
+	const char *user;         /* NULL: config/login name */
+	int port;                 /* 0: config/22 */
+	const char *const *keys;  /* extra identity files, NULL-terminated, tried first */
+	const char *ssh_config;   /* NULL: ~/.ssh/config + system; else only this file */
+	const char *known_hosts;  /* NULL: from ssh config / ~/.ssh/known_hosts */
+	int connect_timeout_ms;   /* TCP + kex + auth, prompts excluded; 0 = 10 s */
+	int keepalive_ms;         /* 0 = 15 s; dead after 3 silent intervals */
+	int accept_new;           /* record unknown host keys */
+	int ask_hostkey;          /* ask the front end about unknown keys */
+	eng_auth_method auth[ENG_AUTH_MAX + 1]; /* all zero = default order */
+} eng_conn_opts;
+
+typedef struct eng_conn_cbs {
+	/* Every state change; on FAILED, eng_conn_error() says why. */
+	void (*on_state)(eng_conn *c, eng_conn_state st, void *ud);
+} eng_conn_cbs;
+
+/* Creates and starts connecting. */
+int eng_conn_open(eng_ctx *ctx, const eng_conn_opts *opts,
+    const eng_conn_cbs *cbs, void *ud, eng_conn **out);
+/*
+ * Starts closing: channels end (their on_done runs), then on_state(CLOSED)
+ * and the conn is freed by the engine once its handles are closed. Do not
+ * use c after on_state(CLOSED/FAILED) returns.
+ */
+void eng_conn_close(eng_conn *c);
+/* Supplies the answer to the outstanding prompt (see eng_prompt_fn). */
+void eng_conn_answer(eng_conn *c, const char *answer);
+
+eng_conn_state eng_conn_get_state(const eng_conn *c);
+eng_fail eng_conn_fail(const eng_conn *c);
+const char *eng_conn_error(const eng_conn *c);   /* NULL if none */
+const char *eng_conn_name(const eng_conn *c);
+const char *eng_conn_banner(const eng_conn *c);  /* server's issue banner, untrusted, may be NULL */
+void eng_conn_set_userdata(eng_conn *c, void *ud);
+
+/* ---- exec channels ----------------------------------------------------- */
+
+typedef struct eng_exec_result {
+	int exit_status;      /* -1 if the command did not report one */
+	const char *signal;   /* e.g. "KILL" if killed by a signal, else NULL */
+	int timed_out;        /* our timeout fired; remote process group killed */
+	int killed;           /* cancelled by eng_exec_kill */
+	const char *error;    /* channel/connection failure, else NULL */
+	eng_fail fail;        /* connection failure kind when error is set */
+	uint64_t out_bytes, err_bytes;
+} eng_exec_result;
+
+typedef struct eng_exec_cbs {
+	/* stream 1 = stdout, 2 = stderr; chunks are raw bytes. */
+	void (*on_data)(eng_exec *x, int stream, const char *buf, size_t len, void *ud);
+	/* Exactly once per started exec; x is freed after it returns. */
+	void (*on_done)(eng_exec *x, const eng_exec_result *r, void *ud);
+} eng_exec_cbs;
+
+typedef struct eng_exec_opts {
+	int timeout_ms;  /* 0: none. On expiry the remote process group is killed. */
+} eng_exec_opts;
+
+/*
+ * Runs a command on c (queued until the conn is ready). A conn that fails
+ * completes its queued execs with r->error set.
+ */
+int eng_exec_start(eng_conn *c, const char *command, const eng_exec_opts *opts,
+    const eng_exec_cbs *cbs, void *ud, eng_exec **out);
+/* Kills the remote command (process group) and ends the exec. */
+void eng_exec_kill(eng_exec *x);
+
+/* ---- fan-out ----------------------------------------------------------- */
+
+typedef enum eng_host_state {
+	ENG_HOST_QUEUED,
+	ENG_HOST_CONNECTING,
+	ENG_HOST_AUTH,
+	ENG_HOST_RUNNING,
+	ENG_HOST_OK,
+	ENG_HOST_FAILED,      /* command exited non-zero or by a signal */
+	ENG_HOST_TIMEOUT,     /* command timeout */
+	ENG_HOST_UNREACHABLE, /* no session: connect, host key, auth ... (see fail) */
+	ENG_HOST_CANCELLED    /* never started or aborted by the user */
+} eng_host_state;
+const char *eng_host_state_name(eng_host_state st);
+
+typedef struct eng_fanout_host {
+	const char *name;
+	eng_host_state state;
+	int exit_status;        /* -1 if none */
+	const char *signal;     /* NULL if none */
+	eng_fail fail;          /* why UNREACHABLE */
+	const char *error;      /* human reason for a non-OK state, NULL if OK */
+	uint64_t start_ms;      /* uv_now at connect start, 0 if never started */
+	uint64_t end_ms;
+} eng_fanout_host;
+
+typedef struct eng_fanout_cbs {
+	void (*on_state)(eng_fanout *f, size_t host, void *ud);
+	void (*on_data)(eng_fanout *f, size_t host, int stream, const char *buf, size_t len, void *ud);
+	/* The host reached a final state (OK … CANCELLED). */
+	void (*on_host_done)(eng_fanout *f, size_t host, void *ud);
+	/* Every host is final; f may be freed from here. */
+	void (*on_done)(eng_fanout *f, void *ud);
+} eng_fanout_cbs;
+
+typedef struct eng_fanout_opts {
+	int max_parallel;       /* 0 = 64 */
+	int command_timeout_ms; /* 0 = none */
+} eng_fanout_opts;
+
+/* hosts[i] are copied; each host gets its own connection. */
+int eng_fanout_new(eng_ctx *ctx, const eng_conn_opts *hosts, size_t n,
+    const char *command, const eng_fanout_opts *opts,
+    const eng_fanout_cbs *cbs, void *ud, eng_fanout **out);
+void eng_fanout_start(eng_fanout *f);
+/* Ctrl-C once: start no new hosts; running ones finish. */
+void eng_fanout_stop(eng_fanout *f);
+/* Ctrl-C twice: kill running commands, cancel connects. */
+void eng_fanout_abort(eng_fanout *f);
+size_t eng_fanout_count(const eng_fanout *f);
+const eng_fanout_host *eng_fanout_host_get(const eng_fanout *f, size_t i);
+void eng_fanout_free(eng_fanout *f);
+
+/* ---- helpers ----------------------------------------------------------- */
+
+/* "1.23s", "850ms" into buf. */
+void eng_format_duration(uint64_t ms, char *buf, size_t len);
+
+#endif

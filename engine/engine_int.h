@@ -1,0 +1,195 @@
+/*
+ * engine/engine_int.h - structures shared inside the engine: the context,
+ * connections (session + poll + timers + op queue), the key cache and exec
+ * channels. Nothing outside engine/ includes this.
+ */
+#ifndef DROVER_ENGINE_INT_H
+#define DROVER_ENGINE_INT_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <netdb.h>
+#include <libssh/libssh.h>
+#include <libssh/callbacks.h>
+
+#include "engine/engine.h"
+
+#define ENG_LOG(ctx, ...) eng__log((ctx), __func__, __VA_ARGS__)
+
+/* ---- util.c ---- */
+void *eng__xmalloc(size_t n);
+void *eng__xcalloc(size_t n, size_t m);
+void *eng__xrealloc(void *p, size_t n);
+char *eng__xstrdup(const char *s);
+char *eng__xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void eng__secure_free(char *s);  /* zero, then free */
+
+/* ---- ctx.c ---- */
+typedef struct eng_endpoint {
+	char *key;                  /* "address port" */
+	int active;                 /* conns between TCP connect and auth done */
+	struct eng_conn *wait_head, *wait_tail;
+	struct eng_endpoint *next;
+} eng_endpoint;
+
+typedef enum eng_key_state {
+	ENG_KEY_READY,      /* priv (and pub) loaded */
+	ENG_KEY_LOCKED,     /* encrypted, passphrase not asked yet */
+	ENG_KEY_ASKING,     /* a prompt is outstanding */
+	ENG_KEY_DECRYPTING, /* passphrase being tried in the thread pool */
+	ENG_KEY_UNUSABLE    /* missing, unreadable, declined, wrong passphrase thrice */
+} eng_key_state;
+
+typedef struct eng_key {
+	char *path;
+	eng_key_state st;
+	ssh_key pub;                /* from path.pub or derived; may be NULL while locked */
+	ssh_key priv;
+	int tries;
+	char *error;
+	struct eng_conn *asker;     /* conn whose prompt is outstanding */
+	struct eng_conn *waiters;   /* parked conns, linked by auth.key_next */
+	struct eng_ctx *ctx;
+	uv_work_t work;
+	char *work_pass;            /* secret, wiped after the worker ran */
+	ssh_key work_key;
+	int work_rc;
+	struct eng_key *next;
+} eng_key;
+
+struct eng_ctx {
+	uv_loop_t *loop;
+	eng_ctx_opts opts;
+	FILE *log;
+	eng_endpoint *endpoints;
+	eng_key *keys;
+	int nconns;
+	int nwork;                  /* key decryptions in flight */
+};
+
+void eng__log(eng_ctx *ctx, const char *func, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+eng_endpoint *eng__endpoint_get(eng_ctx *ctx, const char *key);
+
+/* ---- keys.c ---- */
+eng_key *eng__key_get(eng_ctx *ctx, const char *path);
+/* Asks for the passphrase through c (or waits if someone else is asking). */
+void eng__key_unlock(eng_key *k, struct eng_conn *c);
+/* c is going away: hand its outstanding passphrase prompt to another waiter. */
+void eng__key_conn_gone(eng_ctx *ctx, struct eng_conn *c);
+void eng__keys_free(eng_ctx *ctx);
+
+/* ---- conn.c: op queue and prompts used by auth.c and exec.c ---- */
+
+/* A libssh call that may return SSH_AGAIN, re-issued unchanged until done. */
+typedef struct eng_op {
+	int (*run)(struct eng_conn *c, void *arg);       /* SSH_OK, SSH_AGAIN, SSH_ERROR */
+	void (*done)(struct eng_conn *c, void *arg, int rc);
+	void *arg;
+	struct eng_op *next;
+} eng_op;
+
+typedef void (*eng_answer_fn)(struct eng_conn *c, char *answer /* owned, secret */);
+
+typedef struct eng_auth {
+	int started;
+	int phase;                  /* 0 none, 1 methods, 2 done */
+	int idx;                    /* into order */
+	int sub;                    /* method-specific step */
+	int methods;                /* SSH_AUTH_METHOD_* the server allows */
+	int tries;
+	char **ids;                 /* identity files to try */
+	size_t nids, id;
+	eng_key *key;               /* current identity */
+	int waiting_key;            /* parked until the key cache changes */
+	struct eng_conn *key_next;  /* next conn parked on the same key */
+	char *secret;               /* password being sent, wiped after */
+	int kbd_n, kbd_i;
+	char tried[96];             /* for the failure message */
+} eng_auth;
+
+struct eng_conn {
+	eng_ctx *ctx;
+	char *name, *address, *user, *ssh_config, *known_hosts;
+	char **keys;
+	int port;
+	int connect_timeout_ms, keepalive_ms, accept_new, ask_hostkey;
+	eng_auth_method auth_order[ENG_AUTH_MAX + 1];
+	eng_conn_cbs cbs;
+	void *ud;
+
+	eng_conn_state st;
+	eng_fail fail;
+	char *error;
+	char *banner;
+
+	ssh_session s;
+	ssh_event ev;
+	struct ssh_counter_struct rcount;
+	char *host;                 /* resolved HostName */
+	unsigned int hport;
+	char *login;                /* user that will log in */
+
+	uv_getaddrinfo_t gai;
+	int gai_active;
+	struct addrinfo *ai, *ai_cur;
+	int fd;                     /* the socket, -1 when none */
+	int fd_given;               /* libssh owns fd (SSH_OPTIONS_FD) */
+	uv_poll_t poll;
+	int poll_init, poll_events;
+	uv_timer_t t_deadline, t_kick, t_keepalive;
+	int nhandles;               /* open uv handles; freed at 0 */
+
+	eng_endpoint *ep;
+	int holds_slot;
+	struct eng_conn *ep_next;
+
+	eng_auth auth;
+
+	/* prompt */
+	int prompt_out;
+	eng_answer_fn prompt_cb;
+	int answer_ready;
+	char *answer;
+
+	eng_op *ops, *ops_tail;
+	struct eng_exec *execs;     /* all execs on this conn */
+
+	uint64_t ka_last_in;
+	int ka_missed;
+
+	int depth;                  /* inside conn code: defer frees */
+	int close_req;
+	int final_reported;
+	int dead;                   /* resources released, waiting for handle closes */
+};
+
+void eng__conn_op_push(struct eng_conn *c, int (*run)(struct eng_conn *, void *),
+    void (*done)(struct eng_conn *, void *, int), void *arg);
+void eng__conn_prompt(struct eng_conn *c, eng_prompt_kind kind, const char *text,
+    const char *detail, int echo, eng_answer_fn cb);
+void eng__conn_op_cancel(struct eng_conn *c, void *arg);
+void eng__conn_kick(struct eng_conn *c);   /* run the state machine soon */
+/* Brackets code entered from a libuv callback: c is not freed inside. */
+void eng__conn_enter(struct eng_conn *c);
+void eng__conn_leave(struct eng_conn *c);
+void eng__conn_fail(struct eng_conn *c, eng_fail f, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- auth.c ---- */
+/* 1 authenticated, 0 in progress (AGAIN, prompt, key), -1 failed (c failed). */
+int eng__auth_step(struct eng_conn *c);
+void eng__auth_clear(struct eng_conn *c);
+
+/* ---- hostkey.c ---- */
+/* 0 accepted, 1 waiting for the front end, -1 failed (c failed). */
+int eng__hostkey_check(struct eng_conn *c);
+
+/* ---- exec.c ---- */
+void eng__exec_conn_ready(struct eng_conn *c);      /* start queued execs */
+void eng__exec_conn_lost(struct eng_conn *c);       /* fail every exec */
+void eng__exec_reap(struct eng_conn *c);            /* finish closed channels */
+int eng__exec_start_internal(struct eng_conn *c, const char *command, int internal,
+    const eng_exec_opts *opts, const eng_exec_cbs *cbs, void *ud, struct eng_exec **out);
+
+#endif

@@ -1,0 +1,489 @@
+/*
+ * engine/exec.c - exec channels on a ready connection: open, request exec,
+ * deliver stdout/stderr as they arrive (libssh channel callbacks, run from
+ * the session pump in conn.c), collect exit status or signal, end on the
+ * server's channel close.
+ *
+ * Timeouts must leave nothing running. sshd puts each session's command in
+ * its own session/process group (setsid), but a signal request or a channel
+ * close reaches only the shell, not a pipeline under it. So a command with a
+ * timeout is prefixed with one line that reports the shell's pid (= its
+ * process group) on stderr, which we strip; on expiry a second channel on the
+ * same session kills that group (TERM, then KILL) before ours is closed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine_int.h"
+
+#define PID_TAG "\036drover-pid="   /* RS byte: no real program starts with it */
+
+typedef enum {
+	X_QUEUED, X_OPENING, X_RUNNING, X_CLOSING, X_DONE
+} exec_state;
+
+struct eng_exec {
+	eng_conn *c;
+	struct eng_exec *next;
+	char *command;
+	int internal;                /* our kill helper */
+	eng_exec_cbs cbs;
+	void *ud;
+	int timeout_ms;
+	exec_state st;
+	ssh_channel ch;
+	struct ssh_channel_callbacks_struct chcb;
+	uv_timer_t timer;
+	int remote_closed;
+	int close_sent;
+	int exit_status;
+	char *signal;
+	int timed_out, killed;
+	int killing;                 /* kill under way */
+	char *error;
+	eng_fail fail;
+	uint64_t out_bytes, err_bytes;
+	int pid_state;               /* 0 looking for the tag, 1 done */
+	char pidbuf[48];
+	size_t pidlen;
+	long pid;
+	struct eng_exec *target;     /* for a kill helper: the exec it kills */
+};
+
+static void exec_finish(eng_exec *x);
+static void exec_close_channel(eng_exec *x);
+
+/* ---- libssh channel callbacks (inside ssh_event_dopoll) ---- */
+
+static void
+deliver(eng_exec *x, int stream, const char *buf, size_t len)
+{
+	if (len == 0)
+		return;
+	if (stream == 1)
+		x->out_bytes += len;
+	else
+		x->err_bytes += len;
+	if (x->cbs.on_data != NULL)
+		x->cbs.on_data(x, stream, buf, len, x->ud);
+}
+
+/* Strips our pid line from the start of stderr; anything else passes. */
+static size_t
+eat_pid_tag(eng_exec *x, const char *buf, size_t len)
+{
+	size_t i, taglen = strlen(PID_TAG);
+	char ch;
+
+	for (i = 0; i < len; i++) {
+		ch = buf[i];
+		if (x->pidlen < taglen ? ch != PID_TAG[x->pidlen] :
+		    !(ch == '\n' || (ch >= '0' && ch <= '9')) ||
+		    x->pidlen >= sizeof(x->pidbuf) - 1) {
+			/* Not ours after all: give back what we held. */
+			x->pid_state = 1;
+			deliver(x, 2, x->pidbuf, x->pidlen);
+			return i;
+		}
+		if (ch == '\n') {
+			x->pidbuf[x->pidlen] = '\0';
+			x->pid = strtol(x->pidbuf + taglen, NULL, 10);
+			x->pid_state = 1;
+			x->pidlen = 0;
+			ENG_LOG(x->c->ctx, "%s: remote process group %ld", x->c->name, x->pid);
+			return i + 1;
+		}
+		x->pidbuf[x->pidlen++] = ch;
+	}
+	return len;
+}
+
+static int
+on_ch_data(ssh_session s, ssh_channel ch, void *data, uint32_t len, int is_stderr,
+    void *ud)
+{
+	eng_exec *x = ud;
+	const char *buf = data;
+	size_t off = 0;
+
+	(void)s;
+	(void)ch;
+	if (x->st == X_DONE)
+		return (int)len;
+	if (is_stderr && x->pid_state == 0)
+		off = eat_pid_tag(x, buf, len);
+	deliver(x, is_stderr ? 2 : 1, buf + off, len - off);
+	return (int)len;
+}
+
+static void
+on_ch_close(ssh_session s, ssh_channel ch, void *ud)
+{
+	eng_exec *x = ud;
+
+	(void)s;
+	(void)ch;
+	x->remote_closed = 1;   /* finished by eng__exec_reap, outside libssh */
+}
+
+static void
+on_ch_exit_status(ssh_session s, ssh_channel ch, int status, void *ud)
+{
+	eng_exec *x = ud;
+
+	(void)s;
+	(void)ch;
+	x->exit_status = status;
+}
+
+static void
+on_ch_exit_signal(ssh_session s, ssh_channel ch, const char *signal, int core,
+    const char *errmsg, const char *lang, void *ud)
+{
+	eng_exec *x = ud;
+
+	(void)s;
+	(void)ch;
+	(void)core;
+	(void)errmsg;
+	(void)lang;
+	free(x->signal);
+	x->signal = eng__xstrdup(signal);
+}
+
+/* ---- ops (re-issued by conn.c while SSH_AGAIN) ---- */
+
+static int
+op_open(eng_conn *c, void *arg)
+{
+	eng_exec *x = arg;
+
+	if (x->st != X_OPENING && x->ch == NULL)
+		return SSH_OK;   /* killed before it started */
+	if (x->ch == NULL) {
+		if ((x->ch = ssh_channel_new(c->s)) == NULL)
+			return SSH_ERROR;
+		memset(&x->chcb, 0, sizeof(x->chcb));
+		x->chcb.userdata = x;
+		x->chcb.channel_data_function = on_ch_data;
+		x->chcb.channel_close_function = on_ch_close;
+		x->chcb.channel_exit_status_function = on_ch_exit_status;
+		x->chcb.channel_exit_signal_function = on_ch_exit_signal;
+		ssh_callbacks_init(&x->chcb);
+		ssh_set_channel_callbacks(x->ch, &x->chcb);
+	}
+	return ssh_channel_open_session(x->ch);
+}
+
+static int
+op_exec(eng_conn *c, void *arg)
+{
+	eng_exec *x = arg;
+
+	(void)c;
+	if (x->st != X_OPENING)
+		return SSH_OK;
+	return ssh_channel_request_exec(x->ch, x->command);
+}
+
+static void
+on_timeout(uv_timer_t *t)
+{
+	eng_exec *x = t->data;
+	eng_conn *c = x->c;
+
+	eng__conn_enter(c);
+	x->timed_out = 1;
+	ENG_LOG(c->ctx, "%s: command timed out", c->name);
+	eng_exec_kill(x);
+	eng__conn_leave(c);
+}
+
+static void
+op_exec_done(eng_conn *c, void *arg, int rc)
+{
+	eng_exec *x = arg;
+
+	if (x->st != X_OPENING)
+		return;
+	if (rc != SSH_OK) {
+		x->error = eng__xprintf("cannot start command: %s", ssh_get_error(c->s));
+		exec_finish(x);
+		return;
+	}
+	x->st = X_RUNNING;
+	if (x->timeout_ms > 0)
+		uv_timer_start(&x->timer, on_timeout, (uint64_t)x->timeout_ms, 0);
+}
+
+static void
+op_open_done(eng_conn *c, void *arg, int rc)
+{
+	eng_exec *x = arg;
+
+	if (rc != SSH_OK || x->ch == NULL) {
+		if (x->error == NULL && !x->killed && !x->timed_out)
+			x->error = eng__xprintf("cannot open channel: %s", ssh_get_error(c->s));
+		exec_finish(x);
+		return;
+	}
+	if (x->st != X_OPENING) {
+		/* Killed while the open was in flight: close what we opened. */
+		x->st = X_OPENING;
+		exec_close_channel(x);
+		return;
+	}
+	eng__conn_op_push(c, op_exec, op_exec_done, x);
+}
+
+static int
+op_close(eng_conn *c, void *arg)
+{
+	eng_exec *x = arg;
+
+	(void)c;
+	if (x->ch != NULL && !x->remote_closed && !x->close_sent) {
+		x->close_sent = 1;
+		ssh_channel_close(x->ch);
+	}
+	return SSH_OK;
+}
+
+static void
+on_close_grace(uv_timer_t *t)
+{
+	eng_exec *x = t->data;
+	eng_conn *c = x->c;
+
+	/* The server never confirmed the close: stop waiting for it. */
+	eng__conn_enter(c);
+	if (x->st != X_DONE)
+		exec_finish(x);
+	eng__conn_leave(c);
+}
+
+static void
+op_close_done(eng_conn *c, void *arg, int rc)
+{
+	eng_exec *x = arg;
+
+	(void)c;
+	(void)rc;
+	if (x->st == X_DONE)
+		return;
+	uv_timer_start(&x->timer, on_close_grace, 5000, 0);
+}
+
+static void
+exec_close_channel(eng_exec *x)
+{
+	if (x->st == X_DONE || x->st == X_CLOSING)
+		return;
+	if (x->ch == NULL && x->st == X_QUEUED) {
+		exec_finish(x);
+		return;
+	}
+	x->st = X_CLOSING;
+	eng__conn_op_push(x->c, op_close, op_close_done, x);
+}
+
+/* ---- lifetime ---- */
+
+static void
+on_timer_closed(uv_handle_t *h)
+{
+	eng_exec *x = h->data;
+
+	free(x->command);
+	free(x->signal);
+	free(x->error);
+	free(x);
+}
+
+static void
+exec_unlink(eng_exec *x)
+{
+	eng_exec **pp;
+
+	for (pp = &x->c->execs; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == x) {
+			*pp = x->next;
+			break;
+		}
+	}
+}
+
+static void
+exec_finish(eng_exec *x)
+{
+	eng_exec_result r;
+	eng_exec *h;
+
+	if (x->st == X_DONE)
+		return;
+	x->st = X_DONE;
+	uv_timer_stop(&x->timer);
+	if (x->pid_state == 0 && x->pidlen > 0)
+		deliver(x, 2, x->pidbuf, x->pidlen);
+	if (x->ch != NULL) {
+		ssh_remove_channel_callbacks(x->ch, &x->chcb);
+		ssh_channel_free(x->ch);
+		x->ch = NULL;
+	}
+	exec_unlink(x);
+	eng__conn_op_cancel(x->c, x);
+	/* A kill helper whose target ended meanwhile has nothing to do. */
+	for (h = x->c->execs; h != NULL; h = h->next)
+		if (h->target == x)
+			h->target = NULL;
+	memset(&r, 0, sizeof(r));
+	r.exit_status = x->exit_status;
+	r.signal = x->signal;
+	r.timed_out = x->timed_out;
+	r.killed = x->killed;
+	r.error = x->error;
+	r.fail = x->fail;
+	r.out_bytes = x->out_bytes;
+	r.err_bytes = x->err_bytes;
+	if (x->cbs.on_done != NULL)
+		x->cbs.on_done(x, &r, x->ud);
+	uv_close((uv_handle_t *)&x->timer, on_timer_closed);
+}
+
+static void
+killer_done(eng_exec *k, const eng_exec_result *r, void *ud)
+{
+	eng_exec *target = k->target;
+
+	(void)r;
+	(void)ud;
+	if (target != NULL)
+		exec_close_channel(target);
+}
+
+void
+eng_exec_kill(eng_exec *x)
+{
+	static const eng_exec_cbs kcbs = { NULL, killer_done };
+	eng_exec_opts ko = { 10000 };
+	eng_exec *k = NULL;
+	char *cmd;
+
+	if (x == NULL || x->st == X_DONE || x->st == X_CLOSING || x->killing)
+		return;
+	x->killing = 1;
+	if (!x->timed_out)
+		x->killed = 1;
+	uv_timer_stop(&x->timer);
+	if (x->st != X_RUNNING || x->pid <= 0 || x->internal) {
+		exec_close_channel(x);
+		return;
+	}
+	/* TERM the whole group, give it 2 s to go, then KILL what is left. */
+	cmd = eng__xprintf("kill -TERM -%ld 2>/dev/null || exit 0; n=0; "
+	    "while kill -0 -%ld 2>/dev/null && [ $n -lt 20 ]; do sleep 0.1; n=$((n+1)); done; "
+	    "kill -KILL -%ld 2>/dev/null; exit 0", x->pid, x->pid, x->pid);
+	if (eng__exec_start_internal(x->c, cmd, 1, &ko, &kcbs, NULL, &k) != 0) {
+		free(cmd);
+		exec_close_channel(x);
+		return;
+	}
+	free(cmd);
+	k->target = x;   /* closes x when it is done */
+}
+
+int
+eng__exec_start_internal(eng_conn *c, const char *command, int internal,
+    const eng_exec_opts *opts, const eng_exec_cbs *cbs, void *ud, eng_exec **out)
+{
+	eng_exec *x;
+
+	*out = NULL;
+	if (c == NULL || command == NULL)
+		return ENG_EINVAL;
+	if (c->dead || c->close_req)
+		return ENG_ECLOSED;
+	x = eng__xcalloc(1, sizeof(*x));
+	x->c = c;
+	x->internal = internal;
+	x->timeout_ms = opts != NULL ? opts->timeout_ms : 0;
+	if (x->timeout_ms > 0 && !internal) {
+		x->command = eng__xprintf("printf '" "\\036drover-pid=%%s\\n' $$ >&2; %s",
+		    command);
+	} else {
+		x->command = eng__xstrdup(command);
+		x->pid_state = 1;
+	}
+	if (cbs != NULL)
+		x->cbs = *cbs;
+	x->ud = ud;
+	x->exit_status = -1;
+	uv_timer_init(c->ctx->loop, &x->timer);
+	x->timer.data = x;
+	x->next = c->execs;
+	c->execs = x;
+	x->st = X_QUEUED;
+	if (c->st == ENG_CONN_READY) {
+		x->st = X_OPENING;
+		eng__conn_op_push(c, op_open, op_open_done, x);
+	}
+	*out = x;
+	return 0;
+}
+
+int
+eng_exec_start(eng_conn *c, const char *command, const eng_exec_opts *opts,
+    const eng_exec_cbs *cbs, void *ud, eng_exec **out)
+{
+	return eng__exec_start_internal(c, command, 0, opts, cbs, ud, out);
+}
+
+/* ---- called by conn.c ---- */
+
+void
+eng__exec_conn_ready(eng_conn *c)
+{
+	eng_exec *x;
+
+	for (x = c->execs; x != NULL; x = x->next) {
+		if (x->st == X_QUEUED) {
+			x->st = X_OPENING;
+			eng__conn_op_push(c, op_open, op_open_done, x);
+		}
+	}
+}
+
+void
+eng__exec_conn_lost(eng_conn *c)
+{
+	eng_exec *x;
+
+	while ((x = c->execs) != NULL) {
+		if (x->error == NULL) {
+			x->error = eng__xstrdup(c->error != NULL ? c->error :
+			    "connection closed");
+			x->fail = c->fail != ENG_FAIL_NONE ? c->fail : ENG_FAIL_CANCELLED;
+		}
+		/* The session is going: ssh_free releases the channel. */
+		if (x->ch != NULL) {
+			ssh_remove_channel_callbacks(x->ch, &x->chcb);
+			x->ch = NULL;
+		}
+		exec_finish(x);
+	}
+}
+
+void
+eng__exec_reap(eng_conn *c)
+{
+	eng_exec *x, *next;
+
+	for (x = c->execs; x != NULL && !c->dead; x = next) {
+		next = x->next;
+		if (x->remote_closed && x->st != X_DONE) {
+			exec_finish(x);
+			/* Callbacks may have changed the list: start over. */
+			next = c->execs;
+		}
+	}
+}

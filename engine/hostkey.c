@@ -1,0 +1,107 @@
+/*
+ * engine/hostkey.c - the host key check between key exchange and auth.
+ * Fails closed: a changed key ends the connection before any credential is
+ * sent; an unknown key is refused unless the user asked for accept-new (then
+ * recorded) or the front end confirms it in a prompt.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine_int.h"
+
+static void
+on_hostkey_answer(eng_conn *c, char *answer)
+{
+	int yes = answer != NULL && (strcmp(answer, "yes") == 0 || strcmp(answer, "y") == 0);
+
+	eng__secure_free(answer);
+	if (!yes) {
+		eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN,
+		    "unknown host key refused by the user");
+		return;
+	}
+	if (ssh_session_update_known_hosts(c->s) != SSH_OK) {
+		eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN,
+		    "cannot record host key: %s", ssh_get_error(c->s));
+		return;
+	}
+	c->accept_new = 1;   /* the next check finds it known */
+	eng__conn_kick(c);
+}
+
+int
+eng__hostkey_check(eng_conn *c)
+{
+	ssh_key key = NULL;
+	unsigned char *hash = NULL;
+	size_t hlen = 0;
+	char *fp = NULL, *text = NULL;
+	const char *type;
+	enum ssh_known_hosts_e st;
+	int r = -1;
+
+	if (ssh_get_server_publickey(c->s, &key) != SSH_OK ||
+	    ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) != 0 ||
+	    (fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen)) == NULL) {
+		eng__conn_fail(c, ENG_FAIL_PROTOCOL, "cannot read the server's host key: %s",
+		    ssh_get_error(c->s));
+		goto out;
+	}
+	type = ssh_key_type_to_char(ssh_key_type(key));
+	st = ssh_session_is_known_server(c->s);
+	switch (st) {
+	case SSH_KNOWN_HOSTS_OK:
+		r = 0;
+		break;
+	case SSH_KNOWN_HOSTS_CHANGED:
+		eng__conn_fail(c, ENG_FAIL_HOSTKEY_CHANGED,
+		    "HOST KEY CHANGED for %s port %u: server offers %s %s, which does not "
+		    "match known_hosts; refusing (no credentials sent). If the change is "
+		    "expected, remove the old entry from known_hosts",
+		    c->host, c->hport, type, fp);
+		break;
+	case SSH_KNOWN_HOSTS_OTHER:
+		eng__conn_fail(c, ENG_FAIL_HOSTKEY_CHANGED,
+		    "host key for %s port %u is a %s key %s but known_hosts holds a key "
+		    "of another type; refusing (no credentials sent)",
+		    c->host, c->hport, type, fp);
+		break;
+	case SSH_KNOWN_HOSTS_NOT_FOUND:
+	case SSH_KNOWN_HOSTS_UNKNOWN:
+		if (c->accept_new) {
+			if (ssh_session_update_known_hosts(c->s) != SSH_OK) {
+				eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN,
+				    "cannot record host key %s: %s", fp, ssh_get_error(c->s));
+				break;
+			}
+			ENG_LOG(c->ctx, "%s: recorded new host key %s %s", c->name, type, fp);
+			r = 0;
+			break;
+		}
+		if (c->ask_hostkey && c->ctx->opts.prompt != NULL) {
+			text = eng__xprintf("The %s host key of %s port %u is not known. "
+			    "Fingerprint %s. Trust it and record it?", type, c->host,
+			    c->hport, fp);
+			eng__conn_prompt(c, ENG_PROMPT_HOSTKEY, text, fp, 1, on_hostkey_answer);
+			r = 1;
+			break;
+		}
+		eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN,
+		    "unknown host key for %s port %u: %s %s; refusing. Check the "
+		    "fingerprint, then re-run with --accept-new to record it",
+		    c->host, c->hport, type, fp);
+		break;
+	default:
+		eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN, "cannot check known_hosts: %s",
+		    ssh_get_error(c->s));
+		break;
+	}
+out:
+	free(text);
+	if (fp != NULL)
+		ssh_string_free_char(fp);
+	if (hash != NULL)
+		ssh_clean_pubkey_hash(&hash);
+	ssh_key_free(key);
+	return r;
+}

@@ -1,0 +1,482 @@
+/*
+ * tui/batch.c - the headless printers for a fan-out: streamed "host: line"
+ * output, grouped identical results (like dshbak -c / clush -b), JSON lines,
+ * raw per-host files (--outdir), and the final summary with the exit code.
+ * Everything printed that came from a host goes through tui_sanitize (or
+ * the JSON escaper); only --outdir files hold raw bytes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tui/tui_int.h"
+
+#define LINE_CAP (64 * 1024)   /* a "line" longer than this is cut */
+
+typedef struct bhost {
+	char *name;         /* sanitised */
+	tui_buf line[3];    /* partial line per stream (stream mode) */
+	tui_buf cap[3];     /* whole output per stream (group/json) */
+	int fd[3];          /* --outdir temp files */
+	char *tmp[3], *dst[3];
+	int werr;
+	int done;
+} bhost;
+
+struct tui_batch {
+	tui_batch_opts o;
+	size_t n;
+	bhost *h;
+	char *outdir_err;
+};
+
+static const int palette[] = { 36, 32, 33, 35, 34, 31 };
+
+tui_batch *
+tui_batch_new(const tui_batch_opts *o, size_t n, const char *const *names)
+{
+	tui_batch *b = calloc(1, sizeof(*b));
+	size_t i;
+
+	if (b == NULL || (b->h = calloc(n ? n : 1, sizeof(bhost))) == NULL)
+		abort();
+	b->o = *o;
+	b->n = n;
+	for (i = 0; i < n; i++) {
+		b->h[i].name = tui_sanitize_str(names[i]);
+		b->h[i].fd[1] = b->h[i].fd[2] = -1;
+	}
+	return b;
+}
+
+/* Host names may hold anything a user typed: keep file names tame. */
+static char *
+file_name(const char *dir, const char *host, const char *ext, int tmp)
+{
+	tui_buf b = { 0 };
+	const char *p;
+
+	tui_buf_addstr(&b, dir);
+	tui_buf_addstr(&b, tmp ? "/." : "/");
+	for (p = host; *p; p++) {
+		char ch = *p;
+
+		if (ch == '/' || (unsigned char)ch < 0x20)
+			ch = '_';
+		tui_buf_add(&b, &ch, 1);
+	}
+	tui_buf_addstr(&b, ext);
+	if (tmp)
+		tui_buf_addf(&b, ".tmp%ld", (long)getpid());
+	return b.p;
+}
+
+int
+tui_batch_prepare(tui_batch *b, char **cause)
+{
+	size_t i;
+	int s;
+
+	if (b->o.outdir == NULL)
+		return 0;
+	if (mkdir(b->o.outdir, 0777) < 0 && errno != EEXIST) {
+		if (cause != NULL && asprintf(cause, "--outdir %s: %s", b->o.outdir,
+		    strerror(errno)) < 0)
+			*cause = NULL;
+		return -1;
+	}
+	for (i = 0; i < b->n; i++) {
+		for (s = 1; s <= 2; s++) {
+			b->h[i].tmp[s] = file_name(b->o.outdir, b->h[i].name,
+			    s == 1 ? ".out" : ".err", 1);
+			b->h[i].dst[s] = file_name(b->o.outdir, b->h[i].name,
+			    s == 1 ? ".out" : ".err", 0);
+		}
+	}
+	return 0;
+}
+
+static void
+write_raw(tui_batch *b, bhost *h, int s, const char *buf, size_t len)
+{
+	ssize_t w;
+
+	if (h->werr)
+		return;
+	if (h->fd[s] < 0) {
+		h->fd[s] = open(h->tmp[s], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (h->fd[s] < 0) {
+			fprintf(stderr, "drover: %s: %s\n", h->tmp[s], strerror(errno));
+			h->werr = 1;
+			return;
+		}
+	}
+	while (len > 0) {
+		w = write(h->fd[s], buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			fprintf(stderr, "drover: writing %s: %s\n", h->tmp[s], strerror(errno));
+			h->werr = 1;
+			return;
+		}
+		buf += w;
+		len -= (size_t)w;
+	}
+	(void)b;
+}
+
+static void
+print_prefix(tui_buf *out, tui_batch *b, size_t idx, int stream)
+{
+	int color = stream == 1 ? b->o.color_out : b->o.color_err;
+
+	if (color)
+		tui_buf_addf(out, "\033[%dm%s%s\033[0m: ",
+		    palette[idx % (sizeof(palette) / sizeof(palette[0]))],
+		    b->h[idx].name, stream == 2 ? " [stderr]" : "");
+	else
+		tui_buf_addf(out, "%s%s: ", b->h[idx].name, stream == 2 ? " [stderr]" : "");
+}
+
+static void
+emit_line(tui_batch *b, size_t idx, int stream, const char *line, size_t len)
+{
+	tui_buf out = { 0 };
+
+	print_prefix(&out, b, idx, stream);
+	tui_sanitize(&out, line, len);
+	tui_buf_add(&out, "\n", 1);
+	fwrite(out.p, 1, out.len, stream == 1 ? stdout : stderr);
+	tui_buf_free(&out);
+}
+
+void
+tui_batch_data(tui_batch *b, size_t idx, int s, const char *buf, size_t len)
+{
+	bhost *h = &b->h[idx];
+	tui_buf *l = &h->line[s];
+	const char *nl;
+
+	if (s != 1 && s != 2)
+		return;
+	if (b->o.outdir != NULL) {
+		write_raw(b, h, s, buf, len);
+		return;
+	}
+	if (b->o.mode != TUI_OUT_STREAM) {
+		tui_buf_add(&h->cap[s], buf, len);
+		return;
+	}
+	while (len > 0) {
+		nl = memchr(buf, '\n', len);
+		if (nl == NULL) {
+			tui_buf_add(l, buf, len);
+			if (l->len >= LINE_CAP) {
+				emit_line(b, idx, s, l->p, l->len);
+				tui_buf_reset(l);
+			}
+			return;
+		}
+		if (l->len > 0) {
+			tui_buf_add(l, buf, (size_t)(nl - buf));
+			emit_line(b, idx, s, l->p, l->len);
+			tui_buf_reset(l);
+		} else {
+			emit_line(b, idx, s, buf, (size_t)(nl - buf));
+		}
+		len -= (size_t)(nl - buf) + 1;
+		buf = nl + 1;
+	}
+}
+
+static const char *
+state_label(const eng_fanout_host *fh)
+{
+	return eng_host_state_name(fh->state);
+}
+
+static void
+json_str_or_null(tui_buf *o, const char *s)
+{
+	if (s == NULL) {
+		tui_buf_addstr(o, "null");
+		return;
+	}
+	tui_buf_addstr(o, "\"");
+	tui_json_escape(o, s, strlen(s));
+	tui_buf_addstr(o, "\"");
+}
+
+static void
+finish_files(bhost *h)
+{
+	int s;
+
+	for (s = 1; s <= 2; s++) {
+		if (h->tmp[s] == NULL)
+			continue;
+		if (h->fd[s] < 0 && !h->werr)
+			h->fd[s] = open(h->tmp[s], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (h->fd[s] >= 0) {
+			if (close(h->fd[s]) < 0)
+				h->werr = 1;
+			h->fd[s] = -1;
+		}
+		/* All or nothing: a file that failed to write is not left behind. */
+		if (h->werr || rename(h->tmp[s], h->dst[s]) < 0) {
+			if (!h->werr)
+				fprintf(stderr, "drover: %s: %s\n", h->dst[s], strerror(errno));
+			unlink(h->tmp[s]);
+		}
+	}
+}
+
+void
+tui_batch_host_done(tui_batch *b, size_t idx, const eng_fanout_host *fh)
+{
+	bhost *h = &b->h[idx];
+	char dur[32];
+	int s;
+
+	h->done = 1;
+	for (s = 1; s <= 2; s++) {
+		if (b->o.mode == TUI_OUT_STREAM && h->line[s].len > 0) {
+			emit_line(b, idx, s, h->line[s].p, h->line[s].len);
+			tui_buf_reset(&h->line[s]);
+		}
+	}
+	if (b->o.outdir != NULL)
+		finish_files(h);
+	eng_format_duration(fh->end_ms - fh->start_ms, dur, sizeof(dur));
+	if (b->o.mode == TUI_OUT_JSON) {
+		tui_buf o = { 0 };
+
+		tui_buf_addstr(&o, "{\"host\":");
+		json_str_or_null(&o, fh->name);
+		tui_buf_addf(&o, ",\"state\":\"%s\",\"exit\":", state_label(fh));
+		if (fh->exit_status >= 0)
+			tui_buf_addf(&o, "%d", fh->exit_status);
+		else
+			tui_buf_addstr(&o, "null");
+		tui_buf_addstr(&o, ",\"signal\":");
+		json_str_or_null(&o, fh->signal);
+		tui_buf_addstr(&o, ",\"stdout\":\"");
+		tui_json_escape(&o, h->cap[1].p ? h->cap[1].p : "", h->cap[1].len);
+		tui_buf_addstr(&o, "\",\"stderr\":\"");
+		tui_json_escape(&o, h->cap[2].p ? h->cap[2].p : "", h->cap[2].len);
+		tui_buf_addf(&o, "\",\"duration\":%.3f,\"error\":",
+		    (double)(fh->end_ms - fh->start_ms) / 1000.0);
+		json_str_or_null(&o, fh->error);
+		tui_buf_addstr(&o, "}\n");
+		fwrite(o.p, 1, o.len, stdout);
+		fflush(stdout);
+		tui_buf_free(&o);
+		tui_buf_free(&h->cap[1]);
+		tui_buf_free(&h->cap[2]);
+	}
+	if (b->o.quiet)
+		return;
+	if (fh->state != ENG_HOST_OK || b->o.verbose) {
+		char *why = tui_sanitize_str(fh->error);
+
+		fflush(stdout);
+		fprintf(stderr, "drover: %s: %s%s%s (%s)\n", h->name, state_label(fh),
+		    fh->error ? ": " : "", fh->error ? why : "", dur);
+		free(why);
+	}
+}
+
+/* ---- grouped output ---- */
+
+static const tui_batch *sort_b;
+static const eng_fanout *sort_f;
+
+static int
+buf_cmp(const tui_buf *a, const tui_buf *b)
+{
+	size_t m = a->len < b->len ? a->len : b->len;
+	int c = m ? memcmp(a->p, b->p, m) : 0;
+
+	if (c != 0)
+		return c;
+	return a->len < b->len ? -1 : a->len > b->len;
+}
+
+static int
+result_cmp(size_t i, size_t j)
+{
+	const eng_fanout_host *x = eng_fanout_host_get(sort_f, i);
+	const eng_fanout_host *y = eng_fanout_host_get(sort_f, j);
+	int c;
+
+	if (x->state != y->state)
+		return x->state < y->state ? -1 : 1;
+	if (x->exit_status != y->exit_status)
+		return x->exit_status < y->exit_status ? -1 : 1;
+	if ((c = strcmp(x->signal ? x->signal : "", y->signal ? y->signal : "")) != 0)
+		return c;
+	if ((c = buf_cmp(&sort_b->h[i].cap[1], &sort_b->h[j].cap[1])) != 0)
+		return c;
+	if ((c = buf_cmp(&sort_b->h[i].cap[2], &sort_b->h[j].cap[2])) != 0)
+		return c;
+	/* Unreachable hosts differ by reason; ok ones carry none. */
+	if (x->state == ENG_HOST_UNREACHABLE || x->state == ENG_HOST_CANCELLED)
+		return strcmp(x->error ? x->error : "", y->error ? y->error : "");
+	return 0;
+}
+
+static int
+idx_cmp(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = result_cmp(i, j);
+
+	if (c != 0)
+		return c;
+	return i < j ? -1 : i > j;
+}
+
+static void
+print_lines(const char *mark, const tui_buf *cap)
+{
+	tui_buf out = { 0 };
+	const char *p = cap->p, *end = cap->p + cap->len, *nl;
+
+	while (p != NULL && p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		tui_buf_addstr(&out, mark);
+		tui_sanitize(&out, p, (size_t)((nl ? nl : end) - p));
+		tui_buf_add(&out, "\n", 1);
+		p = nl ? nl + 1 : end;
+	}
+	if (out.len > 0)
+		fwrite(out.p, 1, out.len, stdout);
+	tui_buf_free(&out);
+}
+
+static void
+print_groups(tui_batch *b, const eng_fanout *f)
+{
+	size_t *ord = calloc(b->n ? b->n : 1, sizeof(size_t));
+	const char **names = calloc(b->n ? b->n : 1, sizeof(char *));
+	size_t i, j, k;
+
+	if (ord == NULL || names == NULL)
+		abort();
+	for (i = 0; i < b->n; i++)
+		ord[i] = i;
+	sort_b = b;
+	sort_f = f;
+	qsort(ord, b->n, sizeof(size_t), idx_cmp);
+	for (i = 0; i < b->n; i = j) {
+		const eng_fanout_host *fh = eng_fanout_host_get(f, ord[i]);
+		char *fold, *why;
+
+		for (j = i; j < b->n && result_cmp(ord[i], ord[j]) == 0; j++)
+			names[j - i] = b->h[ord[j]].name;
+		fold = tui_fold_hosts(names, j - i);
+		why = tui_sanitize_str(fh->error);
+		printf("---------------\n%s (%zu)", fold, j - i);
+		if (fh->state != ENG_HOST_OK)
+			printf(" %s%s%s", eng_host_state_name(fh->state),
+			    fh->error ? ": " : "", fh->error ? why : "");
+		printf("\n---------------\n");
+		print_lines("", &b->h[ord[i]].cap[1]);
+		print_lines("[stderr] ", &b->h[ord[i]].cap[2]);
+		free(fold);
+		free(why);
+		for (k = i; k < j; k++) {
+			tui_buf_free(&b->h[ord[k]].cap[1]);
+			tui_buf_free(&b->h[ord[k]].cap[2]);
+		}
+	}
+	fflush(stdout);
+	free(ord);
+	free(names);
+}
+
+int
+tui_batch_finish(tui_batch *b, const eng_fanout *f, uint64_t total_ms)
+{
+	size_t count[ENG_HOST_CANCELLED + 1] = { 0 };
+	const char **names = calloc(b->n ? b->n : 1, sizeof(char *));
+	size_t i, k;
+	int st, code = 0;
+	char dur[32];
+	static const eng_host_state listed[] = {
+		ENG_HOST_FAILED, ENG_HOST_TIMEOUT, ENG_HOST_UNREACHABLE, ENG_HOST_CANCELLED
+	};
+
+	if (names == NULL)
+		abort();
+	if (b->o.mode == TUI_OUT_GROUP && b->o.outdir == NULL)
+		print_groups(b, f);
+	fflush(stdout);
+	for (i = 0; i < b->n; i++)
+		count[eng_fanout_host_get(f, i)->state]++;
+	if (count[ENG_HOST_UNREACHABLE] > 0)
+		code = 255;
+	else if (count[ENG_HOST_FAILED] + count[ENG_HOST_TIMEOUT] +
+	    count[ENG_HOST_CANCELLED] > 0)
+		code = 1;
+	if (!b->o.quiet) {
+		eng_format_duration(total_ms, dur, sizeof(dur));
+		fprintf(stderr, "drover: %zu host%s in %s: %zu ok, %zu failed, %zu timeout, "
+		    "%zu unreachable", b->n, b->n == 1 ? "" : "s", dur,
+		    count[ENG_HOST_OK], count[ENG_HOST_FAILED], count[ENG_HOST_TIMEOUT],
+		    count[ENG_HOST_UNREACHABLE]);
+		if (count[ENG_HOST_CANCELLED])
+			fprintf(stderr, ", %zu cancelled", count[ENG_HOST_CANCELLED]);
+		fputc('\n', stderr);
+		for (k = 0; k < sizeof(listed) / sizeof(listed[0]); k++) {
+			size_t m = 0;
+			char *fold;
+
+			st = listed[k];
+			for (i = 0; i < b->n; i++)
+				if ((int)eng_fanout_host_get(f, i)->state == st)
+					names[m++] = b->h[i].name;
+			if (m == 0)
+				continue;
+			fold = tui_fold_hosts(names, m);
+			fprintf(stderr, "  %s: %s\n", eng_host_state_name(st), fold);
+			free(fold);
+		}
+	}
+	free(names);
+	return code;
+}
+
+void
+tui_batch_free(tui_batch *b)
+{
+	size_t i;
+	int s;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++) {
+		bhost *h = &b->h[i];
+
+		for (s = 1; s <= 2; s++) {
+			tui_buf_free(&h->line[s]);
+			tui_buf_free(&h->cap[s]);
+			if (h->fd[s] >= 0) {
+				/* Never finished (aborted): nothing half-written stays. */
+				close(h->fd[s]);
+				unlink(h->tmp[s]);
+			}
+			free(h->tmp[s]);
+			free(h->dst[s]);
+		}
+		free(h->name);
+	}
+	free(b->h);
+	free(b->outdir_err);
+	free(b);
+}

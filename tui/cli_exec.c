@@ -1,0 +1,504 @@
+/*
+ * tui/cli_exec.c - `drover exec`: parse arguments, load the inventory and
+ * resolve targets (config/), run the fan-out (engine/) on one libuv loop and
+ * print through the batch printers. Ctrl-C once stops starting hosts, twice
+ * aborts (remote commands are killed). Exit codes: 0 all ok, 1 some command
+ * failed or timed out, 2 usage/config error, 255 some host unreachable or
+ * refused (host key, auth), 130 aborted.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "engine/engine.h"
+#include "tui/tui_int.h"
+
+static const char exec_usage[] =
+"usage: drover [-F ssh_config] [-i inventory] exec [options] TARGETS [--] COMMAND...\n"
+"\n"
+"Runs COMMAND on every host TARGETS names, many at once, and reports each\n"
+"host's output, exit status and duration.\n"
+"\n"
+"TARGETS  comma-separated: web1  @group-or-tag  'web*'  web[01-20]  !web3  @web&@eu\n"
+"         (inventory hosts and ~/.ssh/config aliases; any other name is a host)\n"
+"\n"
+"options:\n"
+"  -F FILE               ssh config file instead of ~/.ssh/config (like ssh -F)\n"
+"  -i FILE               inventory file (default $XDG_CONFIG_HOME/drover/inventory.ini)\n"
+"  -f N                  hosts in flight at once (default 64)\n"
+"  -t SECS               command timeout; the remote process group is killed\n"
+"  --connect-timeout S   connect + handshake + auth deadline (default 10)\n"
+"  --keepalive S         probe a silent link every S seconds; dead after 3 (default 15)\n"
+"  --max-handshakes N    concurrent handshakes per server address:port (default 8;\n"
+"                        sshd's MaxStartups drops more)\n"
+"  -l USER               log in as USER\n"
+"  -p PORT               connect to PORT\n"
+"  -k KEYFILE            identity file to try first (repeatable)\n"
+"  --auth LIST           methods in order, from agent,key,password,keyboard-interactive\n"
+"  --accept-new          record unknown host keys (changed keys are always refused)\n"
+"  -o MODE               stream (default): 'host: line' as it arrives, stderr on\n"
+"                        stderr marked [stderr]; group: identical results collapsed;\n"
+"                        json: one JSON object per host, in completion order\n"
+"  --outdir DIR          write each host's raw stdout/stderr to DIR/HOST.out/.err\n"
+"  -v                    a status line for every finished host\n"
+"  -q                    no per-host failure lines, no summary\n"
+"  --color WHEN          auto (default), always, never; NO_COLOR is honoured\n"
+"  --log FILE            engine log (never holds secrets)\n"
+"  -h, --help            this help\n"
+"\n"
+"Host keys: unknown keys are refused with their SHA256 fingerprint unless\n"
+"--accept-new; a changed key fails that host before any credential is sent.\n"
+"Auth: ssh-agent, identity files (a passphrase is asked once on /dev/tty),\n"
+"password, keyboard-interactive. Secrets are never taken from argv or env.\n"
+"\n"
+"exit status: 0 all ok, 1 a command failed or timed out, 2 usage or config\n"
+"error, 255 a host was unreachable or refused (host key, auth), 130 aborted.\n";
+
+typedef struct cli {
+	const char *ssh_config, *inventory, *targets, *outdir, *log;
+	const char *user, *auth;
+	char *command;
+	const char **keys;
+	size_t nkeys;
+	int fanout, port, accept_new, verbose, quiet, max_handshakes;
+	int timeout, connect_timeout, keepalive;     /* seconds, -1 unset */
+	int color;                                    /* -1 auto, 0, 1 */
+	tui_out_mode mode;
+
+	uv_loop_t *loop;
+	eng_fanout *f;
+	tui_batch *batch;
+	uv_signal_t sigint, sigterm;
+	int interrupts;
+	int done;
+	uint64_t t0;
+} cli;
+
+static int __attribute__((format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "drover exec: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see drover exec --help)\n");
+	return 2;
+}
+
+static int
+parse_int(const char *opt, const char *v, int min, int max, int *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (*v == '\0' || *end != '\0' || errno != 0 || n < min || n > max) {
+		fprintf(stderr, "drover exec: %s: '%s' is not a number from %d to %d\n",
+		    opt, v, min, max);
+		return -1;
+	}
+	*out = (int)n;
+	return 0;
+}
+
+/* ---- fan-out callbacks ---- */
+
+static void
+on_data(eng_fanout *f, size_t host, int stream, const char *buf, size_t len, void *ud)
+{
+	cli *c = ud;
+
+	(void)f;
+	tui_batch_data(c->batch, host, stream, buf, len);
+}
+
+static void
+on_host_done(eng_fanout *f, size_t host, void *ud)
+{
+	cli *c = ud;
+
+	tui_batch_host_done(c->batch, host, eng_fanout_host_get(f, host));
+}
+
+static void
+on_done(eng_fanout *f, void *ud)
+{
+	cli *c = ud;
+
+	(void)f;
+	c->done = 1;
+	uv_close((uv_handle_t *)&c->sigint, NULL);
+	uv_close((uv_handle_t *)&c->sigterm, NULL);
+}
+
+static void
+on_signal(uv_signal_t *s, int signum)
+{
+	cli *c = s->data;
+	size_t i, n = 0;
+
+	if (c->done)
+		return;
+	if (signum == SIGINT && ++c->interrupts == 1) {
+		eng_fanout_stop(c->f);
+		fflush(stdout);
+		fprintf(stderr, "\ndrover: interrupted: starting no more hosts; still running:");
+		for (i = 0; i < eng_fanout_count(c->f); i++) {
+			const eng_fanout_host *h = eng_fanout_host_get(c->f, i);
+
+			if (h->state >= ENG_HOST_CONNECTING && h->state <= ENG_HOST_RUNNING) {
+				char *name = tui_sanitize_str(h->name);
+
+				fprintf(stderr, " %s", name);
+				free(name);
+				n++;
+			}
+		}
+		fprintf(stderr, "%s (Ctrl-C again to abort)\n", n ? "" : " none");
+		return;
+	}
+	if (c->interrupts < 2)
+		c->interrupts = 2;
+	fprintf(stderr, "\ndrover: aborting: killing remote commands\n");
+	eng_fanout_abort(c->f);
+}
+
+/* ---- argument parsing ---- */
+
+static int
+need_arg(int argc, char **argv, int *i, const char **out)
+{
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "drover exec: %s needs a value\n(see drover exec --help)\n",
+		    argv[*i]);
+		return -1;
+	}
+	*out = argv[++*i];
+	return 0;
+}
+
+static int
+parse_args(cli *c, int argc, char **argv)
+{
+	const char *v;
+	size_t cmdlen = 0;
+	int i, j, dashdash = 0;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (dashdash || (c->targets != NULL && (a[0] != '-' || strcmp(a, "--") == 0))) {
+			if (!dashdash && strcmp(a, "--") == 0) {
+				dashdash = 1;
+				continue;
+			}
+			break;   /* the command starts here */
+		}
+		if (strcmp(a, "--") == 0) {
+			if (c->targets == NULL)
+				return usage_error("%s", "no TARGETS before --");
+			dashdash = 1;
+			continue;
+		}
+		if (a[0] != '-' || a[1] == '\0') {
+			c->targets = a;
+			continue;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(exec_usage, stdout);
+			exit(0);
+		}
+		if (strcmp(a, "-F") == 0) {
+			if (need_arg(argc, argv, &i, &c->ssh_config) < 0)
+				return 2;
+		} else if (strcmp(a, "-i") == 0) {
+			if (need_arg(argc, argv, &i, &c->inventory) < 0)
+				return 2;
+		} else if (strcmp(a, "-f") == 0) {
+			if (need_arg(argc, argv, &i, &v) < 0 ||
+			    parse_int("-f", v, 1, 100000, &c->fanout) < 0)
+				return 2;
+		} else if (strcmp(a, "-t") == 0) {
+			if (need_arg(argc, argv, &i, &v) < 0 ||
+			    parse_int("-t", v, 1, 86400 * 7, &c->timeout) < 0)
+				return 2;
+		} else if (strcmp(a, "--connect-timeout") == 0) {
+			if (need_arg(argc, argv, &i, &v) < 0 ||
+			    parse_int(a, v, 1, 3600, &c->connect_timeout) < 0)
+				return 2;
+		} else if (strcmp(a, "--keepalive") == 0) {
+			if (need_arg(argc, argv, &i, &v) < 0 ||
+			    parse_int(a, v, 1, 3600, &c->keepalive) < 0)
+				return 2;
+		} else if (strcmp(a, "--max-handshakes") == 0) {
+			if (need_arg(argc, argv, &i, &v) < 0 ||
+			    parse_int(a, v, 1, 10000, &c->max_handshakes) < 0)
+				return 2;
+		} else if (strcmp(a, "-l") == 0) {
+			if (need_arg(argc, argv, &i, &c->user) < 0)
+				return 2;
+		} else if (strcmp(a, "-p") == 0) {
+			if (need_arg(argc, argv, &i, &v) < 0 ||
+			    parse_int("-p", v, 1, 65535, &c->port) < 0)
+				return 2;
+		} else if (strcmp(a, "-k") == 0) {
+			if (need_arg(argc, argv, &i, &v) < 0)
+				return 2;
+			c->keys = realloc(c->keys, (c->nkeys + 2) * sizeof(char *));
+			if (c->keys == NULL)
+				abort();
+			c->keys[c->nkeys++] = v;
+			c->keys[c->nkeys] = NULL;
+		} else if (strcmp(a, "--auth") == 0) {
+			eng_auth_method order[ENG_AUTH_MAX + 1];
+
+			if (need_arg(argc, argv, &i, &c->auth) < 0)
+				return 2;
+			if (eng_auth_parse(c->auth, order) != 0)
+				return usage_error("--auth: '%s' is not a list of agent, key, "
+				    "password, keyboard-interactive", c->auth);
+		} else if (strcmp(a, "--accept-new") == 0) {
+			c->accept_new = 1;
+		} else if (strcmp(a, "-o") == 0) {
+			if (need_arg(argc, argv, &i, &v) < 0)
+				return 2;
+			if (strcmp(v, "stream") == 0)
+				c->mode = TUI_OUT_STREAM;
+			else if (strcmp(v, "group") == 0)
+				c->mode = TUI_OUT_GROUP;
+			else if (strcmp(v, "json") == 0)
+				c->mode = TUI_OUT_JSON;
+			else
+				return usage_error("-o: '%s' is not stream, group or json", v);
+		} else if (strcmp(a, "--outdir") == 0) {
+			if (need_arg(argc, argv, &i, &c->outdir) < 0)
+				return 2;
+		} else if (strcmp(a, "--log") == 0) {
+			if (need_arg(argc, argv, &i, &c->log) < 0)
+				return 2;
+		} else if (strcmp(a, "--color") == 0) {
+			if (need_arg(argc, argv, &i, &v) < 0)
+				return 2;
+			if (strcmp(v, "auto") == 0)
+				c->color = -1;
+			else if (strcmp(v, "always") == 0)
+				c->color = 1;
+			else if (strcmp(v, "never") == 0)
+				c->color = 0;
+			else
+				return usage_error("--color: '%s' is not auto, always or never", v);
+		} else if (strcmp(a, "-v") == 0) {
+			c->verbose = 1;
+		} else if (strcmp(a, "-q") == 0) {
+			c->quiet = 1;
+		} else {
+			return usage_error("unknown option '%s'", a);
+		}
+	}
+	if (c->targets == NULL)
+		return usage_error("%s", "no TARGETS given");
+	if (i >= argc)
+		return usage_error("%s", "no COMMAND given");
+	/* Like ssh: the words are joined with spaces for the remote shell. */
+	for (j = i; j < argc; j++)
+		cmdlen += strlen(argv[j]) + 1;
+	c->command = calloc(1, cmdlen + 1);
+	if (c->command == NULL)
+		abort();
+	for (j = i; j < argc; j++) {
+		if (j > i)
+			strcat(c->command, " ");
+		strcat(c->command, argv[j]);
+	}
+	return 0;
+}
+
+static int
+want_color(int setting, int fd)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	if (setting >= 0)
+		return setting;
+	if (nc != NULL && *nc != '\0')
+		return 0;
+	return isatty(fd);
+}
+
+static char **
+merge_keys(const char **cli_keys, char **host_keys)
+{
+	size_t n = 0, i, k = 0;
+	char **out;
+
+	for (i = 0; cli_keys != NULL && cli_keys[i] != NULL; i++)
+		n++;
+	for (i = 0; host_keys != NULL && host_keys[i] != NULL; i++)
+		n++;
+	out = calloc(n + 1, sizeof(char *));
+	if (out == NULL)
+		abort();
+	for (i = 0; cli_keys != NULL && cli_keys[i] != NULL; i++)
+		out[k++] = (char *)cli_keys[i];
+	for (i = 0; host_keys != NULL && host_keys[i] != NULL; i++)
+		out[k++] = host_keys[i];
+	return out;
+}
+
+int
+tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventory)
+{
+	cli c;
+	cfg_inventory *inv = NULL;
+	cfg_host *hosts = NULL;
+	size_t nhosts = 0, i;
+	eng_conn_opts *copts = NULL;
+	char ***keyv = NULL;
+	const char **names = NULL;
+	eng_ctx *ctx = NULL;
+	eng_ctx_opts eo;
+	eng_fanout_opts fo;
+	eng_fanout_cbs fcbs = { NULL, on_data, on_host_done, on_done };
+	tui_batch_opts bo;
+	tui_ttyprompt *tp = NULL;
+	eng_auth_method order[ENG_AUTH_MAX + 1];
+	char *cause = NULL;
+	int rc = 2, r;
+
+	memset(&c, 0, sizeof(c));
+	c.ssh_config = ssh_config;
+	c.inventory = inventory;
+	c.timeout = c.connect_timeout = c.keepalive = -1;
+	c.color = -1;
+	c.mode = TUI_OUT_STREAM;
+	if ((r = parse_args(&c, argc, argv)) != 0) {
+		rc = r;
+		goto out;
+	}
+	if (c.ssh_config != NULL && access(c.ssh_config, R_OK) != 0) {
+		fprintf(stderr, "drover exec: -F %s: %s\n", c.ssh_config, strerror(errno));
+		goto out;
+	}
+	if (cfg_inventory_load(c.inventory, &inv, &cause) != 0 ||
+	    cfg_inventory_add_ssh_aliases(inv, c.ssh_config, &cause) != 0 ||
+	    cfg_targets_resolve(inv, c.targets, &hosts, &nhosts, &cause) != 0) {
+		char *msg = tui_sanitize_str(cause);
+
+		fprintf(stderr, "drover exec: %s\n", msg != NULL ? msg : "configuration error");
+		free(msg);
+		goto out;
+	}
+	/* Command line over inventory defaults over built-ins. */
+	if (c.fanout == 0)
+		c.fanout = inv->defaults.fanout > 0 ? inv->defaults.fanout : 64;
+	if (c.timeout < 0)
+		c.timeout = inv->defaults.command_timeout > 0 ? inv->defaults.command_timeout : 0;
+	if (c.connect_timeout < 0)
+		c.connect_timeout = inv->defaults.connect_timeout > 0 ?
+		    inv->defaults.connect_timeout : 10;
+	if (c.max_handshakes == 0)
+		c.max_handshakes = inv->defaults.max_handshakes > 0 ?
+		    inv->defaults.max_handshakes : 8;
+	if (!c.accept_new && inv->defaults.accept_new == 1)
+		c.accept_new = 1;
+	memset(order, 0, sizeof(order));
+	if (c.auth != NULL)
+		eng_auth_parse(c.auth, order);
+
+	copts = calloc(nhosts ? nhosts : 1, sizeof(*copts));
+	keyv = calloc(nhosts ? nhosts : 1, sizeof(*keyv));
+	names = calloc(nhosts ? nhosts : 1, sizeof(*names));
+	if (copts == NULL || keyv == NULL || names == NULL)
+		abort();
+	for (i = 0; i < nhosts; i++) {
+		eng_conn_opts *o = &copts[i];
+
+		names[i] = hosts[i].name;
+		keyv[i] = merge_keys(c.keys, hosts[i].keys);
+		o->name = hosts[i].name;
+		o->address = hosts[i].address;
+		o->user = c.user != NULL ? c.user : hosts[i].user;
+		o->port = c.port > 0 ? c.port : hosts[i].port;
+		o->keys = (const char *const *)keyv[i];
+		o->ssh_config = c.ssh_config;
+		o->connect_timeout_ms = c.connect_timeout * 1000;
+		o->keepalive_ms = c.keepalive > 0 ? c.keepalive * 1000 : 0;
+		o->accept_new = c.accept_new;
+		memcpy(o->auth, order, sizeof(order));
+	}
+
+	memset(&bo, 0, sizeof(bo));
+	bo.mode = c.mode;
+	bo.outdir = c.outdir;
+	bo.color_out = want_color(c.color, 1);
+	bo.color_err = want_color(c.color, 2);
+	bo.verbose = c.verbose;
+	bo.quiet = c.quiet;
+	c.batch = tui_batch_new(&bo, nhosts, names);
+	if (tui_batch_prepare(c.batch, &cause) != 0) {
+		fprintf(stderr, "drover exec: %s\n", cause);
+		goto out;
+	}
+
+	c.loop = uv_default_loop();
+	tp = tui_ttyprompt_new(c.loop);
+	memset(&eo, 0, sizeof(eo));
+	eo.prompt = tui_ttyprompt_ask;
+	eo.prompt_cancel = tui_ttyprompt_cancel;
+	eo.prompt_ud = tp;
+	eo.max_handshakes = c.max_handshakes;
+	eo.log_path = c.log;
+	if (eng_ctx_new(c.loop, &eo, &ctx) != 0) {
+		fprintf(stderr, "drover exec: cannot start the engine\n");
+		goto out;
+	}
+	memset(&fo, 0, sizeof(fo));
+	fo.max_parallel = c.fanout;
+	fo.command_timeout_ms = c.timeout * 1000;
+	if (eng_fanout_new(ctx, copts, nhosts, c.command, &fo, &fcbs, &c, &c.f) != 0) {
+		fprintf(stderr, "drover exec: cannot start the fan-out\n");
+		goto out;
+	}
+	uv_signal_init(c.loop, &c.sigint);
+	uv_signal_init(c.loop, &c.sigterm);
+	c.sigint.data = c.sigterm.data = &c;
+	uv_signal_start(&c.sigint, on_signal, SIGINT);
+	uv_signal_start(&c.sigterm, on_signal, SIGTERM);
+	c.t0 = uv_now(c.loop);
+	eng_fanout_start(c.f);
+	uv_run(c.loop, UV_RUN_DEFAULT);
+	uv_update_time(c.loop);
+	rc = tui_batch_finish(c.batch, c.f, uv_now(c.loop) - c.t0);
+	if (c.interrupts >= 2)
+		rc = 130;
+out:
+	eng_fanout_free(c.f);
+	if (tp != NULL) {
+		tui_ttyprompt_free(tp);
+		uv_run(c.loop, UV_RUN_DEFAULT);
+	}
+	eng_ctx_free(ctx);
+	if (c.loop != NULL)
+		uv_loop_close(c.loop);
+	tui_batch_free(c.batch);
+	if (keyv != NULL)
+		for (i = 0; i < nhosts; i++)
+			free(keyv[i]);
+	free(keyv);
+	free(copts);
+	free(names);
+	cfg_hosts_free(hosts, nhosts);
+	cfg_inventory_free(inv);
+	free(c.keys);
+	free(c.command);
+	free(cause);
+	return rc;
+}

@@ -1,0 +1,59 @@
+/*
+ * tui/main.c - drover's entry point: global options, then the command
+ * (exec now; the console and demo follow).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/tui.h"
+
+static const char usage[] =
+"usage: drover [-F ssh_config] [-i inventory] COMMAND [args...]\n"
+"\n"
+"drover is an operator console for fleets of SSH hosts.\n"
+"\n"
+"commands:\n"
+"  exec TARGETS -- COMMAND...   run a command on many hosts (drover exec --help)\n"
+"\n"
+"  -F FILE    ssh config file instead of ~/.ssh/config\n"
+"  -i FILE    inventory file (default $XDG_CONFIG_HOME/drover/inventory.ini)\n"
+"  --version  print the version\n"
+"\n"
+"Try the demo fleet: tests/fleet/demo.sh (see README.md).\n";
+
+int
+main(int argc, char **argv)
+{
+	const char *ssh_config = NULL, *inventory = NULL;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-F") == 0 || strcmp(argv[i], "-i") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "drover: %s needs a file\n", argv[i]);
+				return 2;
+			}
+			if (argv[i][1] == 'F')
+				ssh_config = argv[++i];
+			else
+				inventory = argv[++i];
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			puts("drover 0.1.0");
+			return 0;
+		} else {
+			break;
+		}
+	}
+	if (i >= argc) {
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (strcmp(argv[i], "exec") == 0)
+		return tui_cli_exec(argc - i, argv + i, ssh_config, inventory);
+	fprintf(stderr, "drover: unknown command '%s'\n(see drover --help)\n", argv[i]);
+	return 2;
+}

@@ -1,0 +1,40 @@
+/*
+ * tui/tui.h - drover's front ends: the headless CLI (batch printers) now,
+ * the ncurses console later. main.c dispatches into these.
+ */
+#ifndef DROVER_TUI_H
+#define DROVER_TUI_H
+
+#include <stddef.h>
+
+/* `drover exec …`; returns the process exit code. */
+int tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventory);
+
+/* Appends a terminal-safe rendering of remote bytes to a malloc'd buffer. */
+typedef struct tui_buf {
+	char *p;
+	size_t len, cap;
+} tui_buf;
+
+void tui_buf_add(tui_buf *b, const void *data, size_t len);
+void tui_buf_addstr(tui_buf *b, const char *s);
+void tui_buf_addf(tui_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *tui_buf_str(tui_buf *b);   /* NUL-terminated view */
+void tui_buf_reset(tui_buf *b);
+void tui_buf_free(tui_buf *b);
+
+/*
+ * Remote text made safe for a terminal: control bytes, C1 controls,
+ * bidirectional overrides and invalid UTF-8 are shown escaped (\e, \r,
+ * \xHH, \u202e); printable UTF-8 and tabs pass. Backslashes are not escaped.
+ */
+void tui_sanitize(tui_buf *out, const char *in, size_t len);
+/* Same for a NUL-terminated string, into a static-free malloc'd copy. */
+char *tui_sanitize_str(const char *s);
+/* JSON string body: ", \, controls, C1, bidi escaped; invalid UTF-8 -> U+FFFD. */
+void tui_json_escape(tui_buf *out, const char *in, size_t len);
+
+/* Folds host names into ranges: h1,h2,h3,web1 -> "h[1-3],web1". */
+char *tui_fold_hosts(const char *const *names, size_t n);
+
+#endif
