@@ -367,7 +367,7 @@ eng_exec_kill(eng_exec *x)
 	static const eng_exec_cbs kcbs = { NULL, killer_done };
 	eng_exec_opts ko = { 10000 };
 	eng_exec *k = NULL;
-	char *cmd;
+	char *cmd, *groups;
 
 	if (x == NULL || x->st == X_DONE || x->st == X_CLOSING || x->killing)
 		return;
@@ -375,14 +375,26 @@ eng_exec_kill(eng_exec *x)
 	if (!x->timed_out)
 		x->killed = 1;
 	uv_timer_stop(&x->timer);
-	if (x->st != X_RUNNING || x->pid <= 0 || x->internal) {
+	if (x->st != X_RUNNING || x->internal) {
 		exec_close_channel(x);
 		return;
 	}
-	/* TERM the whole group, give it 2 s to go, then KILL what is left. */
-	cmd = eng__xprintf("kill -TERM -%ld 2>/dev/null || exit 0; n=0; "
-	    "while kill -0 -%ld 2>/dev/null && [ $n -lt 20 ]; do sleep 0.1; n=$((n+1)); done; "
-	    "kill -KILL -%ld 2>/dev/null; exit 0", x->pid, x->pid, x->pid);
+	/*
+	 * The group to kill: the pid the command reported, or else every other
+	 * session under this connection's sshd (the helper's parent) - exactly
+	 * the one exec in a fan-out. TERM, up to 2 s to go, then KILL.
+	 */
+	if (x->pid > 0)
+		groups = eng__xprintf("G=%ld", x->pid);
+	else
+		groups = eng__xstrdup("G=$(ps -A -o pid= -o ppid= | "
+		    "awk -v p=$PPID -v me=$$ '$2==p && $1!=me {print $1}')");
+	cmd = eng__xprintf("%s; [ -n \"$G\" ] || exit 0; "
+	    "for g in $G; do kill -TERM -$g 2>/dev/null; done; n=0; "
+	    "while [ $n -lt 20 ]; do a=; for g in $G; do kill -0 -$g 2>/dev/null && a=1; done; "
+	    "[ -n \"$a\" ] || exit 0; sleep 0.1; n=$((n+1)); done; "
+	    "for g in $G; do kill -KILL -$g 2>/dev/null; done; exit 0", groups);
+	free(groups);
 	if (eng__exec_start_internal(x->c, cmd, 1, &ko, &kcbs, NULL, &k) != 0) {
 		free(cmd);
 		exec_close_channel(x);

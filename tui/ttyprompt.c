@@ -51,7 +51,7 @@ static void
 restore(tui_ttyprompt *t)
 {
 	if (t->echo_off) {
-		tcsetattr(t->fd, TCSAFLUSH, &t->saved);
+		tcsetattr(t->fd, TCSADRAIN, &t->saved);
 		t->echo_off = 0;
 	}
 }
@@ -132,14 +132,15 @@ show_next(tui_ttyprompt *t)
 		}
 		return;
 	}
-	say(t, a->text);
+	/* Echo off before the question shows: a fast typist is never echoed. */
 	if (!a->echo && tcgetattr(t->fd, &t->saved) == 0) {
 		tio = t->saved;
 		tio.c_lflag &= ~(tcflag_t)ECHO;
 		tio.c_lflag |= ECHONL;
-		if (tcsetattr(t->fd, TCSAFLUSH, &tio) == 0)
+		if (tcsetattr(t->fd, TCSADRAIN, &tio) == 0)
 			t->echo_off = 1;
 	}
+	say(t, a->text);
 	if (!t->polling) {
 		uv_poll_start(&t->poll, UV_READABLE, on_readable);
 		t->polling = 1;

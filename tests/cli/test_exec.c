@@ -1,0 +1,495 @@
+/*
+ * tests/cli/test_exec.c - `drover exec` as a user runs it, against the demo
+ * fleet (real sshd per host): exit codes, output modes, stderr apart,
+ * sanitising, large output, timeouts that kill the remote process, host key
+ * policy, prompts on a terminal, Ctrl-C, dead listeners, 200 hosts.
+ */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+static const char *cfg, *inv;
+
+static void
+setup(void)
+{
+	cfg = tu_fleet("FLEET_SSH_CONFIG");
+	inv = tu_fleet("FLEET_INVENTORY");
+}
+
+TestSuite(exec, .init = setup, .timeout = 120);
+
+#define RUN(r, t, ...) do { \
+	const char *const a_[] = { "-F", cfg, "-i", inv, "exec", __VA_ARGS__, NULL }; \
+	tu_drover((r), (t), NULL, a_); \
+} while (0)
+
+Test(exec, all_ok_exit_0_stream_prefix)
+{
+	tu_run r;
+
+	RUN(&r, 30, "@demo", "--", "echo hello from $(hostname)");
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_eq(tu_count(r.out, "h1: hello from"), 1, "%s", r.out);
+	cr_assert_eq(tu_count(r.out, "h2: hello from"), 1, "%s", r.out);
+	cr_assert_eq(tu_count(r.out, "hello from"), atoi(tu_fleet("FLEET_N")));
+	cr_assert(strstr(r.err, " ok, 0 failed, 0 timeout, 0 unreachable") != NULL, "%s", r.err);
+	tu_run_free(&r);
+}
+
+Test(exec, failed_command_exit_1_and_stderr_apart)
+{
+	tu_run r;
+
+	RUN(&r, 30, "h1,h2", "--", "echo out; echo oops >&2; exit 3");
+	cr_assert_eq(r.status, 1);
+	cr_assert_eq(tu_count(r.out, "out"), 2, "%s", r.out);
+	cr_assert_null(strstr(r.out, "oops"), "stderr leaked into stdout: %s", r.out);
+	cr_assert_eq(tu_count(r.err, "h1 [stderr]: oops"), 1, "%s", r.err);
+	cr_assert_eq(tu_count(r.err, "exit status 3"), 2, "%s", r.err);
+	cr_assert(strstr(r.err, "failed: h[1-2]") != NULL, "%s", r.err);
+	tu_run_free(&r);
+}
+
+Test(exec, signal_reported_in_json)
+{
+	tu_run r;
+
+	RUN(&r, 30, "-o", "json", "h1", "--", "echo x; kill -KILL $$");
+	cr_assert_eq(r.status, 1);
+	cr_assert(strstr(r.out, "\"host\":\"h1\",\"state\":\"failed\",\"exit\":null,"
+	    "\"signal\":\"KILL\",\"stdout\":\"x\\n\",\"stderr\":\"\",\"duration\":") != NULL,
+	    "%s", r.out);
+	tu_run_free(&r);
+}
+
+Test(exec, json_one_object_per_host)
+{
+	tu_run r;
+	int n = atoi(tu_fleet("FLEET_N"));
+
+	RUN(&r, 30, "-o", "json", "@demo", "--", "printf 'a\"b\\\\c\\n'; echo e >&2");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(tu_count(r.out, "\n"), n, "%s", r.out);
+	cr_assert_eq(tu_count(r.out, "\"stdout\":\"a\\\"b\\\\c\\n\",\"stderr\":\"e\\n\""), n,
+	    "%s", r.out);
+	cr_assert_eq(tu_count(r.out, "\"state\":\"ok\",\"exit\":0"), n);
+	tu_run_free(&r);
+}
+
+Test(exec, group_collapses_identical_results)
+{
+	tu_run r;
+
+	/* h1 and h3 print the same, h2 differs. */
+	RUN(&r, 30, "-o", "group", "h1,h2,h3", "--",
+	    "case \"$SSH_CONNECTION\" in *' 127.0.0.3 '*) echo two;; *) echo same;; esac");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "h[1,3] (2)\n---------------\nsame\n") != NULL, "%s", r.out);
+	cr_assert(strstr(r.out, "h2 (1)\n---------------\ntwo\n") != NULL, "%s", r.out);
+	tu_run_free(&r);
+}
+
+Test(exec, remote_escape_sequences_are_sanitised)
+{
+	tu_run r;
+
+	RUN(&r, 30, "h1", "--", "printf 'a\\033]0;pwned\\007b\\233c\\342\\200\\256d\\n'; "
+	    "printf '\\033[31mred\\n' >&2");
+	cr_assert_eq(r.status, 0);
+	cr_assert_null(strchr(r.out, '\033'), "raw ESC reached the terminal: %s", r.out);
+	cr_assert_null(strchr(r.err, '\033'), "raw ESC reached the terminal: %s", r.err);
+	cr_assert(strstr(r.out, "h1: a\\e]0;pwned\\x07b\\x9bc\\u202ed") != NULL, "%s", r.out);
+	cr_assert(strstr(r.err, "h1 [stderr]: \\e[31mred") != NULL, "%s", r.err);
+	tu_run_free(&r);
+}
+
+Test(exec, output_100MB_byte_identical, .timeout = 300)
+{
+	char *dir = tu_tmpdir(), *src = NULL, *od = NULL, *cmd = NULL;
+	char *sums;
+	tu_run r;
+
+	cr_assert(asprintf(&src, "%s/src.bin", dir) > 0);
+	cr_assert(asprintf(&od, "%s/out", dir) > 0);
+	cr_assert(asprintf(&cmd, "head -c 104857600 /dev/urandom | tee %s", src) > 0);
+	chmod(dir, 0777);
+	RUN(&r, 240, "--outdir", od, "h1", "--", cmd);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	free(cmd);
+	cr_assert(asprintf(&cmd, "cmp %s %s/h1.out && echo SAME; stat -c %%s %s/h1.out; "
+	    "ls -a %s", src, od, od, od) > 0);
+	sums = tu_sh(cmd, NULL);
+	cr_assert(strstr(sums, "SAME\n104857600\n") != NULL, "%s", sums);
+	/* Nothing half-written: only the final files. */
+	cr_assert_null(strstr(sums, ".tmp"), "%s", sums);
+	free(sums);
+	free(cmd);
+	tu_rmrf(dir);
+	tu_run_free(&r);
+}
+
+Test(exec, timeout_kills_remote_process_group)
+{
+	tu_run r;
+	char *left;
+	int i;
+
+	RUN(&r, 30, "-t", "1", "h1,h2", "--", "sleep 31337 | cat; echo never");
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert_eq(tu_count(r.err, "timeout: command timed out"), 2, "%s", r.err);
+	cr_assert_null(strstr(r.out, "never"));
+	cr_assert(r.secs < 8, "took %.1fs", r.secs);
+	/* Verify on the host (same machine): no sleep survives. */
+	for (i = 0; i < 30; i++) {
+		left = tu_sh("pgrep -f 'sleep 3133[7]' || true", NULL);
+		if (*left == '\0')
+			break;
+		free(left);
+		left = NULL;
+		usleep(100000);
+	}
+	cr_assert_not_null(left, "remote process still running after timeout");
+	cr_assert_str_empty(left);
+	free(left);
+	tu_run_free(&r);
+}
+
+Test(exec, unreachable_exit_255_fast_while_others_finish)
+{
+	tu_run r;
+	int lfd, one = 1;
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+	char target[256], port[16];
+
+	/* A listener that accepts TCP (kernel backlog) and never speaks. */
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(0x7f000063);   /* 127.0.0.99 */
+	cr_assert(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	cr_assert(listen(lfd, 16) == 0);
+	getsockname(lfd, (struct sockaddr *)&sa, &sl);
+	snprintf(port, sizeof(port), "%u", ntohs(sa.sin_port));
+	snprintf(target, sizeof(target), "h1,h2,127.0.0.99");
+	{
+		char *cfg2 = NULL, *dir = tu_tmpdir(), *body = NULL;
+
+		/* The silent listener's port, for that host only. */
+		cr_assert(asprintf(&cfg2, "%s/cfg", dir) > 0);
+		cr_assert(asprintf(&body, "Host 127.0.0.99\n  Port %s\nHost *\nInclude %s\n", port, cfg) > 0);
+		tu_write_file(cfg2, body);
+		{
+			const char *const a[] = { "-F", cfg2, "-i", inv, "exec", "--connect-timeout",
+			    "2", "-o", "json", target, "--", "sleep 1; echo done", NULL };
+
+			tu_drover(&r, 30, NULL, a);
+		}
+		free(body);
+		free(cfg2);
+		tu_rmrf(dir);
+		free(dir);
+	}
+	close(lfd);
+	cr_assert_eq(r.status, 255, "%s", r.err);
+	cr_assert_eq(tu_count(r.out, "done"), 2, "%s", r.out);
+	cr_assert(strstr(r.err, "127.0.0.99: unreachable: timed out after 2.0s") != NULL, "%s", r.err);
+	cr_assert(r.secs < 4.5, "a dead host stalled the run: %.1fs", r.secs);
+	tu_run_free(&r);
+
+	/* Refused port: immediate. */
+	{
+		const char *const a[] = { "-F", cfg, "-i", inv, "exec", "-p", "1",
+		    "127.0.0.1", "--", "true", NULL };
+
+		tu_drover(&r, 30, NULL, a);
+		cr_assert_eq(r.status, 255);
+		cr_assert(strstr(r.err, "Connection refused") != NULL, "%s", r.err);
+		cr_assert(r.secs < 2);
+		tu_run_free(&r);
+	}
+}
+
+static char *
+private_config(const char *dir, const char *known_hosts)
+{
+	char *path = NULL, *body = NULL;
+
+	cr_assert(asprintf(&path, "%s/ssh_config", dir) > 0);
+	/* First value wins in ssh config: ours precedes the fleet's. */
+	cr_assert(asprintf(&body, "Host *\n  UserKnownHostsFile %s\nInclude %s\n",
+	    known_hosts, cfg) > 0);
+	tu_write_file(path, body);
+	free(body);
+	return path;
+}
+
+Test(exec, unknown_host_key_refused_then_accept_new_records)
+{
+	char *dir = tu_tmpdir(), *kh = NULL, *c2, *khtext;
+	tu_run r;
+
+	cr_assert(asprintf(&kh, "%s/known_hosts", dir) > 0);
+	tu_write_file(kh, "");
+	c2 = private_config(dir, kh);
+	{
+		const char *const a[] = { "-F", c2, "-i", inv, "exec", "h1", "--", "echo in", NULL };
+
+		tu_drover(&r, 30, NULL, a);
+	}
+	cr_assert_eq(r.status, 255, "%s", r.err);
+	cr_assert_null(strstr(r.out, "in"));
+	cr_assert(strstr(r.err, "unknown host key") != NULL, "%s", r.err);
+	cr_assert(strstr(r.err, "SHA256:") != NULL, "%s", r.err);
+	khtext = tu_read_file(kh, NULL);
+	cr_assert_str_empty(khtext, "refused key was recorded");
+	free(khtext);
+	tu_run_free(&r);
+	{
+		const char *const a[] = { "-F", c2, "-i", inv, "exec", "--accept-new", "h1", "--",
+		    "echo in", NULL };
+
+		tu_drover(&r, 30, NULL, a);
+	}
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	khtext = tu_read_file(kh, NULL);
+	cr_assert(strstr(khtext, tu_fleet("FLEET_ADDR_1")) != NULL, "%s", khtext);
+	cr_assert(strstr(khtext, "ssh-ed25519") != NULL, "%s", khtext);
+	free(khtext);
+	tu_run_free(&r);
+	/* Now known: works without --accept-new. */
+	{
+		const char *const a[] = { "-F", c2, "-i", inv, "exec", "h1", "--", "echo in", NULL };
+
+		tu_drover(&r, 30, NULL, a);
+	}
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	tu_run_free(&r);
+	tu_rmrf(dir);
+}
+
+Test(exec, changed_host_key_fails_without_sending_credentials)
+{
+	char *dir = tu_tmpdir(), *kh = NULL, *c2, *cmd = NULL, *line, *logpath = NULL;
+	char *before, *after;
+	size_t blen = 0, alen = 0;
+	tu_run r;
+
+	/* h2's key written down as h1's. */
+	cr_assert(asprintf(&kh, "%s/known_hosts", dir) > 0);
+	cr_assert(asprintf(&cmd, "awk '{print \"[%s]:%s\", $1, $2}' %s/h2/ssh_host_ed25519_key.pub > %s",
+	    tu_fleet("FLEET_ADDR_1"), tu_fleet("FLEET_PORT"), tu_fleet("FLEET_DIR"), kh) > 0);
+	line = tu_sh(cmd, NULL);
+	free(line);
+	c2 = private_config(dir, kh);
+	cr_assert(asprintf(&logpath, "%s/h1/sshd.log", tu_fleet("FLEET_DIR")) > 0);
+	before = tu_read_file(logpath, &blen);
+	{
+		const char *const a[] = { "-F", c2, "-i", inv, "exec", "--accept-new", "h1", "--",
+		    "echo in", NULL };
+
+		tu_drover(&r, 30, NULL, a);
+	}
+	cr_assert_eq(r.status, 255, "%s", r.err);
+	cr_assert(strstr(r.err, "HOST KEY CHANGED") != NULL, "%s", r.err);
+	cr_assert(strstr(r.err, "no credentials sent") != NULL, "%s", r.err);
+	usleep(300000);
+	after = tu_read_file(logpath, &alen);
+	cr_assert(alen >= blen);
+	cr_assert_null(strstr(after + blen, "Accepted"), "%s", after + blen);
+	cr_assert_null(strstr(after + blen, "Failed"), "%s", after + blen);
+	cr_assert_null(strstr(after + blen, "Postponed"), "%s", after + blen);
+	cr_assert_null(strstr(after + blen, "userauth"), "%s", after + blen);
+	free(before);
+	free(after);
+	free(cmd);
+	free(logpath);
+	tu_run_free(&r);
+	tu_rmrf(dir);
+}
+
+Test(exec, encrypted_key_passphrase_asked_once_on_tty)
+{
+	char *pp = tu_read_file(tu_fleet("FLEET_KEY_ENC_PASSPHRASE_FILE"), NULL);
+	char *dir = tu_tmpdir(), *c2 = NULL, *body = NULL;
+	tu_run r;
+
+	/* A config whose only identity is the encrypted key. */
+	cr_assert(asprintf(&c2, "%s/cfg", dir) > 0);
+	cr_assert(asprintf(&body, "sed 's|IdentityFile .*|IdentityFile %s|' %s > %s",
+	    tu_fleet("FLEET_KEY_ENC"), cfg, c2) > 0);
+	free(tu_sh(body, NULL));
+	{
+		const char *const a[] = { "-F", c2, "-i", inv, "exec", "--auth", "key",
+		    "--color", "never", "h1,h2,h3", "--", "echo authed", NULL };
+
+		tu_drover_pty(&r, 60, "Passphrase for key", pp, NULL, a);
+	}
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_eq(r.prompts, 1, "asked %d times: %s", r.prompts, r.out);
+	cr_assert_eq(tu_count(r.out, "authed"), 3, "%s", r.out);
+	cr_assert_null(strstr(r.out, pp), "passphrase echoed: %s", r.out);
+	tu_run_free(&r);
+	/* Without a terminal the host fails clearly instead of hanging. */
+	{
+		const char *const a[] = { "-F", c2, "-i", inv, "exec", "--auth", "key",
+		    "h1", "--", "echo authed", NULL };
+
+		tu_drover(&r, 30, NULL, a);
+	}
+	cr_assert_eq(r.status, 255, "%s", r.err);
+	cr_assert(strstr(r.err, "authentication failed") != NULL, "%s", r.err);
+	tu_run_free(&r);
+	free(body);
+	free(c2);
+	free(pp);
+	tu_rmrf(dir);
+}
+
+Test(exec, password_auth_on_tty)
+{
+	char *pw;
+	tu_run r;
+
+	if (!tu_fleet_has("FLEET_PW_USER"))
+		cr_skip_test("password user exists only when the fleet runs as root");
+	pw = tu_read_file(tu_fleet("FLEET_PASSWORD_FILE"), NULL);
+	{
+		const char *const a[] = { "-F", cfg, "-i", inv, "exec", "--color", "never", "--auth", "password",
+		    "-l", tu_fleet("FLEET_PW_USER"), "h1", "--", "id -un", NULL };
+
+		tu_drover_pty(&r, 60, "password: ", pw, NULL, a);
+	}
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_eq(r.prompts, 1, "%s", r.out);
+	cr_assert(strstr(r.out, "h1: drover-pw") != NULL, "%s", r.out);
+	cr_assert_null(strstr(r.out, pw), "password echoed");
+	tu_run_free(&r);
+	{
+		const char *const a[] = { "-F", cfg, "-i", inv, "exec", "--color", "never", "--auth",
+		    "keyboard-interactive", "-l", tu_fleet("FLEET_PW_USER"), "h1", "--", "id -un", NULL };
+
+		tu_drover_pty(&r, 60, "Password: ", pw, NULL, a);
+	}
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert(strstr(r.out, "h1: drover-pw") != NULL, "%s", r.out);
+	tu_run_free(&r);
+	free(pw);
+}
+
+Test(exec, agent_auth)
+{
+	char *env = NULL;
+	tu_run r;
+
+	cr_assert(asprintf(&env, "SSH_AUTH_SOCK=%s", tu_fleet("FLEET_AGENT_SOCK")) > 0);
+	{
+		const char *const e[] = { env, NULL };
+		const char *const a[] = { "-F", cfg, "-i", inv, "exec", "--auth", "agent",
+		    "h1", "--", "echo via-agent", NULL };
+
+		tu_drover(&r, 30, e, a);
+	}
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "h1: via-agent") != NULL);
+	tu_run_free(&r);
+	{
+		const char *const a[] = { "-F", cfg, "-i", inv, "exec", "--auth", "agent",
+		    "h1", "--", "echo via-agent", NULL };
+
+		tu_drover(&r, 30, NULL, a);   /* no agent */
+	}
+	cr_assert_eq(r.status, 255, "%s", r.err);
+	tu_run_free(&r);
+	free(env);
+}
+
+Test(exec, two_hundred_hosts, .timeout = 240)
+{
+	tu_run r;
+
+	RUN(&r, 200, "-o", "json", "@many", "--", "echo ok");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(tu_count(r.out, "\"state\":\"ok\",\"exit\":0"), 200, "%s", r.err);
+	cr_assert(strstr(r.err, "200 hosts in") != NULL, "%s", r.err);
+	cr_assert(strstr(r.err, "200 ok, 0 failed") != NULL, "%s", r.err);
+	tu_run_free(&r);
+}
+
+Test(exec, usage_and_config_errors_exit_2)
+{
+	tu_run r;
+	char *dir = tu_tmpdir(), *bad = NULL;
+
+	RUN(&r, 10, "-f", "zero", "h1", "--", "true");
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "-f: 'zero'") != NULL, "%s", r.err);
+	tu_run_free(&r);
+	RUN(&r, 10, "--bogus", "h1", "--", "true");
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "unknown option '--bogus'") != NULL, "%s", r.err);
+	tu_run_free(&r);
+	RUN(&r, 10, "@nosuchgroup", "--", "true");
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "nosuchgroup") != NULL, "%s", r.err);
+	tu_run_free(&r);
+	RUN(&r, 10, "h1");
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "no COMMAND") != NULL, "%s", r.err);
+	tu_run_free(&r);
+
+	cr_assert(asprintf(&bad, "%s/inv.ini", dir) > 0);
+	tu_write_file(bad, "[defaults]\nfanout = 4\n\n[host web1]\nadress = 10.0.0.1\n");
+	{
+		const char *const a[] = { "-F", cfg, "-i", bad, "exec", "web1", "--", "true", NULL };
+
+		tu_drover(&r, 10, NULL, a);
+	}
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "inv.ini:5:") != NULL, "%s", r.err);
+	tu_run_free(&r);
+	free(bad);
+	tu_rmrf(dir);
+}
+
+Test(exec, ctrl_c_once_stops_new_hosts_twice_aborts)
+{
+	char *cmd = NULL, *out;
+	int st;
+
+	/* -f 1: h1 runs, the rest wait; one SIGINT cancels the rest. */
+	cr_assert(asprintf(&cmd, "cd /tmp; setsid %s -F %s -i %s exec -f 1 h1,h2,h3 -- 'sleep 2; echo fin' "
+	    ">/tmp/drover-ctrlc.out 2>&1 & p=$!; sleep 1; kill -INT $p; wait $p; echo rc=$?; "
+	    "cat /tmp/drover-ctrlc.out; rm -f /tmp/drover-ctrlc.out",
+	    getenv("DROVER_BIN"), cfg, inv) > 0);
+	out = tu_sh(cmd, &st);
+	cr_assert(strstr(out, "rc=1") != NULL, "%s", out);
+	cr_assert(strstr(out, "still running: h1") != NULL, "%s", out);
+	cr_assert(strstr(out, "h1: fin") != NULL, "%s", out);
+	cr_assert(strstr(out, "cancelled: h[2-3]") != NULL, "%s", out);
+	free(out);
+	free(cmd);
+
+	cr_assert(asprintf(&cmd, "cd /tmp; setsid %s -F %s -i %s exec h1,h2 -- 'sleep $((31338+1)) | cat' "
+	    ">/tmp/drover-ctrlc2.out 2>&1 & p=$!; sleep 1.5; kill -INT $p; sleep 0.2; kill -INT $p; "
+	    "wait $p; echo rc=$?; cat /tmp/drover-ctrlc2.out; rm -f /tmp/drover-ctrlc2.out; sleep 0.5; "
+	    "pgrep -f 'sleep 3133[9]' && echo LEFTOVER; true",
+	    getenv("DROVER_BIN"), cfg, inv) > 0);
+	out = tu_sh(cmd, &st);
+	cr_assert(strstr(out, "rc=130") != NULL, "%s", out);
+	cr_assert(strstr(out, "aborting") != NULL, "%s", out);
+	cr_assert_null(strstr(out, "LEFTOVER"), "%s", out);
+	free(out);
+	free(cmd);
+}

@@ -1,0 +1,51 @@
+/*
+ * tests/support/testutil.h - shared by the engine and CLI tests: the demo
+ * fleet's facts (fleet.env written by tests/fleet/fleet.sh), running the
+ * drover binary with captured stdout/stderr (optionally inside a pty that
+ * answers prompts), scratch directories, small file and process helpers.
+ */
+#ifndef DROVER_TESTUTIL_H
+#define DROVER_TESTUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Value of KEY in $DROVER_FLEET/fleet.env; aborts the test if missing. */
+const char *tu_fleet(const char *key);
+/* 1 if fleet.env has KEY with a non-empty value. */
+int tu_fleet_has(const char *key);
+
+typedef struct tu_run {
+	char *out, *err;        /* NUL-terminated; in pty mode both in out */
+	size_t outlen, errlen;
+	int status;             /* exit code, or 128+signal */
+	double secs;
+	int prompts;            /* pty mode: prompts answered */
+} tu_run;
+
+/*
+ * Runs $DROVER_BIN with args (NULL-terminated), optional extra environment
+ * entries ("K=V", NULL-terminated, may be NULL); SSH_AUTH_SOCK is removed
+ * unless given in env. Fails the test if it runs longer than timeout_s.
+ */
+void tu_drover(tu_run *r, int timeout_s, const char *const *env, const char *const *args);
+/*
+ * Same inside a pseudo-terminal: whenever the output shows a new line
+ * ending in `prompt_tail` (e.g. "password: "), writes answer + "\n".
+ */
+void tu_drover_pty(tu_run *r, int timeout_s, const char *prompt_tail,
+    const char *answer, const char *const *env, const char *const *args);
+void tu_run_free(tu_run *r);
+
+/* Output of `sh -c cmd` (stdout), exit status in *status if non-NULL. */
+char *tu_sh(const char *cmd, int *status);
+
+char *tu_read_file(const char *path, size_t *len);
+void tu_write_file(const char *path, const char *data);
+/* mkdtemp under $TMPDIR or /tmp; tu_rmrf removes a tree. */
+char *tu_tmpdir(void);
+void tu_rmrf(const char *path);
+int tu_count(const char *hay, const char *needle);
+double tu_now(void);
+
+#endif

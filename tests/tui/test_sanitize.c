@@ -1,0 +1,83 @@
+/*
+ * tests/tui/test_sanitize.c - transcript tests for what may reach the
+ * operator's terminal (tui_sanitize), JSON escaping and host-list folding.
+ */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/tui.h"
+
+static char *
+san(const char *in, size_t len)
+{
+	tui_buf b = { 0 };
+
+	tui_sanitize(&b, in, len);
+	return b.p;
+}
+
+static char *
+js(const char *in, size_t len)
+{
+	tui_buf b = { 0 };
+
+	tui_json_escape(&b, in, len);
+	return b.p;
+}
+
+#define S(lit) san(lit, sizeof(lit) - 1)
+#define J(lit) js(lit, sizeof(lit) - 1)
+
+Test(sanitize, plain_text_and_utf8_pass)
+{
+	cr_assert_str_eq(S("hello\tworld ~!"), "hello\tworld ~!");
+	cr_assert_str_eq(S("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80"),
+	    "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80");
+}
+
+Test(sanitize, controls_escaped)
+{
+	cr_assert_str_eq(S("\033]52;c;ZXZpbA==\007"), "\\e]52;c;ZXZpbA==\\x07");
+	cr_assert_str_eq(S("a\rb\nc\x7f" "d\0e"), "a\\rb\\nc\\x7fd\\x00e");
+	cr_assert_str_eq(S("\033[6n"), "\\e[6n");
+}
+
+Test(sanitize, c1_bidi_and_invalid_utf8_escaped)
+{
+	cr_assert_str_eq(S("\xc2\x9b" "31m"), "\\u009b31m");        /* CSI as C1 */
+	cr_assert_str_eq(S("x\xe2\x80\xaey"), "x\\u202ey");           /* RLO */
+	cr_assert_str_eq(S("\xe2\x81\xa6z"), "\\u2066z");             /* LRI */
+	cr_assert_str_eq(S("\x9b" "1m"), "\\x9b1m");                  /* raw 8-bit CSI */
+	cr_assert_str_eq(S("\xc0\xaf"), "\\xc0\\xaf");               /* overlong */
+	cr_assert_str_eq(S("\xed\xa0\x80"), "\\xed\\xa0\\x80");       /* surrogate */
+	cr_assert_str_eq(S("\xe6\x97"), "\\xe6\\x97");               /* truncated */
+}
+
+Test(sanitize, json_escape)
+{
+	cr_assert_str_eq(J("a\"b\\c\n\t\033"), "a\\\"b\\\\c\\n\\t\\u001b");
+	cr_assert_str_eq(J("\xc3\xa9\xff"), "\xc3\xa9\\ufffd");
+	cr_assert_str_eq(J("\xc2\x85\xe2\x80\xae"), "\\u0085\\u202e");
+}
+
+Test(hostfold, ranges_and_literals)
+{
+	const char *a[] = { "h3", "h1", "h2", "web1", "h7", "db", "h5" };
+	const char *b[] = { "n001", "n002", "n010", "n1" };
+	const char *c[] = { "x1", "x1" };
+	char *s;
+
+	s = tui_fold_hosts(a, 7);
+	cr_assert_str_eq(s, "db,h[1-3,5,7],web1");
+	free(s);
+	s = tui_fold_hosts(b, 4);
+	cr_assert_str_eq(s, "n1,n[001-002,010]");
+	free(s);
+	s = tui_fold_hosts(c, 2);
+	cr_assert_str_eq(s, "x[1]");
+	free(s);
+	s = tui_fold_hosts(a, 1);
+	cr_assert_str_eq(s, "h3");
+	free(s);
+}
