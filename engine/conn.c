@@ -60,6 +60,7 @@ conn_free(eng_conn *c)
 	free(c->user);
 	free(c->ssh_config);
 	free(c->known_hosts);
+	free(c->jump);
 	free(c->error);
 	free(c->banner);
 	free(c->host);
@@ -230,6 +231,7 @@ conn_teardown(eng_conn *c)
 	c->ops = c->ops_tail = NULL;
 	eng__key_conn_gone(c->ctx, c);
 	eng__exec_conn_lost(c);
+	eng__jump_teardown(c);
 	eng__auth_clear(c);
 	/* Stop watching before libssh closes the fd: the number may be reused. */
 	if (c->poll_init && !uv_is_closing((uv_handle_t *)&c->poll)) {
@@ -480,16 +482,8 @@ conn_setup(eng_conn *c)
 		eng__conn_fail(c, ENG_FAIL_CONFIG, "bad option: %s", ssh_get_error(c->s));
 		return -1;
 	}
-	if (ssh_options_get(c->s, SSH_OPTIONS_PROXYCOMMAND, &v) == SSH_OK &&
-	    v != NULL && *v != '\0') {
-		ssh_string_free_char(v);
-		eng__conn_fail(c, ENG_FAIL_CONFIG,
-		    "ProxyCommand/ProxyJump is configured for this host; not supported yet");
+	if (eng__jump_configure(c) < 0)
 		return -1;
-	}
-	if (v != NULL)
-		ssh_string_free_char(v);
-	v = NULL;
 	if (ssh_options_get(c->s, SSH_OPTIONS_HOST, &v) != SSH_OK || v == NULL) {
 		eng__conn_fail(c, ENG_FAIL_CONFIG, "no host name");
 		return -1;
@@ -670,6 +664,28 @@ conn_tcp_done(eng_conn *c)
 	conn_set_state(c, ENG_CONN_KEX);
 }
 
+void
+eng__conn_attach_fd(eng_conn *c, int fd)
+{
+	if (c->dead) {
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+	if (uv_poll_init(c->ctx->loop, &c->poll, fd) != 0) {
+		eng__conn_fail(c, ENG_FAIL_CONNECT, "cannot watch the tunnel socket");
+		return;
+	}
+	c->poll.data = c;
+	c->poll_init = 1;
+	c->nhandles++;
+	c->poll_events = 0;
+	ssh_options_set(c->s, SSH_OPTIONS_FD, &c->fd);
+	c->fd_given = 1;
+	conn_set_state(c, ENG_CONN_KEX);
+	eng__conn_kick(c);
+}
+
 /* ---- the step function ------------------------------------------------------- */
 
 static void
@@ -724,6 +740,14 @@ conn_step(eng_conn *c)
 	case ENG_CONN_NEW:
 		if (conn_setup(c) < 0)
 			return;
+		if (c->jump != NULL) {
+			conn_set_state(c, ENG_CONN_CONNECTING);
+			if (c->dead)
+				return;
+			deadline_start(c);
+			eng__jump_start(c);
+			return;
+		}
 		conn_set_state(c, ENG_CONN_RESOLVING);
 		if (c->dead)
 			return;
@@ -755,6 +779,8 @@ conn_step(eng_conn *c)
 			conn_start_tcp(c);
 		return;
 	case ENG_CONN_CONNECTING:
+		if (c->relay != NULL)
+			return;   /* the jump host is still on its way */
 		conn_tcp_done(c);
 		if (c->dead || c->st != ENG_CONN_KEX)
 			return;
@@ -867,6 +893,7 @@ eng_conn_open(eng_ctx *ctx, const eng_conn_opts *o, const eng_conn_cbs *cbs,
 	c->port = o->port;
 	c->ssh_config = eng__xstrdup(o->ssh_config);
 	c->known_hosts = eng__xstrdup(o->known_hosts);
+	c->jump = eng__xstrdup(o->jump);
 	if (o->keys != NULL)
 		while (o->keys[n] != NULL)
 			n++;

@@ -126,6 +126,7 @@ typedef struct eng_conn_opts {
 	const char *const *keys;  /* extra identity files, NULL-terminated, tried first */
 	const char *ssh_config;   /* NULL: ~/.ssh/config + system; else only this file */
 	const char *known_hosts;  /* NULL: from ssh config / ~/.ssh/known_hosts */
+	const char *jump;         /* ProxyJump "[user@]host[:port][,...]", NULL: from ssh config */
 	int connect_timeout_ms;   /* TCP + kex + auth, prompts excluded; 0 = 10 s */
 	int keepalive_ms;         /* 0 = 15 s; dead after 3 silent intervals */
 	int accept_new;           /* record unknown host keys */

@@ -110,7 +110,8 @@ typedef struct eng_auth {
 
 struct eng_conn {
 	eng_ctx *ctx;
-	char *name, *address, *user, *ssh_config, *known_hosts;
+	char *name, *address, *user, *ssh_config, *known_hosts, *jump;
+	struct eng_relay *relay;    /* when reached through a jump host */
 	char **keys;
 	int port;
 	int connect_timeout_ms, keepalive_ms, accept_new, ask_hostkey;
@@ -175,6 +176,16 @@ void eng__conn_enter(struct eng_conn *c);
 void eng__conn_leave(struct eng_conn *c);
 void eng__conn_fail(struct eng_conn *c, eng_fail f, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Hands a connected socket to libssh and starts the key exchange. */
+void eng__conn_attach_fd(struct eng_conn *c, int fd);
+
+/* ---- jump.c ---- */
+/* Reads a jump spec from opts or libssh's ProxyJump-made ProxyCommand. */
+int eng__jump_configure(struct eng_conn *c);
+/* Connects c through its jump host; c's fd arrives via eng__conn_attach_fd. */
+void eng__jump_start(struct eng_conn *c);
+void eng__jump_teardown(struct eng_conn *c);
 
 /* ---- auth.c ---- */
 /* 1 authenticated, 0 in progress (AGAIN, prompt, key), -1 failed (c failed). */

@@ -429,6 +429,7 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 		o->port = c.port > 0 ? c.port : hosts[i].port;
 		o->keys = (const char *const *)keyv[i];
 		o->ssh_config = c.ssh_config;
+		o->jump = hosts[i].jump;
 		o->connect_timeout_ms = c.connect_timeout * 1000;
 		o->keepalive_ms = c.keepalive > 0 ? c.keepalive * 1000 : 0;
 		o->accept_new = c.accept_new;

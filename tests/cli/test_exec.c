@@ -493,3 +493,42 @@ Test(exec, ctrl_c_once_stops_new_hosts_twice_aborts)
 	free(out);
 	free(cmd);
 }
+
+Test(exec, proxyjump_through_a_fleet_host)
+{
+	char *dir = tu_tmpdir(), *c2 = NULL, *body = NULL, *log = NULL, *logtext;
+	tu_run r;
+
+	/* h2 reached through h1 by a direct-tcpip channel, no ssh process. */
+	cr_assert(asprintf(&c2, "%s/cfg", dir) > 0);
+	cr_assert(asprintf(&log, "%s/drover.log", dir) > 0);
+	cr_assert(asprintf(&body, "Host viajump\n  HostName %s\n  Port %s\n  ProxyJump h1\n"
+	    "Host broken\n  HostName %s\n  Port %s\n  ProxyJump nosuch.invalid\n"
+	    "Host *\nInclude %s\n", tu_fleet("FLEET_ADDR_2"), tu_fleet("FLEET_PORT"),
+	    tu_fleet("FLEET_ADDR_2"), tu_fleet("FLEET_PORT"), cfg) > 0);
+	tu_write_file(c2, body);
+	{
+		const char *const a[] = { "-F", c2, "-i", inv, "exec", "--log", log, "viajump",
+		    "--", "head -c 20000000 /dev/zero | wc -c", NULL };
+
+		tu_drover(&r, 60, NULL, a);
+	}
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "viajump: 20000000") != NULL, "%s", r.out);
+	logtext = tu_read_file(log, NULL);
+	cr_assert(strstr(logtext, "viajump: tunnel through h1") != NULL, "%s", logtext);
+	free(logtext);
+	tu_run_free(&r);
+	{
+		const char *const a[] = { "-F", c2, "-i", inv, "exec", "broken", "--", "true", NULL };
+
+		tu_drover(&r, 60, NULL, a);
+	}
+	cr_assert_eq(r.status, 255, "%s", r.err);
+	cr_assert(strstr(r.err, "via jump host nosuch.invalid: cannot resolve") != NULL, "%s", r.err);
+	tu_run_free(&r);
+	free(body);
+	free(c2);
+	free(log);
+	tu_rmrf(dir);
+}
