@@ -825,6 +825,7 @@ conn_step(eng_conn *c)
 		conn_run_ops(c);
 		if (c->dead)
 			return;
+		eng__exec_flush(c);
 		eng__exec_reap(c);
 		if (c->dead)
 			return;

@@ -179,16 +179,28 @@ typedef struct eng_exec_cbs {
 
 typedef struct eng_exec_opts {
 	int timeout_ms;  /* 0: none. On expiry the remote process group is killed. */
+	int pty;         /* allocate a terminal (output then comes on stream 1 only) */
+	const char *term;/* TERM for the pty, NULL: "xterm-256color" */
+	int cols, rows;  /* initial pty size, 0: 80x24 */
 } eng_exec_opts;
 
 /*
- * Runs a command on c (queued until the conn is ready). A conn that fails
+ * Runs a command on c (queued until the conn is ready); command NULL starts
+ * the login shell (an interactive pane: give it a pty). A conn that fails
  * completes its queued execs with r->error set.
  */
 int eng_exec_start(eng_conn *c, const char *command, const eng_exec_opts *opts,
     const eng_exec_cbs *cbs, void *ud, eng_exec **out);
+/* Queues bytes for the command's stdin (keystrokes); sent as the window allows. */
+int eng_exec_write(eng_exec *x, const void *buf, size_t len);
+/* New pty size; 0 rows or cols are ignored, never sent. */
+void eng_exec_resize(eng_exec *x, int cols, int rows);
+/* Sends EOF on stdin (after queued input). */
+void eng_exec_send_eof(eng_exec *x);
 /* Kills the remote command (process group) and ends the exec. */
 void eng_exec_kill(eng_exec *x);
+/* Bytes queued but not yet taken by the channel. */
+size_t eng_exec_pending(const eng_exec *x);
 
 /* ---- fan-out ----------------------------------------------------------- */
 

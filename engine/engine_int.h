@@ -200,6 +200,7 @@ int eng__hostkey_check(struct eng_conn *c);
 void eng__exec_conn_ready(struct eng_conn *c);      /* start queued execs */
 void eng__exec_conn_lost(struct eng_conn *c);       /* fail every exec */
 void eng__exec_reap(struct eng_conn *c);            /* finish closed channels */
+void eng__exec_flush(struct eng_conn *c);           /* stdin, resizes, EOF */
 int eng__exec_start_internal(struct eng_conn *c, const char *command, int internal,
     const eng_exec_opts *opts, const eng_exec_cbs *cbs, void *ud, struct eng_exec **out);
 

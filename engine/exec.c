@@ -30,6 +30,10 @@ struct eng_exec {
 	eng_exec_cbs cbs;
 	void *ud;
 	int timeout_ms;
+	int pty, cols, rows, resize_pending, eof_pending, eof_sent;
+	char *term;
+	char *wbuf;                  /* stdin not yet taken by the channel */
+	size_t wlen, wcap;
 	exec_state st;
 	ssh_channel ch;
 	struct ssh_channel_callbacks_struct chcb;
@@ -176,6 +180,17 @@ op_open(eng_conn *c, void *arg)
 }
 
 static int
+op_pty(eng_conn *c, void *arg)
+{
+	eng_exec *x = arg;
+
+	(void)c;
+	if (x->st != X_OPENING)
+		return SSH_OK;
+	return ssh_channel_request_pty_size(x->ch, x->term, x->cols, x->rows);
+}
+
+static int
 op_exec(eng_conn *c, void *arg)
 {
 	eng_exec *x = arg;
@@ -183,6 +198,8 @@ op_exec(eng_conn *c, void *arg)
 	(void)c;
 	if (x->st != X_OPENING)
 		return SSH_OK;
+	if (x->command == NULL)
+		return ssh_channel_request_shell(x->ch);
 	return ssh_channel_request_exec(x->ch, x->command);
 }
 
@@ -212,8 +229,24 @@ op_exec_done(eng_conn *c, void *arg, int rc)
 		return;
 	}
 	x->st = X_RUNNING;
+	x->resize_pending = 0;
 	if (x->timeout_ms > 0)
 		uv_timer_start(&x->timer, on_timeout, (uint64_t)x->timeout_ms, 0);
+}
+
+static void
+op_pty_done(eng_conn *c, void *arg, int rc)
+{
+	eng_exec *x = arg;
+
+	if (x->st != X_OPENING)
+		return;
+	if (rc != SSH_OK) {
+		x->error = eng__xprintf("cannot get a terminal: %s", ssh_get_error(c->s));
+		exec_finish(x);
+		return;
+	}
+	eng__conn_op_push(c, op_exec, op_exec_done, x);
 }
 
 static void
@@ -233,7 +266,10 @@ op_open_done(eng_conn *c, void *arg, int rc)
 		exec_close_channel(x);
 		return;
 	}
-	eng__conn_op_push(c, op_exec, op_exec_done, x);
+	if (x->pty)
+		eng__conn_op_push(c, op_pty, op_pty_done, x);
+	else
+		eng__conn_op_push(c, op_exec, op_exec_done, x);
 }
 
 static int
@@ -295,8 +331,12 @@ on_timer_closed(uv_handle_t *h)
 	eng_exec *x = h->data;
 
 	free(x->command);
+	free(x->term);
 	free(x->signal);
 	free(x->error);
+	if (x->wbuf != NULL)
+		explicit_bzero(x->wbuf, x->wcap);   /* keystrokes may be secrets */
+	free(x->wbuf);
 	free(x);
 }
 
@@ -365,7 +405,7 @@ void
 eng_exec_kill(eng_exec *x)
 {
 	static const eng_exec_cbs kcbs = { NULL, killer_done };
-	eng_exec_opts ko = { 10000 };
+	eng_exec_opts ko = { .timeout_ms = 10000 };
 	eng_exec *k = NULL;
 	char *cmd, *groups;
 
@@ -375,7 +415,7 @@ eng_exec_kill(eng_exec *x)
 	if (!x->timed_out)
 		x->killed = 1;
 	uv_timer_stop(&x->timer);
-	if (x->st != X_RUNNING || x->internal) {
+	if (x->st != X_RUNNING || x->internal || x->pty) {
 		exec_close_channel(x);
 		return;
 	}
@@ -411,7 +451,7 @@ eng__exec_start_internal(eng_conn *c, const char *command, int internal,
 	eng_exec *x;
 
 	*out = NULL;
-	if (c == NULL || command == NULL)
+	if (c == NULL || (command == NULL && internal))
 		return ENG_EINVAL;
 	if (c->dead || c->close_req)
 		return ENG_ECLOSED;
@@ -419,7 +459,17 @@ eng__exec_start_internal(eng_conn *c, const char *command, int internal,
 	x->c = c;
 	x->internal = internal;
 	x->timeout_ms = opts != NULL ? opts->timeout_ms : 0;
-	if (x->timeout_ms > 0 && !internal) {
+	if (opts != NULL && opts->pty) {
+		x->pty = 1;
+		x->term = eng__xstrdup(opts->term != NULL ? opts->term : "xterm-256color");
+		x->cols = opts->cols > 0 ? opts->cols : 80;
+		x->rows = opts->rows > 0 ? opts->rows : 24;
+	}
+	if (command == NULL || x->pty) {
+		/* A terminal merges stderr: no pid line to strip there. */
+		x->command = eng__xstrdup(command);
+		x->pid_state = 1;
+	} else if (x->timeout_ms > 0 && !internal) {
 		x->command = eng__xprintf("printf '" "\\036drover-pid=%%s\\n' $$ >&2; %s",
 		    command);
 	} else {
@@ -448,6 +498,93 @@ eng_exec_start(eng_conn *c, const char *command, const eng_exec_opts *opts,
     const eng_exec_cbs *cbs, void *ud, eng_exec **out)
 {
 	return eng__exec_start_internal(c, command, 0, opts, cbs, ud, out);
+}
+
+int
+eng_exec_write(eng_exec *x, const void *buf, size_t len)
+{
+	if (x == NULL || x->st == X_DONE || x->st == X_CLOSING || x->eof_pending)
+		return ENG_ESTATE;
+	if (x->wlen + len > x->wcap) {
+		size_t cap = x->wcap ? x->wcap : 256;
+		char *nb;
+
+		while (cap < x->wlen + len)
+			cap *= 2;
+		/* Not realloc: the old copy would keep keystrokes in freed memory. */
+		nb = eng__xmalloc(cap);
+		if (x->wlen > 0)
+			memcpy(nb, x->wbuf, x->wlen);
+		if (x->wbuf != NULL) {
+			explicit_bzero(x->wbuf, x->wcap);
+			free(x->wbuf);
+		}
+		x->wbuf = nb;
+		x->wcap = cap;
+	}
+	memcpy(x->wbuf + x->wlen, buf, len);
+	x->wlen += len;
+	eng__conn_kick(x->c);
+	return 0;
+}
+
+size_t
+eng_exec_pending(const eng_exec *x)
+{
+	return x != NULL ? x->wlen : 0;
+}
+
+void
+eng_exec_resize(eng_exec *x, int cols, int rows)
+{
+	if (x == NULL || !x->pty || cols <= 0 || rows <= 0 || x->st == X_DONE)
+		return;
+	if (cols == x->cols && rows == x->rows)
+		return;
+	x->cols = cols;
+	x->rows = rows;
+	if (x->st == X_RUNNING) {
+		x->resize_pending = 1;
+		eng__conn_kick(x->c);
+	}
+	/* Before the pty exists the new size goes into the pty request. */
+}
+
+void
+eng_exec_send_eof(eng_exec *x)
+{
+	if (x == NULL || x->st == X_DONE)
+		return;
+	x->eof_pending = 1;
+	eng__conn_kick(x->c);
+}
+
+/* Stdin, window changes, EOF: sent from the conn's step, outside libssh. */
+void
+eng__exec_flush(eng_conn *c)
+{
+	eng_exec *x;
+	int n;
+
+	for (x = c->execs; x != NULL; x = x->next) {
+		if (x->st != X_RUNNING || x->ch == NULL)
+			continue;
+		if (x->resize_pending) {
+			x->resize_pending = 0;
+			ssh_channel_change_pty_size(x->ch, x->cols, x->rows);
+		}
+		while (x->wlen > 0) {
+			n = ssh_channel_write(x->ch, x->wbuf, (uint32_t)x->wlen);
+			if (n <= 0)
+				break;   /* window full: the next step retries */
+			memmove(x->wbuf, x->wbuf + n, x->wlen - (size_t)n);
+			x->wlen -= (size_t)n;
+		}
+		if (x->eof_pending && x->wlen == 0 && !x->eof_sent) {
+			x->eof_sent = 1;
+			ssh_channel_send_eof(x->ch);
+		}
+	}
 }
 
 /* ---- called by conn.c ---- */

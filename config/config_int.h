@@ -1,0 +1,117 @@
+/*
+ * config/config_int.h - helpers shared by the files of config/ and nothing
+ * else (tests and fuzz targets may use them): allocation that aborts on
+ * failure, string vectors, an ordered string set, name validation, and the
+ * in-memory entry point of the inventory parser.
+ */
+#ifndef DROVER_CONFIG_INT_H
+#define DROVER_CONFIG_INT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "config/config.h"
+
+/* Most hosts one target expression may resolve to (also one range term). */
+#define CFG_MAX_TARGETS 100000
+/*
+ * Work budget of one cfg_targets_resolve call: names produced by ranges plus
+ * glob comparisons. Bounds the time an expression such as
+ * "a[1-99999]&b,a[1-99999]&b,..." or "x[1-99999]*" can take.
+ */
+#define CFG_MAX_WORK 5000000
+/* Line buffer handed to inih; lines longer than this minus 3 are errors. */
+#define CFG_INI_MAX_LINE 4096
+/* Nesting limit of ssh_config Include, as OpenSSH's READCONF_MAX_DEPTH. */
+#define CFG_SSH_MAX_DEPTH 16
+
+#define CFG__PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+void *cfg__xmalloc(size_t size);
+void *cfg__xcalloc(size_t n, size_t size);
+void *cfg__xreallocarray(void *p, size_t n, size_t size);
+char *cfg__xstrdup(const char *s);
+char *cfg__xstrndup(const char *s, size_t n);
+char *cfg__xasprintf(const char *fmt, ...) CFG__PRINTF(1, 2);
+char *cfg__xvasprintf(const char *fmt, va_list ap) CFG__PRINTF(1, 0);
+
+/*
+ * Stores a malloc'd message in *cause if cause != NULL. Whatever *cause held
+ * is overwritten, not freed: callers may pass uninitialised pointers.
+ */
+void cfg__set_cause(char **cause, const char *fmt, ...) CFG__PRINTF(2, 3);
+
+/*
+ * A growable vector of owned strings, kept NULL-terminated so that v can be
+ * handed out as a char ** list once non-empty.
+ */
+typedef struct cfg__strv {
+	char **v;
+	size_t n;
+	size_t cap;
+} cfg__strv;
+
+void cfg__strv_push(cfg__strv *sv, const char *s);
+void cfg__strv_push_take(cfg__strv *sv, char *s);
+/* Releases the array to the caller: NULL-terminated, NULL if empty. */
+char **cfg__strv_steal(cfg__strv *sv);
+void cfg__strv_clear(cfg__strv *sv);
+
+/* NULL-terminated lists as found in cfg_host and friends. */
+size_t cfg__list_len(char *const *list);
+char **cfg__list_dup(char *const *list);
+int cfg__list_has(char *const *list, const char *s);
+void cfg__list_free(char **list);
+
+/*
+ * Ordered set of owned strings: insertion order is kept, lookups are hashed
+ * so that resolving 100000 range names stays linear.
+ */
+typedef struct cfg__names {
+	char **v;
+	size_t n;
+	size_t cap;
+	size_t *slots;  /* open addressing, index + 1, 0 = empty */
+	size_t nslots;
+} cfg__names;
+
+/* Adds a copy of s unless present. Returns its index; *added says which. */
+size_t cfg__names_add(cfg__names *ns, const char *s, int *added);
+/* Index of s, or (size_t)-1. */
+size_t cfg__names_find(const cfg__names *ns, const char *s);
+void cfg__names_clear(cfg__names *ns);
+
+/* Home directory ($HOME, else the passwd entry, else "/"), malloc'd. */
+char *cfg__home(void);
+/* "~" and "~/x" become $HOME and $HOME/x; anything else is copied. */
+char *cfg__expand_tilde(const char *path);
+
+/* Trims ASCII whitespace in place, returns the first kept character. */
+char *cfg__trim(char *s);
+/*
+ * Splits s on sep, except inside [...] so that "n[1-3,7]" stays one item.
+ * Items are trimmed; empty items are kept (callers decide if they are errors).
+ */
+void cfg__split(const char *s, char sep, cfg__strv *out);
+
+/*
+ * Host names: non-empty, at most 255 bytes, no whitespace or control bytes,
+ * none of , ! & @ [ ] * ? (target expression syntax) and no leading '-' (it
+ * would read as an option to ssh).
+ */
+int cfg__valid_hostname(const char *s);
+/* Tag and group names: [A-Za-z0-9_.-]+, at most 255 bytes. */
+int cfg__valid_tag(const char *s);
+
+/* Frees the strings of one host and zeroes it (NULL-safe). */
+void cfg__host_clear(cfg_host *h);
+
+/*
+ * Parses inventory text held in memory. name is used in messages and stored
+ * as inv->path (NULL: "inventory" in messages, path stays NULL). The buffer
+ * need not be NUL-terminated; a NUL byte inside is an error.
+ */
+int cfg__inventory_parse(const char *name, const char *buf, size_t len,
+    cfg_inventory **out, char **cause);
+
+#endif
