@@ -104,10 +104,36 @@ fleet_lookup(const char *key)
 const char *
 tu_fleet(const char *key)
 {
-	const char *v = fleet_lookup(key);
+	/* Values live as long as the test process: keep them, never free. */
+	static struct kv { char *k, *v; } cache[64];
+	static size_t n;
+	const char *v;
+	size_t i;
 
+	for (i = 0; i < n; i++)
+		if (strcmp(cache[i].k, key) == 0)
+			return cache[i].v;
+	v = fleet_lookup(key);
 	cr_assert_not_null(v, "fleet.env has no %s", key);
-	return strdup(v);
+	cr_assert(n < sizeof(cache) / sizeof(cache[0]));
+	cache[n].k = strdup(key);
+	cache[n].v = strdup(v);
+	return cache[n++].v;
+}
+
+/* drover built with sanitizers reports on stderr; any report fails the test. */
+static void
+check_sanitizers(const tu_run *r)
+{
+	static const char *const marks[] = {
+		"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		cr_assert_null(strstr(r->err, marks[i]), "drover: %s", r->err);
+		cr_assert_null(strstr(r->out, marks[i]), "drover: %s", r->out);
+	}
 }
 
 int
@@ -262,6 +288,7 @@ tu_drover(tu_run *r, int timeout_s, const char *const *env, const char *const *a
 	r->secs = tu_now() - t0;
 	free(argv);
 	free(envp);
+	check_sanitizers(r);
 }
 
 void
@@ -310,6 +337,7 @@ tu_drover_pty(tu_run *r, int timeout_s, const char *prompt_tail, const char *ans
 	r->secs = tu_now() - t0;
 	free(argv);
 	free(envp);
+	check_sanitizers(r);
 }
 
 void

@@ -8,13 +8,32 @@
 
 #include "tui/tui.h"
 
+/* Results are kept until the test process ends: assertions read them. */
+static char *kept[64];
+static size_t nkept;
+
+static char *
+keep(char *p)
+{
+	if (nkept < sizeof(kept) / sizeof(kept[0]))
+		kept[nkept++] = p;
+	return p;
+}
+
+static void
+release(void)
+{
+	while (nkept > 0)
+		free(kept[--nkept]);
+}
+
 static char *
 san(const char *in, size_t len)
 {
 	tui_buf b = { 0 };
 
 	tui_sanitize(&b, in, len);
-	return b.p;
+	return keep(b.p);
 }
 
 static char *
@@ -23,8 +42,10 @@ js(const char *in, size_t len)
 	tui_buf b = { 0 };
 
 	tui_json_escape(&b, in, len);
-	return b.p;
+	return keep(b.p);
 }
+
+TestSuite(sanitize, .fini = release);
 
 #define S(lit) san(lit, sizeof(lit) - 1)
 #define J(lit) js(lit, sizeof(lit) - 1)
