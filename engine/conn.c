@@ -502,27 +502,14 @@ conn_setup(eng_conn *c)
 
 /* ---- resolve, handshake gate, TCP connect ------------------------------------ */
 
+/* Addresses known: queue for a handshake slot on that endpoint, or connect. */
 static void
-on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+conn_resolved(eng_conn *c, struct addrinfo *res)
 {
-	eng_conn *c = req->data;
 	char addr[INET6_ADDRSTRLEN] = "?";
 	char *key;
 	void *sa;
 
-	c->gai_active = 0;
-	if (c->dead) {
-		if (res != NULL)
-			uv_freeaddrinfo(res);
-		conn_maybe_free(c);
-		return;
-	}
-	conn_enter(c);
-	if (status < 0 || res == NULL) {
-		eng__conn_fail(c, ENG_FAIL_RESOLVE, "cannot resolve %s: %s",
-		    c->host, uv_strerror(status));
-		goto out;
-	}
 	c->ai = c->ai_cur = res;
 	sa = res->ai_family == AF_INET6 ?
 	    (void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr :
@@ -545,7 +532,26 @@ on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 		c->ep->wait_tail = c;
 		conn_set_state(c, ENG_CONN_WAITING);
 	}
-out:
+}
+
+static void
+on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+	eng_conn *c = req->data;
+
+	c->gai_active = 0;
+	if (c->dead) {
+		if (res != NULL)
+			uv_freeaddrinfo(res);
+		conn_maybe_free(c);
+		return;
+	}
+	conn_enter(c);
+	if (status < 0 || res == NULL)
+		eng__conn_fail(c, ENG_FAIL_RESOLVE, "cannot resolve %s: %s",
+		    c->host, uv_strerror(status));
+	else
+		conn_resolved(c, res);
 	conn_leave(c);
 }
 
@@ -753,14 +759,23 @@ conn_step(eng_conn *c)
 			return;
 		deadline_start(c);
 		{
-			struct addrinfo hints;
+			struct addrinfo hints, *res = NULL;
 			char port[16];
 
 			memset(&hints, 0, sizeof(hints));
 			hints.ai_family = AF_UNSPEC;
 			hints.ai_socktype = SOCK_STREAM;
-			hints.ai_flags = AI_ADDRCONFIG;
 			snprintf(port, sizeof(port), "%u", c->hport);
+			/*
+			 * A literal address needs no resolver: skip the thread pool
+			 * (and its wake-ups) that thousands of hosts would queue on.
+			 */
+			hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+			if (getaddrinfo(c->host, port, &hints, &res) == 0 && res != NULL) {
+				conn_resolved(c, res);
+				return;
+			}
+			hints.ai_flags = AI_ADDRCONFIG;
 			c->gai.data = c;
 			r = uv_getaddrinfo(c->ctx->loop, &c->gai, on_resolved,
 			    c->host, port, &hints);

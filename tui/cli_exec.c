@@ -46,6 +46,7 @@ static const char exec_usage[] =
 "                        json: one JSON object per host, in completion order\n"
 "  --outdir DIR          write each host's raw stdout/stderr to DIR/HOST.out/.err\n"
 "  -v                    a status line for every finished host\n"
+"  -vv                   also libssh's protocol messages in the --log file\n"
 "  -q                    no per-host failure lines, no summary\n"
 "  --color WHEN          auto (default), always, never; NO_COLOR is honoured\n"
 "  --log FILE            engine log (never holds secrets)\n"
@@ -297,6 +298,8 @@ parse_args(cli *c, int argc, char **argv)
 				return usage_error("--color: '%s' is not auto, always or never", v);
 		} else if (strcmp(a, "-v") == 0) {
 			c->verbose = 1;
+		} else if (strcmp(a, "-vv") == 0) {
+			c->verbose = 2;
 		} else if (strcmp(a, "-q") == 0) {
 			c->quiet = 1;
 		} else {
@@ -457,6 +460,7 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	eo.prompt_ud = tp;
 	eo.max_handshakes = c.max_handshakes;
 	eo.log_path = c.log;
+	eo.log_verbose = c.verbose > 1;
 	if (eng_ctx_new(c.loop, &eo, &ctx) != 0) {
 		fprintf(stderr, "drover exec: cannot start the engine\n");
 		goto out;

@@ -1,6 +1,6 @@
 /*
  * tui/main.c - drover's entry point: global options, then the command
- * (exec now; the console and demo follow).
+ * (the console by default, exec for scripts).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,12 +9,14 @@
 #include "tui/tui.h"
 
 static const char usage[] =
-"usage: drover [-F ssh_config] [-i inventory] COMMAND [args...]\n"
+"usage: drover [-F ssh_config] [-i inventory] [console options] [TARGETS]\n"
+"       drover [-F ssh_config] [-i inventory] exec [options] TARGETS -- COMMAND...\n"
 "\n"
 "drover is an operator console for fleets of SSH hosts.\n"
 "\n"
-"commands:\n"
-"  exec TARGETS -- COMMAND...   run a command on many hosts (drover exec --help)\n"
+"  drover TARGETS   opens the console: a pane with a shell per host\n"
+"  drover           opens the console with the inventory in a sidebar\n"
+"  drover exec ...  runs a command on many hosts (drover exec --help)\n"
 "\n"
 "  -F FILE    ssh config file instead of ~/.ssh/config\n"
 "  -i FILE    inventory file (default $XDG_CONFIG_HOME/drover/inventory.ini)\n"
@@ -48,12 +50,7 @@ main(int argc, char **argv)
 			break;
 		}
 	}
-	if (i >= argc) {
-		fputs(usage, stderr);
-		return 2;
-	}
-	if (strcmp(argv[i], "exec") == 0)
+	if (i < argc && strcmp(argv[i], "exec") == 0)
 		return tui_cli_exec(argc - i, argv + i, ssh_config, inventory);
-	fprintf(stderr, "drover: unknown command '%s'\n(see drover --help)\n", argv[i]);
-	return 2;
+	return tui_console_run(argc - i, argv + i, ssh_config, inventory);
 }

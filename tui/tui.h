@@ -7,6 +7,9 @@
 
 #include <stddef.h>
 
+/* `drover [TARGETS]`: the console; returns the process exit code. */
+int tui_console_run(int argc, char **argv, const char *ssh_config, const char *inventory);
+
 /* `drover exec …`; returns the process exit code. */
 int tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventory);
 

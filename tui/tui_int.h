@@ -1,6 +1,6 @@
 /*
  * tui/tui_int.h - shared inside tui/: the batch printers and the headless
- * /dev/tty prompter used by the CLI.
+ * /dev/tty prompter used by the CLI, and the console's layout arithmetic.
  */
 #ifndef DROVER_TUI_INT_H
 #define DROVER_TUI_INT_H
@@ -37,5 +37,176 @@ tui_ttyprompt *tui_ttyprompt_new(uv_loop_t *loop);
 void tui_ttyprompt_ask(eng_conn *c, const eng_prompt *p, void *ud);
 void tui_ttyprompt_cancel(eng_conn *c, void *ud);
 void tui_ttyprompt_free(tui_ttyprompt *t);   /* restores the terminal */
+
+/* ==== layout (tui/layout.c): pane geometry, pure arithmetic ============ */
+
+/* Screen cells: x columns from the left, y rows from the top. */
+typedef struct tui_rect {
+	int x, y, w, h;
+} tui_rect;
+
+typedef enum {
+	TUI_LAYOUT_TILED,       /* grid: ceil(sqrt(n)) columns, last row wider */
+	TUI_LAYOUT_EVEN_H,      /* side by side */
+	TUI_LAYOUT_EVEN_V,      /* stacked */
+	TUI_LAYOUT_MAIN_STACK,  /* pane 0 left (~60%), the rest stacked right */
+	TUI_LAYOUT__COUNT
+} tui_layout_kind;
+
+typedef enum { TUI_DIR_LEFT, TUI_DIR_RIGHT, TUI_DIR_UP, TUI_DIR_DOWN } tui_dir;
+
+/* "tiled", "even-horizontal", "even-vertical", "main-stack"; NULL if bad. */
+const char *tui_layout_name(tui_layout_kind kind);
+/* The layout after kind, cycling (split-layout-next). */
+tui_layout_kind tui_layout_next(tui_layout_kind kind);
+
+/*
+ * Splits area into n pane rectangles, out[0..n-1] in pane order. They
+ * tile the area exactly (no gaps, no overlaps; remainders go one cell at a
+ * time to the first panes); in an area too small for n panes some come out
+ * 0 wide or 0 high. zoomed in 0..n-1: that pane gets the whole area and the
+ * others are 0x0 at the area's origin; -1: no zoom. Returns 0, or -1 for
+ * n < 1 or an unknown kind.
+ *
+ * A pane rectangle includes its decoration: its top row is the title /
+ * border row, and its rightmost column is the vertical separator unless
+ * the pane touches the area's right edge. What remains is the terminal:
+ * see tui_layout_inner.
+ */
+int tui_layout_compute(tui_layout_kind kind, int n, tui_rect area, int zoomed,
+    tui_rect *out);
+/*
+ * The terminal (content) part of a pane rectangle laid out in area:
+ * {x, y + 1, w - (1 if a separator column), h - 1}; 0x0 for an empty pane.
+ * These are the rows/cols given to tui_term_resize and the remote PTY.
+ */
+tui_rect tui_layout_inner(tui_rect pane, tui_rect area);
+/*
+ * 1 if laying out n panes (unzoomed) would leave some terminal smaller than
+ * min_cols x min_rows: the console then shows its one-line-per-host list.
+ */
+int tui_layout_too_small(tui_layout_kind kind, int n, tui_rect area,
+    int min_cols, int min_rows);
+/*
+ * Focus by direction: among the non-empty panes entirely on that side of
+ * pane `from` and sharing some of its edge span, the nearest; ties go to
+ * the longest shared span, then the one best aligned with `from`'s
+ * top / left edge, then the lowest index. -1 if none (no wrap-around).
+ */
+int tui_layout_neighbor(const tui_rect *rects, int n, int from, tui_dir dir);
+/* The pane containing cell (x, y), decoration included; -1 if none. */
+int tui_layout_hit(const tui_rect *rects, int n, int x, int y);
+/* ==== end of layout ===================================================== */
+
+/* ==== console (tui/console*.c) ========================================== */
+
+#include "config/config.h"
+#include "tui/term.h"
+
+typedef enum {
+	TUI_PANE_CONNECTING, TUI_PANE_AUTH, TUI_PANE_READY, TUI_PANE_LOST,
+	TUI_PANE_FAILED, TUI_PANE_CLOSED
+} tui_pane_state;
+
+typedef struct tui_console tui_console;
+
+typedef struct tui_pane {
+	tui_console *con;
+	char *name;
+	cfg_host host;              /* resolved target (owned) */
+	eng_conn *c;
+	eng_exec *x;
+	tui_term *term;
+	tui_pane_state st;
+	char *why;                  /* failure / loss reason, raw */
+	int armed;
+	int color;                  /* host colour slot */
+	tui_rect rect, inner;
+	int title_dirty;
+	int zombie;                 /* closed by the user, engine still winding down */
+	struct tui_pane *next_zombie;
+} tui_pane;
+
+typedef struct tui_dialog {
+	eng_conn *c;                /* NULL: a console question (add host, run) */
+	eng_prompt_kind kind;
+	int console_kind;           /* TUI_ASK_* when c == NULL */
+	char *title, *text, *detail;
+	int echo;
+	char input[512];
+	size_t len;
+	struct tui_dialog *next;
+} tui_dialog;
+
+enum { TUI_ASK_NONE, TUI_ASK_ADD, TUI_ASK_RUN, TUI_ASK_ARM, TUI_ASK_SEARCH };
+
+typedef struct tui_board tui_board;
+
+struct tui_console {
+	uv_loop_t *loop;
+	eng_ctx *ctx;
+	cfg_inventory *inv;
+	cfg_console *cfg;
+	const cfg_theme *theme;
+	char *ssh_config;
+	int accept_new;
+	tui_pane **panes;
+	int npanes;
+	int focus;
+	tui_pane *zombies;
+	tui_layout_kind layout;
+	int zoom;                   /* pane index or -1 */
+	int broadcast;
+	int prefix;                 /* the prefix key was just pressed */
+	int scroll_mode;
+	int sidebar, sidebar_sel;
+	int compact, compact_sel;
+	int help;
+	tui_dialog *dialogs;
+	tui_board *board;
+	char *search;
+	char status[256];
+	uint64_t status_until;
+	int rows, cols;
+	int layout_dirty, full_dirty;
+	uv_poll_t in;
+	uv_signal_t winch, sigterm, sighup;
+	uv_timer_t frame;
+	int frame_pending;
+	uint64_t last_frame;
+	int quit;
+};
+
+/* console.c */
+void tui_console_dirty(tui_console *con);           /* schedule a frame */
+void tui_console_flash(tui_console *con, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int tui_console_add_targets(tui_console *con, const char *expr);
+void tui_console_close_pane(tui_console *con, int idx);
+void tui_console_reconnect(tui_console *con, tui_pane *p);
+void tui_console_ask(tui_console *con, int kind, const char *title, const char *text);
+void tui_console_relayout(tui_console *con);
+tui_pane **tui_console_targets(tui_console *con, int *n); /* broadcast set, malloc'd */
+void tui_host_copy(cfg_host *dst, const cfg_host *src);   /* deep */
+void tui_host_clear(cfg_host *h);
+void tui_dialog_free(tui_dialog *d);
+
+/* console_draw.c */
+void tui_draw_init(tui_console *con);
+void tui_draw_frame(tui_console *con);
+
+/* console_input.c */
+void tui_input_key(tui_console *con, int key, int mods, uint32_t ch);
+void tui_input_mouse(tui_console *con, int x, int y, int button);
+void tui_input_paste(tui_console *con, const char *text, size_t len);
+
+/* board.c: the fan-out results board */
+tui_board *tui_board_new(tui_console *con, const char *command, tui_pane **targets, int n);
+void tui_board_free(tui_board *b);
+void tui_board_draw(tui_board *b, tui_rect area);
+/* Returns 1 if the key was used. */
+int tui_board_key(tui_board *b, int key, int mods, uint32_t ch);
+
+/* ==== end of console ==================================================== */
 
 #endif
