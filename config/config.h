@@ -97,4 +97,262 @@ int cfg_targets_resolve(const cfg_inventory *inv, const char *expr,
 
 void cfg_hosts_free(cfg_host *hosts, size_t n);
 
+/* ==== console settings: themes, key bindings, console.ini ================
+ * theme.c, keymap.c, console.c. Plain data for the console (tui/); no
+ * curses types: colours are indexes / RGB, keys are code points or
+ * CFG_KEY_* values with CFG_MOD_* bits.
+ */
+
+/* Named screen elements; code asks for a style by element, never a colour. */
+typedef enum cfg_element {
+	CFG_EL_DEFAULT,             /* "default": everything else inherits it */
+	CFG_EL_PANE_BORDER,         /* "pane.border" */
+	CFG_EL_PANE_BORDER_FOCUS,   /* "pane.border.focus" */
+	CFG_EL_PANE_TITLE,          /* "pane.title" */
+	CFG_EL_PANE_TITLE_FOCUS,    /* "pane.title.focus" */
+	CFG_EL_PANE_BROADCAST,      /* "pane.broadcast": the armed marker */
+	CFG_EL_STATUS_BAR,          /* "status.bar" */
+	CFG_EL_STATUS_OK,           /* "status.ok" */
+	CFG_EL_STATUS_WARN,         /* "status.warn" */
+	CFG_EL_STATUS_ERR,          /* "status.err" */
+	CFG_EL_SIDEBAR,             /* "sidebar" */
+	CFG_EL_SIDEBAR_SELECTED,    /* "sidebar.selected" */
+	CFG_EL_DIALOG,              /* "dialog" */
+	CFG_EL_DIALOG_BORDER,       /* "dialog.border" */
+	CFG_EL_BOARD_HEADER,        /* "board.header" */
+	CFG_EL_BOARD_OK,            /* "board.ok" */
+	CFG_EL_BOARD_FAIL,          /* "board.fail" */
+	CFG_EL_BOARD_RUNNING,       /* "board.running" */
+	CFG_EL_SEARCH_MATCH,        /* "search.match" */
+	CFG_EL_HOST_1,              /* "host.1" .. "host.8": per-host colours */
+	CFG_EL_HOST_2,
+	CFG_EL_HOST_3,
+	CFG_EL_HOST_4,
+	CFG_EL_HOST_5,
+	CFG_EL_HOST_6,
+	CFG_EL_HOST_7,
+	CFG_EL_HOST_8,
+	CFG_EL_COUNT
+} cfg_element;
+
+typedef enum {
+	CFG_COLOR_DEFAULT,          /* the terminal's own fg / bg */
+	CFG_COLOR_INDEXED,          /* index 0-255 (0-7 ANSI, 8-15 bright) */
+	CFG_COLOR_RGB               /* r, g, b */
+} cfg_color_kind;
+
+typedef struct cfg_color {
+	unsigned char kind;         /* cfg_color_kind */
+	unsigned char index;
+	unsigned char r, g, b;
+} cfg_color;
+
+enum {
+	CFG_ATTR_BOLD = 1 << 0,
+	CFG_ATTR_UNDERLINE = 1 << 1,
+	CFG_ATTR_REVERSE = 1 << 2,
+	CFG_ATTR_DIM = 1 << 3,
+	CFG_ATTR_ITALIC = 1 << 4,
+	CFG_ATTR_BLINK = 1 << 5
+};
+
+typedef struct cfg_style {
+	cfg_color fg, bg;
+	unsigned attrs;             /* CFG_ATTR_* */
+} cfg_style;
+
+typedef struct cfg_theme cfg_theme;
+
+/*
+ * Loads a theme file:
+ *
+ *   [theme]                 name = NAME (optional; default: the file name)
+ *   [pane.border.focus]     one section per element (cfg_element_name):
+ *   fg = cyan                 fg, bg: default, black, red, green, yellow,
+ *   bg = #202020              blue, magenta, cyan, white, bright-BLACK..
+ *   attrs = bold, underline   bright-white, color0..color255, #rrggbb;
+ *                             attrs: bold underline reverse dim italic
+ *                             blink, or none (comma / space separated)
+ *
+ * What an element does not set it inherits from its parent element
+ * (pane.border.focus from pane.border, status.ok from status.bar, ... all
+ * from default), field by field. Unknown sections or keys, duplicates and
+ * bad values: -1 with "path:line: message".
+ */
+int cfg_theme_load(const char *path, cfg_theme **out, char **cause);
+/*
+ * By name or path: a spec containing '/' or ending in ".ini" is a file;
+ * otherwise NAME.ini is looked up in each of dirs (NULL-terminated, may be
+ * NULL), and the built-in names "default" and "mono" need no file.
+ */
+int cfg_theme_find(const char *spec, const char *const *dirs, cfg_theme **out,
+    char **cause);
+/*
+ * The built-in dark theme (same as themes/default.ini) and the monochrome
+ * one (attributes only, no colours, themes/mono.ini: for NO_COLOR). Both
+ * are built once and shared: the same pointer on every call (compare by
+ * pointer), and cfg_theme_free ignores them.
+ */
+cfg_theme *cfg_theme_default(void);
+cfg_theme *cfg_theme_monochrome(void);
+void cfg_theme_free(cfg_theme *t);
+const char *cfg_theme_name(const cfg_theme *t);
+/*
+ * Never NULL: an element out of range gets the "default" element's style,
+ * a NULL theme a plain one (terminal colours, no attributes).
+ */
+const cfg_style *cfg_theme_style(const cfg_theme *t, cfg_element el);
+/* "pane.border.focus" etc.; NULL out of range. */
+const char *cfg_element_name(cfg_element el);
+/* Parses a colour as in theme files; 0 or -1. */
+int cfg_color_parse(const char *s, cfg_color *out);
+/*
+ * A colour number for a terminal with ncolors colours (curses' COLORS):
+ * -1 for the default colour (use_default_colors); indexed colours as they
+ * are when the terminal has them; otherwise (and for RGB) the nearest
+ * xterm palette entry: 16..255 on 256-colour terminals, 0..15 (or 0..7)
+ * below. With ncolors >= 2^24 (direct colour) RGB is 0xRRGGBB and only
+ * indexes 0-7 stay palette numbers. ncolors <= 0: -1.
+ */
+int cfg_color_index(const cfg_color *c, int ncolors);
+/* 1 if $NO_COLOR is set and not empty (no-color.org). */
+int cfg_no_color(void);
+
+/*
+ * Keys: a Unicode code point (printable characters, ' ' for Space) or one
+ * of CFG_KEY_*, with CFG_MOD_* bits. Keys are compared in normal form
+ * (cfg_key_normalize): control characters become letter + CFG_MOD_CTRL
+ * (0x01 -> 'a' C-), except Tab (0x09, C-i), Enter (0x0d, C-m), Escape
+ * (0x1b, C-[) and Backspace (0x7f, C-?), which are the CFG_KEY_* keys;
+ * Ctrl+uppercase is Ctrl+lowercase; Shift is dropped from characters.
+ */
+enum {
+	CFG_KEY_NONE = 0,
+	CFG_KEY_UP = 0x110000,      /* above every code point */
+	CFG_KEY_DOWN,
+	CFG_KEY_LEFT,
+	CFG_KEY_RIGHT,
+	CFG_KEY_HOME,
+	CFG_KEY_END,
+	CFG_KEY_PGUP,
+	CFG_KEY_PGDN,
+	CFG_KEY_INSERT,
+	CFG_KEY_DELETE,
+	CFG_KEY_ENTER,
+	CFG_KEY_TAB,
+	CFG_KEY_BACKSPACE,
+	CFG_KEY_ESCAPE,
+	CFG_KEY_F1,                 /* F1 .. F12 are consecutive */
+	CFG_KEY_F12 = CFG_KEY_F1 + 11
+};
+
+/* Same values as TUI_MOD_* (tui/term.h) and libvterm's modifiers. */
+enum { CFG_MOD_SHIFT = 1 << 0, CFG_MOD_ALT = 1 << 1, CFG_MOD_CTRL = 1 << 2 };
+
+/*
+ * Key spec syntax: optional modifiers C- (Ctrl), M- (Alt/Meta), S- (Shift)
+ * in any order, then a name (Up Down Left Right Home End PageUp PageDown
+ * Insert Delete Enter Tab BTab Backspace Escape Space F1..F12; case does
+ * not matter; PgUp, PgDn, PPage, NPage, IC, DC, BSpace, Esc, Return are
+ * accepted too) or one printable character ("?", "z", "Z", ":").
+ * Ctrl works with letters, @ [ \ ] ^ _ ? and Space only (what a terminal
+ * can send). Returns 0, or -1 with *cause "bad key 'SPEC'".
+ */
+int cfg_key_parse(const char *spec, int *key, int *mods, char **cause);
+/* Canonical spec ("C-a", "M-Left", "Space", "?"), malloc'd. */
+char *cfg_key_format(int key, int mods);
+void cfg_key_normalize(int *key, int *mods);
+
+typedef struct cfg_binding {
+	const char *command;        /* "zoom" */
+	const char *description;    /* one line for the help screen */
+	int key, mods;              /* key CFG_KEY_NONE: unbound */
+	int direct;                 /* 1: works without the prefix */
+} cfg_binding;
+
+typedef struct cfg_keymap cfg_keymap;
+
+/*
+ * The commands and their default keys. Bindings work after the prefix key
+ * (C-g by default) unless direct. Commands: prefix, send-prefix,
+ * split-layout-next, layout-tiled, layout-even-horizontal,
+ * layout-even-vertical, layout-main-stack, zoom, focus-left, focus-right,
+ * focus-up, focus-down, focus-next, focus-prev, focus-1 .. focus-9,
+ * close-pane, add-host, broadcast-toggle, arm-toggle, arm-by-target,
+ * run-command, reconnect, scroll-mode, search, help, detach-quit,
+ * sidebar-toggle, rerun-failed, open-shell-from-board.
+ */
+cfg_keymap *cfg_keymap_default(void);
+void cfg_keymap_free(cfg_keymap *km);
+/*
+ * Rebinds command to keyspec: a key spec, "direct:SPEC" to work without
+ * the prefix, or "none" to unbind. The prefix is always direct. A direct
+ * key needs C- or M- or is a function / special key with a modifier, so
+ * that typing is never swallowed. Errors: "unknown command 'zom'",
+ * "bad key 'C-'", "key 'z' is bound to both 'zoom' and 'close-pane'".
+ * On error the keymap is unchanged.
+ */
+int cfg_keymap_set(cfg_keymap *km, const char *command, const char *keyspec,
+    char **cause);
+/* The command bound to key+mods (normalised here), or NULL. */
+const char *cfg_keymap_lookup(const cfg_keymap *km, int key, int mods,
+    int after_prefix);
+/* All commands in table order; *n gets the count. */
+const cfg_binding *cfg_keymap_bindings(const cfg_keymap *km, size_t *n);
+/* One command's binding, NULL for an unknown name. */
+const cfg_binding *cfg_keymap_get(const cfg_keymap *km, const char *command);
+/* The prefix key's spec ("C-g"), owned by km. */
+const char *cfg_keymap_prefix_name(const cfg_keymap *km);
+/*
+ * The help screen text, malloc'd: one line per command, "KEYS  COMMAND
+ * DESCRIPTION", prefixed keys shown as "C-g z", direct ones alone,
+ * unbound ones as "-".
+ */
+char *cfg_keymap_format(const cfg_keymap *km);
+
+/* $XDG_CONFIG_HOME/drover/console.ini (or ~/.config/...): */
+typedef struct cfg_console {
+	char *path;                 /* file it came from, NULL: defaults only */
+	char *theme_name;           /* as configured: a name, or a path made
+	                               absolute ("default" if unset) */
+	cfg_theme *theme;           /* loaded (see cfg_console_load), never NULL */
+	int scrollback;             /* lines per pane (default 10000) */
+	int mouse;                  /* 1 (default) or 0 */
+	int fps;                    /* frame cap (default 30) */
+	int min_pane_cols;          /* smaller panes -> compact list (20) */
+	int min_pane_rows;          /* (5) */
+	cfg_keymap *keys;           /* never NULL */
+} cfg_console;
+
+/*
+ *   [console]
+ *   theme = default | light | mono | path/to/theme.ini
+ *   scrollback = 10000      0 .. 1000000
+ *   prefix = C-g            same as "prefix" under [keys]
+ *   mouse = yes             yes / no
+ *   fps = 30                1 .. 240
+ *   min_pane_cols = 20      1 .. 1000
+ *   min_pane_rows = 5       1 .. 1000
+ *   [keys]
+ *   zoom = z                command = key spec (see cfg_keymap_set)
+ *
+ * path NULL: the default path, and a missing default file gives the
+ * defaults. Errors: "file:line: message", e.g. "console.ini:7: unknown
+ * command 'zom'", "bad key 'C-'", a key bound twice names both commands.
+ *
+ * The theme is loaded here (cfg_theme_find): a path as given (relative to
+ * the console.ini's directory); a name from, in order, the "themes"
+ * directory next to console.ini (or $XDG_CONFIG_HOME/drover/themes),
+ * $DROVER_THEME_DIR, the DROVER_THEME_DIR compile-time directory if the
+ * build defines one, then the built-ins "default" and "mono". A bad theme
+ * file fails the load with its own "theme.ini:line: message"; an unknown
+ * name with "console.ini:line: unknown theme 'x'".
+ */
+char *cfg_console_default_path(void);
+cfg_console *cfg_console_new(void);
+int cfg_console_load(const char *path, cfg_console **out, char **cause);
+void cfg_console_free(cfg_console *c);
+
+/* ==== end of console settings =========================================== */
+
 #endif

@@ -1,0 +1,574 @@
+/*
+ * config/keymap.c - the console's command table {name, default key,
+ * description}, key spec parsing and formatting ("C-a", "M-Left", "F5"),
+ * the normal form keys are compared in, and the keymap: bindings per
+ * command, overridable by console.ini (console.c) or cfg_keymap_set, looked
+ * up by the console's input code. The console maps command names to its
+ * handlers; nothing here knows curses.
+ *
+ * The default prefix is C-g, not tmux's C-b or screen's C-a: drover is
+ * often run inside tmux or screen, and C-g is free in both by default, so
+ * nothing has to be pressed twice to reach drover. In a shell C-a is
+ * readline's beginning-of-line and used all the time; C-g is only readline's
+ * "abort" and Emacs' keyboard-quit, and C-g C-g still sends it
+ * (send-prefix).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config/settings_int.h"
+
+enum { CMD_PREFIX = 0 };
+
+static const struct command {
+	const char *name;
+	const char *key;        /* default spec; "direct:" for no prefix */
+	const char *desc;
+} commands[] = {
+	[CMD_PREFIX] = { "prefix", "C-g", "the prefix key: press it, then a command key" },
+	{ "send-prefix", "C-g", "send the prefix key itself to the focused pane" },
+	{ "split-layout-next", "Space", "switch to the next layout" },
+	{ "layout-tiled", "M-5", "tiled layout (a grid)" },
+	{ "layout-even-horizontal", "M-1", "panes side by side" },
+	{ "layout-even-vertical", "M-2", "panes stacked" },
+	{ "layout-main-stack", "M-4", "focused pane large on the left, the rest stacked" },
+	{ "zoom", "z", "zoom the focused pane / unzoom" },
+	{ "focus-left", "Left", "focus the pane to the left" },
+	{ "focus-right", "Right", "focus the pane to the right" },
+	{ "focus-up", "Up", "focus the pane above" },
+	{ "focus-down", "Down", "focus the pane below" },
+	{ "focus-next", "o", "focus the next pane" },
+	{ "focus-prev", "O", "focus the previous pane" },
+	{ "focus-1", "1", "focus pane 1" },
+	{ "focus-2", "2", "focus pane 2" },
+	{ "focus-3", "3", "focus pane 3" },
+	{ "focus-4", "4", "focus pane 4" },
+	{ "focus-5", "5", "focus pane 5" },
+	{ "focus-6", "6", "focus pane 6" },
+	{ "focus-7", "7", "focus pane 7" },
+	{ "focus-8", "8", "focus pane 8" },
+	{ "focus-9", "9", "focus pane 9" },
+	{ "close-pane", "x", "close the focused pane" },
+	{ "add-host", "c", "open panes for more hosts (target expression)" },
+	{ "broadcast-toggle", "b", "type into every armed pane (all if none armed)" },
+	{ "arm-toggle", "m", "arm / disarm the focused pane for broadcast" },
+	{ "arm-by-target", "M", "arm the panes matching a target expression" },
+	{ "run-command", ":", "run a command on the armed / selected hosts" },
+	{ "reconnect", "r", "reconnect the focused pane's host" },
+	{ "scroll-mode", "[", "scroll back through the pane's history" },
+	{ "search", "/", "search the pane's history" },
+	{ "help", "?", "show the key bindings" },
+	{ "detach-quit", "d", "leave the console (closes the sessions)" },
+	{ "sidebar-toggle", "s", "show / hide the host sidebar" },
+	{ "rerun-failed", "F", "run the last command again on the failed hosts" },
+	{ "open-shell-from-board", "S", "open a shell pane on the board's selected host" },
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+struct cfg_keymap {
+	cfg_binding b[NCOMMANDS];
+	char prefix[32];        /* the prefix's spec, for the status bar */
+};
+
+/* Canonical names first: cfg_key_format uses the first match. */
+static const struct keyname {
+	const char *name;
+	int key;
+	int mods;
+} keynames[] = {
+	{ "Up", CFG_KEY_UP, 0 }, { "Down", CFG_KEY_DOWN, 0 },
+	{ "Left", CFG_KEY_LEFT, 0 }, { "Right", CFG_KEY_RIGHT, 0 },
+	{ "Home", CFG_KEY_HOME, 0 }, { "End", CFG_KEY_END, 0 },
+	{ "PageUp", CFG_KEY_PGUP, 0 }, { "PageDown", CFG_KEY_PGDN, 0 },
+	{ "Insert", CFG_KEY_INSERT, 0 }, { "Delete", CFG_KEY_DELETE, 0 },
+	{ "Enter", CFG_KEY_ENTER, 0 }, { "Tab", CFG_KEY_TAB, 0 },
+	{ "Backspace", CFG_KEY_BACKSPACE, 0 }, { "Escape", CFG_KEY_ESCAPE, 0 },
+	{ "Space", ' ', 0 },
+	/* Aliases (tmux's names among them). */
+	{ "PgUp", CFG_KEY_PGUP, 0 }, { "PPage", CFG_KEY_PGUP, 0 },
+	{ "PgDn", CFG_KEY_PGDN, 0 }, { "NPage", CFG_KEY_PGDN, 0 },
+	{ "IC", CFG_KEY_INSERT, 0 }, { "DC", CFG_KEY_DELETE, 0 },
+	{ "Return", CFG_KEY_ENTER, 0 }, { "BSpace", CFG_KEY_BACKSPACE, 0 },
+	{ "Esc", CFG_KEY_ESCAPE, 0 }, { "BTab", CFG_KEY_TAB, CFG_MOD_SHIFT },
+};
+
+#define NKEYNAMES (sizeof keynames / sizeof keynames[0])
+
+static int
+is_special(int key)
+{
+	return key >= CFG_KEY_UP && key <= CFG_KEY_F12;
+}
+
+static int
+is_fkey(int key)
+{
+	return key >= CFG_KEY_F1 && key <= CFG_KEY_F12;
+}
+
+/* ---- keys ---------------------------------------------------------- */
+
+void
+cfg_key_normalize(int *keyp, int *modsp)
+{
+	int key = *keyp, mods = *modsp & (CFG_MOD_SHIFT | CFG_MOD_ALT |
+	    CFG_MOD_CTRL);
+
+	/* A raw control character is the Ctrl key combination that sent it. */
+	if (key >= 0 && key < 0x20) {
+		switch (key) {
+		case 0x09:
+			key = CFG_KEY_TAB;
+			break;
+		case 0x0d:
+			key = CFG_KEY_ENTER;
+			break;
+		case 0x1b:
+			key = CFG_KEY_ESCAPE;
+			break;
+		case 0x00:
+			key = ' ';
+			mods |= CFG_MOD_CTRL;
+			break;
+		default:
+			key = key + '@';        /* 0x01 -> 'A' */
+			mods |= CFG_MOD_CTRL;
+			break;
+		}
+	} else if (key == 0x7f) {
+		key = CFG_KEY_BACKSPACE;
+	}
+	if (key > 0 && !is_special(key)) {
+		if (mods & CFG_MOD_CTRL) {
+			/* What a terminal sends for these is another key. */
+			if (key >= 'A' && key <= 'Z')
+				key += 'a' - 'A';
+			if (key == 'i' || key == 'm' || key == '[' || key == '?') {
+				key = key == 'i' ? CFG_KEY_TAB : key == 'm' ?
+				    CFG_KEY_ENTER : key == '[' ? CFG_KEY_ESCAPE :
+				    CFG_KEY_BACKSPACE;
+				mods &= ~CFG_MOD_CTRL;
+			} else if (key == '@') {
+				key = ' ';
+			}
+		}
+		/* The character already says whether Shift was down. */
+		mods &= ~CFG_MOD_SHIFT;
+	}
+	*keyp = key;
+	*modsp = mods;
+}
+
+/* Decodes exactly one UTF-8 code point making up all of s; -1 if not. */
+static long
+one_codepoint(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	long c;
+	int n, i;
+
+	if (u[0] == '\0')
+		return -1;
+	if (u[0] < 0x80)
+		n = 1, c = u[0];
+	else if ((u[0] & 0xe0) == 0xc0)
+		n = 2, c = u[0] & 0x1f;
+	else if ((u[0] & 0xf0) == 0xe0)
+		n = 3, c = u[0] & 0x0f;
+	else if ((u[0] & 0xf8) == 0xf0)
+		n = 4, c = u[0] & 0x07;
+	else
+		return -1;
+	for (i = 1; i < n; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return -1;
+		c = (c << 6) | (u[i] & 0x3f);
+	}
+	if (u[n] != '\0')
+		return -1;
+	/* Overlong forms, surrogates, beyond Unicode. */
+	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) ||
+	    (n == 4 && c < 0x10000) || c > 0x10ffff ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return -1;
+	return c;
+}
+
+int
+cfg_key_parse(const char *spec, int *keyp, int *modsp, char **cause)
+{
+	const char *s = spec;
+	int mods = 0, bit, key = CFG_KEY_NONE;
+	size_t i;
+	long c;
+	char *end;
+
+	while ((s[0] == 'C' || s[0] == 'M' || s[0] == 'S') && s[1] == '-' &&
+	    s[2] != '\0') {
+		bit = s[0] == 'C' ? CFG_MOD_CTRL : s[0] == 'M' ? CFG_MOD_ALT :
+		    CFG_MOD_SHIFT;
+		if (mods & bit)
+			goto bad;
+		mods |= bit;
+		s += 2;
+	}
+	for (i = 0; i < NKEYNAMES; i++)
+		if (strcasecmp(s, keynames[i].name) == 0) {
+			key = keynames[i].key;
+			mods |= keynames[i].mods;
+			break;
+		}
+	if (key == CFG_KEY_NONE && (s[0] == 'F' || s[0] == 'f') &&
+	    isdigit((unsigned char)s[1]) && s[1] != '0') {
+		long n = strtol(s + 1, &end, 10);
+
+		if (*end != '\0' || n < 1 || n > 12)
+			goto bad;
+		key = CFG_KEY_F1 + (int)n - 1;
+	}
+	if (key == CFG_KEY_NONE) {
+		c = one_codepoint(s);
+		/* Printable only: no space (use Space), controls, C1. */
+		if (c <= 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0))
+			goto bad;
+		key = (int)c;
+		if ((mods & CFG_MOD_CTRL) && !((c >= 'a' && c <= 'z') ||
+		    (c >= 'A' && c <= 'Z') || strchr("@[\\]^_?", (int)c) != NULL))
+			goto bad;
+		if (mods & CFG_MOD_SHIFT) {
+			if (c >= 'a' && c <= 'z')
+				key = (int)c - ('a' - 'A');
+			else if (!(c >= 'A' && c <= 'Z'))
+				goto bad;
+		}
+	}
+	if (key == ' ' && (mods & CFG_MOD_SHIFT))
+		goto bad;
+	cfg_key_normalize(&key, &mods);
+	*keyp = key;
+	*modsp = mods;
+	return 0;
+bad:
+	cfg__set_cause(cause, "bad key '%s'", spec);
+	return -1;
+}
+
+char *
+cfg_key_format(int key, int mods)
+{
+	char buf[64], ch[16];
+	const char *name = NULL;
+	size_t i;
+	int n = 0;
+
+	cfg_key_normalize(&key, &mods);
+	if (key == CFG_KEY_TAB && mods == CFG_MOD_SHIFT)
+		return cfg__xstrdup("BTab");
+	for (i = 0; i < NKEYNAMES && name == NULL; i++)
+		if (keynames[i].key == key && keynames[i].mods == 0)
+			name = keynames[i].name;
+	if (name == NULL && is_fkey(key)) {
+		snprintf(ch, sizeof ch, "F%d", key - CFG_KEY_F1 + 1);
+		name = ch;
+	} else if (name == NULL && key > 0 && key <= 0x10ffff) {
+		/* UTF-8 of the character. */
+		unsigned c = (unsigned)key;
+
+		if (c < 0x80) {
+			ch[0] = (char)c;
+			ch[1] = '\0';
+		} else if (c < 0x800) {
+			ch[0] = (char)(0xc0 | (c >> 6));
+			ch[1] = (char)(0x80 | (c & 0x3f));
+			ch[2] = '\0';
+		} else if (c < 0x10000) {
+			ch[0] = (char)(0xe0 | (c >> 12));
+			ch[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+			ch[2] = (char)(0x80 | (c & 0x3f));
+			ch[3] = '\0';
+		} else {
+			ch[0] = (char)(0xf0 | (c >> 18));
+			ch[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+			ch[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+			ch[3] = (char)(0x80 | (c & 0x3f));
+			ch[4] = '\0';
+		}
+		name = ch;
+	}
+	if (name == NULL)
+		return cfg__xstrdup("-");
+	if (mods & CFG_MOD_CTRL)
+		n += snprintf(buf + n, sizeof buf - (size_t)n, "C-");
+	if (mods & CFG_MOD_ALT)
+		n += snprintf(buf + n, sizeof buf - (size_t)n, "M-");
+	if (mods & CFG_MOD_SHIFT)
+		n += snprintf(buf + n, sizeof buf - (size_t)n, "S-");
+	snprintf(buf + n, sizeof buf - (size_t)n, "%s", name);
+	return cfg__xstrdup(buf);
+}
+
+/* ---- keymap -------------------------------------------------------- */
+
+static int
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Without the prefix a key must not be one that typing needs: it takes
+ * Ctrl or Alt, or is a function key, or a special key with a modifier.
+ */
+static int
+direct_ok(int key, int mods)
+{
+	if (mods & (CFG_MOD_CTRL | CFG_MOD_ALT))
+		return 1;
+	if (is_fkey(key))
+		return 1;
+	return is_special(key) && mods != 0;
+}
+
+static void
+prefix_label(cfg_keymap *km)
+{
+	char *f = cfg_key_format(km->b[CMD_PREFIX].key, km->b[CMD_PREFIX].mods);
+
+	snprintf(km->prefix, sizeof km->prefix, "%s", f);
+	free(f);
+}
+
+/* Sets one binding without looking at the others. */
+static int
+bind(cfg_keymap *km, int cmd, const char *spec, char **cause)
+{
+	cfg_binding *b = &km->b[cmd];
+	const char *s = spec;
+	int direct = 0, key, mods;
+
+	if (strcasecmp(spec, "none") == 0) {
+		if (cmd == CMD_PREFIX) {
+			cfg__set_cause(cause, "the prefix cannot be unbound");
+			return -1;
+		}
+		b->key = CFG_KEY_NONE;
+		b->mods = 0;
+		b->direct = 0;
+		return 0;
+	}
+	if (strncmp(s, "direct:", 7) == 0) {
+		direct = 1;
+		s += 7;
+	}
+	if (cfg_key_parse(s, &key, &mods, NULL) != 0) {
+		cfg__set_cause(cause, "bad key '%s'", spec);
+		return -1;
+	}
+	if (cmd == CMD_PREFIX)
+		direct = 1;
+	if (direct && !direct_ok(key, mods)) {
+		cfg__set_cause(cause, "bad key '%s' (%s needs C- or M-, or a "
+		    "function key, so that typing still works)", spec,
+		    cmd == CMD_PREFIX ? "the prefix" : "a direct key");
+		return -1;
+	}
+	b->key = key;
+	b->mods = mods;
+	b->direct = direct;
+	if (cmd == CMD_PREFIX)
+		prefix_label(km);
+	return 0;
+}
+
+/* "'z'" for a prefixed key, "'direct:M-x'" for a direct one. */
+static char *
+label(const cfg_binding *b)
+{
+	char *k = cfg_key_format(b->key, b->mods), *s;
+
+	s = cfg__xasprintf("%s%s", b->direct && strcmp(b->command, "prefix") !=
+	    0 ? "direct:" : "", k);
+	free(k);
+	return s;
+}
+
+int
+cfg__keymap_clash(const cfg_keymap *km, int cmd)
+{
+	const cfg_binding *a = &km->b[cmd], *o;
+	size_t i;
+
+	if (a->key == CFG_KEY_NONE)
+		return -1;
+	for (i = 0; i < NCOMMANDS; i++) {
+		o = &km->b[i];
+		if ((int)i != cmd && o->key == a->key && o->mods == a->mods &&
+		    o->direct == a->direct)
+			return (int)i;
+	}
+	return -1;
+}
+
+cfg_keymap *
+cfg_keymap_default(void)
+{
+	cfg_keymap *km = cfg__xcalloc(1, sizeof *km);
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++) {
+		km->b[i].command = commands[i].name;
+		km->b[i].description = commands[i].desc;
+		/* The table is ours: a bad default is a bug the tests catch. */
+		if (bind(km, (int)i, commands[i].key, NULL) != 0)
+			abort();
+	}
+	return km;
+}
+
+void
+cfg_keymap_free(cfg_keymap *km)
+{
+	free(km);
+}
+
+int
+cfg__keymap_bind(cfg_keymap *km, const char *command, const char *spec,
+    int *cmd, char **cause)
+{
+	int c = find_command(command);
+
+	if (c < 0) {
+		cfg__set_cause(cause, "unknown command '%s'", command);
+		return -1;
+	}
+	if (cmd != NULL)
+		*cmd = c;
+	return bind(km, c, spec, cause);
+}
+
+char *
+cfg__keymap_clash_msg(const cfg_keymap *km, int a, int b)
+{
+	char *l = label(&km->b[a]), *m;
+
+	m = cfg__xasprintf("key '%s' is bound to both '%s' and '%s'", l,
+	    km->b[a].command, km->b[b].command);
+	free(l);
+	return m;
+}
+
+int
+cfg_keymap_set(cfg_keymap *km, const char *command, const char *keyspec,
+    char **cause)
+{
+	cfg_binding saved;
+	char *m;
+	int cmd, other;
+
+	if (find_command(command) < 0) {
+		cfg__set_cause(cause, "unknown command '%s'", command);
+		return -1;
+	}
+	saved = km->b[find_command(command)];
+	if (cfg__keymap_bind(km, command, keyspec, &cmd, cause) != 0)
+		return -1;
+	if ((other = cfg__keymap_clash(km, cmd)) >= 0) {
+		m = cfg__keymap_clash_msg(km, cmd, other);
+		cfg__set_cause(cause, "%s", m);
+		free(m);
+		km->b[cmd] = saved;
+		prefix_label(km);
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+cfg_keymap_lookup(const cfg_keymap *km, int key, int mods, int after_prefix)
+{
+	size_t i;
+
+	cfg_key_normalize(&key, &mods);
+	if (key == CFG_KEY_NONE)
+		return NULL;
+	for (i = 0; i < NCOMMANDS; i++)
+		if (km->b[i].key == key && km->b[i].mods == mods &&
+		    km->b[i].direct == !after_prefix)
+			return km->b[i].command;
+	return NULL;
+}
+
+const cfg_binding *
+cfg_keymap_bindings(const cfg_keymap *km, size_t *n)
+{
+	if (n != NULL)
+		*n = NCOMMANDS;
+	return km->b;
+}
+
+const char *
+cfg_keymap_prefix_name(const cfg_keymap *km)
+{
+	return km->prefix;
+}
+
+const cfg_binding *
+cfg_keymap_get(const cfg_keymap *km, const char *command)
+{
+	int c = find_command(command);
+
+	return c < 0 ? NULL : &km->b[c];
+}
+
+char *
+cfg_keymap_format(const cfg_keymap *km)
+{
+	cfg__strv lines = { 0 };
+	char *prefix = cfg_key_format(km->b[CMD_PREFIX].key,
+	    km->b[CMD_PREFIX].mods), *k, *keys, *out;
+	size_t i, len = 1;
+	int pass;
+
+	/* Prefixed bindings first, then direct ones, then unbound. */
+	for (pass = 0; pass < 3; pass++)
+		for (i = 0; i < NCOMMANDS; i++) {
+			const cfg_binding *b = &km->b[i];
+			int which = b->key == CFG_KEY_NONE ? 2 : b->direct ? 1 : 0;
+
+			if (which != pass)
+				continue;
+			k = cfg_key_format(b->key, b->mods);
+			if (pass == 0)
+				keys = cfg__xasprintf("%s %s", prefix, k);
+			else
+				keys = cfg__xstrdup(pass == 1 ? k : "-");
+			cfg__strv_push_take(&lines, cfg__xasprintf(
+			    "%-14s %-24s %s\n", keys, b->command,
+			    b->description));
+			free(keys);
+			free(k);
+		}
+	for (i = 0; i < lines.n; i++)
+		len += strlen(lines.v[i]);
+	out = cfg__xmalloc(len);
+	out[0] = '\0';
+	len = 0;
+	for (i = 0; i < lines.n; i++) {
+		size_t l = strlen(lines.v[i]);
+
+		memcpy(out + len, lines.v[i], l + 1);
+		len += l;
+	}
+	cfg__strv_clear(&lines);
+	free(prefix);
+	return out;
+}
