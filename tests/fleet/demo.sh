@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Try drover on a throw-away local fleet of real sshd processes:
 #
-#   tests/fleet/demo.sh                 run the default fan-out command
+#   tests/fleet/demo.sh                 the console on the demo hosts (on a
+#                                       terminal), else a fan-out command
 #   tests/fleet/demo.sh exec -o group @demo -- uptime
 #   DEMO_HOSTS=8 tests/fleet/demo.sh    more hosts (default 4)
 #
@@ -57,7 +58,12 @@ chmod 755 "$dir"
 
 if (($# == 0)); then
 	# shellcheck disable=SC2016  # expanded by the remote shell
-	set -- exec @demo -- 'echo "$DROVER_FLEET_NAME ($(uname -n)):$(uptime)"; tail -n 2 "$DROVER_FLEET_HOST/app.log"'
+	if [[ -t 0 && -t 1 ]]; then
+		# On a terminal: the console, a shell pane per demo host.
+		set -- @demo
+	else
+		set -- exec @demo -- 'echo "$DROVER_FLEET_NAME ($(uname -n)):$(uptime)"; tail -n 2 "$DROVER_FLEET_HOST/app.log"'
+	fi
 fi
 
 # shellcheck disable=SC1091
