@@ -175,8 +175,12 @@ step_agent(eng_conn *c)
 	const char *sock = getenv("SSH_AUTH_SOCK");
 	int rc;
 
-	if (!(c->auth.methods & SSH_AUTH_METHOD_PUBLICKEY) || sock == NULL || *sock == '\0')
+	if (!(c->auth.methods & SSH_AUTH_METHOD_PUBLICKEY))
 		return 2;
+	if (sock == NULL || *sock == '\0') {
+		note_tried(c, "agent (SSH_AUTH_SOCK not set)");
+		return 2;
+	}
 	note_tried(c, "agent");
 	rc = ssh_userauth_agent(c->s, NULL);
 	switch (rc) {
@@ -402,11 +406,16 @@ eng__auth_step(eng_conn *c)
 			char allowed[96] = "";
 			int ms = a->methods;
 
+			size_t al;
+
 			snprintf(allowed, sizeof(allowed), "%s%s%s%s",
 			    ms & SSH_AUTH_METHOD_PUBLICKEY ? "publickey " : "",
 			    ms & SSH_AUTH_METHOD_PASSWORD ? "password " : "",
 			    ms & SSH_AUTH_METHOD_INTERACTIVE ? "keyboard-interactive " : "",
 			    ms & SSH_AUTH_METHOD_HOSTBASED ? "hostbased " : "");
+			al = strlen(allowed);
+			if (al > 0)
+				allowed[al - 1] = '\0';   /* no trailing space */
 			eng__conn_fail(c, ENG_FAIL_AUTH,
 			    "authentication failed for %s (tried: %s; server allows: %s)",
 			    c->login != NULL ? c->login : "?",

@@ -244,8 +244,18 @@ conn_teardown(eng_conn *c)
 		c->ev = NULL;
 	}
 	if (c->s != NULL) {
-		if (c->fd_given && ssh_is_connected(c->s))
+		if (c->fd_given && ssh_is_connected(c->s)) {
+			/*
+			 * libssh 0.10's disconnect leaves a socket given with
+			 * SSH_OPTIONS_FD open (and forgets it, so ssh_free will not
+			 * close it either): one leaked fd per host otherwise.
+			 */
+			int sfd = ssh_get_fd(c->s);
+
 			ssh_disconnect(c->s);
+			if (sfd >= 0)
+				close(sfd);
+		}
 		ssh_free(c->s);
 		c->s = NULL;
 	}

@@ -224,7 +224,7 @@ typedef struct eng_fanout_host {
 	const char *signal;     /* NULL if none */
 	eng_fail fail;          /* why UNREACHABLE */
 	const char *error;      /* human reason for a non-OK state, NULL if OK */
-	uint64_t start_ms;      /* uv_now at connect start, 0 if never started */
+	uint64_t start_ms;      /* uv_now at connect start (= end_ms if never started) */
 	uint64_t end_ms;
 } eng_fanout_host;
 

@@ -44,6 +44,7 @@ struct eng_exec {
 	char *signal;
 	int timed_out, killed;
 	int killing;                 /* kill under way */
+	int kill_pending;            /* kill once the pid line arrives */
 	char *error;
 	eng_fail fail;
 	uint64_t out_bytes, err_bytes;
@@ -86,6 +87,8 @@ eat_pid_tag(eng_exec *x, const char *buf, size_t len)
 		    x->pidlen >= sizeof(x->pidbuf) - 1) {
 			/* Not ours after all: give back what we held. */
 			x->pid_state = 1;
+			if (x->kill_pending)
+				eng__conn_kick(x->c);
 			deliver(x, 2, x->pidbuf, x->pidlen);
 			return i;
 		}
@@ -94,6 +97,8 @@ eat_pid_tag(eng_exec *x, const char *buf, size_t len)
 			x->pid = strtol(x->pidbuf + taglen, NULL, 10);
 			x->pid_state = 1;
 			x->pidlen = 0;
+			if (x->kill_pending)
+				eng__conn_kick(x->c);   /* eng__exec_reap runs the kill */
 			ENG_LOG(x->c->ctx, "%s: remote process group %ld", x->c->name, x->pid);
 			return i + 1;
 		}
@@ -419,16 +424,26 @@ eng_exec_kill(eng_exec *x)
 		exec_close_channel(x);
 		return;
 	}
+	if (x->pid <= 0 && x->pid_state == 0) {
+		/* The pid line is on its way: kill when it arrives. */
+		x->kill_pending = 1;
+		return;
+	}
 	/*
-	 * The group to kill: the pid the command reported, or else every other
-	 * session under this connection's sshd (the helper's parent) - exactly
-	 * the one exec in a fan-out. TERM, up to 2 s to go, then KILL.
+	 * The group to kill: the pid the command reported; without one (its
+	 * shell could not print it) every other session under this
+	 * connection's sshd, but only when this exec is the conn's only one.
+	 * TERM, up to 2 s to go, then KILL.
 	 */
-	if (x->pid > 0)
+	if (x->pid > 0) {
 		groups = eng__xprintf("G=%ld", x->pid);
-	else
+	} else if (x->c->execs == x && x->next == NULL) {
 		groups = eng__xstrdup("G=$(ps -A -o pid= -o ppid= | "
 		    "awk -v p=$PPID -v me=$$ '$2==p && $1!=me {print $1}')");
+	} else {
+		exec_close_channel(x);
+		return;
+	}
 	cmd = eng__xprintf("%s; [ -n \"$G\" ] || exit 0; "
 	    "for g in $G; do kill -TERM -$g 2>/dev/null; done; n=0; "
 	    "while [ $n -lt 20 ]; do a=; for g in $G; do kill -0 -$g 2>/dev/null && a=1; done; "
@@ -469,7 +484,7 @@ eng__exec_start_internal(eng_conn *c, const char *command, int internal,
 		/* A terminal merges stderr: no pid line to strip there. */
 		x->command = eng__xstrdup(command);
 		x->pid_state = 1;
-	} else if (x->timeout_ms > 0 && !internal) {
+	} else if (!internal) {
 		x->command = eng__xprintf("printf '" "\\036drover-pid=%%s\\n' $$ >&2; %s",
 		    command);
 	} else {
@@ -629,6 +644,13 @@ eng__exec_reap(eng_conn *c)
 
 	for (x = c->execs; x != NULL && !c->dead; x = next) {
 		next = x->next;
+		if (x->kill_pending && x->pid_state == 1 && !x->remote_closed) {
+			x->kill_pending = 0;
+			x->killing = 0;
+			eng_exec_kill(x);
+			next = c->execs;
+			continue;
+		}
 		if (x->remote_closed && x->st != X_DONE) {
 			exec_finish(x);
 			/* Callbacks may have changed the list: start over. */
