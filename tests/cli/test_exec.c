@@ -134,7 +134,10 @@ Test(exec, output_100MB_byte_identical, .timeout = 300)
 	cr_assert_null(strstr(sums, ".tmp"), "%s", sums);
 	free(sums);
 	free(cmd);
+	free(src);
+	free(od);
 	tu_rmrf(dir);
+	free(dir);
 	tu_run_free(&r);
 }
 
@@ -277,6 +280,9 @@ Test(exec, unknown_host_key_refused_then_accept_new_records)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	tu_run_free(&r);
 	tu_rmrf(dir);
+	free(dir);
+	free(kh);
+	free(c2);
 }
 
 Test(exec, changed_host_key_fails_without_sending_credentials)
@@ -315,8 +321,11 @@ Test(exec, changed_host_key_fails_without_sending_credentials)
 	free(after);
 	free(cmd);
 	free(logpath);
+	free(kh);
+	free(c2);
 	tu_run_free(&r);
 	tu_rmrf(dir);
+	free(dir);
 }
 
 Test(exec, encrypted_key_passphrase_asked_once_on_tty)
@@ -355,6 +364,7 @@ Test(exec, encrypted_key_passphrase_asked_once_on_tty)
 	free(c2);
 	free(pp);
 	tu_rmrf(dir);
+	free(dir);
 }
 
 Test(exec, password_auth_on_tty)
@@ -461,6 +471,7 @@ Test(exec, usage_and_config_errors_exit_2)
 	tu_run_free(&r);
 	free(bad);
 	tu_rmrf(dir);
+	free(dir);
 }
 
 Test(exec, ctrl_c_once_stops_new_hosts_twice_aborts)
@@ -531,4 +542,5 @@ Test(exec, proxyjump_through_a_fleet_host)
 	free(c2);
 	free(log);
 	tu_rmrf(dir);
+	free(dir);
 }

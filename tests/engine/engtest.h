@@ -55,17 +55,8 @@ et_serial(void)
 static inline const char *
 et_fleet(const char *key)
 {
-	static struct { const char *key, *val; } cache[32];
-	static int n;
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(cache[i].key, key) == 0)
-			return cache[i].val;
-	cr_assert_lt(n, 32);
-	cache[n].key = key;
-	cache[n].val = tu_fleet(key);
-	return cache[n++].val;
+	/* tu_fleet keeps its values for the life of the test process. */
+	return tu_fleet(key);
 }
 
 /* ---- prompts ------------------------------------------------------------ */

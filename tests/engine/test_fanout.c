@@ -145,9 +145,9 @@ fo_hosts(size_t n, int nalias, char names[][16])
 	cr_assert_not_null(h);
 	for (i = 0; i < n; i++) {
 		if (nalias)
-			snprintf(names[i], 16, "n%03zu", i + 1);
+			snprintf(names[i], 16, "n%03u", (unsigned)(i + 1) % 1000u);
 		else
-			snprintf(names[i], 16, "h%zu", i + 1);
+			snprintf(names[i], 16, "h%u", (unsigned)(i + 1) % 1000u);
 		et_conn_opts_init(&h[i], names[i]);
 	}
 	return h;

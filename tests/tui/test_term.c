@@ -572,6 +572,57 @@ Test(term, resize_shrink_pushes_and_grow_pops_back)
 	tui_term_free(t);
 }
 
+/*
+ * libvterm 0.1.4 put the cursor on row -9 here (a full screen, cursor at
+ * the top, 9 rows fewer) and the next character crashed it.
+ */
+Test(term, shrink_with_cursor_at_top_keeps_cursor_on_screen)
+{
+	tui_term *t = tnew(23, 29, 100);
+
+	FEED(t, "\x1b[4h\x1b#8");            /* insert mode, screen of 'E' */
+	assert_cursor(t, 0, 0);
+	cr_assert_eq(tui_term_resize(t, 14, 46), 1);
+	assert_cursor(t, 0, 0);
+	FEED(t, "\\");
+	cr_assert_eq(cell(t, 0, 0).chars[0], '\\');
+	cr_assert_eq(cell(t, 0, 1).chars[0], 'E');
+	tui_term_free(t);
+}
+
+/* A top margin below the new bottom made the next scroll write outside. */
+Test(term, margins_reset_on_resize)
+{
+	tui_term *t = tnew(15, 40, 40);
+
+	FEED(t, "x\x1b[10r");
+	cr_assert_eq(tui_term_resize(t, 3, 100), 1);
+	FEED(t, "\x1b[T");     /* scroll down: the whole screen now */
+	cr_assert_str_eq(row_text(t, 0), "");
+	cr_assert_str_eq(row_text(t, 1), "x");
+	/* The cursor stays where it was (DECSTBM homed it to 0,0 first). */
+	FEED(t, "\x1b[2;5H");
+	cr_assert_eq(tui_term_resize(t, 4, 100), 1);
+	assert_cursor(t, 1, 4);
+	tui_term_free(t);
+}
+
+Test(term, huge_feed_in_one_call)
+{
+	tui_term *t = tnew(24, 80, 1000);
+	size_t len = 8u << 20, i;
+	char *big = malloc(len);
+
+	/* 8 MiB without a line break: 0.1.4 would put 32 MiB on the stack. */
+	cr_assert_not_null(big);
+	for (i = 0; i < len; i++)
+		big[i] = (char)('a' + i % 26);
+	tui_term_feed(t, big, len);
+	cr_assert_eq(tui_term_sb_lines(t), 1000);
+	free(big);
+	tui_term_free(t);
+}
+
 /* ---- damage -------------------------------------------------------- */
 
 Test(term, damage_marks_only_touched_rows)
