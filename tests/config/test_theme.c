@@ -39,14 +39,15 @@ themes_dir(void)
 static cfg_theme *
 load_shipped(const char *name)
 {
-	char path[PATH_MAX];
+	char *path = NULL;
 	cfg_theme *t = NULL;
 	char *cause = NULL;
 
-	snprintf(path, sizeof path, "%s/%s.ini", themes_dir(), name);
+	cr_assert(asprintf(&path, "%s/%s.ini", themes_dir(), name) > 0);
 	cr_assert_eq(cfg_theme_load(path, &t, &cause), 0, "%s: %s", path,
 	    cause ? cause : "?");
 	cr_assert_not_null(t);
+	free(path);
 	return t;
 }
 
