@@ -547,7 +547,9 @@ on_input(uv_poll_t *h, int status, int events)
 			wint_t w2;
 			int r2 = wget_wch(stdscr, &w2);
 
-			if (r2 == OK && w2 != 27) {
+			if (r2 == OK && w2 == 27) {
+				tui_input_key(con, 0, 0, 27);   /* ESC ESC: both go */
+			} else if (r2 == OK) {
 				alt = TUI_MOD_ALT;
 				wc = w2;
 			} else if (r2 == KEY_CODE_YES) {

@@ -365,24 +365,35 @@ draw_pane(tui_console *con, tui_pane *p, int idx, int full)
 static void
 draw_compact(tui_console *con, tui_rect area)
 {
-	int i;
+	int i, row, top = 0, rows = area.h - 2;
 
-	for (i = 0; i < con->npanes && i < area.h; i++) {
+	if (rows < 1)
+		rows = area.h;
+	/* Keep the selection in view. */
+	if (con->compact_sel >= rows)
+		top = con->compact_sel - rows + 1;
+	for (row = 0; row < area.h; row++)
+		fill(area.y + row, area.x, area.w, ' ');
+	for (i = top, row = 0; i < con->npanes && row < rows; i++, row++) {
 		tui_pane *p = con->panes[i];
 		char line[64];
 
 		use(con, i == con->compact_sel ? CFG_EL_SIDEBAR_SELECTED : CFG_EL_DEFAULT);
-		fill(area.y + i, area.x, area.w, ' ');
+		fill(area.y + row, area.x, area.w, ' ');
 		snprintf(line, sizeof(line), "%3d %s", i + 1, p->armed ? "*" : " ");
-		put_text(area.y + i, area.x, area.w, line);
+		put_text(area.y + row, area.x, area.w, line);
 		use(con, (cfg_element)(CFG_EL_HOST_1 + p->color % 8));
-		put_text(area.y + i, area.x + 6, 24, p->name);
-		use(con, p->st == TUI_PANE_READY ? CFG_EL_STATUS_OK : CFG_EL_STATUS_WARN);
-		put_text(area.y + i, area.x + 31, area.w - 31, state_word(p));
+		put_text(area.y + row, area.x + 6, 24, p->name);
+		use(con, p->st == TUI_PANE_READY ? CFG_EL_STATUS_OK :
+		    p->st == TUI_PANE_LOST || p->st == TUI_PANE_FAILED ? CFG_EL_STATUS_ERR :
+		    CFG_EL_STATUS_WARN);
+		put_text(area.y + row, area.x + 31, area.w - 31, state_word(p));
+		if (p->why != NULL && p->st != TUI_PANE_READY)
+			put_text(area.y + row, area.x + 43, area.w - 43, p->why);
 	}
 	use(con, CFG_EL_STATUS_BAR);
-	if (con->npanes < area.h)
-		put_text(area.y + con->npanes + 1, area.x, area.w,
+	if (area.h >= 3)
+		put_text(area.y + area.h - 1, area.x, area.w,
 		    "panes too small: Up/Down select, Enter zooms one, prefix+z back");
 }
 
@@ -582,8 +593,7 @@ tui_draw_frame(tui_console *con)
 	if (con->board != NULL) {
 		tui_board_draw(con->board, area);
 	} else if (con->compact) {
-		if (full || 1)
-			draw_compact(con, area);
+		draw_compact(con, area);
 	} else {
 		for (i = 0; i < con->npanes; i++)
 			draw_pane(con, con->panes[i], i, full);
