@@ -29,6 +29,12 @@
  * than this; a narrower pane shows its first columns.
  */
 #define VTERM_MIN_COLS 2
+/*
+ * libvterm 0.1.4 decodes text into a stack array as long as the rest of the
+ * buffer handed to vterm_input_write (a VLA): big writes could overflow the
+ * stack, so input goes in slices of at most this many bytes.
+ */
+#define VTERM_MAX_WRITE 4096
 /* Titles are for a pane's border; longer ones are cut (bytes). */
 #define TERM_MAX_TITLE 1024
 
@@ -563,17 +569,30 @@ tui_term_free(tui_term *t)
  * feed waits for the next byte.
  */
 static void
+vt_write(tui_term *t, const char *bytes, size_t len)
+{
+	size_t n;
+
+	while (len > 0) {
+		n = len < VTERM_MAX_WRITE ? len : VTERM_MAX_WRITE;
+		vterm_input_write(t->vt, bytes, n);
+		bytes += n;
+		len -= n;
+	}
+}
+
+static void
 write_filtered(tui_term *t, const char *bytes, size_t len)
 {
 	static const char repl[3] = { '\xef', '\xbf', '\xbd' };
-	char buf[4096];
+	char buf[VTERM_MAX_WRITE];
 	size_t i, n = 0;
 	unsigned char c, next;
 
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)bytes[i];
 		if (n + 3 > sizeof buf) {
-			vterm_input_write(t->vt, buf, n);
+			vt_write(t, buf, n);
 			n = 0;
 		}
 		if (t->held_c2 || c == 0xc2) {
@@ -602,7 +621,7 @@ write_filtered(tui_term *t, const char *bytes, size_t len)
 		buf[n++] = (char)c;
 	}
 	if (n > 0)
-		vterm_input_write(t->vt, buf, n);
+		vt_write(t, buf, n);
 }
 
 void
@@ -611,11 +630,39 @@ tui_term_feed(tui_term *t, const char *bytes, size_t len)
 	if (len == 0)
 		return;
 	if (!t->held_c2 && memchr(bytes, 0xc2, len) == NULL)
-		vterm_input_write(t->vt, bytes, len);
+		vt_write(t, bytes, len);
 	else
 		write_filtered(t, bytes, len);
 	/* Row merging keeps the last row's damage pending until flushed. */
 	vterm_screen_flush_damage(t->screen);
+}
+
+/*
+ * libvterm 0.1.4 leaves two traps after a resize (fixed upstream later):
+ * a shrink that scrolls more lines away than the cursor was below the top
+ * puts the cursor on a negative row, and scroll margins set for the old
+ * size stay (a top margin below the new bottom); the next glyph or scroll
+ * then writes outside the screen. There are no setters, so we feed it
+ * what xterm and tmux do themselves on a resize: reset the margins
+ * (DECSTBM, DECSLRM; both home the cursor) and put the cursor back where
+ * it was, clamped into the screen. Applications redraw on SIGWINCH and set
+ * their margins again. (Should the host have left a sequence half-sent,
+ * this cancels it: a glitch at worst, far better than a crash.)
+ */
+static void
+reset_after_resize(tui_term *t, int rows, int cols)
+{
+	VTermPos pos;
+	char seq[48];
+	int n;
+
+	vterm_state_get_cursorpos(t->state, &pos);
+	pos.row = clampi(pos.row, 0, rows - 1);
+	pos.col = clampi(pos.col, 0, (cols < VTERM_MIN_COLS ? VTERM_MIN_COLS :
+	    cols) - 1);
+	n = snprintf(seq, sizeof seq, "\x1b[r\x1b[s\x1b[%d;%dH", pos.row + 1,
+	    pos.col + 1);
+	vterm_input_write(t->vt, seq, (size_t)n);
 }
 
 int
@@ -633,6 +680,7 @@ tui_term_resize(tui_term *t, int rows, int cols)
 	 */
 	vterm_set_size(t->vt, rows, cols < VTERM_MIN_COLS ? VTERM_MIN_COLS :
 	    cols);
+	reset_after_resize(t, rows, cols);
 	vterm_screen_flush_damage(t->screen);
 	t->rows = rows;
 	t->cols = cols;
