@@ -729,8 +729,13 @@ conn_pump(eng_conn *c)
 {
 	int i, rc;
 
-	/* libssh reads 4 KB per poll: keep going while there is more, bounded. */
-	for (i = 0; i < 256 && !c->dead; i++) {
+	/*
+	 * libssh reads 4 KB per poll: keep going while there is more, but at
+	 * most 128 KB per wake-up so that one flooding host cannot hold the loop
+	 * (other hosts, the operator's keystrokes); the poll stays readable and
+	 * we are back on the next turn.
+	 */
+	for (i = 0; i < 32 && !c->dead; i++) {
 		rc = ssh_event_dopoll(c->ev, 0);
 		if (rc != SSH_OK)
 			break;
