@@ -201,6 +201,12 @@ void eng_exec_send_eof(eng_exec *x);
 void eng_exec_kill(eng_exec *x);
 /* Bytes queued but not yet taken by the channel. */
 size_t eng_exec_pending(const eng_exec *x);
+/*
+ * Backpressure: while paused, output stays in the session and the SSH
+ * window closes, so the host stops sending; resuming delivers what waited.
+ * For a consumer (a pane's emulator) that cannot keep up with a flood.
+ */
+void eng_exec_pause(eng_exec *x, int paused);
 
 /* ---- fan-out ----------------------------------------------------------- */
 

@@ -45,6 +45,7 @@ struct eng_exec {
 	int timed_out, killed;
 	int killing;                 /* kill under way */
 	int kill_pending;            /* kill once the pid line arrives */
+	int paused, drain;           /* backpressure (eng_exec_pause) */
 	char *error;
 	eng_fail fail;
 	uint64_t out_bytes, err_bytes;
@@ -119,6 +120,9 @@ on_ch_data(ssh_session s, ssh_channel ch, void *data, uint32_t len, int is_stder
 	(void)ch;
 	if (x->st == X_DONE)
 		return (int)len;
+	/* Left in libssh's buffer: the window stays shut until we resume. */
+	if (x->paused)
+		return 0;
 	if (is_stderr && x->pid_state == 0)
 		off = eat_pid_tag(x, buf, len);
 	deliver(x, is_stderr ? 2 : 1, buf + off, len - off);
@@ -566,6 +570,19 @@ eng_exec_resize(eng_exec *x, int cols, int rows)
 }
 
 void
+eng_exec_pause(eng_exec *x, int paused)
+{
+	if (x == NULL || x->st == X_DONE || x->paused == !!paused)
+		return;
+	x->paused = !!paused;
+	if (!paused) {
+		/* What waited in libssh comes out from the conn's next step. */
+		x->drain = 1;
+		eng__conn_kick(x->c);
+	}
+}
+
+void
 eng_exec_send_eof(eng_exec *x)
 {
 	if (x == NULL || x->st == X_DONE)
@@ -584,6 +601,23 @@ eng__exec_flush(eng_conn *c)
 	for (x = c->execs; x != NULL; x = x->next) {
 		if (x->st != X_RUNNING || x->ch == NULL)
 			continue;
+		if (x->drain && !x->paused) {
+			char buf[16384];
+			int stream, got, rounds = 0;
+
+			x->drain = 0;
+			/* Bounded like the pump; the rest on the next turn. */
+			for (stream = 0; stream <= 1; stream++) {
+				while (!x->paused && rounds++ < 8 &&
+				    (got = ssh_channel_read_nonblocking(x->ch, buf, sizeof(buf),
+				    stream)) > 0)
+					on_ch_data(c->s, x->ch, buf, (uint32_t)got, stream, x);
+			}
+			if (rounds >= 8 && !x->paused) {
+				x->drain = 1;
+				eng__conn_kick(c);
+			}
+		}
 		if (x->resize_pending) {
 			x->resize_pending = 0;
 			ssh_channel_change_pty_size(x->ch, x->cols, x->rows);
@@ -651,7 +685,8 @@ eng__exec_reap(eng_conn *c)
 			next = c->execs;
 			continue;
 		}
-		if (x->remote_closed && x->st != X_DONE) {
+		/* A paused consumer gets what waited before the end. */
+		if (x->remote_closed && x->st != X_DONE && !x->paused && !x->drain) {
 			exec_finish(x);
 			/* Callbacks may have changed the list: start over. */
 			next = c->execs;

@@ -193,17 +193,103 @@ on_conn_state(eng_conn *c, eng_conn_state st, void *ud)
 	tui_console_dirty(p->con);
 }
 
+/*
+ * Emulation is the console's costly part (libvterm moves the whole screen
+ * for every scrolled line), so remote output is queued per pane and fed on
+ * a time budget from an idle handle: keystrokes are read between slices
+ * whatever the hosts send, and a pane whose queue fills up pauses its
+ * channel (the SSH window closes, the host waits).
+ */
+#define FEED_BUDGET_NS 6000000ull    /* per loop turn, all panes */
+#define FEED_SLICE 2048     /* one slice of `yes` is ~1000 scrolled lines */
+#define INQ_PAUSE (1u << 20)
+#define INQ_RESUME (128u << 10)
+
+static void on_feed(uv_idle_t *h);
+
+static void
+feed_start(tui_console *con)
+{
+	if (!con->feeding && !con->quit) {
+		con->feeding = 1;
+		uv_idle_start(&con->feeder, on_feed);
+	}
+}
+
+static void
+pane_feed(tui_pane *p, size_t max)
+{
+	size_t n = p->inq.len - p->inq_off;
+
+	if (n > max)
+		n = max;
+	if (n > 0)
+		tui_term_feed(p->term, p->inq.p + p->inq_off, n);
+	p->inq_off += n;
+	if (p->inq_off == p->inq.len) {
+		tui_buf_reset(&p->inq);
+		p->inq_off = 0;
+	} else if (p->inq_off > (1u << 20)) {
+		memmove(p->inq.p, p->inq.p + p->inq_off, p->inq.len - p->inq_off);
+		p->inq.len -= p->inq_off;
+		p->inq_off = 0;
+	}
+	if (p->paused && p->inq.len - p->inq_off < INQ_RESUME && p->x != NULL) {
+		p->paused = 0;
+		eng_exec_pause(p->x, 0);
+	}
+}
+
+static void
+on_feed(uv_idle_t *h)
+{
+	tui_console *con = h->data;
+	uint64_t t0 = uv_hrtime();
+	int i, any = 1, n = con->npanes;
+
+	/* Small queues first: that is typing being echoed, not a flood. */
+	for (i = 0; i < n; i++) {
+		tui_pane *p = con->panes[i];
+
+		if (p->inq.len > p->inq_off && p->inq.len - p->inq_off <= FEED_SLICE)
+			pane_feed(p, FEED_SLICE);
+	}
+	/* Then round-robin slices until the budget is spent or nothing is left. */
+	while (any && uv_hrtime() - t0 < FEED_BUDGET_NS) {
+		any = 0;
+		for (i = 0; i < n && uv_hrtime() - t0 < FEED_BUDGET_NS; i++) {
+			tui_pane *p = con->panes[(con->feed_rr + i) % n];
+
+			if (p->inq.len > p->inq_off) {
+				pane_feed(p, FEED_SLICE);
+				any = 1;
+			}
+		}
+		if (n > 0)
+			con->feed_rr = (con->feed_rr + 1) % n;
+	}
+	tui_console_dirty(con);
+	for (i = 0; i < n; i++)
+		if (con->panes[i]->inq.len > con->panes[i]->inq_off)
+			return;
+	con->feeding = 0;
+	uv_idle_stop(&con->feeder);
+}
+
 static void
 on_shell_data(eng_exec *x, int stream, const char *buf, size_t len, void *ud)
 {
 	tui_pane *p = ud;
 
-	(void)x;
 	(void)stream;
 	if (p->zombie)
 		return;
-	tui_term_feed(p->term, buf, len);
-	tui_console_dirty(p->con);
+	tui_buf_add(&p->inq, buf, len);
+	if (!p->paused && p->inq.len - p->inq_off > INQ_PAUSE) {
+		p->paused = 1;
+		eng_exec_pause(x, 1);
+	}
+	feed_start(p->con);
 }
 
 static void
@@ -214,7 +300,10 @@ on_shell_done(eng_exec *x, const eng_exec_result *r, void *ud)
 
 	(void)x;
 	p->x = NULL;
+	p->paused = 0;
 	if (!p->zombie) {
+		/* What the host sent before it went comes before our marker. */
+		pane_feed(p, (size_t)-1);
 		if (r->error != NULL)
 			snprintf(msg, sizeof(msg), "\r\n[drover: %s]\r\n", "connection lost");
 		else
@@ -287,7 +376,9 @@ tui_console_reconnect(tui_console *con, tui_pane *p)
 
 	if (p->c != NULL && p->st != TUI_PANE_LOST && p->st != TUI_PANE_FAILED)
 		return;
+	pane_feed(p, (size_t)-1);
 	tui_term_feed(p->term, msg, sizeof(msg) - 1);
+	p->paused = 0;
 	pane_connect(con, p);
 	tui_console_dirty(con);
 }
@@ -336,6 +427,7 @@ tui_host_clear(cfg_host *h)
 static void
 pane_free(tui_pane *p)
 {
+	tui_buf_free(&p->inq);
 	tui_term_free(p->term);
 	tui_host_clear(&p->host);
 	free(p->name);
@@ -579,9 +671,12 @@ on_input(uv_poll_t *h, int status, int events)
 		if (con->quit)
 			break;
 	}
+	/*
+	 * No frame just for a key: the echo will ask for one, and a frame drawn
+	 * now would push the echo's frame back by a whole frame interval.
+	 */
 	if (con->quit)
 		uv_stop(con->loop);
-	tui_console_dirty(con);
 }
 
 /* ---- run ---- */
@@ -680,6 +775,8 @@ tui_console_run(int argc, char **argv, const char *ssh_config, const char *inven
 	eng_ctx_new(con.loop, &eo, &con.ctx);
 	uv_timer_init(con.loop, &con.frame);
 	con.frame.data = &con;
+	uv_idle_init(con.loop, &con.feeder);
+	con.feeder.data = &con;
 	uv_poll_init(con.loop, &con.in, STDIN_FILENO);
 	con.in.data = &con;
 	uv_poll_start(&con.in, UV_READABLE, on_input);
@@ -713,6 +810,7 @@ tui_console_run(int argc, char **argv, const char *ssh_config, const char *inven
 	tui_board_free(con.board);
 	con.board = NULL;
 	uv_close((uv_handle_t *)&con.frame, NULL);
+	uv_close((uv_handle_t *)&con.feeder, NULL);
 	uv_close((uv_handle_t *)&con.in, NULL);
 	uv_close((uv_handle_t *)&con.winch, NULL);
 	uv_close((uv_handle_t *)&con.sigterm, NULL);

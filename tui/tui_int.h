@@ -124,6 +124,9 @@ typedef struct tui_pane {
 	tui_rect rect, inner;
 	int title_dirty;
 	int zombie;                 /* closed by the user, engine still winding down */
+	tui_buf inq;                /* remote output not yet fed to the emulator */
+	size_t inq_off;
+	int paused;                 /* its exec is paused (inq too full) */
 	struct tui_pane *next_zombie;
 } tui_pane;
 
@@ -172,6 +175,8 @@ struct tui_console {
 	uv_poll_t in;
 	uv_signal_t winch, sigterm, sighup;
 	uv_timer_t frame;
+	uv_idle_t feeder;           /* feeds emulators on a time budget */
+	int feeding, feed_rr;
 	int frame_pending;
 	uint64_t last_frame;
 	int quit;
