@@ -214,3 +214,73 @@ Test(shell, many_channels_share_one_session, .timeout = 60)
 		cr_assert_str_eq(m[i].out, want);
 	}
 }
+
+/* ---- backpressure ---- */
+
+typedef struct {
+	fx *f;
+	uint64_t got, at_pause;
+	int paused_once, resumed;
+	uv_timer_t t;
+} bp;
+
+static void
+bp_resume(uv_timer_t *t)
+{
+	bp *b = t->data;
+
+	/* Nothing may arrive while paused. */
+	cr_assert_eq(b->got, b->at_pause, "got %llu bytes while paused",
+	    (unsigned long long)(b->got - b->at_pause));
+	b->resumed = 1;
+	eng_exec_pause(b->f->x, 0);
+	uv_close((uv_handle_t *)t, NULL);
+}
+
+static void
+bp_data(eng_exec *x, int stream, const char *buf, size_t len, void *ud)
+{
+	bp *b = ud;
+
+	(void)stream;
+	(void)buf;
+	b->got += len;
+	if (!b->paused_once && b->got > 100000) {
+		b->paused_once = 1;
+		b->at_pause = b->got;
+		eng_exec_pause(x, 1);
+		uv_timer_init(&b->f->loop, &b->t);
+		b->t.data = b;
+		uv_timer_start(&b->t, bp_resume, 700, 0);
+	}
+}
+
+static void
+bp_done(eng_exec *x, const eng_exec_result *r, void *ud)
+{
+	bp *b = ud;
+
+	(void)x;
+	cr_assert_null(r->error, "%s", r->error);
+	b->f->exit_status = r->exit_status;
+	b->f->done = 1;
+	b->f->x = NULL;
+	eng_conn_close(b->f->c);
+}
+
+Test(shell, paused_output_waits_and_arrives_whole, .timeout = 60)
+{
+	fx f;
+	bp b;
+	static const eng_exec_cbs cbs = { bp_data, bp_done };
+
+	fx_open(&f);
+	memset(&b, 0, sizeof(b));
+	b.f = &f;
+	cr_assert_eq(eng_exec_start(f.c, "head -c 20000000 /dev/zero", NULL, &cbs, &b, &f.x), 0);
+	fx_run_and_free(&f);
+	cr_assert(f.done);
+	cr_assert(b.paused_once && b.resumed);
+	cr_assert_eq(b.got, 20000000u, "got %llu", (unsigned long long)b.got);
+	cr_assert_eq(f.exit_status, 0);
+}
