@@ -1,10 +1,12 @@
 /*
  * tui/term.c - one pane's terminal emulator: a libvterm VTerm plus what
- * libvterm 0.1.4 leaves to its user: the scrollback ring (sb_pushline /
- * sb_popline), per-row dirty flags fed by the damage callbacks, the
- * scrolled-back view, the title and bell, and the keyboard / paste entry
- * points. The only file of drover that includes <vterm.h>; the renderer and
- * the console see tui_cell and tui/term.h only.
+ * libvterm 0.1.4 leaves to its user: the scrollback (sb_pushline /
+ * sb_popline into term_sb.c's ring), per-row dirty flags fed by the damage
+ * callbacks, the scrolled-back view, the title and bell, search, and the
+ * keyboard / paste entry points. Remote bytes reach libvterm only through
+ * the input guard (term_guard.c), which keeps away input that crashes or
+ * hangs libvterm 0.1.4. The only file of drover that includes <vterm.h>;
+ * the renderer and the console see tui_cell and tui/term.h only.
  *
  * Remote bytes go in through tui_term_feed; everything libvterm wants to
  * send back (answers to DA/DSR, key encodings) leaves through the pane's
@@ -19,6 +21,7 @@
 #include <vterm.h>
 
 #include "tui/term.h"
+#include "tui/tui_int.h"
 
 /* Sanity bounds: a pane larger than this is a bug, not a terminal. */
 #define TERM_MAX_ROWS 1024
@@ -38,27 +41,6 @@
 /* Titles are for a pane's border; longer ones are cut (bytes). */
 #define TERM_MAX_TITLE 1024
 
-/*
- * A scrollback cell, smaller than tui_cell: scrollback dominates a pane's
- * memory (10,000 lines by default, times many panes). Combining marks are
- * rare and live in the line's pool.
- */
-typedef struct sbcell {
-	uint32_t ch;            /* base character, 0 empty, -1 right half */
-	uint16_t comb_off;      /* first combining mark in the line's pool */
-	uint8_t ncomb;
-	uint8_t attrs;          /* TUI_ATTR_* */
-	uint8_t width;          /* 1 or 2 as libvterm reported it */
-	tui_color fg, bg;
-} sbcell;
-
-/* One line that scrolled off: trailing blank cells are not stored. */
-typedef struct sbline {
-	int ncells;
-	uint32_t *comb;         /* combining marks, NULL if none */
-	sbcell cells[];
-} sbline;
-
 struct tui_term {
 	VTerm *vt;
 	VTermScreen *screen;
@@ -67,9 +49,9 @@ struct tui_term {
 	void *ud;
 	int rows, cols;
 
-	/* Scrollback ring: cap lines at most, alloc slots so far. */
-	sbline **sb;
-	int sb_cap, sb_alloc, sb_head, sb_count;
+	tui_sb *sb;             /* scrollback ring (term_sb.c) */
+	tui_cell *scratch;      /* one row, for sb_pushline / sb_popline */
+	int scratch_len;
 	int offset;             /* view offset, 0 = live screen */
 
 	unsigned char *dirty;   /* per view row */
@@ -78,12 +60,14 @@ struct tui_term {
 	char *title;
 	unsigned long bells;
 
-	int held_c2;            /* a 0xC2 byte waits for the next feed */
+	tui_guard *guard;       /* remote bytes pass it first */
 
 	/* Paste probe: counts the bytes vterm_keyboard_start_paste emits. */
 	int probing;
 	size_t probed;
 };
+
+static void vt_write(const char *bytes, size_t len, void *ud);
 
 static void *
 xcalloc(size_t n, size_t size)
@@ -228,128 +212,40 @@ cell_from_vterm(const VTermScreenCell *vc, tui_cell *out)
 	out->width = vc->width == 2 ? 2 : 1;
 }
 
-/* Does this cell show nothing (so that trailing ones need not be kept)? */
-static int
-vcell_blank(const VTermScreenCell *vc)
+/* ---- scrollback ---------------------------------------------------- */
+
+static tui_cell *
+scratch(tui_term *t, int cols)
 {
-	return vc->chars[0] == 0 && !vc->attrs.reverse &&
-	    !vc->attrs.underline && !vc->attrs.strike &&
-	    VTERM_COLOR_IS_DEFAULT_BG(&vc->bg);
-}
-
-/* ---- scrollback ring ----------------------------------------------- */
-
-static sbline *
-sb_get(const tui_term *t, int i)
-{
-	return t->sb[(t->sb_head + i) % t->sb_alloc];
-}
-
-static void
-sbline_free(sbline *l)
-{
-	if (l != NULL)
-		free(l->comb);
-	free(l);
-}
-
-static sbline *
-sbline_from_cells(int cols, const VTermScreenCell *cells)
-{
-	int n = cols, i, j, ncomb = 0;
-	sbline *l;
-
-	while (n > 0 && vcell_blank(&cells[n - 1]))
-		n--;
-	l = xcalloc(1, sizeof *l + (size_t)n * sizeof(sbcell));
-	l->ncells = n;
-	for (i = 0; i < n; i++) {
-		const VTermScreenCell *vc = &cells[i];
-		sbcell *c = &l->cells[i];
-
-		c->ch = vc->chars[0];
-		c->attrs = (uint8_t)attrs_from_vterm(&vc->attrs);
-		c->width = vc->width == 2 ? 2 : 1;
-		c->fg = color_from_vterm(&vc->fg, 0);
-		c->bg = color_from_vterm(&vc->bg, 1);
-		if (c->ch == 0 || c->ch == (uint32_t)-1)
-			continue;
-		for (j = 1; j < VTERM_MAX_CHARS_PER_CELL && j < TUI_CELL_MAX_CHARS &&
-		    vc->chars[j] != 0; j++) {
-			l->comb = xrealloc(l->comb,
-			    (size_t)(ncomb + 1) * sizeof *l->comb);
-			if (j == 1)
-				c->comb_off = (uint16_t)ncomb;
-			l->comb[ncomb++] = vc->chars[j];
-			c->ncomb++;
-		}
+	if (cols > t->scratch_len) {
+		t->scratch = xrealloc(t->scratch, (size_t)cols * sizeof *t->scratch);
+		t->scratch_len = cols;
 	}
-	return l;
-}
-
-static void
-sbcell_to_tui(const sbline *l, int col, tui_cell *out)
-{
-	const sbcell *c;
-	int i;
-
-	blank_cell(out);
-	if (col >= l->ncells)
-		return;
-	c = &l->cells[col];
-	out->attrs = c->attrs;
-	out->fg = c->fg;
-	out->bg = c->bg;
-	if (c->ch == (uint32_t)-1) {
-		out->width = 0;
-		return;
-	}
-	if (c->ch == 0)
-		return;
-	out->chars[0] = c->ch;
-	for (i = 0; i < c->ncomb; i++)
-		out->chars[i + 1] = l->comb[c->comb_off + i];
-	out->nchars = (uint8_t)(1 + c->ncomb);
-	out->width = c->width;
-}
-
-static void
-sb_push(tui_term *t, sbline *l)
-{
-	if (t->sb_cap == 0) {
-		sbline_free(l);
-		return;
-	}
-	if (t->sb_count == t->sb_cap) {
-		/* Full: the oldest line goes, the view keeps its text. */
-		sbline_free(t->sb[t->sb_head]);
-		t->sb[t->sb_head] = l;
-		t->sb_head = (t->sb_head + 1) % t->sb_alloc;
-		if (t->offset > 0)
-			mark_all(t);
-		return;
-	}
-	if (t->sb_count == t->sb_alloc) {
-		/* Not yet full, so the head is still slot 0: plain growth. */
-		t->sb_alloc = t->sb_alloc ? t->sb_alloc * 2 : 64;
-		if (t->sb_alloc > t->sb_cap)
-			t->sb_alloc = t->sb_cap;
-		t->sb = xrealloc(t->sb, (size_t)t->sb_alloc * sizeof *t->sb);
-	}
-	t->sb[(t->sb_head + t->sb_count) % t->sb_alloc] = l;
-	t->sb_count++;
-	if (t->offset > 0) {
-		t->offset++;    /* stay on the same text */
-		mark_all(t);
-	}
+	return t->scratch;
 }
 
 static int
 on_sb_pushline(int cols, const VTermScreenCell *cells, void *user)
 {
 	tui_term *t = user;
+	tui_cell *row = scratch(t, cols);
+	int i, n = cols;
 
-	sb_push(t, sbline_from_cells(cols, cells));
+	/* Blank tails are not kept: skip converting them (floods). */
+	while (n > 0 && cells[n - 1].chars[0] == 0 &&
+	    VTERM_COLOR_IS_DEFAULT_BG(&cells[n - 1].bg) &&
+	    !cells[n - 1].attrs.reverse && !cells[n - 1].attrs.underline &&
+	    !cells[n - 1].attrs.strike)
+		n--;
+	for (i = 0; i < n; i++)
+		cell_from_vterm(&cells[i], &row[i]);
+	tui_sb_push(t->sb, row, n);
+	if (t->offset > 0) {
+		/* Stay on the same text, as long as the ring keeps it. */
+		if (t->offset < tui_sb_count(t->sb))
+			t->offset++;
+		mark_all(t);
+	}
 	return 1;
 }
 
@@ -358,18 +254,16 @@ static int
 on_sb_popline(int cols, VTermScreenCell *cells, void *user)
 {
 	tui_term *t = user;
-	sbline *l;
-	tui_cell c;
+	tui_cell *row = scratch(t, cols), c;
 	int i, j;
 
-	if (t->sb_count == 0)
+	if (!tui_sb_pop(t->sb, row, cols))
 		return 0;
-	l = sb_get(t, t->sb_count - 1);
 	for (i = 0; i < cols; i++) {
 		VTermScreenCell *vc = &cells[i];
 
+		c = row[i];
 		memset(vc, 0, sizeof *vc);
-		sbcell_to_tui(l, i, &c);
 		if (c.width == 0)
 			c.width = 1;    /* covered by the wide cell before it */
 		/*
@@ -379,7 +273,6 @@ on_sb_popline(int cols, VTermScreenCell *cells, void *user)
 		if (c.width == 2 && i == cols - 1) {
 			c.width = 1;
 			c.nchars = 0;
-			memset(c.chars, 0, sizeof c.chars);
 		}
 		for (j = 0; j < c.nchars && j < VTERM_MAX_CHARS_PER_CELL; j++)
 			vc->chars[j] = c.chars[j];
@@ -394,11 +287,8 @@ on_sb_popline(int cols, VTermScreenCell *cells, void *user)
 		color_to_vterm(t, &c.fg, 0, &vc->fg);
 		color_to_vterm(t, &c.bg, 1, &vc->bg);
 	}
-	sbline_free(l);
-	t->sb[(t->sb_head + t->sb_count - 1) % t->sb_alloc] = NULL;
-	t->sb_count--;
-	if (t->offset > t->sb_count)
-		t->offset = t->sb_count;
+	if (t->offset > tui_sb_count(t->sb))
+		t->offset = tui_sb_count(t->sb);
 	mark_all(t);
 	return 1;
 }
@@ -513,7 +403,8 @@ tui_term_new(int rows, int cols, int scrollback_lines, const tui_term_cbs *cbs,
 
 	t->rows = clampi(rows, 1, TERM_MAX_ROWS);
 	t->cols = clampi(cols, 1, TERM_MAX_COLS);
-	t->sb_cap = scrollback_lines > 0 ? scrollback_lines : 0;
+	t->sb = tui_sb_new(scrollback_lines);
+	t->guard = tui_guard_new(vt_write, t);
 	if (cbs != NULL)
 		t->cbs = *cbs;
 	t->ud = ud;
@@ -545,32 +436,25 @@ tui_term_new(int rows, int cols, int scrollback_lines, const tui_term_cbs *cbs,
 void
 tui_term_free(tui_term *t)
 {
-	int i;
-
 	if (t == NULL)
 		return;
 	vterm_free(t->vt);
-	for (i = 0; i < t->sb_count; i++)
-		sbline_free(sb_get(t, i));
-	free(t->sb);
+	tui_sb_free(t->sb);
+	free(t->scratch);
+	tui_guard_free(t->guard);
 	free(t->dirty);
 	free(t->title);
 	free(t);
 }
 
 /*
- * libvterm 0.1.4 decodes UTF-8 C1 controls (U+0080-U+009F: C2 80..C2 9F)
- * as printable characters of width -1, which corrupts its screen buffer:
- * "ESC[4h" then "C2 ESC T 95" (nine bytes) crashes it. Its UTF-8 decoder
- * also keeps a pending lead byte across escape sequences, so the
- * continuation byte need not follow the C2. Every code point U+0080-U+00BF
- * starts with C2, so a C2 passes only when the very next byte completes a
- * printable one (A0..BF); any other C2 becomes U+FFFD. A C2 at the end of a
- * feed waits for the next byte.
+ * Everything for libvterm goes through here: in slices, see
+ * VTERM_MAX_WRITE. Remote bytes come via the input guard (term_guard.c).
  */
 static void
-vt_write(tui_term *t, const char *bytes, size_t len)
+vt_write(const char *bytes, size_t len, void *ud)
 {
+	tui_term *t = ud;
 	size_t n;
 
 	while (len > 0) {
@@ -581,58 +465,15 @@ vt_write(tui_term *t, const char *bytes, size_t len)
 	}
 }
 
-static void
-write_filtered(tui_term *t, const char *bytes, size_t len)
-{
-	static const char repl[3] = { '\xef', '\xbf', '\xbd' };
-	char buf[VTERM_MAX_WRITE];
-	size_t i, n = 0;
-	unsigned char c, next;
-
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)bytes[i];
-		if (n + 3 > sizeof buf) {
-			vt_write(t, buf, n);
-			n = 0;
-		}
-		if (t->held_c2 || c == 0xc2) {
-			if (!t->held_c2) {
-				if (i + 1 == len) {
-					t->held_c2 = 1;
-					break;
-				}
-				next = (unsigned char)bytes[++i];
-			} else {
-				t->held_c2 = 0;
-				next = c;
-			}
-			if (next >= 0xa0 && next <= 0xbf) {
-				buf[n++] = (char)0xc2;
-				buf[n++] = (char)next;
-				continue;
-			}
-			memcpy(buf + n, repl, sizeof repl);
-			n += sizeof repl;
-			/* Not a C1 continuation: next is read again on its own. */
-			if (next < 0x80 || next > 0x9f)
-				i--;
-			continue;
-		}
-		buf[n++] = (char)c;
-	}
-	if (n > 0)
-		vt_write(t, buf, n);
-}
-
 void
 tui_term_feed(tui_term *t, const char *bytes, size_t len)
 {
+	int rows, cols;
+
 	if (len == 0)
 		return;
-	if (!t->held_c2 && memchr(bytes, 0xc2, len) == NULL)
-		vt_write(t, bytes, len);
-	else
-		write_filtered(t, bytes, len);
+	vterm_get_size(t->vt, &rows, &cols);
+	tui_guard_feed(t->guard, bytes, len, cols);
 	/* Row merging keeps the last row's damage pending until flushed. */
 	vterm_screen_flush_damage(t->screen);
 }
@@ -685,8 +526,8 @@ tui_term_resize(tui_term *t, int rows, int cols)
 	t->rows = rows;
 	t->cols = cols;
 	t->dirty = xrealloc(t->dirty, (size_t)rows);
-	if (t->offset > t->sb_count)
-		t->offset = t->sb_count;
+	if (t->offset > tui_sb_count(t->sb))
+		t->offset = tui_sb_count(t->sb);
 	mark_all(t);
 	return 1;
 }
@@ -714,13 +555,13 @@ history_cell(tui_term *t, int line, int col, tui_cell *out)
 
 	blank_cell(out);
 	if (line < 0 || col < 0 || col >= t->cols ||
-	    line >= t->sb_count + t->rows)
+	    line >= tui_sb_count(t->sb) + t->rows)
 		return -1;
-	if (line < t->sb_count) {
-		sbcell_to_tui(sb_get(t, line), col, out);
+	if (line < tui_sb_count(t->sb)) {
+		tui_sb_cell(t->sb, line, col, out);
 	} else {
 		memset(&vc, 0, sizeof vc);
-		pos.row = line - t->sb_count;
+		pos.row = line - tui_sb_count(t->sb);
 		pos.col = col;
 		if (!vterm_screen_get_cell(t->screen, pos, &vc))
 			return -1;
@@ -746,7 +587,7 @@ tui_term_cell(tui_term *t, int row, int col, tui_cell *out)
 		blank_cell(out);
 		return -1;
 	}
-	return history_cell(t, t->sb_count - t->offset + row, col, out);
+	return history_cell(t, tui_sb_count(t->sb) - t->offset + row, col, out);
 }
 
 int
@@ -814,8 +655,8 @@ tui_term_scroll(tui_term *t, int delta)
 
 	if (want < 0)
 		want = 0;
-	if (want > t->sb_count)
-		want = t->sb_count;
+	if (want > tui_sb_count(t->sb))
+		want = tui_sb_count(t->sb);
 	t->offset = (int)want;
 	if (t->offset != off)
 		mark_all(t);
@@ -839,13 +680,13 @@ tui_term_view_offset(const tui_term *t)
 int
 tui_term_sb_lines(const tui_term *t)
 {
-	return t->sb_count;
+	return tui_sb_count(t->sb);
 }
 
 int
 tui_term_history_lines(const tui_term *t)
 {
-	return t->sb_count + t->rows;
+	return tui_sb_count(t->sb) + t->rows;
 }
 
 int
@@ -853,10 +694,10 @@ tui_term_scroll_to(tui_term *t, int line)
 {
 	int off;
 
-	if (line < 0 || line >= t->sb_count + t->rows)
+	if (line < 0 || line >= tui_sb_count(t->sb) + t->rows)
 		return -1;
 	/* A screen line is visible live; a scrollback line goes on top. */
-	off = line >= t->sb_count ? 0 : t->sb_count - line;
+	off = line >= tui_sb_count(t->sb) ? 0 : tui_sb_count(t->sb) - line;
 	if (off != t->offset)
 		mark_all(t);
 	t->offset = off;
@@ -900,7 +741,7 @@ tui_term_line_text(tui_term *t, int line)
 	char *s;
 	int col, i;
 
-	if (line < 0 || line >= t->sb_count + t->rows)
+	if (line < 0 || line >= tui_sb_count(t->sb) + t->rows)
 		return NULL;
 	s = xcalloc((size_t)t->cols * TUI_CELL_MAX_CHARS * 4 + 1, 1);
 	for (col = 0; col < t->cols; col++) {
@@ -922,7 +763,7 @@ tui_term_line_text(tui_term *t, int line)
 int
 tui_term_search(tui_term *t, const char *needle, int from_line, int backwards)
 {
-	int total = t->sb_count + t->rows, line, step = backwards ? -1 : 1;
+	int total = tui_sb_count(t->sb) + t->rows, line, step = backwards ? -1 : 1;
 	char *text;
 	int found;
 

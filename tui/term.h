@@ -126,14 +126,23 @@ tui_term *tui_term_new(int rows, int cols, int scrollback_lines,
     const tui_term_cbs *cbs, void *ud);
 void tui_term_free(tui_term *t);
 
-/* Remote output. Marks damaged rows dirty; may call on_output (answers). */
+/*
+ * Remote output, any amount, split anywhere. Marks damaged rows dirty; may
+ * call on_output (answers). It first passes an input guard that keeps
+ * libvterm 0.1.4 from crashing or hanging on hostile input (term_guard.c):
+ * UTF-8 C1 controls become U+FFFD, a CSI with more than 16 parameters is
+ * dropped, REP (CSI n b) repeats the last character like printing it
+ * (wrapping, as xterm does), and a restored cursor is kept on screen.
+ */
 void tui_term_feed(tui_term *t, const char *bytes, size_t len);
 
 /*
  * New size. rows or cols below 1 are ignored (returns 0): a 0-sized pane
  * must never reach the emulator or the remote. Returns 1 if the size
  * changed (then every row is dirty and the caller should send a
- * window-change to the host), 0 otherwise.
+ * window-change to the host), 0 otherwise. Scroll margins are reset and the
+ * cursor kept on screen, as xterm and tmux do. A 1-column pane is emulated
+ * 2 wide (libvterm needs room for a wide character) and shows column 0.
  */
 int tui_term_resize(tui_term *t, int rows, int cols);
 void tui_term_size(const tui_term *t, int *rows, int *cols);
@@ -141,7 +150,10 @@ void tui_term_size(const tui_term *t, int *rows, int *cols);
 /*
  * The cell at view row/col (see the top comment: the scrollback view offset
  * applies). Returns 0, or -1 (and a blank *out) outside the view.
- * Scrollback lines narrower than the view read as blank past their end.
+ * Scrollback lines narrower than the view read as blank past their end; a
+ * wide character whose right half would fall off the view (a line kept
+ * from a wider screen) reads as a blank cell of width 1, so a renderer
+ * that draws width-2 cells never spills into the next pane.
  */
 int tui_term_cell(tui_term *t, int row, int col, tui_cell *out);
 

@@ -214,4 +214,41 @@ int tui_board_key(tui_board *b, int key, int mods, uint32_t ch);
 
 /* ==== end of console ==================================================== */
 
+/* ==== pane emulator internals (tui/term_sb.c, tui/term_guard.c) =========
+ * Used by tui/term.c only; vterm-free so that term.c stays the one file
+ * that includes <vterm.h>.
+ */
+
+#include "tui/term.h"
+
+/* term_sb.c: a bounded ring of scrolled-off lines, oldest dropped first. */
+typedef struct tui_sb tui_sb;
+
+tui_sb *tui_sb_new(int max_lines);         /* max_lines <= 0: keeps none */
+void tui_sb_free(tui_sb *sb);
+int tui_sb_count(const tui_sb *sb);
+/*
+ * Appends a line (trailing blank cells are not stored). Returns 1 if the
+ * ring was full and its oldest line went, 0 otherwise.
+ */
+int tui_sb_push(tui_sb *sb, const tui_cell *cells, int ncols);
+/* Cell col of line (0 = oldest); past a line's end: blank. -1 if no line. */
+int tui_sb_cell(const tui_sb *sb, int line, int col, tui_cell *out);
+/* Removes the newest line into cells[0..ncols-1]; 0 if the ring is empty. */
+int tui_sb_pop(tui_sb *sb, tui_cell *cells, int ncols);
+
+/*
+ * term_guard.c: the filter remote bytes pass on their way into libvterm
+ * 0.1.4, keeping away input that crashes or hangs it (see the file). What
+ * passes goes to sink, in order, in pieces of at most 4096 bytes.
+ */
+typedef struct tui_guard tui_guard;
+
+tui_guard *tui_guard_new(void (*sink)(const char *bytes, size_t len, void *ud),
+    void *ud);
+void tui_guard_free(tui_guard *g);
+/* cols: the emulator's width now (bounds a repeat). */
+void tui_guard_feed(tui_guard *g, const char *bytes, size_t len, int cols);
+/* ==== end of pane emulator internals ==================================== */
+
 #endif

@@ -220,6 +220,70 @@ Test(term, c1_controls_in_utf8_cannot_corrupt_the_screen)
 	tui_term_free(t);
 }
 
+/* More than 16 CSI parameters overflowed libvterm 0.1.4's array. */
+Test(term, csi_with_many_parameters_is_dropped)
+{
+	tui_term *t = tnew(3, 40, 10);
+	char seq[4200];
+	int n, i;
+
+	FEED(t, "a\x1b[1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;1;31mb");
+	FEED(t, "\x1b]0;t\x07" "c");
+	cr_assert_str_eq(row_text(t, 0), "abc");
+	cr_assert_eq(cell(t, 0, 1).fg.kind, TUI_COLOR_DEFAULT, "SGR dropped");
+	/* 16 parameters are fine. */
+	FEED(t, "\x1b[0;0;0;0;0;0;0;0;0;0;0;0;0;0;0;31md");
+	cr_assert_eq(cell(t, 0, 3).fg.index, 1);
+	/* Thousands of separators, split across feeds. */
+	n = snprintf(seq, sizeof seq, "\x1b[");
+	for (i = 0; i < 2000; i++)
+		seq[n++] = ';';
+	tui_term_feed(t, seq, (size_t)n);
+	tui_term_feed(t, seq + 2, (size_t)n - 2);
+	FEED(t, "1;2;3m" "e");
+	cr_assert_str_eq(row_text(t, 0), "abcde");
+	tui_term_free(t);
+}
+
+/*
+ * libvterm 0.1.4's REP looped forever with nothing (or a lone combining
+ * mark) printed before it and wrote past the row repeating a wide
+ * character into the last column. It now repeats like printing.
+ */
+Test(term, rep_repeats_like_printing)
+{
+	tui_term *t = tnew(5, 10, 10);
+	tui_cell c;
+
+	FEED(t, "\x1b[b\x1b[5b");          /* nothing printed yet */
+	FEED(t, "\x1b" "c\x1b[b");         /* nor after a reset */
+	FEED(t, "\x1b[H\xcc\x81\x1b[b");    /* a lone combining mark */
+	cr_assert_str_eq(row_text(t, 1), "");
+	FEED(t, "\x1b[Hx\x1b[3b");
+	cr_assert_str_eq(row_text(t, 0), "xxxx");
+	FEED(t, "\x1b[2;1H-\x1b[9b");
+	cr_assert_str_eq(row_text(t, 1), "----------", "to the last column");
+	FEED(t, "\x1b[3;1H\xe6\x97\xa5\x1b[4b");
+	cr_assert_str_eq(row_text(t, 2), "\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5"
+	    "\xe6\x97\xa5\xe6\x97\xa5");
+	/* From an odd column a wide character wraps instead of spilling. */
+	FEED(t, "\x1b[4;2H\xe6\x97\xa5\x1b[4b");
+	cr_assert_str_eq(row_text(t, 3), " \xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5"
+	    "\xe6\x97\xa5");
+	cr_assert_eq(cell(t, 4, 0).chars[0], 0x65e5);
+	/* Combining marks are part of the character. */
+	FEED(t, "\x1b[5;1He\xcc\x81\x1b[2b");
+	c = cell(t, 4, 2);
+	cr_assert_eq(c.nchars, 2);
+	cr_assert_eq(c.chars[1], 0x301);
+	/* The count is at most a row; with a leader it is not REP. */
+	FEED(t, "\x1b[1;1Hy\x1b[99999999b\x1b[?5b");
+	cr_assert_str_eq(row_text(t, 0), "yyyyyyyyyy");
+	cr_assert_str_eq(row_text(t, 1), "y---------");
+	cr_assert_eq(outlen, 0);
+	tui_term_free(t);
+}
+
 /* libvterm 0.1.4 crashes on a wide character in a 1-column VTerm. */
 Test(term, one_column_pane_survives_wide_characters)
 {
@@ -509,6 +573,23 @@ Test(term, scrolled_view_stays_on_its_text)
 	tui_term_free(t);
 }
 
+Test(term, scrolled_view_with_a_full_ring)
+{
+	tui_term *t = tnew(2, 10, 3);
+
+	FEED(t, "a\r\nb\r\nc\r\nd\r\ne");   /* sb: a b c (full); screen: d e */
+	cr_assert_eq(tui_term_sb_lines(t), 3);
+	tui_term_scroll(t, 1);
+	cr_assert_str_eq(row_text(t, 0), "c");
+	FEED(t, "\r\nf");                       /* a drops; sb: b c d */
+	cr_assert_eq(tui_term_view_offset(t), 2);
+	cr_assert_str_eq(row_text(t, 0), "c", "same text");
+	FEED(t, "\r\ng\r\nh");                 /* sb: d e f */
+	cr_assert_eq(tui_term_view_offset(t), 3, "at most the ring");
+	cr_assert_str_eq(row_text(t, 0), "d");
+	tui_term_free(t);
+}
+
 /* ---- resize -------------------------------------------------------- */
 
 Test(term, resize_zero_is_ignored)
@@ -604,6 +685,26 @@ Test(term, margins_reset_on_resize)
 	FEED(t, "\x1b[2;5H");
 	cr_assert_eq(tui_term_resize(t, 4, 100), 1);
 	assert_cursor(t, 1, 4);
+	tui_term_free(t);
+}
+
+/* A cursor saved on a row the shrunk screen no longer has. */
+Test(term, restored_cursor_stays_on_screen)
+{
+	tui_term *t = tnew(18, 26, 40);
+
+	FEED(t, "\x1b[9d\x1b[?1048h");      /* save on row 8 */
+	cr_assert_eq(tui_term_resize(t, 5, 13), 1);
+	FEED(t, "\x1b" "8\x1b#4x");          /* restore, DECDHL, print */
+	assert_cursor(t, 4, 1);
+	FEED(t, "\x1b[1;1H\x1b[?1048h");
+	cr_assert_eq(tui_term_resize(t, 24, 3), 1);
+	FEED(t, "\x1b[5;2H\x1b[?1048l\x1b[1K");
+	assert_cursor(t, 0, 0);
+	FEED(t, "\x1b[20;3H\x1b[?1049h");    /* alt screen saves row 19 */
+	cr_assert_eq(tui_term_resize(t, 4, 3), 1);
+	FEED(t, "\x1b[?1049lz");
+	cr_assert_eq(tui_term_altscreen(t), 0);
 	tui_term_free(t);
 }
 
