@@ -190,8 +190,10 @@ int cfg_theme_find(const char *spec, const char *const *dirs, cfg_theme **out,
 /*
  * The built-in dark theme (same as themes/default.ini) and the monochrome
  * one (attributes only, no colours, themes/mono.ini: for NO_COLOR). Both
- * are built once and shared: the same pointer on every call (compare by
- * pointer), and cfg_theme_free ignores them.
+ * are built once and shared: the same pointer on every call, and
+ * cfg_theme_free ignores them. (A theme found by name in a directory,
+ * e.g. themes/mono.ini, is a separate object: compare names, not
+ * pointers, for those.)
  */
 cfg_theme *cfg_theme_default(void);
 cfg_theme *cfg_theme_monochrome(void);

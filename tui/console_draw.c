@@ -22,6 +22,7 @@ static struct {
 } pairs[PAIR_SLOTS];
 static int npairs_used;
 static int direct_color;
+static int mono;            /* no colours: NO_COLOR, mono theme, no terminal colours */
 
 static int
 pair_for(int fg, int bg)
@@ -170,6 +171,8 @@ tui_draw_init(tui_console *con)
 	con->theme = con->cfg->theme;
 	if (!has_colors() || (nc != NULL && *nc != '\0'))
 		con->theme = cfg_theme_monochrome();
+	/* By name: a mono.ini loaded from disk is not the built-in object. */
+	mono = !has_colors() || strcmp(cfg_theme_name(con->theme), "mono") == 0;
 	curs_set(0);
 }
 
@@ -260,7 +263,7 @@ draw_cell(tui_console *con, const tui_cell *c, int y, int x)
 	if (c->attrs & TUI_ATTR_DIM)
 		a |= A_DIM;
 	pair = 0;
-	if (has_colors() && con->theme != cfg_theme_monochrome()) {
+	if (!mono) {
 		fg = term_color(&c->fg);
 		bg = term_color(&c->bg);
 		pair = pair_for(fg, bg);

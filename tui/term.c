@@ -487,8 +487,8 @@ tui_term_feed(tui_term *t, const char *bytes, size_t len)
  * what xterm and tmux do themselves on a resize: reset the margins
  * (DECSTBM, DECSLRM; both home the cursor) and put the cursor back where
  * it was, clamped into the screen. Applications redraw on SIGWINCH and set
- * their margins again. (Should the host have left a sequence half-sent,
- * this cancels it: a glitch at worst, far better than a crash.)
+ * their margins again. (Should the host have left a sequence or a
+ * character half-sent, this cancels it: a glitch at worst.)
  */
 static void
 reset_after_resize(tui_term *t, int rows, int cols)
@@ -503,7 +503,13 @@ reset_after_resize(tui_term *t, int rows, int cols)
 	    cols) - 1);
 	n = snprintf(seq, sizeof seq, "\x1b[r\x1b[s\x1b[%d;%dH", pos.row + 1,
 	    pos.col + 1);
+	/*
+	 * Straight in (not through the guard, which might print a held
+	 * half character while the cursor is still off screen); then the
+	 * guard learns that libvterm's parser is back in its ground state.
+	 */
 	vterm_input_write(t->vt, seq, (size_t)n);
+	tui_guard_ground(t->guard);
 }
 
 int

@@ -1,43 +1,44 @@
 /*
  * tui/term_guard.c - the input guard of the pane emulator: remote bytes
- * pass through here on their way into libvterm (term.c), which receives
- * them through the sink callback. It includes no vterm header: it works on
- * bytes only.
+ * pass through here on their way into libvterm (term.c hands them on
+ * through the sink callback). It works on bytes only and includes no vterm
+ * header.
  *
- * libvterm 0.1.4 (what Debian 12 ships) falls over on some input a host can
- * send; upstream fixed these after 0.1.4. Remote bytes are untrusted, so
- * they pass through this guard on the way in. It is not an emulator: it
- * only follows libvterm's own parser states (text, ESC, CSI, OSC/DCS
- * string) far enough to spot the sequences that need help.
+ * libvterm 0.1.4 (what Debian 12 ships) crashes or hangs on input any host
+ * can send; upstream fixed most of these after 0.1.4. Remote bytes are
+ * untrusted, so the guard keeps that input away. It is not an emulator: it
+ * follows libvterm's own parser states (text, ESC, CSI, OSC/DCS string)
+ * only far enough to spot what needs help, and changes nothing else.
  *
- * 1. UTF-8 C1 controls (U+0080-U+009F, C2 80..C2 9F) are taken for
- *    characters of width -1 and corrupt the screen buffer: "ESC[4h" then
- *    "C2 ESC T 95" (nine bytes) crashes it. The decoder keeps a pending
- *    lead byte across escape sequences, so the continuation need not
- *    follow the C2. Every code point U+0080-U+00BF starts with C2, so a C2
- *    passes only when the very next byte completes a printable one
- *    (A0..BF); any other C2 becomes U+FFFD (a C2 ending a feed waits for
- *    the next byte).
- * 2. A CSI with more than 16 parameters ("ESC[1;1;...;1m") overflows
- *    libvterm's argument array: memory corruption from a few dozen bytes.
- *    At the 16th separator the guard cancels the sequence (CAN) and drops
- *    the rest of it.
- * 3. A cursor restore (DECRC "ESC 8", "CSI ?1048l", "CSI ?1049l") after a
+ * 1. Text reaches libvterm as valid UTF-8 only. Its decoder takes UTF-8 C1
+ *    controls (U+0080-U+009F) for characters of width -1, which corrupts
+ *    the screen ("ESC[4h" then "C2 ESC T 95" crashes it), and it keeps a
+ *    half-read character pending across escape sequences, invalid bytes
+ *    and even plain ASCII, so bytes far apart combine. The guard decodes
+ *    text itself, holds a character until it is complete (also across
+ *    feeds), and turns anything malformed (stray continuation, truncated
+ *    sequence, overlong, surrogate, C1, beyond U+10FFFF) into U+FFFD.
+ * 2. Two sets of combining marks, U+302A-U+302F and U+3099-U+309A (the
+ *    kana voiced sound marks of decomposed Japanese), are merged into the
+ *    previous character but counted 2 columns wide each; a few of them
+ *    make a character wider than the screen, which writes past the row.
+ *    They are dropped (the base character stays).
+ * 3. A CSI with more than 16 parameters ("ESC[1;1;...;1m") overflows
+ *    libvterm's argument array. At the 16th separator the guard cancels
+ *    the sequence (CAN) and drops the rest of it.
+ * 4. A cursor restore (DECRC "ESC 8", "CSI ?1048l", "CSI ?1049l") after a
  *    resize puts the cursor where it was saved, even off the smaller
- *    screen; the next write lands outside it. Right after each restore the
- *    guard adds "CSI 999 l" (reset an unknown mode: a no-op that libvterm
- *    follows, as after every CSI, by clamping the cursor into the screen).
- * 4. REP (CSI n b, repeat the last character; ncurses uses it for
+ *    screen. Right after each such sequence the guard adds "CSI 999 l"
+ *    (reset an unknown mode: a no-op that libvterm follows, as after every
+ *    CSI, by clamping the cursor into the screen).
+ * 5. REP (CSI n b, repeat the last character; ncurses uses it with
  *    TERM=xterm-256color) loops forever while libvterm's last character
- *    has width 0 (nothing printed yet, or a lone combining mark: "ESC[b"
- *    on a fresh pane hangs the console), and writes past the row when it
- *    repeats a wide character into the last column (a crash). So REP
- *    never reaches libvterm: it gets a harmless final byte instead of
- *    'b', and the guard prints the last character again itself, as text,
- *    which libvterm wraps and clips correctly. (That is what xterm's REP
- *    does too; libvterm's stops at the margin.) The guard remembers the
- *    last character from the text it passes on: base plus combining
- *    marks, as bytes, so charsets apply as they would have.
+ *    has width 0 ("ESC[b" on a fresh pane hangs the console) and writes
+ *    past the row repeating a wide character into the last column. So REP
+ *    never reaches libvterm: it gets a harmless final byte instead of 'b',
+ *    and the guard prints the last character again, as text, which
+ *    libvterm wraps and clips correctly (xterm's REP wraps too; libvterm's
+ *    stops at the margin).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,22 +48,34 @@
 
 /* Bytes handed to the sink at a time (see VTERM_MAX_WRITE in term.c). */
 #define GUARD_BUF 4096
+/* libvterm 0.1.4 has no handler for a plain CSI i: a no-op final. */
+#define CSI_NOOP_FINAL 'i'
+/* A CSI libvterm 0.1.4 takes as a no-op, then clamps the cursor. */
+#define CSI_CLAMP "\x1b[999l"
+/* Its argument array (CSI_ARGS_MAX), which it does not bound. */
+#define VTERM_CSI_ARGS 16
+
+static const char replacement[] = "\xef\xbf\xbd";      /* U+FFFD */
+
+enum { LX_TEXT, LX_ESC, LX_CSI, LX_CSI_DROP, LX_STR, LX_STR_ESC };
+enum { CSI_LEADER, CSI_ARGS, CSI_INTERMED };
 
 struct tui_guard {
 	void (*sink)(const char *bytes, size_t len, void *ud);
 	void *ud;
-	int cols;               /* of the screen, for REP */
-	int held_c2;            /* a 0xC2 byte waits for the next feed */
-	int lx;                 /* LX_*: libvterm's parser state, roughly */
-	int esc_inter;
+	int cols;               /* of the screen, bounds a REP */
+	int lx;                 /* LX_*: libvterm's parser state */
+	int esc_inter;          /* ESC with an intermediate byte */
 	int csi_phase, csi_plain, csi_dec, csi_argi;
 	long csi_arg0;
-	char last[32];          /* the last character's bytes (REP) */
-	size_t last_len;
-	char u_buf[4];          /* UTF-8 character being read */
+	/* The UTF-8 character being read in text. */
+	char u_buf[4];
 	size_t u_len;
 	int u_need;
-	uint32_t u_cp;
+	uint32_t u_cp, u_min;
+	/* The last character passed on (REP), base plus combining marks. */
+	char last[32];
+	size_t last_len;
 	size_t len;
 	char buf[GUARD_BUF];
 };
@@ -86,40 +99,34 @@ tui_guard_free(tui_guard *g)
 {
 	free(g);
 }
-enum { LX_TEXT, LX_ESC, LX_CSI, LX_CSI_DROP, LX_STR, LX_STR_ESC };
-enum { CSI_LEADER, CSI_ARGS, CSI_INTERMED };
-
-/* libvterm 0.1.4 has no handler for a plain CSI i: a no-op final. */
-#define CSI_NOOP_FINAL 'i'
-/* A CSI libvterm 0.1.4 takes as a no-op, then clamps the cursor. */
-#define CSI_CLAMP "\x1b[999l"
-/* Its argument array (CSI_ARGS_MAX), which it does not bound. */
-#define VTERM_CSI_ARGS 16
 
 static void
-g_flush(tui_guard *g)
+flush(tui_guard *g)
 {
 	if (g->len > 0)
 		g->sink(g->buf, g->len, g->ud);
 	g->len = 0;
 }
 
+/* Appends n bytes without splitting them across two sink calls. */
 static void
-g_put(tui_guard *g, char c)
+put(tui_guard *g, const char *s, size_t n)
 {
-	if (g->len == sizeof g->buf)
-		g_flush(g);
-	g->buf[g->len++] = c;
+	if (g->len + n > sizeof g->buf)
+		flush(g);
+	memcpy(g->buf + g->len, s, n);
+	g->len += n;
 }
 
 static void
-g_puts(tui_guard *g, const char *str)
+put1(tui_guard *g, unsigned char c)
 {
-	while (*str != '\0')
-		g_put(g, *str++);
+	char ch = (char)c;
+
+	put(g, &ch, 1);
 }
 
-/* Combining marks that extend the last character (a cosmetic choice). */
+/* Combining marks that extend the last character for REP (cosmetic). */
 static int
 combining(uint32_t c)
 {
@@ -129,39 +136,78 @@ combining(uint32_t c)
 	    c == 0x200d;
 }
 
-/* A text byte passed on: keeps the last character's bytes for REP. */
+/* A complete character passed on as text. */
 static void
-track_text(tui_guard *g, unsigned char c)
+emit_char(tui_guard *g, const char *s, size_t n, uint32_t cp)
 {
-	if (c < 0x80) {
-		g->last[0] = (char)c;
-		g->last_len = 1;
-		g->u_need = 0;
+	put(g, s, n);
+	if (combining(cp)) {
+		if (g->last_len > 0 && g->last_len + n <= sizeof g->last) {
+			memcpy(g->last + g->last_len, s, n);
+			g->last_len += n;
+		}
 		return;
 	}
-	if (c >= 0xc0 && c <= 0xf7) {
+	memcpy(g->last, s, n);
+	g->last_len = n;
+}
+
+/* A character cut short: U+FFFD for it, and nothing stays pending. */
+static void
+end_partial(tui_guard *g)
+{
+	if (g->u_need == 0)
+		return;
+	g->u_need = 0;
+	emit_char(g, replacement, 3, 0xfffd);
+}
+
+/* One byte of text (0x20 and up, not DEL). */
+static void
+text_byte(tui_guard *g, unsigned char c)
+{
+	uint32_t cp;
+
+	if (g->u_need > 0 && (c & 0xc0) != 0x80)
+		end_partial(g);
+	if (g->u_need == 0) {
+		if (c < 0x80) {
+			emit_char(g, (const char *)&c, 1, c);
+			return;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			g->u_need = 1;
+			g->u_cp = c & 0x1f;
+			g->u_min = 0x80;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			g->u_need = 2;
+			g->u_cp = c & 0x0f;
+			g->u_min = 0x800;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			g->u_need = 3;
+			g->u_cp = c & 0x07;
+			g->u_min = 0x10000;
+		} else {
+			/* Stray continuation, C0/C1 (overlong) or F5..FF. */
+			emit_char(g, replacement, 3, 0xfffd);
+			return;
+		}
 		g->u_buf[0] = (char)c;
 		g->u_len = 1;
-		g->u_need = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
-		g->u_cp = c & (c >= 0xf0 ? 0x07 : c >= 0xe0 ? 0x0f : 0x1f);
-		return;
-	}
-	if (c < 0x80 || c > 0xbf || g->u_need == 0) {
-		g->u_need = 0;
 		return;
 	}
 	g->u_buf[g->u_len++] = (char)c;
 	g->u_cp = (g->u_cp << 6) | (c & 0x3f);
 	if (--g->u_need > 0)
 		return;
-	if (combining(g->u_cp) && g->last_len > 0 &&
-	    g->last_len + g->u_len <= sizeof g->last) {
-		memcpy(g->last + g->last_len, g->u_buf, g->u_len);
-		g->last_len += g->u_len;
-	} else if (!combining(g->u_cp)) {
-		memcpy(g->last, g->u_buf, g->u_len);
-		g->last_len = g->u_len;
-	}
+	cp = g->u_cp;
+	if (cp < g->u_min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    cp < 0xa0)
+		emit_char(g, replacement, 3, 0xfffd);
+	else if ((cp >= 0x302a && cp <= 0x302f) || cp == 0x3099 || cp == 0x309a)
+		return;         /* see 2. above */
+	else
+		emit_char(g, g->u_buf, g->u_len, cp);
 }
 
 /* REP: the last character printed again, at most a row's worth. */
@@ -169,171 +215,170 @@ static void
 repeat_last(tui_guard *g, long count)
 {
 	long i;
-	size_t k;
 
 	if (count > g->cols)
 		count = g->cols;
 	for (i = 0; i < count && g->last_len > 0; i++)
-		for (k = 0; k < g->last_len; k++)
-			g_put(g, g->last[k]);
+		put(g, g->last, g->last_len);
 }
 
-/* One byte after the C2 filter: track libvterm's parser, catch REP. */
 static void
-g_lex(tui_guard *g, unsigned char c)
+csi_byte(tui_guard *g, unsigned char c)
 {
-	if (c == 0x00 || c == 0x7f) {
-		g_put(g, (char)c);      /* ignored by libvterm in every state */
+	if (g->csi_phase == CSI_LEADER) {
+		if (c >= 0x3c && c <= 0x3f) {
+			g->csi_dec = g->csi_plain && c == '?';
+			g->csi_plain = 0;
+			put1(g, c);
+			return;
+		}
+		g->csi_phase = CSI_ARGS;
+	}
+	if (g->csi_phase == CSI_ARGS) {
+		if (c >= '0' && c <= '9') {
+			if (g->csi_argi == 0 && g->csi_arg0 < 1000000)
+				g->csi_arg0 = g->csi_arg0 * 10 + (c - '0');
+			put1(g, c);
+			return;
+		}
+		if (c == ';' || c == ':') {
+			if (++g->csi_argi == VTERM_CSI_ARGS) {
+				g->lx = LX_CSI_DROP;
+				put1(g, 0x18);  /* CAN */
+				return;
+			}
+			put1(g, c);
+			return;
+		}
+		g->csi_phase = CSI_INTERMED;
+	}
+	if (c >= 0x20 && c <= 0x2f) {
+		g->csi_plain = 0;
+		g->csi_dec = 0;
+		put1(g, c);
 		return;
 	}
-	if (c == 0x18 || c == 0x1a) {
-		g->lx = LX_TEXT;        /* CAN, SUB */
-		g_put(g, (char)c);
+	/* A final byte, or an invalid one that ends the sequence. */
+	g->lx = LX_TEXT;
+	if (c == 'b' && g->csi_plain) {
+		put1(g, CSI_NOOP_FINAL);
+		repeat_last(g, g->csi_arg0 > 0 ? g->csi_arg0 : 1);
 		return;
 	}
-	if (c == 0x1b) {
-		g->lx = g->lx == LX_STR ? LX_STR_ESC : LX_ESC;
-		g->esc_inter = 0;
-		g_put(g, (char)c);
-		return;
+	put1(g, c);
+	if (c == 'l' && g->csi_dec)     /* DECRST: may restore the cursor */
+		put(g, CSI_CLAMP, sizeof CSI_CLAMP - 1);
+}
+
+static void
+esc_byte(tui_guard *g, unsigned char c)
+{
+	put1(g, c);
+	if (c == 'P' || c == ']') {
+		g->lx = LX_STR;
+	} else if (c == '[') {
+		g->lx = LX_CSI;
+		g->csi_phase = CSI_LEADER;
+		g->csi_plain = 1;
+		g->csi_dec = 0;
+		g->csi_arg0 = 0;
+		g->csi_argi = 0;
+	} else if (c >= 0x20 && c <= 0x2f) {
+		g->esc_inter = 1;
+	} else if (c >= 0x30 && c <= 0x7e) {
+		g->lx = LX_TEXT;
+		if (c == '8' && !g->esc_inter)  /* DECRC */
+			put(g, CSI_CLAMP, sizeof CSI_CLAMP - 1);
 	}
-	if (c < 0x20 && !(c == 0x07 && g->lx == LX_STR)) {
-		g_put(g, (char)c);      /* executed, the state is kept */
+	/* Anything else libvterm ignores and stays in ESC. */
+}
+
+static void
+byte(tui_guard *g, unsigned char c)
+{
+	/* What libvterm's parser does before looking at its state. */
+	if (c == 0x00 || c == 0x7f || c == 0x18 || c == 0x1a || c == 0x1b ||
+	    (c < 0x20 && !(c == 0x07 && g->lx == LX_STR))) {
+		if (g->lx == LX_TEXT)
+			end_partial(g);
+		if (c == 0x18 || c == 0x1a)
+			g->lx = LX_TEXT;        /* CAN, SUB */
+		else if (c == 0x1b) {
+			g->lx = g->lx == LX_STR ? LX_STR_ESC : LX_ESC;
+			g->esc_inter = 0;
+		}
+		put1(g, c);
 		return;
 	}
 	switch (g->lx) {
+	case LX_TEXT:
+		text_byte(g, c);
+		return;
 	case LX_STR_ESC:
-		if (c == 0x5c) {
+		if (c == 0x5c) {                /* ST */
 			g->lx = LX_TEXT;
-			break;
+			put1(g, c);
+			return;
 		}
 		g->lx = LX_ESC;
-		/* FALLTHROUGH */
+		esc_byte(g, c);
+		return;
 	case LX_ESC:
-		if (c == 'P' || c == ']') {
-			g->lx = LX_STR;
-		} else if (c == '[') {
-			g->lx = LX_CSI;
-			g->csi_phase = CSI_LEADER;
-			g->csi_plain = 1;
-			g->csi_dec = 0;
-			g->csi_arg0 = 0;
-			g->csi_argi = 0;
-		} else if (c >= 0x20 && c <= 0x2f) {
-			g->esc_inter = 1;
-		} else if (c >= 0x30 && c <= 0x7e) {
-			g->lx = LX_TEXT;
-			if (c == '8' && !g->esc_inter) {        /* DECRC */
-				g_put(g, (char)c);
-				g_puts(g, CSI_CLAMP);
-				return;
-			}
-		}
-		break;
+		esc_byte(g, c);
+		return;
 	case LX_CSI:
-		if (g->csi_phase == CSI_LEADER) {
-			if (c >= 0x3c && c <= 0x3f) {
-				g->csi_dec = g->csi_plain && c == '?';
-				g->csi_plain = 0;
-				break;
-			}
-			g->csi_phase = CSI_ARGS;
-		}
-		if (g->csi_phase == CSI_ARGS) {
-			if (c >= '0' && c <= '9') {
-				if (g->csi_argi == 0 && g->csi_arg0 < 1000000)
-					g->csi_arg0 = g->csi_arg0 * 10 + (c - '0');
-				break;
-			}
-			if (c == ';' || c == ':') {
-				if (++g->csi_argi == VTERM_CSI_ARGS) {
-					g->lx = LX_CSI_DROP;
-					g_put(g, 0x18);   /* CAN */
-					return;
-				}
-				break;
-			}
-			g->csi_phase = CSI_INTERMED;
-		}
-		if (c >= 0x20 && c <= 0x2f) {
-			g->csi_plain = 0;
-			g->csi_dec = 0;
-			break;
-		}
-		g->lx = LX_TEXT;
-		if (c == 'l' && g->csi_dec) {   /* DECRST: may restore */
-			g_put(g, (char)c);
-			g_puts(g, CSI_CLAMP);
-			return;
-		}
-		if (c == 'b' && g->csi_plain) {
-			g_put(g, CSI_NOOP_FINAL);
-			repeat_last(g, g->csi_arg0 > 0 ? g->csi_arg0 : 1);
-			return;
-		}
-		break;
+		csi_byte(g, c);
+		return;
 	case LX_CSI_DROP:
-		/* Up to and including the final byte nothing reaches it. */
-		if (c < 0x40)
-			return;
-		g->lx = LX_TEXT;
-		if (c <= 0x7e)
-			return;
-		break;
-	case LX_STR:
+		/*
+		 * Nothing of it reaches libvterm, up to the byte that would
+		 * have ended it (a final, or an invalid one it swallows).
+		 */
+		if (c >= 0x40)
+			g->lx = LX_TEXT;
+		return;
+	default:                                /* LX_STR */
 		if (c == 0x07)
 			g->lx = LX_TEXT;
-		break;
-	default:
-		track_text(g, c);
-		break;
+		put1(g, c);
+		return;
 	}
-	g_put(g, (char)c);
+}
+
+void
+tui_guard_ground(tui_guard *g)
+{
+	/* A character held back stays held: libvterm never saw part of it. */
+	g->lx = LX_TEXT;
 }
 
 void
 tui_guard_feed(tui_guard *g, const char *bytes, size_t len, int cols)
 {
-	static const unsigned char repl[3] = { 0xef, 0xbf, 0xbd };
-	unsigned char c, next;
-	size_t i;
+	const unsigned char *b = (const unsigned char *)bytes;
+	size_t i = 0, j, n;
 
 	g->cols = cols;
-	/* Plain text, no escape or C2 in sight: straight through. */
-	if (g->lx == LX_TEXT && !g->held_c2 && memchr(bytes, 0x1b, len) == NULL &&
-	    memchr(bytes, 0xc2, len) == NULL) {
-		g_flush(g);
-		g->sink(bytes, len, g->ud);
-		return;
-	}
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)bytes[i];
-		if (!g->held_c2 && c != 0xc2) {
-			g_lex(g, c);
+	while (i < len) {
+		if (g->lx != LX_TEXT || g->u_need > 0 || b[i] >= 0x80 ||
+		    b[i] == 0x1b) {
+			byte(g, b[i++]);
 			continue;
 		}
-		if (!g->held_c2) {
-			if (i + 1 == len) {
-				g->held_c2 = 1;
-				break;
+		/*
+		 * Plain text: below 0x80 nothing but ESC changes anything
+		 * here, so a run goes on as it is (floods are mostly this).
+		 */
+		for (j = i; j < len && b[j] < 0x80 && b[j] != 0x1b; j++)
+			if (b[j] >= 0x20 && b[j] < 0x7f) {
+				g->last[0] = (char)b[j];
+				g->last_len = 1;
 			}
-			next = (unsigned char)bytes[++i];
-		} else {
-			g->held_c2 = 0;
-			next = c;
+		while (i < j) {
+			n = j - i < sizeof g->buf ? j - i : sizeof g->buf;
+			put(g, bytes + i, n);
+			i += n;
 		}
-		if (next >= 0xa0 && next <= 0xbf) {
-			g_lex(g, 0xc2);
-			g_lex(g, next);
-			continue;
-		}
-		g_lex(g, repl[0]);
-		g_lex(g, repl[1]);
-		g_lex(g, repl[2]);
-		/* Not a C1 continuation: next is read again on its own. */
-		if (next < 0x80 || next > 0x9f)
-			i--;
 	}
-	g_flush(g);
+	flush(g);
 }
-

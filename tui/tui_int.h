@@ -249,6 +249,12 @@ tui_guard *tui_guard_new(void (*sink)(const char *bytes, size_t len, void *ud),
 void tui_guard_free(tui_guard *g);
 /* cols: the emulator's width now (bounds a repeat). */
 void tui_guard_feed(tui_guard *g, const char *bytes, size_t len, int cols);
+/*
+ * Someone else wrote complete sequences to libvterm (term.c after a
+ * resize): its parser is in the ground state again, whatever the host had
+ * half-sent.
+ */
+void tui_guard_ground(tui_guard *g);
 /* ==== end of pane emulator internals ==================================== */
 
 #endif

@@ -305,6 +305,55 @@ Test(term, one_column_pane_survives_wide_characters)
 	tui_term_free(t);
 }
 
+/* libvterm 0.1.4 combined bytes far apart; only valid UTF-8 reaches it. */
+Test(term, malformed_utf8_becomes_replacement_characters)
+{
+	tui_term *t = tnew(8, 20, 10);
+
+#define R "\xef\xbf\xbd"
+	FEED(t, "a\x80" "b\xc0\xaf" "c\xed\xa0\x80" "d\xf4\x90\x80\x80" "e\xff|");
+	/* Stray, overlong (two bytes, two), surrogate, beyond U+10FFFF, FF. */
+	cr_assert_str_eq(row_text(t, 0), "a" R "b" R R "c" R "d" R "e" R "|");
+	/* A character split across feeds is fine... */
+	FEED(t, "\r\n\xe6\x97");
+	FEED(t, "\xa5");
+	cr_assert_str_eq(row_text(t, 1), "\xe6\x97\xa5");
+	/* ...one cut by an escape sequence or a control is not. */
+	FEED(t, "\r\n\xe3\x1b[m\x80\xac" "x\xe6\x97\r\xa5");
+	cr_assert_str_eq(row_text(t, 2), R R R "x" R);
+#undef R
+	cr_assert_eq(outlen, 0);
+	tui_term_free(t);
+}
+
+/*
+ * libvterm 0.1.4 merges U+302A-U+302F and U+3099-U+309A into the previous
+ * character but counts them 2 columns each: a few overflow the row.
+ */
+Test(term, wide_counted_combining_marks_are_dropped)
+{
+	tui_term *t = tnew(3, 80, 10);
+	char seq[400];
+	int n = 0, i;
+	tui_cell c;
+
+	seq[n++] = 'a';
+	for (i = 0; i < 50; i++) {
+		memcpy(seq + n, "\xe3\x80\xac", 3);
+		n += 3;
+	}
+	tui_term_feed(t, seq, (size_t)n);
+	FEED(t, "b\r\n\xe3\x82\xab\xe3\x82\x99|");  /* KA + voiced mark */
+	cr_assert_str_eq(row_text(t, 0), "ab");
+	c = cell(t, 1, 0);
+	cr_assert_eq(c.chars[0], 0x30ab);
+	cr_assert_eq(c.nchars, 1);
+	cr_assert_eq(cell(t, 1, 2).chars[0], '|');
+	cr_assert_eq(tui_term_resize(t, 3, 2), 1);
+	FEED(t, "\r\na\xe3\x80\xac");
+	tui_term_free(t);
+}
+
 Test(term, line_wrap_at_right_margin)
 {
 	tui_term *t = tnew(3, 5, 10);
@@ -668,6 +717,26 @@ Test(term, shrink_with_cursor_at_top_keeps_cursor_on_screen)
 	FEED(t, "\\");
 	cr_assert_eq(cell(t, 0, 0).chars[0], '\\');
 	cr_assert_eq(cell(t, 0, 1).chars[0], 'E');
+	tui_term_free(t);
+}
+
+/* The resize's own sequences must not leave the guard out of step. */
+Test(term, resize_after_a_half_sent_escape)
+{
+	tui_term *t = tnew(13, 49, 25);
+
+	FEED(t, "\x1b");
+	cr_assert_eq(tui_term_resize(t, 37, 3), 1);
+	FEED(t, "\x83\xe3\x80\xac\xe3\x80\xac" "z");
+	cr_assert_str_eq(row_text(t, 0), "\xef\xbf\xbdz");
+	tui_term_free(t);
+
+	/* A held half character is not printed while resizing. */
+	t = tnew(30, 83, 38);
+	FEED(t, "\x1b[9d(\x1b[4h\x1b[?6h\xc7");
+	cr_assert_eq(tui_term_resize(t, 7, 25), 1);
+	FEED(t, "\xa9!");
+	cr_assert_eq(cell(t, 0, 0).chars[0], 0x1e9, "completed after the resize");
 	tui_term_free(t);
 }
 
