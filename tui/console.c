@@ -352,6 +352,10 @@ pane_connect(tui_console *con, tui_pane *p)
 	o.ssh_config = con->ssh_config;
 	o.accept_new = con->accept_new;
 	o.ask_hostkey = 1;
+	/* The inventory's settings apply here as in drover exec. */
+	o.connect_timeout_ms = con->inv->defaults.connect_timeout * 1000;
+	if (con->inv->defaults.accept_new == 1)
+		o.accept_new = 1;
 	p->st = TUI_PANE_CONNECTING;
 	p->title_dirty = 1;
 	if (eng_conn_open(con->ctx, &o, &ccbs, p, &p->c) != 0) {
