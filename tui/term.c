@@ -1,12 +1,16 @@
 /*
- * tui/term.c - one pane's terminal emulator: a libvterm VTerm plus what
- * libvterm 0.1.4 leaves to its user: the scrollback (sb_pushline /
- * sb_popline into term_sb.c's ring), per-row dirty flags fed by the damage
- * callbacks, the scrolled-back view, the title and bell, search, and the
- * keyboard / paste entry points. Remote bytes reach libvterm only through
- * the input guard (term_guard.c), which keeps away input that crashes or
- * hangs libvterm 0.1.4. The only file of drover that includes <vterm.h>;
- * the renderer and the console see tui_cell and tui/term.h only.
+ * tui/term.c - one pane's terminal emulator. libvterm's parser and state
+ * layer (escape sequences, cursor, modes, pen, keyboard encoding) drive
+ * our own screen: the state callbacks write cells into term_grid.c's line
+ * buffers (primary and alternate), lines scrolling off the top go to
+ * term_sb.c's scrollback ring, and rows are marked dirty as they change.
+ * libvterm's own screen layer is not used: in 0.1.4 it moves the whole
+ * screen for every line feed (see term_grid.c). Also here: the
+ * scrolled-back view, the title and bell, search, and the keyboard / paste
+ * entry points. Remote bytes reach libvterm only through the input guard
+ * (term_guard.c), which keeps away input that crashes or hangs libvterm
+ * 0.1.4. The only file of drover that includes <vterm.h>; the renderer and
+ * the console see tui_cell and tui/term.h only.
  *
  * Remote bytes go in through tui_term_feed; everything libvterm wants to
  * send back (answers to DA/DSR, key encodings) leaves through the pane's
@@ -43,20 +47,24 @@
 
 struct tui_term {
 	VTerm *vt;
-	VTermScreen *screen;
 	VTermState *state;
 	tui_term_cbs cbs;
 	void *ud;
-	int rows, cols;
+	int rows, cols;         /* the pane */
+	int vcols;              /* the emulated width, >= VTERM_MIN_COLS */
+
+	tui_grid grid[2];       /* primary, alternate (allocated on first use) */
+	int alt;                /* the alternate screen is shown */
+	tui_cell pen;           /* current attributes and colours, as a blank */
+	int reverse;            /* DECSCNM: the whole screen in reverse video */
 
 	tui_sb *sb;             /* scrollback ring (term_sb.c) */
-	tui_cell *scratch;      /* one row, for sb_pushline / sb_popline */
+	tui_cell *scratch;      /* one row, for the scrollback */
 	int scratch_len;
 	int offset;             /* view offset, 0 = live screen */
 
 	unsigned char *dirty;   /* per view row */
 	int cursor_visible;
-	int altscreen;
 	char *title;
 	unsigned long bells;
 
@@ -145,71 +153,16 @@ color_from_vterm(const VTermColor *c, int is_bg)
 }
 
 static void
-color_to_vterm(tui_term *t, const tui_color *c, int is_bg, VTermColor *out)
-{
-	VTermColor dfg, dbg;
-
-	switch (c->kind) {
-	case TUI_COLOR_INDEXED:
-		vterm_color_indexed(out, c->index);
-		break;
-	case TUI_COLOR_RGB:
-		vterm_color_rgb(out, c->r, c->g, c->b);
-		break;
-	default:
-		/* The default colours carry the DEFAULT_FG/BG flags. */
-		vterm_state_get_default_colors(t->state, &dfg, &dbg);
-		*out = is_bg ? dbg : dfg;
-		break;
-	}
-}
-
-static uint16_t
-attrs_from_vterm(const VTermScreenCellAttrs *a)
-{
-	uint16_t m = 0;
-
-	if (a->bold)
-		m |= TUI_ATTR_BOLD;
-	if (a->underline)
-		m |= TUI_ATTR_UNDERLINE;
-	if (a->italic)
-		m |= TUI_ATTR_ITALIC;
-	if (a->blink)
-		m |= TUI_ATTR_BLINK;
-	if (a->reverse)
-		m |= TUI_ATTR_REVERSE;
-	if (a->strike)
-		m |= TUI_ATTR_STRIKE;
-	return m;
-}
-
-static void
 blank_cell(tui_cell *out)
 {
 	memset(out, 0, sizeof *out);
 	out->width = 1;
 }
 
-static void
-cell_from_vterm(const VTermScreenCell *vc, tui_cell *out)
+static tui_grid *
+screen(tui_term *t)
 {
-	int i;
-
-	blank_cell(out);
-	out->attrs = attrs_from_vterm(&vc->attrs);
-	out->fg = color_from_vterm(&vc->fg, 0);
-	out->bg = color_from_vterm(&vc->bg, 1);
-	if (vc->chars[0] == (uint32_t)-1) {
-		/* libvterm marks the right half of a wide character so. */
-		out->width = 0;
-		return;
-	}
-	for (i = 0; i < VTERM_MAX_CHARS_PER_CELL && i < TUI_CELL_MAX_CHARS &&
-	    vc->chars[i] != 0; i++)
-		out->chars[i] = vc->chars[i];
-	out->nchars = (uint8_t)i;
-	out->width = vc->width == 2 ? 2 : 1;
+	return &t->grid[t->alt];
 }
 
 /* ---- scrollback ---------------------------------------------------- */
@@ -224,89 +177,100 @@ scratch(tui_term *t, int cols)
 	return t->scratch;
 }
 
-static int
-on_sb_pushline(int cols, const VTermScreenCell *cells, void *user)
+/* A line scrolled off the top of the primary screen. */
+static void
+push_line(const tui_line *l, int cols, void *user)
 {
 	tui_term *t = user;
-	tui_cell *row = scratch(t, cols);
-	int i, n = cols;
+	const tui_cell *cells = l->cells;
+	tui_cell *row;
+	int n = l->len < cols ? l->len : cols, i;
 
-	/* Blank tails are not kept: skip converting them (floods). */
-	while (n > 0 && cells[n - 1].chars[0] == 0 &&
-	    VTERM_COLOR_IS_DEFAULT_BG(&cells[n - 1].bg) &&
-	    !cells[n - 1].attrs.reverse && !cells[n - 1].attrs.underline &&
-	    !cells[n - 1].attrs.strike)
-		n--;
-	for (i = 0; i < n; i++)
-		cell_from_vterm(&cells[i], &row[i]);
-	tui_sb_push(t->sb, row, n);
+	/*
+	 * Cells past len read as the fill: only a coloured fill (a bar
+	 * erased in some background) needs them written out.
+	 */
+	if (l->fill.bg.kind != TUI_COLOR_DEFAULT || (l->fill.attrs &
+	    (TUI_ATTR_REVERSE | TUI_ATTR_UNDERLINE | TUI_ATTR_STRIKE)) != 0) {
+		row = scratch(t, cols);
+		memcpy(row, l->cells, (size_t)n * sizeof *row);
+		for (i = n; i < cols; i++)
+			row[i] = l->fill;
+		cells = row;
+		n = cols;
+	}
+	tui_sb_push(t->sb, cells, n);
 	if (t->offset > 0) {
 		/* Stay on the same text, as long as the ring keeps it. */
 		if (t->offset < tui_sb_count(t->sb))
 			t->offset++;
 		mark_all(t);
 	}
-	return 1;
 }
 
-/* The screen grew taller: libvterm pulls lines back from the scrollback. */
+/* ---- libvterm state callbacks -------------------------------------- */
+
 static int
-on_sb_popline(int cols, VTermScreenCell *cells, void *user)
+on_putglyph(VTermGlyphInfo *info, VTermPos pos, void *user)
 {
 	tui_term *t = user;
-	tui_cell *row = scratch(t, cols), c;
-	int i, j;
+	tui_cell pen;
 
-	if (!tui_sb_pop(t->sb, row, cols))
-		return 0;
-	for (i = 0; i < cols; i++) {
-		VTermScreenCell *vc = &cells[i];
-
-		c = row[i];
-		memset(vc, 0, sizeof *vc);
-		if (c.width == 0)
-			c.width = 1;    /* covered by the wide cell before it */
-		/*
-		 * libvterm steps over a cell by its width and writes the
-		 * neighbour of a wide one: never 0, never past the edge.
-		 */
-		if (c.width == 2 && i == cols - 1) {
-			c.width = 1;
-			c.nchars = 0;
-		}
-		for (j = 0; j < c.nchars && j < VTERM_MAX_CHARS_PER_CELL; j++)
-			vc->chars[j] = c.chars[j];
-		vc->width = (char)c.width;
-		vc->attrs.bold = !!(c.attrs & TUI_ATTR_BOLD);
-		vc->attrs.underline = (c.attrs & TUI_ATTR_UNDERLINE) ?
-		    VTERM_UNDERLINE_SINGLE : 0;
-		vc->attrs.italic = !!(c.attrs & TUI_ATTR_ITALIC);
-		vc->attrs.blink = !!(c.attrs & TUI_ATTR_BLINK);
-		vc->attrs.reverse = !!(c.attrs & TUI_ATTR_REVERSE);
-		vc->attrs.strike = !!(c.attrs & TUI_ATTR_STRIKE);
-		color_to_vterm(t, &c.fg, 0, &vc->fg);
-		color_to_vterm(t, &c.bg, 1, &vc->bg);
-	}
-	if (t->offset > tui_sb_count(t->sb))
-		t->offset = tui_sb_count(t->sb);
-	mark_all(t);
+	if (info->protected_cell) {
+		pen = t->pen;
+		pen.attrs |= TUI_ATTR__PROTECTED;
+		tui_grid_put(screen(t), pos.row, pos.col, info->chars, info->width,
+		    &pen);
+	} else
+		tui_grid_put(screen(t), pos.row, pos.col, info->chars, info->width,
+		    &t->pen);
+	mark_rows(t, pos.row, pos.row + 1);
 	return 1;
 }
 
-/* ---- libvterm callbacks -------------------------------------------- */
+static int
+on_erase(VTermRect rect, int selective, void *user)
+{
+	tui_term *t = user;
+	int r;
+
+	for (r = rect.start_row; r < rect.end_row; r++)
+		tui_grid_erase(screen(t), r, rect.start_col, rect.end_col, &t->pen,
+		    selective);
+	mark_rows(t, rect.start_row, rect.end_row);
+	return 1;
+}
 
 static int
-on_damage(VTermRect rect, void *user)
+on_scrollrect(VTermRect rect, int downward, int rightward, void *user)
 {
-	mark_rows(user, rect.start_row, rect.end_row);
+	tui_term *t = user;
+	tui_grid *g = screen(t);
+
+	if (rightward == 0 && rect.start_col <= 0 && rect.end_col >= g->cols) {
+		/*
+		 * Lines scrolling off the top of the primary screen go to the
+		 * scrollback, also when a bottom margin keeps a status line
+		 * (as libvterm's screen layer does; apt's progress bar).
+		 */
+		tui_grid_scroll(g, rect.start_row, rect.end_row, downward, &t->pen,
+		    downward > 0 && rect.start_row == 0 && !t->alt ? push_line :
+		    NULL, t);
+	} else {
+		tui_grid_move_rect(g, rect.start_row, rect.end_row,
+		    rect.start_col, rect.end_col, downward, rightward, &t->pen);
+	}
+	mark_rows(t, rect.start_row, rect.end_row);
 	return 1;
 }
 
 static int
 on_moverect(VTermRect dest, VTermRect src, void *user)
 {
+	/* Only used when scrollrect declines, which on_scrollrect never does. */
+	(void)dest;
 	(void)src;
-	mark_rows(user, dest.start_row, dest.end_row);
+	(void)user;
 	return 1;
 }
 
@@ -322,6 +286,57 @@ on_movecursor(VTermPos pos, VTermPos oldpos, int visible, void *user)
 }
 
 static int
+on_initpen(void *user)
+{
+	tui_term *t = user;
+
+	blank_cell(&t->pen);
+	return 1;
+}
+
+static int
+on_setpenattr(VTermAttr attr, VTermValue *val, void *user)
+{
+	tui_term *t = user;
+	uint16_t bit = 0;
+
+	switch (attr) {
+	case VTERM_ATTR_BOLD:
+		bit = TUI_ATTR_BOLD;
+		break;
+	case VTERM_ATTR_UNDERLINE:
+		bit = TUI_ATTR_UNDERLINE;
+		break;
+	case VTERM_ATTR_ITALIC:
+		bit = TUI_ATTR_ITALIC;
+		break;
+	case VTERM_ATTR_BLINK:
+		bit = TUI_ATTR_BLINK;
+		break;
+	case VTERM_ATTR_REVERSE:
+		bit = TUI_ATTR_REVERSE;
+		break;
+	case VTERM_ATTR_STRIKE:
+		bit = TUI_ATTR_STRIKE;
+		break;
+	case VTERM_ATTR_FOREGROUND:
+		t->pen.fg = color_from_vterm(&val->color, 0);
+		return 1;
+	case VTERM_ATTR_BACKGROUND:
+		t->pen.bg = color_from_vterm(&val->color, 1);
+		return 1;
+	default:
+		return 1;
+	}
+	/* Underline is a number (single, double, curly); the rest booleans. */
+	if (attr == VTERM_ATTR_UNDERLINE ? val->number != 0 : val->boolean)
+		t->pen.attrs |= bit;
+	else
+		t->pen.attrs &= (uint16_t)~bit;
+	return 1;
+}
+
+static int
 on_settermprop(VTermProp prop, VTermValue *val, void *user)
 {
 	tui_term *t = user;
@@ -332,7 +347,14 @@ on_settermprop(VTermProp prop, VTermValue *val, void *user)
 		t->cursor_visible = val->boolean;
 		break;
 	case VTERM_PROP_ALTSCREEN:
-		t->altscreen = val->boolean;
+		/* libvterm erases the alternate screen right after this. */
+		if (val->boolean && t->grid[1].line == NULL)
+			tui_grid_init(&t->grid[1], t->rows, t->vcols, &t->pen);
+		t->alt = val->boolean ? 1 : 0;
+		mark_all(t);
+		break;
+	case VTERM_PROP_REVERSE:
+		t->reverse = val->boolean;
 		mark_all(t);
 		break;
 	case VTERM_PROP_TITLE:
@@ -347,7 +369,7 @@ on_settermprop(VTermProp prop, VTermValue *val, void *user)
 	default:
 		break;
 	}
-	/* 1: libvterm stores the property (the alt screen needs that). */
+	/* 1: libvterm stores the property (its modes follow it). */
 	return 1;
 }
 
@@ -362,24 +384,90 @@ on_bell(void *user)
 	return 1;
 }
 
+/* Is the row of the primary screen blank (nothing written on it)? */
 static int
-on_resize(int rows, int cols, void *user)
+row_blank(const tui_grid *g, int row)
 {
-	(void)rows;
-	(void)cols;
+	const tui_line *l = g->line[row];
+	int c;
+
+	for (c = 0; c < l->len && c < g->cols; c++)
+		if (l->cells[c].nchars != 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * New size, during vterm_set_size. What a terminal user expects (libvterm's
+ * screen layer and xterm agree): when the primary screen loses rows, the
+ * blank rows below the cursor go first, then lines leave at the top into
+ * the scrollback; when it gains rows, lines come back from the scrollback
+ * at the top. The cursor follows its text: *delta tells libvterm how far.
+ */
+static int
+on_resize(int rows, int cols, VTermPos *delta, void *user)
+{
+	tui_term *t = user;
+	tui_grid *g = &t->grid[0];
+	VTermPos cur;
+	tui_cell *row, blank;
+	int r, first_blank, k, old_rows = g->rows;
+
+	blank_cell(&blank);
+	vterm_state_get_cursorpos(t->state, &cur);
+	if (!t->alt && rows < g->rows) {
+		for (r = g->rows - 1; r >= rows; r--)
+			if (!row_blank(g, r) || cur.row == r)
+				break;
+		first_blank = r + 1;
+		if (first_blank > rows) {
+			tui_grid_scroll(g, 0, g->rows, first_blank - rows, &t->pen,
+			    push_line, t);
+			delta->row -= first_blank - rows;
+		}
+	}
+	tui_grid_resize(g, rows, cols, &t->pen);
+	if (t->grid[1].line != NULL)
+		tui_grid_resize(&t->grid[1], rows, cols, &t->pen);
+	if (!t->alt) {
+		row = scratch(t, cols);
+		for (k = 0; k < rows - old_rows; k++) {
+			if (!tui_sb_pop(t->sb, row, cols))
+				break;
+			tui_grid_scroll(g, 0, rows, -1, &blank, NULL, NULL);
+			tui_grid_set_row(g, 0, row, cols, &blank);
+			delta->row++;
+		}
+		if (t->offset > tui_sb_count(t->sb))
+			t->offset = tui_sb_count(t->sb);
+	}
+	return 1;
+}
+
+static int
+on_setlineinfo(int row, const VTermLineInfo *newinfo,
+    const VTermLineInfo *oldinfo, void *user)
+{
+	/* Double width/height lines (DECDWL) are drawn single: accept. */
+	(void)row;
+	(void)newinfo;
+	(void)oldinfo;
 	(void)user;
 	return 1;
 }
 
-static const VTermScreenCallbacks screen_cbs = {
-	.damage = on_damage,
-	.moverect = on_moverect,
+static const VTermStateCallbacks state_cbs = {
+	.putglyph = on_putglyph,
 	.movecursor = on_movecursor,
+	.scrollrect = on_scrollrect,
+	.moverect = on_moverect,
+	.erase = on_erase,
+	.initpen = on_initpen,
+	.setpenattr = on_setpenattr,
 	.settermprop = on_settermprop,
 	.bell = on_bell,
 	.resize = on_resize,
-	.sb_pushline = on_sb_pushline,
-	.sb_popline = on_sb_popline,
+	.setlineinfo = on_setlineinfo,
 };
 
 static void
@@ -403,6 +491,7 @@ tui_term_new(int rows, int cols, int scrollback_lines, const tui_term_cbs *cbs,
 
 	t->rows = clampi(rows, 1, TERM_MAX_ROWS);
 	t->cols = clampi(cols, 1, TERM_MAX_COLS);
+	t->vcols = t->cols < VTERM_MIN_COLS ? VTERM_MIN_COLS : t->cols;
 	t->sb = tui_sb_new(scrollback_lines);
 	t->guard = tui_guard_new(vt_write, t);
 	if (cbs != NULL)
@@ -411,24 +500,18 @@ tui_term_new(int rows, int cols, int scrollback_lines, const tui_term_cbs *cbs,
 	t->cursor_visible = 1;
 	t->dirty = xcalloc((size_t)t->rows, 1);
 	t->title = xcalloc(1, 1);
+	blank_cell(&t->pen);
+	tui_grid_init(&t->grid[0], t->rows, t->vcols, &t->pen);
 
-	if ((t->vt = vterm_new(t->rows, t->cols < VTERM_MIN_COLS ?
-	    VTERM_MIN_COLS : t->cols)) == NULL) {
+	if ((t->vt = vterm_new(t->rows, t->vcols)) == NULL) {
 		fputs("drover: out of memory\n", stderr);
 		abort();
 	}
 	vterm_set_utf8(t->vt, 1);
 	vterm_output_set_callback(t->vt, on_output, t);
 	t->state = vterm_obtain_state(t->vt);
-	t->screen = vterm_obtain_screen(t->vt);
-	vterm_screen_enable_altscreen(t->screen, 1);
-	/*
-	 * Row merging: one damage call per touched row, and scrolls arrive
-	 * as moverect, so exactly the changed rows become dirty.
-	 */
-	vterm_screen_set_damage_merge(t->screen, VTERM_DAMAGE_ROW);
-	vterm_screen_set_callbacks(t->screen, &screen_cbs, t);
-	vterm_screen_reset(t->screen, 1);
+	vterm_state_set_callbacks(t->state, &state_cbs, t);
+	vterm_state_reset(t->state, 1);
 	mark_all(t);
 	return t;
 }
@@ -439,6 +522,8 @@ tui_term_free(tui_term *t)
 	if (t == NULL)
 		return;
 	vterm_free(t->vt);
+	tui_grid_done(&t->grid[0]);
+	tui_grid_done(&t->grid[1]);
 	tui_sb_free(t->sb);
 	free(t->scratch);
 	tui_guard_free(t->guard);
@@ -474,8 +559,6 @@ tui_term_feed(tui_term *t, const char *bytes, size_t len)
 		return;
 	vterm_get_size(t->vt, &rows, &cols);
 	tui_guard_feed(t->guard, bytes, len, cols);
-	/* Row merging keeps the last row's damage pending until flushed. */
-	vterm_screen_flush_damage(t->screen);
 }
 
 /*
@@ -525,10 +608,9 @@ tui_term_resize(tui_term *t, int rows, int cols)
 	 * Callbacks during vterm_set_size mark rows of the old size; the
 	 * array is replaced and fully marked afterwards.
 	 */
-	vterm_set_size(t->vt, rows, cols < VTERM_MIN_COLS ? VTERM_MIN_COLS :
-	    cols);
+	t->vcols = cols < VTERM_MIN_COLS ? VTERM_MIN_COLS : cols;
+	vterm_set_size(t->vt, rows, t->vcols);
 	reset_after_resize(t, rows, cols);
-	vterm_screen_flush_damage(t->screen);
 	t->rows = rows;
 	t->cols = cols;
 	t->dirty = xrealloc(t->dirty, (size_t)rows);
@@ -556,8 +638,7 @@ tui_term_size(const tui_term *t, int *rows, int *cols)
 static int
 history_cell(tui_term *t, int line, int col, tui_cell *out)
 {
-	VTermScreenCell vc;
-	VTermPos pos;
+	const tui_grid *g;
 
 	blank_cell(out);
 	if (line < 0 || col < 0 || col >= t->cols ||
@@ -566,12 +647,11 @@ history_cell(tui_term *t, int line, int col, tui_cell *out)
 	if (line < tui_sb_count(t->sb)) {
 		tui_sb_cell(t->sb, line, col, out);
 	} else {
-		memset(&vc, 0, sizeof vc);
-		pos.row = line - tui_sb_count(t->sb);
-		pos.col = col;
-		if (!vterm_screen_get_cell(t->screen, pos, &vc))
-			return -1;
-		cell_from_vterm(&vc, out);
+		g = screen(t);
+		*out = *tui_grid_at(g, line - tui_sb_count(t->sb), col);
+		out->attrs &= (uint16_t)~TUI_ATTR__PROTECTED;
+		if (t->reverse)
+			out->attrs ^= TUI_ATTR_REVERSE;
 	}
 	/*
 	 * A line kept from a wider screen (or a 1-column pane) may put the
@@ -634,7 +714,7 @@ tui_term_cursor(const tui_term *t, int *row, int *col, int *visible)
 int
 tui_term_altscreen(const tui_term *t)
 {
-	return t->altscreen;
+	return t->alt;
 }
 
 const char *

@@ -238,6 +238,54 @@ int tui_sb_cell(const tui_sb *sb, int line, int col, tui_cell *out);
 int tui_sb_pop(tui_sb *sb, tui_cell *cells, int ncols);
 
 /*
+ * term_grid.c: the cells of one screen buffer, filled by term.c from
+ * libvterm's state callbacks. Rows are line pointers (a scroll moves
+ * pointers); a line's cells past len read as its fill.
+ */
+/* Internal attribute bit: written while DECSCA protection was on. */
+#define TUI_ATTR__PROTECTED (1u << 15)
+
+typedef struct tui_line {
+	int len;                /* cells[0 .. len-1] were written */
+	int cap;                /* room in cells[] */
+	tui_cell fill;          /* what cells len .. cols-1 read as */
+	tui_cell cells[];
+} tui_line;
+
+typedef struct tui_grid {
+	int rows, cols;
+	tui_line **line;        /* rows of them, top first */
+} tui_grid;
+
+void tui_grid_init(tui_grid *g, int rows, int cols, const tui_cell *fill);
+void tui_grid_done(tui_grid *g);
+/* Keeps the top-left part; new lines read as fill. */
+void tui_grid_resize(tui_grid *g, int rows, int cols, const tui_cell *fill);
+/* A glyph (0-terminated chars, width 1 or 2) at row/col in pen's style. */
+void tui_grid_put(tui_grid *g, int row, int col, const uint32_t *chars,
+    int width, const tui_cell *pen);
+/* Cells [start, end) of row go blank in pen's colours; selective spares
+ * protected cells. */
+void tui_grid_erase(tui_grid *g, int row, int start, int end,
+    const tui_cell *pen, int selective);
+/*
+ * Full-width rows [top, bottom) scroll up by n lines (n > 0) or down by -n;
+ * the lines that come in are blank in pen's colours. When scrolling up,
+ * gone (if not NULL) sees each line that leaves, top first, before reuse.
+ */
+void tui_grid_scroll(tui_grid *g, int top, int bottom, int n,
+    const tui_cell *pen, void (*gone)(const tui_line *l, int cols, void *ud),
+    void *ud);
+/* Moves a rectangle by down/right and erases what it left (ICH, DCH...). */
+void tui_grid_move_rect(tui_grid *g, int r0, int r1, int c0, int c1, int down,
+    int right, const tui_cell *pen);
+/* The cell at row/col (both in range). */
+const tui_cell *tui_grid_at(const tui_grid *g, int row, int col);
+/* Row becomes cells[0 .. n-1], the rest fill (lines back from scrollback). */
+void tui_grid_set_row(tui_grid *g, int row, const tui_cell *cells, int n,
+    const tui_cell *fill);
+
+/*
  * term_guard.c: the filter remote bytes pass on their way into libvterm
  * 0.1.4, keeping away input that crashes or hangs it (see the file). What
  * passes goes to sink, in order, in pieces of at most 4096 bytes.

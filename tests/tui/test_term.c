@@ -1174,3 +1174,201 @@ Test(term, free_null_and_tiny_sizes)
 	FEED(t, "abc\r\n\x1b[6n");      /* no on_output: answers dropped */
 	tui_term_free(t);
 }
+
+/* ---- our screen layer (term_grid.c) -------------------------------- */
+
+Test(term, overwriting_half_a_wide_character_blanks_the_other_half)
+{
+	tui_term *t = tnew(2, 10, 0);
+	tui_cell c;
+
+	FEED(t, "\xe6\x97\xa5\xe6\x97\xa5");    /* two wide chars, cols 0-3 */
+	FEED(t, "\x1b[1;2Hx");                  /* over the right half of #1 */
+	c = cell(t, 0, 0);
+	cr_assert_eq(c.width, 1, "orphaned left half becomes a blank");
+	cr_assert_eq(c.nchars, 0);
+	c = cell(t, 0, 1);
+	cr_assert_eq(c.width, 1);
+	cr_assert_eq(c.chars[0], 'x');
+	FEED(t, "\x1b[1;3Hy");                  /* over the left half of #2 */
+	c = cell(t, 0, 3);
+	cr_assert_eq(c.width, 1, "orphaned right half becomes a blank");
+	cr_assert_eq(c.nchars, 0);
+	cr_assert_str_eq(row_text(t, 0), " xy");
+	FEED(t, "\x1b[2;1H\xe6\x97\xa5\x1b[2;2H\x1b[K");   /* erase from right half */
+	cr_assert_str_eq(row_text(t, 1), "");
+	cr_assert_eq(cell(t, 1, 0).width, 1);
+	tui_term_free(t);
+}
+
+Test(term, erase_takes_the_background_colour)
+{
+	tui_term *t = tnew(3, 8, 0);
+	tui_cell c;
+
+	FEED(t, "abc\x1b[44m\x1b[K\x1b[0m");    /* erase to end in blue */
+	c = cell(t, 0, 2);
+	cr_assert_eq(c.bg.kind, TUI_COLOR_DEFAULT);
+	for (int col = 3; col < 8; col++) {
+		c = cell(t, 0, col);
+		cr_assert_eq(c.bg.kind, TUI_COLOR_INDEXED, "col %d", col);
+		cr_assert_eq(c.bg.index, 4);
+	}
+	FEED(t, "\x1b[2;4H\x1b[41m\x1b[1K\x1b[0m");   /* erase to start in red */
+	for (int col = 0; col < 8; col++) {
+		c = cell(t, 1, col);
+		cr_assert_eq(c.bg.kind, col <= 3 ? TUI_COLOR_INDEXED :
+		    TUI_COLOR_DEFAULT, "col %d", col);
+	}
+	FEED(t, "\x1b[42m\x1b[2J\x1b[0m");      /* whole screen in green */
+	c = cell(t, 2, 7);
+	cr_assert_eq(c.bg.kind, TUI_COLOR_INDEXED);
+	cr_assert_eq(c.bg.index, 2);
+	/* New lines scrolled in take the pen's background too. */
+	FEED(t, "\x1b[3;1H\x1b[45m\n\x1b[0m");
+	c = cell(t, 2, 5);
+	cr_assert_eq(c.bg.index, 5);
+	tui_term_free(t);
+}
+
+Test(term, scroll_region_from_the_top_feeds_the_scrollback)
+{
+	tui_term *t = tnew(4, 10, 100);
+
+	/* Rows 1-3 scroll, row 4 is a status line (apt's progress bar). */
+	FEED(t, "\x1b[4;1Hstatus\x1b[1;3r\x1b[1;1H");
+	FEED(t, "a\r\nb\r\nc\r\nd\r\ne");
+	cr_assert_str_eq(row_text(t, 0), "c");
+	cr_assert_str_eq(row_text(t, 2), "e");
+	cr_assert_str_eq(row_text(t, 3), "status");
+	cr_assert_eq(tui_term_sb_lines(t), 2);
+	tui_term_scroll(t, 2);
+	cr_assert_str_eq(row_text(t, 0), "a");
+	cr_assert_str_eq(row_text(t, 1), "b");
+	tui_term_free(t);
+}
+
+Test(term, scroll_region_in_the_middle_keeps_no_history)
+{
+	tui_term *t = tnew(4, 10, 100);
+
+	FEED(t, "top\x1b[4;1Hbottom\x1b[2;3r\x1b[2;1H");
+	FEED(t, "a\r\nb\r\nc\r\nd");
+	cr_assert_str_eq(row_text(t, 0), "top");
+	cr_assert_str_eq(row_text(t, 1), "c");
+	cr_assert_str_eq(row_text(t, 2), "d");
+	cr_assert_str_eq(row_text(t, 3), "bottom");
+	cr_assert_eq(tui_term_sb_lines(t), 0);
+	/* Reverse index at the top margin scrolls the region down. */
+	FEED(t, "\x1b[2;1H\x1bM");
+	cr_assert_str_eq(row_text(t, 1), "");
+	cr_assert_str_eq(row_text(t, 2), "c");
+	cr_assert_str_eq(row_text(t, 3), "bottom");
+	tui_term_free(t);
+}
+
+Test(term, insert_and_delete_characters_and_lines)
+{
+	tui_term *t = tnew(4, 10, 0);
+
+	FEED(t, "abcdef\r\x1b[2@");                 /* ICH 2 */
+	cr_assert_str_eq(row_text(t, 0), "  abcdef");
+	FEED(t, "\x1b[3P");                         /* DCH 3 */
+	cr_assert_str_eq(row_text(t, 0), "bcdef");
+	FEED(t, "\x1b[4G\x1b[X");                   /* ECH 1 at col 4 */
+	cr_assert_str_eq(row_text(t, 0), "bcd f");
+	/* Inserting pushes characters off the right edge. */
+	FEED(t, "\r0123456789\r\x1b[3@");
+	cr_assert_str_eq(row_text(t, 0), "   0123456");
+	/* A wide character split by the edge goes, it is not cut in half. */
+	FEED(t, "\r12345678\xe6\x97\xa5\r\x1b[@");
+	cr_assert_str_eq(row_text(t, 0), " 12345678");
+	cr_assert_eq(cell(t, 0, 9).width, 1);
+
+	FEED(t, "\x1b[2;1Hl2\r\nl3\r\nl4\x1b[2;1H\x1b[L");    /* IL */
+	cr_assert_str_eq(row_text(t, 1), "");
+	cr_assert_str_eq(row_text(t, 2), "l2");
+	cr_assert_str_eq(row_text(t, 3), "l3");
+	FEED(t, "\x1b[2M");                                 /* DL 2 */
+	cr_assert_str_eq(row_text(t, 1), "l3");
+	cr_assert_str_eq(row_text(t, 2), "");
+	tui_term_free(t);
+}
+
+Test(term, scroll_up_and_down_commands)
+{
+	tui_term *t = tnew(3, 10, 100);
+
+	FEED(t, "a\r\nb\r\nc\x1b[2S");              /* SU 2 */
+	cr_assert_str_eq(row_text(t, 0), "c");
+	cr_assert_str_eq(row_text(t, 1), "");
+	cr_assert_eq(tui_term_sb_lines(t), 2, "scrolled-up lines are history");
+	FEED(t, "\x1b[1T");                         /* SD 1 */
+	cr_assert_str_eq(row_text(t, 0), "");
+	cr_assert_str_eq(row_text(t, 1), "c");
+	FEED(t, "\x1b[9S");                         /* more than the screen */
+	cr_assert_str_eq(row_text(t, 1), "");
+	cr_assert_eq(tui_term_sb_lines(t), 5);
+	tui_term_free(t);
+}
+
+Test(term, alternate_screen_survives_a_resize)
+{
+	tui_term *t = tnew(3, 10, 100);
+
+	FEED(t, "one\r\ntwo\r\nthree");
+	FEED(t, "\x1b[?1049h\x1b[Hfull\r\nscreen\r\napp");
+	cr_assert_eq(tui_term_resize(t, 5, 12), 1);
+	cr_assert_eq(tui_term_altscreen(t), 1);
+	cr_assert_str_eq(row_text(t, 0), "full");
+	cr_assert_str_eq(row_text(t, 4), "");
+	FEED(t, "\x1b[5;1Hbottom");
+	cr_assert_str_eq(row_text(t, 4), "bottom");
+	FEED(t, "\x1b[?1049l");
+	cr_assert_eq(tui_term_altscreen(t), 0);
+	cr_assert_str_eq(row_text(t, 0), "one");
+	cr_assert_str_eq(row_text(t, 2), "three");
+	cr_assert_str_eq(row_text(t, 4), "");
+	FEED(t, "\x1b[?1049h");
+	cr_assert_str_eq(row_text(t, 4), "", "the alternate screen starts blank");
+	tui_term_free(t);
+}
+
+Test(term, reverse_screen_mode_and_selective_erase)
+{
+	tui_term *t = tnew(2, 10, 0);
+
+	FEED(t, "a\x1b[7mb\x1b[0m");
+	FEED(t, "\x1b[?5h");                        /* DECSCNM on */
+	cr_assert(cell(t, 0, 0).attrs & TUI_ATTR_REVERSE);
+	cr_assert_not(cell(t, 0, 1).attrs & TUI_ATTR_REVERSE);
+	FEED(t, "\x1b[?5l");
+	cr_assert_not(cell(t, 0, 0).attrs & TUI_ATTR_REVERSE);
+	cr_assert(cell(t, 0, 1).attrs & TUI_ATTR_REVERSE);
+
+	/* DECSCA-protected cells survive DECSEL, not EL. */
+	FEED(t, "\x1b[2;1Hx\x1b[1\"qP\x1b[0\"qy\x1b[?2K");
+	cr_assert_str_eq(row_text(t, 1), " P");
+	cr_assert_eq(cell(t, 1, 1).attrs, 0, "the protection bit is internal");
+	FEED(t, "\x1b[2K");
+	cr_assert_str_eq(row_text(t, 1), "");
+	tui_term_free(t);
+}
+
+Test(term, a_flood_of_lines_keeps_the_newest)
+{
+	tui_term *t = tnew(24, 80, 1000);
+	char line[32];
+	int i, n;
+
+	for (i = 1; i <= 50000; i++) {
+		n = snprintf(line, sizeof line, "line %d\r\n", i);
+		tui_term_feed(t, line, (size_t)n);
+	}
+	cr_assert_eq(tui_term_sb_lines(t), 1000);
+	cr_assert_str_eq(row_text(t, 22), "line 50000");
+	cr_assert_str_eq(row_text(t, 0), "line 49978");
+	tui_term_scroll(t, 1000);
+	cr_assert_str_eq(row_text(t, 0), "line 48978");
+	tui_term_free(t);
+}
