@@ -103,6 +103,16 @@ int cfg__valid_hostname(const char *s);
 /* Tag and group names: [A-Za-z0-9_.-]+, at most 255 bytes. */
 int cfg__valid_tag(const char *s);
 
+/* A decimal in [min, max] with nothing around it: 0, else -1. */
+int cfg__parse_int(const char *v, long min, long max, int *out);
+/* yes/true/on/1 or no/false/off/0 (any case): 0, else -1. */
+int cfg__parse_bool(const char *v, int *out);
+/*
+ * Reads a whole file of at most max bytes into a malloc'd buffer (not
+ * NUL-terminated). Returns 0, or an errno value (EISDIR, EFBIG...).
+ */
+int cfg__read_file(const char *path, size_t max, char **bufp, size_t *lenp);
+
 /* Frees the strings of one host and zeroes it (NULL-safe). */
 void cfg__host_clear(cfg_host *h);
 

@@ -295,7 +295,7 @@ finish(cfg__ini *ini, void *ud)
 	return -1;
 }
 
-static const cfg__ini_ops ops = { on_section, on_value };
+static const cfg__ini_ops ops = { on_section, on_value, NULL };
 
 /* Loads c->theme_name; see config.h for where names are looked up. */
 static int

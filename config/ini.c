@@ -3,32 +3,37 @@
  * loaders (theme.c, console.c): reads one file and walks it with inih,
  * reporting sections and key = value pairs with exact line numbers.
  *
- * Like inventory_ini.c, inih gets its lines from a reader of ours, which
- * sees every raw line first: it hands inih one line per call (so line
- * numbers never drift), rejects NUL bytes and over-long lines that inih
- * would split or truncate, and handles "[section]" headers itself, because
- * Debian's inih reports a section only through its keys (an empty or
- * misspelt section would go unnoticed) and does not trim its name. Indented
- * lines are plain keys here: these files have no multi-line values.
- * inih's knobs are process globals, set around each parse and restored.
+ * The one INI reader of config/: the inventory (inventory_ini.c), themes
+ * (theme.c) and console settings (console.c) all go through it.
+ *
+ * inih gets its lines from a reader of ours, which sees every raw line
+ * first: it hands inih one line per call (so line numbers never drift),
+ * rejects NUL bytes and over-long lines that inih would split or truncate,
+ * and handles "[section]" headers itself, because Debian's inih reports a
+ * section only through its keys (an empty or misspelt section would go
+ * unnoticed) and does not trim its name. Indented lines are plain keys,
+ * unless the caller takes continuation lines (ops->continuation, the
+ * inventory's lists): then a line that is indented and does not look like
+ * "key =" continues the previous key, and indented keys still work
+ * (git-config style). inih's knobs are process globals, set around each
+ * parse and restored, which makes loading not thread-safe (it runs at
+ * startup).
  */
 #define INI_HANDLER_LINENO 1
 #include <ini.h>
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "config/settings_int.h"
 
-/* These files are a few KiB; anything this big is not one of them. */
+/* Settings files are a few KiB; anything this big is not one of them. */
 #define INI_MAX_FILE (1024 * 1024)
+
 
 struct cfg__ini {
 	const char *name;
@@ -36,6 +41,8 @@ struct cfg__ini {
 	size_t len, pos;
 	int lineno;
 	char *section;          /* current, NULL before the first header */
+	int indented;           /* the line inih is on was indented */
+	int have_key;           /* a key since the last header: inih continues it */
 	char *err;
 	const cfg__ini_ops *ops;
 	void *ud;
@@ -101,7 +108,24 @@ header(cfg__ini *ini, const char *s, const char *e)
 	free(ini->section);
 	ini->section = cfg__xstrdup(cfg__trim(name));
 	free(name);
+	ini->have_key = 0;
 	return ini->ops->section(ini, ini->section, ini->ud);
+}
+
+/* "name =" or "name:" with a key-like name: an indented key, not a value. */
+static int
+looks_like_key(const char *s, const char *e)
+{
+	const char *t = s;
+
+	while (t < e && ((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') ||
+	    (*t >= '0' && *t <= '9') || *t == '_' || *t == '-' || *t == '.'))
+		t++;
+	if (t == s)
+		return 0;
+	while (t < e && (*t == ' ' || *t == '\t'))
+		t++;
+	return t < e && (*t == '=' || *t == ':');
 }
 
 /* fgets()-style reader for ini_parse_stream(); see the top comment. */
@@ -109,7 +133,7 @@ static char *
 read_line(char *str, int num, void *stream)
 {
 	cfg__ini *ini = stream;
-	const char *line, *eol, *s, *e;
+	const char *line, *eol, *start, *s, *e;
 	size_t n;
 
 	if (ini->err != NULL || ini->pos >= ini->len || num < 4)
@@ -119,6 +143,7 @@ read_line(char *str, int num, void *stream)
 	n = eol != NULL ? (size_t)(eol - line) : ini->len - ini->pos;
 	ini->pos += n + (eol != NULL);
 	ini->lineno++;
+	ini->indented = 0;
 
 	if (memchr(line, '\0', n) != NULL) {
 		cfg__ini_fail(ini, "NUL byte in line");
@@ -128,16 +153,16 @@ read_line(char *str, int num, void *stream)
 		cfg__ini_fail(ini, "line too long (over %d bytes)", num - 3);
 		return NULL;
 	}
-	s = line;
+	start = line;
 	e = line + n;
-	if (ini->lineno == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
-		s += 3;         /* a UTF-8 BOM */
-	while (e > s && isspace((unsigned char)e[-1]))
+	if (ini->lineno == 1 && n >= 3 && memcmp(start, "\xef\xbb\xbf", 3) == 0)
+		start += 3;     /* a UTF-8 BOM */
+	while (e > start && isspace((unsigned char)e[-1]))
 		e--;
-	while (s < e && isspace((unsigned char)*s))
-		s++;
+	for (s = start; s < e && isspace((unsigned char)*s); s++)
+		;
 	if (s == e || *s == ';' || *s == '#') {
-		str[0] = '\0';
+		str[0] = '\0';  /* inih skips blank lines and keeps prev_name */
 		return str;
 	}
 	if (*s == '[') {
@@ -145,6 +170,11 @@ read_line(char *str, int num, void *stream)
 			return NULL;
 		memcpy(str, "[s]", 4);  /* inih only needs to see a header */
 		return str;
+	}
+	if (ini->ops->continuation != NULL && s > start && !looks_like_key(s, e)) {
+		/* Indented: inih takes it for a continuation of the last key. */
+		ini->indented = 1;
+		s = start;
 	}
 	memcpy(str, s, (size_t)(e - s));
 	str[e - s] = '\0';
@@ -157,15 +187,26 @@ on_value(void *user, const char *section, const char *name, const char *value,
     int line)
 {
 	cfg__ini *ini = user;
-	char *k, *v;
+	char *k, *v, *c;
 	int r;
 
 	(void)section;          /* ours is ini->section */
 	(void)line;             /* == ini->lineno: one line per read */
 	if (ini->err != NULL)
 		return 0;
-	k = cfg__xstrdup(name);
 	v = cfg__xstrdup(value != NULL ? value : "");
+	if (ini->indented && ini->have_key) {
+		/* A continuation line: inih leaves inline comments in it. */
+		for (c = v + 1; *c != '\0'; c++)
+			if (*c == ';' && isspace((unsigned char)c[-1]))
+				*c = '\0';
+		r = ini->ops->continuation(ini, ini->section, cfg__trim(v),
+		    ini->ud) == 0;
+		free(v);
+		return r;
+	}
+	ini->have_key = 1;
+	k = cfg__xstrdup(name);
 	if (*cfg__trim(k) == '\0') {
 		cfg__ini_fail(ini, "syntax error: expected 'key = value'");
 		r = 0;
@@ -200,13 +241,13 @@ cfg__ini_parse(const char *name, const char *buf, size_t len,
 	ini.ud = ud;
 
 	ini_max_line = CFG_INI_MAX_LINE;
-	ini_allow_multiline = false;
+	ini_allow_multiline = ops->continuation != NULL;
 	ini_stop_on_first_error = true;
 	ini_allow_inline_comments = true;
 	/* Not '#': "#rrggbb" is a colour. */
 	ini_inline_comment_prefixes = ";";
 	ini_start_comment_prefixes = ";#";
-	ini_use_stack = true;
+	ini_use_stack = true;   /* the heap variant with realloc splits lines */
 	ini_allow_no_value = false;
 	line = ini_parse_stream(read_line, &ini, on_value, &ini);
 	ini_max_line = max_line;
@@ -235,55 +276,6 @@ out:
 	return r;
 }
 
-/* Reads a whole (small) file; returns 0 or an errno value. */
-static int
-read_all(const char *path, char **bufp, size_t *lenp)
-{
-	struct stat st;
-	size_t len = 0, cap = 0;
-	char *buf = NULL;
-	ssize_t n;
-	int fd, e = 0;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return errno;
-	if (fstat(fd, &st) == -1) {
-		e = errno;
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		e = EISDIR;
-		goto out;
-	}
-	for (;;) {
-		if (len == cap) {
-			if (cap >= INI_MAX_FILE) {
-				e = EFBIG;
-				goto out;
-			}
-			cap = cap ? cap * 2 : 8192;
-			buf = cfg__xreallocarray(buf, cap, 1);
-		}
-		n = read(fd, buf + len, cap - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			e = errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	*bufp = buf;
-	*lenp = len;
-	buf = NULL;
-out:
-	free(buf);
-	close(fd);
-	return e;
-}
-
 int
 cfg__ini_load(const char *path, const cfg__ini_ops *ops,
     int (*finish)(cfg__ini *, void *), void *ud, int *missing, char **cause)
@@ -294,7 +286,7 @@ cfg__ini_load(const char *path, const cfg__ini_ops *ops,
 
 	if (missing != NULL)
 		*missing = 0;
-	if ((e = read_all(path, &buf, &len)) != 0) {
+	if ((e = cfg__read_file(path, INI_MAX_FILE, &buf, &len)) != 0) {
 		if (missing != NULL)
 			*missing = e == ENOENT || e == ENOTDIR;
 		cfg__set_cause(cause, "cannot read %s: %s", path, strerror(e));

@@ -5,32 +5,19 @@
  * inventory.c calls cfg__inventory_parse() with the file's bytes (the fuzz
  * target does the same with its input).
  *
- * inih is driven through ini_parse_stream() with a line reader of our own,
- * because the reader sees every raw line before inih does:
- *  - it hands inih exactly one line per call, so inih's line numbers never
- *    drift; lines too long for inih's buffer and NUL bytes (which inih would
- *    silently split or truncate) are errors instead;
- *  - it handles section headers itself: Debian's inih cannot call the
- *    handler on a new section (compile-time option), so a [host x] without
- *    keys would vanish, and inih neither trims nor length-limits names;
- *  - it un-indents lines that look like "key = value", so git-config style
- *    indentation works, while any other indented line still reaches inih as
- *    a continuation of the previous key (list keys only).
- * inih's knobs are process globals: they are set around each parse and
- * restored, which makes loading not thread-safe (it runs at startup).
+ * Lines, headers, comments and continuation lines are ini.c's business
+ * (the INI reader all of config/ shares): an indented line that does not
+ * look like "key =" continues the previous key, which list keys (key,
+ * tags, hosts) accept.
  */
-#define INI_HANDLER_LINENO 1
-#include <ini.h>
-
-#include <ctype.h>
-#include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "config/config_int.h"
+#include "config/settings_int.h"
 
 /* Seconds; small enough that the engine may convert to ms in an int. */
 #define MAX_SECONDS (INT_MAX / 1000)
@@ -68,13 +55,7 @@ static const struct keydef {
 };
 
 struct parse {
-	const char *name;       /* file name for messages */
-	const char *buf;
-	size_t len;
-	size_t pos;
-	int lineno;             /* lines handed to inih so far */
-	char *err;              /* first error, "name:line: message" */
-
+	cfg__ini *ini;          /* the reader, for messages and line numbers */
 	cfg_inventory *inv;
 	size_t hosts_cap;
 	size_t groups_cap;
@@ -86,8 +67,7 @@ struct parse {
 	enum section sect;
 	char *label;            /* "[host web1]" for messages */
 	int key_line[K__COUNT]; /* first line of each key in this section */
-	int last_key;           /* mirrors inih's prev_name; -1 after a header */
-	int indented;           /* current line reached inih indented */
+	int last_key;           /* what a continuation line continues; -1 none */
 	cfg__strv keys;         /* list values of the current section */
 	cfg__strv tags;
 	cfg__strv members;
@@ -101,12 +81,10 @@ parse_fail(struct parse *p, int line, const char *fmt, ...)
 	va_list ap;
 	char *msg;
 
-	if (p->err != NULL)
-		return;
 	va_start(ap, fmt);
 	msg = cfg__xvasprintf(fmt, ap);
 	va_end(ap);
-	p->err = cfg__xasprintf("%s:%d: %s", p->name, line, msg);
+	cfg__ini_fail_at(p->ini, line, "%s", msg);
 	free(msg);
 }
 
@@ -161,27 +139,27 @@ section_begin(struct parse *p, char *hdr)
 
 	if (strcasecmp(kind, "defaults") == 0 && *name == '\0') {
 		if (p->defaults_line != 0) {
-			parse_fail(p, p->lineno, "duplicate section [defaults] "
+			parse_fail(p, cfg__ini_line(p->ini), "duplicate section [defaults] "
 			    "(first at line %d)", p->defaults_line);
 			return -1;
 		}
-		p->defaults_line = p->lineno;
+		p->defaults_line = cfg__ini_line(p->ini);
 		p->sect = S_DEFAULTS;
 		p->label = cfg__xstrdup("[defaults]");
 		return 0;
 	}
 	if (strcasecmp(kind, "host") == 0) {
 		if (*name == '\0') {
-			parse_fail(p, p->lineno, "empty host name in [%s]", kind);
+			parse_fail(p, cfg__ini_line(p->ini), "empty host name in [%s]", kind);
 			return -1;
 		}
 		if (!cfg__valid_hostname(name)) {
-			parse_fail(p, p->lineno, "invalid host name '%s'", name);
+			parse_fail(p, cfg__ini_line(p->ini), "invalid host name '%s'", name);
 			return -1;
 		}
 		i = cfg__names_add(&p->hostnames, name, &added);
 		if (!added) {
-			parse_fail(p, p->lineno, "duplicate host '%s' (first at "
+			parse_fail(p, cfg__ini_line(p->ini), "duplicate host '%s' (first at "
 			    "line %d)", name, p->host_lines[i]);
 			return -1;
 		}
@@ -195,23 +173,23 @@ section_begin(struct parse *p, char *hdr)
 		memset(&inv->hosts[inv->nhosts], 0, sizeof *inv->hosts);
 		inv->hosts[inv->nhosts].name = cfg__xstrdup(name);
 		inv->hosts[inv->nhosts].in_inventory = 1;
-		p->host_lines[inv->nhosts++] = p->lineno;
+		p->host_lines[inv->nhosts++] = cfg__ini_line(p->ini);
 		p->sect = S_HOST;
 		p->label = cfg__xasprintf("[host %s]", name);
 		return 0;
 	}
 	if (strcasecmp(kind, "group") == 0) {
 		if (*name == '\0') {
-			parse_fail(p, p->lineno, "empty group name in [%s]", kind);
+			parse_fail(p, cfg__ini_line(p->ini), "empty group name in [%s]", kind);
 			return -1;
 		}
 		if (!cfg__valid_tag(name)) {
-			parse_fail(p, p->lineno, "invalid group name '%s'", name);
+			parse_fail(p, cfg__ini_line(p->ini), "invalid group name '%s'", name);
 			return -1;
 		}
 		i = cfg__names_add(&p->groupnames, name, &added);
 		if (!added) {
-			parse_fail(p, p->lineno, "duplicate group '%s' (first at "
+			parse_fail(p, cfg__ini_line(p->ini), "duplicate group '%s' (first at "
 			    "line %d)", name, inv->groups[i].line);
 			return -1;
 		}
@@ -222,146 +200,15 @@ section_begin(struct parse *p, char *hdr)
 		}
 		memset(&inv->groups[inv->ngroups], 0, sizeof *inv->groups);
 		inv->groups[inv->ngroups].name = cfg__xstrdup(name);
-		inv->groups[inv->ngroups++].line = p->lineno;
+		inv->groups[inv->ngroups++].line = cfg__ini_line(p->ini);
 		p->sect = S_GROUP;
 		p->label = cfg__xasprintf("[group %s]", name);
 		return 0;
 	}
 	if (*name != '\0')
-		parse_fail(p, p->lineno, "unknown section [%s %s]", kind, name);
+		parse_fail(p, cfg__ini_line(p->ini), "unknown section [%s %s]", kind, name);
 	else
-		parse_fail(p, p->lineno, "unknown section [%s]", kind);
-	return -1;
-}
-
-/* A header line from '[' to the end (trailing space removed). */
-static int
-section_line(struct parse *p, const char *s, const char *e)
-{
-	const char *close = memchr(s, ']', (size_t)(e - s)), *t;
-	char *hdr;
-	int r;
-
-	if (close == NULL) {
-		parse_fail(p, p->lineno, "missing ']' in section header");
-		return -1;
-	}
-	for (t = close + 1; t < e && isspace((unsigned char)*t); t++)
-		;
-	if (t < e && *t != ';' && *t != '#') {
-		parse_fail(p, p->lineno, "invalid section header '%.*s'",
-		    (int)(e - s), s);
-		return -1;
-	}
-	hdr = cfg__xstrndup(s + 1, (size_t)(close - s - 1));
-	r = section_begin(p, hdr);
-	free(hdr);
-	return r;
-}
-
-/* "name =" or "name:" with a key-like name: an indented key, not a value. */
-static int
-looks_like_key(const char *s, const char *e)
-{
-	const char *t = s;
-
-	while (t < e && ((*t >= 'a' && *t <= 'z') || (*t >= 'A' && *t <= 'Z') ||
-	    (*t >= '0' && *t <= '9') || *t == '_' || *t == '-' || *t == '.'))
-		t++;
-	if (t == s)
-		return 0;
-	while (t < e && (*t == ' ' || *t == '\t'))
-		t++;
-	return t < e && (*t == '=' || *t == ':');
-}
-
-/* fgets()-style reader for ini_parse_stream(); see the top comment. */
-static char *
-read_line(char *str, int num, void *stream)
-{
-	struct parse *p = stream;
-	const char *line, *eol, *start, *s, *e;
-	size_t n;
-
-	if (p->err != NULL || p->pos >= p->len || num < 4)
-		return NULL;
-	line = p->buf + p->pos;
-	eol = memchr(line, '\n', p->len - p->pos);
-	n = eol != NULL ? (size_t)(eol - line) : p->len - p->pos;
-	p->pos += n + (eol != NULL);
-	p->lineno++;
-	p->indented = 0;
-
-	if (memchr(line, '\0', n) != NULL) {
-		parse_fail(p, p->lineno, "NUL byte in line");
-		return NULL;
-	}
-	if (n > (size_t)num - 3) {
-		parse_fail(p, p->lineno, "line too long (over %d bytes)",
-		    num - 3);
-		return NULL;
-	}
-	start = line;
-	e = line + n;
-	if (p->lineno == 1 && n >= 3 && memcmp(start, "\xef\xbb\xbf", 3) == 0)
-		start += 3;     /* a UTF-8 BOM */
-	while (e > start && isspace((unsigned char)e[-1]))
-		e--;
-	for (s = start; s < e && isspace((unsigned char)*s); s++)
-		;
-	if (s == e || *s == ';' || *s == '#') {
-		str[0] = '\0';  /* inih skips blank lines and keeps prev_name */
-		return str;
-	}
-	if (*s == '[') {
-		if (section_line(p, s, e) != 0)
-			return NULL;
-		/* inih only needs to see a header (to forget prev_name). */
-		memcpy(str, "[s]", 4);
-		return str;
-	}
-	if (s > start && !looks_like_key(s, e)) {
-		p->indented = 1;
-		s = start;
-	}
-	memcpy(str, s, (size_t)(e - s));
-	str[e - s] = '\0';
-	return str;
-}
-
-static int
-parse_number(const char *v, long min, long max, int *out)
-{
-	char *end;
-	long n;
-
-	if (!isdigit((unsigned char)v[0]))
-		return -1;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno != 0 || *end != '\0' || n < min || n > max)
-		return -1;
-	*out = (int)n;
-	return 0;
-}
-
-static int
-parse_bool(const char *v, int *out)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-	size_t i;
-
-	for (i = 0; i < sizeof yes / sizeof yes[0]; i++) {
-		if (strcasecmp(v, yes[i]) == 0) {
-			*out = 1;
-			return 0;
-		}
-		if (strcasecmp(v, no[i]) == 0) {
-			*out = 0;
-			return 0;
-		}
-	}
+		parse_fail(p, cfg__ini_line(p->ini), "unknown section [%s]", kind);
 	return -1;
 }
 
@@ -474,7 +321,7 @@ set_value(struct parse *p, int line, enum key k, const char *v)
 		max = MAX_COUNT;
 		break;
 	case K_ACCEPT_NEW:
-		if (parse_bool(v, &d->accept_new) != 0) {
+		if (cfg__parse_bool(v, &d->accept_new) != 0) {
 			parse_fail(p, line, "invalid accept_new '%s' (yes or "
 			    "no)", v);
 			return -1;
@@ -483,52 +330,38 @@ set_value(struct parse *p, int line, enum key k, const char *v)
 	default:
 		abort();
 	}
-	if (parse_number(v, min, max, num) != 0) {
+	if (cfg__parse_int(v, min, max, num) != 0) {
 		parse_fail(p, line, "invalid %s '%s'", keydefs[k].name, v);
 		return -1;
 	}
 	return 0;
 }
 
-/* inih handler: returns 1 to go on, 0 on error (p->err then says why). */
 static int
-on_value(void *user, const char *section, const char *name, const char *value,
-    int line)
+on_section(cfg__ini *ini, const char *name, void *ud)
 {
-	struct parse *p = user;
-	char *v = NULL, *c;
-	int k, r = 0;
+	struct parse *p = ud;
+	char *hdr = cfg__xstrdup(name);
+	int r;
 
-	(void)section;  /* ours is p->sect; inih only saw a placeholder */
-	if (p->err != NULL)
-		return 0;
-	v = cfg__xstrdup(value);
-	if (p->indented && p->last_key >= 0) {
-		/* Continuation: inih 55 leaves inline comments in it. */
-		k = p->last_key;
-		for (c = v + 1; *c != '\0'; c++)
-			if (*c == ';' && isspace((unsigned char)c[-1]))
-				*c = '\0';
-		if (!keydefs[k].list) {
-			parse_fail(p, line, "unexpected indented line: '%s' "
-			    "takes a single value", keydefs[k].name);
-			goto out;
-		}
-		if (strchr(v, '=') != NULL) {
-			parse_fail(p, line, "indented line '%s' continues '%s'; "
-			    "do not indent keys", cfg__trim(v), keydefs[k].name);
-			goto out;
-		}
-		r = set_value(p, line, (enum key)k, cfg__trim(v)) == 0;
-		goto out;
-	}
-	if (*name == '\0') {
-		parse_fail(p, line, "syntax error");
-		goto out;
-	}
+	p->ini = ini;
+	r = section_begin(p, hdr);
+	free(hdr);
+	return r;
+}
+
+static int
+on_value(cfg__ini *ini, const char *section, const char *name, const char *v,
+    void *ud)
+{
+	struct parse *p = ud;
+	int k, line = cfg__ini_line(ini);
+
+	(void)section;  /* ours is p->sect */
+	p->ini = ini;
 	if (p->sect == S_NONE) {
 		parse_fail(p, line, "key '%s' before any section", name);
-		goto out;
+		return -1;
 	}
 	for (k = 0; k < K__COUNT; k++)
 		if ((keydefs[k].sections & (1u << p->sect)) != 0 &&
@@ -536,81 +369,71 @@ on_value(void *user, const char *section, const char *name, const char *value,
 			break;
 	if (k == K__COUNT) {
 		parse_fail(p, line, "unknown key '%s' in %s", name, p->label);
-		goto out;
+		return -1;
 	}
 	p->last_key = k;
 	if (p->key_line[k] != 0 && !keydefs[k].list) {
 		parse_fail(p, line, "duplicate key '%s' in %s (first at line "
 		    "%d)", name, p->label, p->key_line[k]);
-		goto out;
+		return -1;
 	}
 	if (p->key_line[k] == 0)
 		p->key_line[k] = line;
 	if (*v == '\0') {
 		parse_fail(p, line, "missing value for '%s'", name);
-		goto out;
+		return -1;
 	}
-	r = set_value(p, line, (enum key)k, v) == 0;
-out:
-	free(v);
-	return r;
+	return set_value(p, line, (enum key)k, v);
 }
+
+/* An indented line under a key: more items for a list key. */
+static int
+on_continuation(cfg__ini *ini, const char *section, const char *v, void *ud)
+{
+	struct parse *p = ud;
+	int k = p->last_key, line = cfg__ini_line(ini);
+
+	(void)section;
+	p->ini = ini;
+	if (k < 0) {
+		parse_fail(p, line, "syntax error: expected 'key = value'");
+		return -1;
+	}
+	if (!keydefs[k].list) {
+		parse_fail(p, line, "unexpected indented line: '%s' takes a "
+		    "single value", keydefs[k].name);
+		return -1;
+	}
+	if (strchr(v, '=') != NULL) {
+		parse_fail(p, line, "indented line '%s' continues '%s'; do not "
+		    "indent keys", v, keydefs[k].name);
+		return -1;
+	}
+	return set_value(p, line, (enum key)k, v);
+}
+
+static const cfg__ini_ops ops = { on_section, on_value, on_continuation };
 
 int
 cfg__inventory_parse(const char *name, const char *buf, size_t len,
     cfg_inventory **out, char **cause)
 {
 	struct parse p;
-	int max_line = ini_max_line;
-	bool multiline = ini_allow_multiline, stop = ini_stop_on_first_error;
-	bool inline_comments = ini_allow_inline_comments;
-	bool use_stack = ini_use_stack, no_value = ini_allow_no_value;
-	char *inline_prefixes = ini_inline_comment_prefixes;
-	char *start_prefixes = ini_start_comment_prefixes;
-	int r = -1, line;
+	int r;
 
 	*out = NULL;
 	memset(&p, 0, sizeof p);
-	p.name = name != NULL ? name : "inventory";
-	p.buf = buf;
-	p.len = len;
 	p.last_key = -1;
 	p.inv = cfg_inventory_new();
-
-	ini_max_line = CFG_INI_MAX_LINE;
-	ini_allow_multiline = true;
-	ini_stop_on_first_error = true;
-	ini_allow_inline_comments = true;
-	ini_inline_comment_prefixes = ";";
-	ini_start_comment_prefixes = ";#";
-	ini_use_stack = true;   /* the heap variant with realloc splits lines */
-	ini_allow_no_value = false;
-	line = ini_parse_stream(read_line, &p, on_value, &p);
-	ini_max_line = max_line;
-	ini_allow_multiline = multiline;
-	ini_stop_on_first_error = stop;
-	ini_allow_inline_comments = inline_comments;
-	ini_inline_comment_prefixes = inline_prefixes;
-	ini_start_comment_prefixes = start_prefixes;
-	ini_use_stack = use_stack;
-	ini_allow_no_value = no_value;
-
-	if (line > 0)
-		parse_fail(&p, line, "syntax error");
-	else if (line < 0)
-		parse_fail(&p, p.lineno, "inih failed (%d)", line);
-	if (p.err != NULL) {
-		cfg__set_cause(cause, "%s", p.err);
-		goto out;
+	r = cfg__ini_parse(name != NULL ? name : "inventory", buf, len, &ops,
+	    NULL, &p, cause);
+	section_end(&p);
+	if (r == 0) {
+		if (name != NULL)
+			p.inv->path = cfg__xstrdup(name);
+		*out = p.inv;
+		p.inv = NULL;
 	}
-	section_end(&p);
-	if (name != NULL)
-		p.inv->path = cfg__xstrdup(name);
-	*out = p.inv;
-	p.inv = NULL;
-	r = 0;
-out:
-	section_end(&p);
 	cfg__strv_clear(&p.keys);
 	cfg__strv_clear(&p.tags);
 	cfg__strv_clear(&p.members);
@@ -619,6 +442,5 @@ out:
 	cfg__names_clear(&p.groupnames);
 	free(p.host_lines);
 	free(p.label);
-	free(p.err);
 	return r;
 }

@@ -28,6 +28,14 @@ typedef struct cfg__ini_ops {
 	 */
 	int (*value)(cfg__ini *ini, const char *section, const char *key,
 	    const char *value, void *ud);
+	/*
+	 * Optional. An indented line that does not look like "key =" after
+	 * a key: it continues that key (list values spread over lines);
+	 * value trimmed, inline comments removed. NULL: such lines are
+	 * syntax errors. Return 0, or -1 after cfg__ini_fail().
+	 */
+	int (*continuation)(cfg__ini *ini, const char *section,
+	    const char *value, void *ud);
 } cfg__ini_ops;
 
 /* Records "name:line: message" for the line being parsed (first one wins). */
@@ -51,9 +59,9 @@ int cfg__ini_parse(const char *name, const char *buf, size_t len,
     char **cause);
 
 /*
- * Reads path and parses it as above. A file that cannot be read: -1 with
- * "cannot read PATH: reason", and *missing set to 1 when it does not exist
- * (missing may be NULL).
+ * Reads path (a settings file: at most 1 MiB) and parses it as above. A
+ * file that cannot be read: -1 with "cannot read PATH: reason", and
+ * *missing set to 1 when it does not exist (missing may be NULL).
  */
 int cfg__ini_load(const char *path, const cfg__ini_ops *ops,
     int (*finish)(cfg__ini *, void *), void *ud, int *missing, char **cause);

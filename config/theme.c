@@ -404,7 +404,7 @@ resolve(struct tparse *p)
 	}
 }
 
-static const cfg__ini_ops ops = { on_section, on_value };
+static const cfg__ini_ops ops = { on_section, on_value, NULL };
 
 /* "dir/name.ini" -> "name", for a theme without [theme] name. */
 static char *

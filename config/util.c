@@ -2,15 +2,19 @@
  * config/util.c - small shared helpers of the config layer: allocation that
  * aborts (so ENOMEM never flows through the API), string vectors, the
  * ordered hashed name set used by target resolution, home/tilde handling,
- * splitting and name validation. Used by inventory.c, targets.c and
- * sshconfig.c; depends on libc only.
+ * splitting and name validation, reading a whole file, number and yes/no
+ * values. Used across config/; depends on libc only.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config/config_int.h"
@@ -371,4 +375,88 @@ cfg__valid_tag(const char *s)
 		    !(s[i] >= '0' && s[i] <= '9') && strchr("_.-", s[i]) == NULL)
 			return 0;
 	return 1;
+}
+
+int
+cfg__parse_int(const char *v, long min, long max, int *out)
+{
+	char *end;
+	long n;
+
+	if (!isdigit((unsigned char)v[0]))
+		return -1;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+int
+cfg__parse_bool(const char *v, int *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		if (strcasecmp(v, yes[i]) == 0) {
+			*out = 1;
+			return 0;
+		}
+		if (strcasecmp(v, no[i]) == 0) {
+			*out = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+cfg__read_file(const char *path, size_t max, char **bufp, size_t *lenp)
+{
+	struct stat st;
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+	ssize_t n;
+	int fd, e = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno;
+	if (fstat(fd, &st) == -1) {
+		e = errno;
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		e = EISDIR;
+		goto out;
+	}
+	for (;;) {
+		if (len == cap) {
+			if (cap >= max) {
+				e = EFBIG;
+				goto out;
+			}
+			cap = cap ? cap * 2 : 8192;
+			buf = cfg__xreallocarray(buf, cap, 1);
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			e = errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*bufp = buf;
+	*lenp = len;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return e;
 }

@@ -77,28 +77,6 @@ struct tui_term {
 
 static void vt_write(const char *bytes, size_t len, void *ud);
 
-static void *
-xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (p == NULL) {
-		fputs("drover: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
-static void *
-xrealloc(void *p, size_t size)
-{
-	if ((p = realloc(p, size ? size : 1)) == NULL) {
-		fputs("drover: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
 static int
 clampi(int v, int lo, int hi)
 {
@@ -171,7 +149,7 @@ static tui_cell *
 scratch(tui_term *t, int cols)
 {
 	if (cols > t->scratch_len) {
-		t->scratch = xrealloc(t->scratch, (size_t)cols * sizeof *t->scratch);
+		t->scratch = tui_xrealloc(t->scratch, (size_t)cols * sizeof *t->scratch);
 		t->scratch_len = cols;
 	}
 	return t->scratch;
@@ -360,7 +338,7 @@ on_settermprop(VTermProp prop, VTermValue *val, void *user)
 	case VTERM_PROP_TITLE:
 		/* libvterm hands a stack copy: keep our own. */
 		len = strnlen(val->string, TERM_MAX_TITLE);
-		t->title = xrealloc(t->title, len + 1);
+		t->title = tui_xrealloc(t->title, len + 1);
 		memcpy(t->title, val->string, len);
 		t->title[len] = '\0';
 		if (t->cbs.on_title != NULL)
@@ -487,7 +465,7 @@ tui_term *
 tui_term_new(int rows, int cols, int scrollback_lines, const tui_term_cbs *cbs,
     void *ud)
 {
-	tui_term *t = xcalloc(1, sizeof *t);
+	tui_term *t = tui_xcalloc(1, sizeof *t);
 
 	t->rows = clampi(rows, 1, TERM_MAX_ROWS);
 	t->cols = clampi(cols, 1, TERM_MAX_COLS);
@@ -498,8 +476,8 @@ tui_term_new(int rows, int cols, int scrollback_lines, const tui_term_cbs *cbs,
 		t->cbs = *cbs;
 	t->ud = ud;
 	t->cursor_visible = 1;
-	t->dirty = xcalloc((size_t)t->rows, 1);
-	t->title = xcalloc(1, 1);
+	t->dirty = tui_xcalloc((size_t)t->rows, 1);
+	t->title = tui_xcalloc(1, 1);
 	blank_cell(&t->pen);
 	tui_grid_init(&t->grid[0], t->rows, t->vcols, &t->pen);
 
@@ -613,7 +591,7 @@ tui_term_resize(tui_term *t, int rows, int cols)
 	reset_after_resize(t, rows, cols);
 	t->rows = rows;
 	t->cols = cols;
-	t->dirty = xrealloc(t->dirty, (size_t)rows);
+	t->dirty = tui_xrealloc(t->dirty, (size_t)rows);
 	if (t->offset > tui_sb_count(t->sb))
 		t->offset = tui_sb_count(t->sb);
 	mark_all(t);
@@ -829,7 +807,7 @@ tui_term_line_text(tui_term *t, int line)
 
 	if (line < 0 || line >= tui_sb_count(t->sb) + t->rows)
 		return NULL;
-	s = xcalloc((size_t)t->cols * TUI_CELL_MAX_CHARS * 4 + 1, 1);
+	s = tui_xcalloc((size_t)t->cols * TUI_CELL_MAX_CHARS * 4 + 1, 1);
 	for (col = 0; col < t->cols; col++) {
 		history_cell(t, line, col, &c);
 		if (c.width == 0)

@@ -25,10 +25,20 @@
 
 #include "tui/tui_int.h"
 
-static void *
-xrealloc(void *p, size_t size)
+void *
+tui_xrealloc(void *p, size_t size)
 {
-	p = realloc(p, size ? size : 1);
+	if ((p = realloc(p, size ? size : 1)) == NULL) {
+		fputs("drover: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+void *
+tui_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
 
 	if (p == NULL) {
 		fputs("drover: out of memory\n", stderr);
@@ -40,7 +50,7 @@ xrealloc(void *p, size_t size)
 static tui_line *
 line_new(const tui_cell *fill)
 {
-	tui_line *l = xrealloc(NULL, sizeof *l);
+	tui_line *l = tui_xrealloc(NULL, sizeof *l);
 
 	l->len = l->cap = 0;
 	l->fill = *fill;
@@ -73,7 +83,7 @@ room(tui_grid *g, int row, int n)
 
 	if (n > l->cap) {
 		cap = n > g->cols ? n : g->cols;
-		l = xrealloc(l, sizeof *l + (size_t)cap * sizeof(tui_cell));
+		l = tui_xrealloc(l, sizeof *l + (size_t)cap * sizeof(tui_cell));
 		l->cap = cap;
 		g->line[row] = l;
 	}
@@ -114,7 +124,7 @@ tui_grid_init(tui_grid *g, int rows, int cols, const tui_cell *fill)
 
 	g->rows = rows;
 	g->cols = cols;
-	g->line = xrealloc(NULL, (size_t)rows * sizeof *g->line);
+	g->line = tui_xrealloc(NULL, (size_t)rows * sizeof *g->line);
 	for (r = 0; r < rows; r++)
 		g->line[r] = line_new(fill);
 }
@@ -170,7 +180,7 @@ fix_pairs(tui_line *l, int cols)
 void
 tui_grid_resize(tui_grid *g, int rows, int cols, const tui_cell *fill)
 {
-	tui_line **nl = xrealloc(NULL, (size_t)rows * sizeof *nl);
+	tui_line **nl = tui_xrealloc(NULL, (size_t)rows * sizeof *nl);
 	int r;
 
 	for (r = 0; r < rows; r++) {
@@ -282,7 +292,7 @@ tui_grid_scroll(tui_grid *g, int top, int bottom, int n, const tui_cell *pen,
 	if (k > h)
 		k = h;
 	if (k > (int)(sizeof spare / sizeof spare[0]))
-		out = xrealloc(NULL, (size_t)k * sizeof *out);
+		out = tui_xrealloc(NULL, (size_t)k * sizeof *out);
 	if (n > 0) {
 		/* Up: the top k lines leave, in order, oldest first. */
 		for (i = 0; i < k; i++) {

@@ -36,16 +36,6 @@ struct tui_sb {
 	int alloc, head, count;
 };
 
-static void *
-xrealloc(void *p, size_t size)
-{
-	if ((p = realloc(p, size ? size : 1)) == NULL) {
-		fputs("drover: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
 static void
 line_free(sbline *l)
 {
@@ -72,7 +62,7 @@ blank(const tui_cell *c)
 tui_sb *
 tui_sb_new(int cap)
 {
-	tui_sb *sb = xrealloc(NULL, sizeof *sb);
+	tui_sb *sb = tui_xrealloc(NULL, sizeof *sb);
 
 	memset(sb, 0, sizeof *sb);
 	sb->cap = cap > 0 ? cap : 0;
@@ -108,7 +98,7 @@ tui_sb_push(tui_sb *sb, const tui_cell *cells, int ncols)
 		return 0;
 	while (n > 0 && blank(&cells[n - 1]))
 		n--;
-	l = xrealloc(NULL, sizeof *l + (size_t)n * sizeof(sbcell));
+	l = tui_xrealloc(NULL, sizeof *l + (size_t)n * sizeof(sbcell));
 	memset(l, 0, sizeof *l + (size_t)n * sizeof(sbcell));
 	l->ncells = n;
 	for (i = 0; i < n; i++) {
@@ -124,7 +114,7 @@ tui_sb_push(tui_sb *sb, const tui_cell *cells, int ncols)
 		c->ch = tc->chars[0];
 		c->comb_off = (uint16_t)ncomb;
 		for (j = 1; j < tc->nchars; j++) {
-			l->comb = xrealloc(l->comb, (size_t)(ncomb + 1) *
+			l->comb = tui_xrealloc(l->comb, (size_t)(ncomb + 1) *
 			    sizeof *l->comb);
 			l->comb[ncomb++] = tc->chars[j];
 			c->ncomb++;
@@ -142,7 +132,7 @@ tui_sb_push(tui_sb *sb, const tui_cell *cells, int ncols)
 		sb->alloc = sb->alloc ? sb->alloc * 2 : 64;
 		if (sb->alloc > sb->cap)
 			sb->alloc = sb->cap;
-		sb->slot = xrealloc(sb->slot, (size_t)sb->alloc * sizeof *sb->slot);
+		sb->slot = tui_xrealloc(sb->slot, (size_t)sb->alloc * sizeof *sb->slot);
 	}
 	sb->slot[(sb->head + sb->count) % sb->alloc] = l;
 	sb->count++;

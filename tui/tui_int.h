@@ -242,6 +242,10 @@ int tui_sb_pop(tui_sb *sb, tui_cell *cells, int ncols);
  * libvterm's state callbacks. Rows are line pointers (a scroll moves
  * pointers); a line's cells past len read as its fill.
  */
+/* malloc that never returns NULL: out of memory ends the program. */
+void *tui_xrealloc(void *p, size_t size);
+void *tui_xcalloc(size_t n, size_t size);
+
 /* Internal attribute bit: written while DECSCA protection was on. */
 #define TUI_ATTR__PROTECTED (1u << 15)
 

@@ -266,7 +266,7 @@ Test(inventory, long_lines)
 	line = tline_of(text, "bogus");
 	cr_assert_eq(line, 7);
 	s = tload_error(text, 0);
-	cr_assert_str_eq(s, "FILE:7: syntax error");
+	cr_assert_str_eq(s, "FILE:7: syntax error: expected 'key = value'");
 	free(s);
 	free(text);
 	free(user);
@@ -343,8 +343,8 @@ ParameterizedTestParameters(inventory, bad_files)
 		  "FILE:3: duplicate group 'g' (first at line 1)" },
 		{ "[defaults]\nuser = a\n[defaults]\n",
 		  "FILE:3: duplicate section [defaults] (first at line 1)" },
-		{ "[host a]\nuser = x\nnot a pair\n", "FILE:3: syntax error" },
-		{ "[host a]\n= value\n", "FILE:2: syntax error" },
+		{ "[host a]\nuser = x\nnot a pair\n", "FILE:3: syntax error: expected 'key = value'" },
+		{ "[host a]\n= value\n", "FILE:2: syntax error: expected 'key = value'" },
 		{ "[host a]\nuser = x\n[hots web1]\n",
 		  "FILE:3: unknown section [hots web1]" },
 		{ "[defaults x]\n", "FILE:1: unknown section [defaults x]" },
@@ -398,7 +398,7 @@ ParameterizedTestParameters(inventory, bad_files)
 		  "FILE:3: unexpected indented line: 'address' takes a single value" },
 		{ "[group g]\nhosts = a,\n   b, c = d\n",
 		  "FILE:3: indented line 'b, c = d' continues 'hosts'; do not indent keys" },
-		{ "[host a]\n  oops\n", "FILE:2: syntax error" },
+		{ "[host a]\n  oops\n", "FILE:2: syntax error: expected 'key = value'" },
 	};
 
 	return cr_make_param_array(struct bad, cases, sizeof cases / sizeof cases[0]);
@@ -425,7 +425,7 @@ Test(inventory, first_error_wins)
 {
 	char *msg = tload_error("[host a]\nbad\n[nope]\nalso bad\n", 0);
 
-	cr_assert_str_eq(msg, "FILE:2: syntax error");
+	cr_assert_str_eq(msg, "FILE:2: syntax error: expected 'key = value'");
 	free(msg);
 }
 
