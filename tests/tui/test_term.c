@@ -1372,3 +1372,60 @@ Test(term, a_flood_of_lines_keeps_the_newest)
 	cr_assert_str_eq(row_text(t, 0), "line 48978");
 	tui_term_free(t);
 }
+
+/* Output line i of the test below: 0-110 cells, marks and wide chars. */
+static int
+mixed_line(int i, char *buf)
+{
+	int j, n = 0, len = (i * 37) % 111;
+
+	for (j = 0; j < len; j++) {
+		if (i % 7 == 0 && j % 10 == 3) {
+			/* e and one of U+0300-U+0302, varying along the line */
+			n += sprintf(buf + n, "e\xcc%c", 0x80 + (j / 10) % 3);
+		} else if (i % 5 == 0 && j % 9 == 4 && j + 1 < len) {
+			n += sprintf(buf + n, "\xe6\x97\xa5");
+			j++;
+		} else
+			buf[n++] = (char)('a' + (i + j) % 26);
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+Test(term, scrollback_keeps_every_line_of_mixed_lengths)
+{
+	tui_term *t = tnew(5, 120, 700);
+	char line[512], *got;
+	int i, n, first;
+
+	for (i = 0; i < 3000; i++) {
+		n = mixed_line(i, line);
+		tui_term_feed(t, line, (size_t)n);
+		FEED(t, "\r\n");
+	}
+	cr_assert_eq(tui_term_sb_lines(t), 700);
+	/* History line k holds output line first + k. */
+	first = 3000 - 700 - 4;
+	for (i = 0; i < 700 + 4; i++) {
+		mixed_line(first + i, line);
+		got = tui_term_line_text(t, i);
+		cr_assert_str_eq(got, line, "history line %d (output line %d)", i,
+		    first + i);
+		free(got);
+	}
+	/* Growing pulls the newest 100 lines back onto the screen, in order. */
+	cr_assert_eq(tui_term_resize(t, 105, 120), 1);
+	cr_assert_eq(tui_term_sb_lines(t), 600);
+	for (i = 0; i < 104; i++) {
+		mixed_line(first + 600 + i, line);
+		cr_assert_str_eq(row_text(t, i), line, "screen row %d", i);
+	}
+	/* And lines pushed after the pops still land behind them. */
+	FEED(t, "\x1b[105;1H\nafter\r\n");
+	mixed_line(first + 600, line);
+	got = tui_term_line_text(t, 600);
+	cr_assert_str_eq(got, line);
+	free(got);
+	tui_term_free(t);
+}
