@@ -108,6 +108,7 @@ unpair(tui_line *l, int col, int cols)
 	} else if (c->width == 2 && col + 1 < cols && col + 1 < l->len) {
 		c[1].width = 1;
 		c[1].nchars = 0;
+		memset(c[1].chars, 0, sizeof c[1].chars);
 	}
 }
 
@@ -166,6 +167,7 @@ fix_pairs(tui_line *l, int cols)
 		} else if (x->width == 0 && (c == 0 || x[-1].width != 2)) {
 			x->width = 1;
 			x->nchars = 0;
+			memset(x->chars, 0, sizeof x->chars);
 		}
 	}
 	/* A left half whose right half would be read from the fill. */
@@ -321,6 +323,19 @@ tui_grid_scroll(tui_grid *g, int top, int bottom, int n, const tui_cell *pen,
 		free(out);
 }
 
+static void
+blank_cells(tui_grid *g, int r0, int r1, int c0, int c1, const tui_cell *pen)
+{
+	tui_line *l;
+	int r, c;
+
+	for (r = r0; r < r1; r++) {
+		l = room(g, r, c1);
+		for (c = c0; c < c1; c++)
+			blank_from(&l->cells[c], pen);
+	}
+}
+
 /*
  * Cells [c0, c1) of rows [r0, r1) move by down rows and right columns
  * (either may be negative); the area they leave is erased with pen. The
@@ -368,19 +383,20 @@ tui_grid_move_rect(tui_grid *g, int r0, int r1, int c0, int c1, int down,
 
 		memmove(&d->cells[dst], &s->cells[src], (size_t)n * sizeof(tui_cell));
 	}
-	/* What was left behind. */
+	/*
+	 * What was left behind goes blank as it is: no unpairing here, the
+	 * cells still hold what was copied away (a wide character moved one
+	 * column right has its left half in both places). The pairs split by
+	 * the rectangle's edges are repaired after.
+	 */
 	if (down > 0)
-		for (r = r1 - down; r < r1; r++)
-			tui_grid_erase(g, r, c0, c1, pen, 0);
+		blank_cells(g, r1 - down, r1, c0, c1, pen);
 	else if (down < 0)
-		for (r = r0; r < r0 - down; r++)
-			tui_grid_erase(g, r, c0, c1, pen, 0);
+		blank_cells(g, r0, r0 - down, c0, c1, pen);
 	if (right > 0)
-		for (r = r0; r < r1; r++)
-			tui_grid_erase(g, r, c1 - right, c1, pen, 0);
+		blank_cells(g, r0, r1, c1 - right, c1, pen);
 	else if (right < 0)
-		for (r = r0; r < r1; r++)
-			tui_grid_erase(g, r, c0, c0 - right, pen, 0);
+		blank_cells(g, r0, r1, c0, c0 - right, pen);
 	for (r = r0; r < r1; r++)
 		fix_pairs(g->line[r], g->cols);
 }

@@ -1429,3 +1429,50 @@ Test(term, scrollback_keeps_every_line_of_mixed_lengths)
 	free(got);
 	tui_term_free(t);
 }
+
+/*
+ * libvterm 0.1.4 answers a DECRQSS for a setting it does not know through
+ * a broken printf format (a crash under sanitizers): the guard drops
+ * DECRQSS whole. Other DCS strings and what follows are unaffected.
+ */
+Test(term, decrqss_is_dropped_and_the_rest_goes_on)
+{
+	tui_term *t = tnew(3, 20, 0);
+
+	FEED(t, "a\x1bP$qx\x1b\\b");
+	FEED(t, "\x1bP$q\"p\x07" "c");
+	FEED(t, "\x1bP$");              /* split across feeds */
+	FEED(t, "qm\x1b\\d");
+	/* NUL and C0 controls inside do not hide it (libvterm skips them). */
+	FEED(t, "\x1bP\x00\x00$\x7fq\"p\x1b\\");
+	OUT_IS("");
+	cr_assert_str_eq(row_text(t, 0), "abcd");
+	/* Not DECRQSS: the string is consumed as before, nothing printed. */
+	FEED(t, "\x1bP1$r0m\x1b\\e\x1bPq#0\x1b\\f");
+	cr_assert_str_eq(row_text(t, 0), "abcdef");
+	/* A device query after it is still answered. */
+	FEED(t, "\x1b[6n");
+	OUT_IS("\x1b[1;7R");
+	tui_term_free(t);
+}
+
+Test(term, insert_in_front_of_a_wide_character_moves_it)
+{
+	tui_term *t = tnew(2, 10, 0);
+	tui_cell c;
+
+	FEED(t, "\xe4\xb8\xad\r\x1b[@[");       /* ICH at its left half */
+	cr_assert_str_eq(row_text(t, 0), "[\xe4\xb8\xad");
+	FEED(t, "\r\x1b[4hx\x1b[4l");           /* insert mode, the same */
+	cr_assert_str_eq(row_text(t, 0), "x[\xe4\xb8\xad");
+	c = cell(t, 0, 2);
+	cr_assert_eq(c.width, 2);
+	cr_assert_eq(cell(t, 0, 3).width, 0);
+	FEED(t, "\r\x1b[3P");                   /* DCH cuts it in half */
+	c = cell(t, 0, 0);
+	cr_assert_eq(c.width, 1);
+	cr_assert_eq(c.nchars, 0);
+	for (int i = 0; i < TUI_CELL_MAX_CHARS; i++)
+		cr_assert_eq(c.chars[i], 0, "a blank cell keeps no characters");
+	tui_term_free(t);
+}
