@@ -471,12 +471,19 @@ conn_setup(eng_conn *c)
 		return -1;
 	}
 	ssh_set_blocking(c->s, 0);
+	/* Saves libssh a passwd lookup per session (see eng__ctx_local_account). */
+	eng__ctx_local_account(c->ctx);
+	if (c->ctx->local_ssh_dir != NULL &&
+	    ssh_options_set(c->s, SSH_OPTIONS_SSH_DIR, c->ctx->local_ssh_dir) < 0) {
+		eng__conn_fail(c, ENG_FAIL_CONFIG, "bad ssh directory: %s", ssh_get_error(c->s));
+		return -1;
+	}
 	if (ssh_options_set(c->s, SSH_OPTIONS_HOST, c->name) < 0) {
 		eng__conn_fail(c, ENG_FAIL_CONFIG, "bad host name: %s", ssh_get_error(c->s));
 		return -1;
 	}
 	/* Config first: libssh lets it overwrite options set before it. */
-	if (ssh_options_parse_config(c->s, c->ssh_config) < 0) {
+	if (eng__sshcfg_parse(c, c->ssh_config) < 0) {
 		eng__conn_fail(c, ENG_FAIL_CONFIG, "cannot use ssh config %s: %s",
 		    c->ssh_config != NULL ? c->ssh_config : "~/.ssh/config",
 		    ssh_get_error(c->s));
@@ -489,6 +496,19 @@ conn_setup(eng_conn *c)
 	    (c->known_hosts != NULL &&
 	    ssh_options_set(c->s, SSH_OPTIONS_KNOWNHOSTS, c->known_hosts) < 0) ||
 	    ssh_options_set(c->s, SSH_OPTIONS_NODELAY, &yes) < 0) {
+		eng__conn_fail(c, ENG_FAIL_CONFIG, "bad option: %s", ssh_get_error(c->s));
+		return -1;
+	}
+	/*
+	 * No User from the inventory or the config: the local account, as
+	 * libssh would default it when connecting. Only now, since a User set
+	 * before the config is parsed would stop the config's User applying.
+	 */
+	if (ssh_options_get(c->s, SSH_OPTIONS_USER, &v) == SSH_OK && v != NULL) {
+		ssh_string_free_char(v);
+		v = NULL;
+	} else if (c->ctx->local_user != NULL &&
+	    ssh_options_set(c->s, SSH_OPTIONS_USER, c->ctx->local_user) < 0) {
 		eng__conn_fail(c, ENG_FAIL_CONFIG, "bad option: %s", ssh_get_error(c->s));
 		return -1;
 	}
@@ -714,7 +734,7 @@ conn_ready(eng_conn *c)
 		eng__conn_fail(c, ENG_FAIL_PROTOCOL, "cannot poll the session");
 		return;
 	}
-	ssh_set_counters(c->s, NULL, &c->rcount);
+	ssh_set_counters(c->s, &c->scount, &c->rcount);
 	c->ka_last_in = c->rcount.in_bytes;
 	uv_timer_start(&c->t_keepalive, on_keepalive, (uint64_t)c->keepalive_ms,
 	    (uint64_t)c->keepalive_ms);
@@ -727,51 +747,60 @@ conn_ready(eng_conn *c)
 static void
 conn_pump(eng_conn *c)
 {
+	uint64_t before;
 	int i, rc;
 
 	/*
-	 * libssh reads 4 KB per poll: keep going while there is more, but at
-	 * most 128 KB per wake-up so that one flooding host cannot hold the loop
-	 * (other hosts, the operator's keystrokes); the poll stays readable and
-	 * we are back on the next turn.
+	 * libssh reads at most 4 KB per poll: keep going while reads come back
+	 * full, but at most 128 KB per wake-up so that one flooding host cannot
+	 * hold the loop (other hosts, the operator's keystrokes); the poll stays
+	 * readable and we are back on the next turn. A short read means the
+	 * socket was drained: asking again would only cost a poll(2) that finds
+	 * nothing (and whatever arrived since wakes the loop anyway).
 	 */
 	for (i = 0; i < 32 && !c->dead; i++) {
+		before = c->scount.in_bytes;
 		rc = ssh_event_dopoll(c->ev, 0);
-		if (rc != SSH_OK)
+		if (rc != SSH_OK || c->dead ||
+		    c->scount.in_bytes - before < ENG_LIBSSH_READ_SIZE)
 			break;
 	}
 }
 
-static void
-conn_step(eng_conn *c)
+/*
+ * One pass of the state machine. Returns 0 when the poll interest is to be
+ * recomputed, -1 when there is nothing more to do now (c may be dead).
+ */
+static int
+conn_advance(eng_conn *c)
 {
 	char *v;
 	int r;
 
 	if (c->dead)
-		return;
+		return -1;
 	if (c->close_req) {
 		conn_do_close(c);
-		return;
+		return -1;
 	}
 	if (conn_deliver_answer(c) && c->dead)
-		return;
+		return -1;
 
 	switch (c->st) {
 	case ENG_CONN_NEW:
 		if (conn_setup(c) < 0)
-			return;
+			return -1;
 		if (c->jump != NULL) {
 			conn_set_state(c, ENG_CONN_CONNECTING);
 			if (c->dead)
-				return;
+				return -1;
 			deadline_start(c);
 			eng__jump_start(c);
-			return;
+			return -1;
 		}
 		conn_set_state(c, ENG_CONN_RESOLVING);
 		if (c->dead)
-			return;
+			return -1;
 		deadline_start(c);
 		{
 			struct addrinfo hints, *res = NULL;
@@ -788,7 +817,7 @@ conn_step(eng_conn *c)
 			hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 			if (getaddrinfo(c->host, port, &hints, &res) == 0 && res != NULL) {
 				conn_resolved(c, res);
-				return;
+				return -1;
 			}
 			hints.ai_flags = AI_ADDRCONFIG;
 			c->gai.data = c;
@@ -797,23 +826,23 @@ conn_step(eng_conn *c)
 			if (r < 0) {
 				eng__conn_fail(c, ENG_FAIL_RESOLVE, "cannot resolve %s: %s",
 				    c->host, uv_strerror(r));
-				return;
+				return -1;
 			}
 			c->gai_active = 1;
 		}
-		return;
+		return -1;
 	case ENG_CONN_RESOLVING:
-		return;
+		return -1;
 	case ENG_CONN_WAITING:
 		if (c->holds_slot)
 			conn_start_tcp(c);
-		return;
+		return -1;
 	case ENG_CONN_CONNECTING:
 		if (c->relay != NULL)
-			return;   /* the jump host is still on its way */
+			return -1;   /* the jump host is still on its way */
 		conn_tcp_done(c);
 		if (c->dead || c->st != ENG_CONN_KEX)
-			return;
+			return -1;
 		/* FALLTHROUGH */
 	case ENG_CONN_KEX:
 		r = ssh_connect(c->s);
@@ -822,11 +851,26 @@ conn_step(eng_conn *c)
 		if (r != SSH_OK) {
 			eng__conn_fail(c, ENG_FAIL_PROTOCOL, "ssh handshake with %s port %u failed: %s",
 			    c->host, c->hport, ssh_get_error(c->s));
-			return;
+			return -1;
+		}
+		/*
+		 * libssh 0.10 makes the socket blocking once it sees it
+		 * connected (socket.c, first POLLOUT) and then sends its whole
+		 * output buffer in one send(): a peer that stops reading
+		 * would block that send, and with it the loop - every other
+		 * host and the console. Non-blocking again, a full socket
+		 * gives a short write; libssh keeps the rest and waits for
+		 * POLLOUT (it only sends after seeing POLLOUT, so there is
+		 * always room for some and never EAGAIN).
+		 */
+		if (fcntl(c->fd, F_SETFL, O_NONBLOCK) < 0) {
+			eng__conn_fail(c, ENG_FAIL_PROTOCOL, "cannot make the socket non-blocking: %s",
+			    strerror(errno));
+			return -1;
 		}
 		conn_set_state(c, ENG_CONN_HOSTKEY);
 		if (c->dead)
-			return;
+			return -1;
 		/* FALLTHROUGH */
 	case ENG_CONN_HOSTKEY:
 		if (c->prompt_out)
@@ -836,7 +880,7 @@ conn_step(eng_conn *c)
 			break;   /* failed, or asking the front end */
 		conn_set_state(c, ENG_CONN_AUTH);
 		if (c->dead)
-			return;
+			return -1;
 		/* FALLTHROUGH */
 	case ENG_CONN_AUTH:
 		r = eng__auth_step(c);
@@ -848,31 +892,58 @@ conn_step(eng_conn *c)
 		}
 		conn_ready(c);
 		if (c->dead)
-			return;
+			return -1;
 		/* FALLTHROUGH */
 	case ENG_CONN_READY:
 		conn_pump(c);
 		conn_run_ops(c);
 		if (c->dead)
-			return;
+			return -1;
 		eng__exec_flush(c);
 		eng__exec_reap(c);
 		if (c->dead)
-			return;
+			return -1;
 		if (c->close_req) {
 			conn_do_close(c);
-			return;
+			return -1;
 		}
 		if ((ssh_get_status(c->s) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0 ||
 		    !ssh_is_connected(c->s)) {
 			eng__conn_fail(c, ENG_FAIL_LOST, "connection lost: %s",
 			    *ssh_get_error(c->s) ? ssh_get_error(c->s) : "closed by server");
-			return;
+			return -1;
 		}
 		break;
 	default:
-		return;
+		return -1;
 	}
+	return 0;
+}
+
+/* libssh has output queued, or wants to learn that the socket is writable. */
+static int
+conn_wants_write(eng_conn *c)
+{
+	return !c->dead && c->s != NULL && c->poll_init && c->st >= ENG_CONN_KEX &&
+	    (ssh_get_poll_flags(c->s) & SSH_WRITE_PENDING) != 0;
+}
+
+static void
+conn_step(eng_conn *c)
+{
+	if (conn_advance(c) < 0)
+		return;
+	/*
+	 * After every send libssh asks to be told that the socket is writable
+	 * again before it sends the next packet directly; until then it queues.
+	 * Arming UV_WRITABLE for that costs two epoll_ctl calls each way and a
+	 * loop turn per packet, for a socket that almost always has room. So
+	 * let libssh look once more right away (its own zero-timeout poll
+	 * sees POLLOUT and flushes); only if it still has something to write
+	 * is the socket really full, and then we wait for it to drain.
+	 */
+	if (conn_wants_write(c) && conn_advance(c) < 0)
+		return;
 	conn_update_poll(c);
 }
 

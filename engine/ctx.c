@@ -2,12 +2,14 @@
  * engine/ctx.c - the engine context: the loop it runs on, the log file,
  * per-server-endpoint handshake gates (sshd drops handshakes beyond
  * MaxStartups, so we never hold more than a few per address:port) and
- * ownership of the key cache.
+ * ownership of the key cache and of the local account lookup.
  */
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine/engine_int.h"
 
@@ -72,6 +74,9 @@ eng_ctx_free(eng_ctx *ctx)
 		free(ep);
 	}
 	eng__keys_free(ctx);
+	eng__sshcfg_free(ctx);
+	free(ctx->local_ssh_dir);
+	free(ctx->local_user);
 	if (ctx->log != NULL) {
 		if (libssh_log == ctx->log)
 			libssh_log = NULL;
@@ -113,4 +118,34 @@ eng__endpoint_get(eng_ctx *ctx, const char *key)
 	ep->next = ctx->endpoints;
 	ctx->endpoints = ep;
 	return ep;
+}
+
+/*
+ * libssh resolves "~/.ssh" and the default user name with getpwuid_r for
+ * every session it configures: an NSS lookup (nsswitch.conf, /etc/passwd,
+ * perhaps a directory service) per host. The answer cannot change during a
+ * run, so look it up once, with libssh's own rules (the passwd entry's home,
+ * else $HOME), and hand the results to each session.
+ */
+void
+eng__ctx_local_account(eng_ctx *ctx)
+{
+	struct passwd pwd, *pw = NULL;
+	char buf[4096];
+	const char *home = NULL;
+
+	if (ctx->local_done)
+		return;
+	ctx->local_done = 1;
+	if (getpwuid_r(getuid(), &pwd, buf, sizeof(buf), &pw) != 0)
+		pw = NULL;
+	if (pw != NULL) {
+		home = pw->pw_dir;
+		if (pw->pw_name != NULL && *pw->pw_name != '\0')
+			ctx->local_user = eng__xstrdup(pw->pw_name);
+	} else {
+		home = getenv("HOME");
+	}
+	if (home != NULL)
+		ctx->local_ssh_dir = eng__xprintf("%s/.ssh", home);
 }

@@ -16,6 +16,9 @@
 
 #define ENG_LOG(ctx, ...) eng__log((ctx), __func__, __VA_ARGS__)
 
+/* libssh 0.10 reads its socket at most this much per poll (MAX_BUF_SIZE). */
+#define ENG_LIBSSH_READ_SIZE 4096
+
 /* ---- util.c ---- */
 void *eng__xmalloc(size_t n);
 void *eng__xcalloc(size_t n, size_t m);
@@ -65,11 +68,32 @@ struct eng_ctx {
 	eng_key *keys;
 	int nconns;
 	int nwork;                  /* key decryptions in flight */
+	/*
+	 * The local account as libssh would look it up (getpwuid), once per
+	 * context instead of once per session; NULL where the lookup failed
+	 * (libssh then keeps its own default behaviour).
+	 */
+	int local_done;
+	char *local_ssh_dir;        /* <home>/.ssh */
+	char *local_user;
+	struct eng_sshcfg *sshcfgs; /* ssh_config files read (sshcfg.c) */
+	int sshcfg_proc;            /* memfd via /proc usable: 0 unknown, 1, -1 */
+	uint64_t sshcfg_dropped;    /* Host blocks left out so far (statistics) */
 };
 
 void eng__log(eng_ctx *ctx, const char *func, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 eng_endpoint *eng__endpoint_get(eng_ctx *ctx, const char *key);
+void eng__ctx_local_account(eng_ctx *ctx);   /* fills local_ssh_dir, local_user */
+
+/* ---- sshcfg.c ---- */
+typedef struct eng_sshcfg eng_sshcfg;
+/*
+ * ssh_options_parse_config for c's session (path NULL: libssh's defaults),
+ * without the Host blocks that cannot apply to it. Same result and return.
+ */
+int eng__sshcfg_parse(struct eng_conn *c, const char *path);
+void eng__sshcfg_free(eng_ctx *ctx);
 
 /* ---- keys.c ---- */
 eng_key *eng__key_get(eng_ctx *ctx, const char *path);
@@ -126,7 +150,8 @@ struct eng_conn {
 
 	ssh_session s;
 	ssh_event ev;
-	struct ssh_counter_struct rcount;
+	struct ssh_counter_struct rcount;   /* packets: keepalive sees traffic */
+	struct ssh_counter_struct scount;   /* socket reads: the pump's drain test */
 	char *host;                 /* resolved HostName */
 	unsigned int hport;
 	char *login;                /* user that will log in */

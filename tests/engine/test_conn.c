@@ -7,6 +7,9 @@
  * credential, asking the front end), unreachable endpoints and deadlines,
  * and dead-peer detection by keepalive against a SIGSTOPped sshd.
  */
+#include <dirent.h>
+#include <fcntl.h>
+
 #include "engtest.h"
 
 static void
@@ -1041,5 +1044,66 @@ Test(conn, keepalive_detects_stopped_peer)
 	cr_assert_eq(ka_x.fail, ENG_FAIL_LOST);
 	cr_assert_eq(et_remote_wait_gone(KA_PAT, 3), 0, "sleep 42424 still running");
 	et_exec_free(&ka_x);
+	et_fini(&e);
+}
+
+/*
+ * libssh 0.10 makes its socket blocking once connected; a blocking send to
+ * a peer that stops reading would stall the loop. Every TCP socket of this
+ * process must be non-blocking while the session is up.
+ */
+static int nonblock_checked, blocking_sockets;
+
+static void
+check_sockets_nonblocking(et_conn *ec, eng_conn_state st)
+{
+	char path[300], line[256], target[64];
+	struct dirent *d;
+	DIR *dir;
+	FILE *f;
+	unsigned long flags;
+
+	if (st != ENG_CONN_READY)
+		return;
+	cr_assert_not_null(dir = opendir("/proc/self/fd"));
+	while ((d = readdir(dir)) != NULL) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", d->d_name);
+		ssize_t n = readlink(path, target, sizeof(target) - 1);
+
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strncmp(target, "socket:", 7) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%s", d->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "flags: %lo", &flags) == 1) {
+				nonblock_checked++;
+				if ((flags & O_NONBLOCK) == 0)
+					blocking_sockets++;
+			}
+		fclose(f);
+	}
+	closedir(dir);
+	eng_conn_close(ec->c);
+}
+
+Test(conn, socket_stays_nonblocking_once_connected)
+{
+	et_env e;
+	et_conn c;
+	eng_conn_opts o;
+
+	et_init(&e, 0);
+	et_conn_opts_init(&o, "h1");
+	et_open(&e, &c, &o);
+	c.hook = check_sockets_nonblocking;
+	et_run(&e, 20);
+	et_assert_ready_closed(&c);
+	cr_assert_geq(nonblock_checked, 1, "no socket found to check");
+	cr_assert_eq(blocking_sockets, 0, "%d of %d sockets are blocking",
+	    blocking_sockets, nonblock_checked);
 	et_fini(&e);
 }
