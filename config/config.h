@@ -323,6 +323,9 @@ typedef struct cfg_console {
 	int fps;                    /* frame cap (default 30) */
 	int min_pane_cols;          /* smaller panes -> compact list (20) */
 	int min_pane_rows;          /* (5) */
+	int reconnect;              /* 1 (default): retry lost / unreachable
+	                               hosts by themselves, with backoff */
+	int reconnect_max;          /* the backoff's ceiling, seconds (30) */
 	cfg_keymap *keys;           /* never NULL */
 } cfg_console;
 
@@ -335,6 +338,8 @@ typedef struct cfg_console {
  *   fps = 30                1 .. 240
  *   min_pane_cols = 20      1 .. 1000
  *   min_pane_rows = 5       1 .. 1000
+ *   reconnect = yes         yes / no
+ *   reconnect_max = 30      1 .. 3600 seconds
  *   [keys]
  *   zoom = z                command = key spec (see cfg_keymap_set)
  *

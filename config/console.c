@@ -1,12 +1,11 @@
 /*
  * config/console.c - the console's own settings file, console.ini:
- * [console] (theme, scrollback, prefix, mouse, fps, minimum pane size) and
+ * [console] (theme, scrollback, prefix, mouse, fps, minimum pane size,
+ * automatic reconnect) and
  * [keys] (command = key spec), read through ini.c into a cfg_console with
  * a cfg_keymap from keymap.c. Key clashes are checked once the whole file
  * is read, so that two bindings may be swapped in any order.
  */
-#include <ctype.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -20,12 +19,14 @@
 #define DEF_MIN_COLS 20
 #define DEF_MIN_ROWS 5
 #define MAX_MIN_SIZE 1000
+#define DEF_RECONNECT_MAX 30    /* seconds: the backoff's ceiling */
+#define MAX_RECONNECT_MAX 3600
 
 enum { S_NONE, S_CONSOLE, S_KEYS, S__COUNT };
 
 enum {
 	K_THEME, K_SCROLLBACK, K_PREFIX, K_MOUSE, K_FPS, K_MIN_COLS,
-	K_MIN_ROWS, K__COUNT
+	K_MIN_ROWS, K_RECONNECT, K_RECONNECT_MAX, K__COUNT
 };
 
 static const char *const keynames[K__COUNT] = {
@@ -36,6 +37,8 @@ static const char *const keynames[K__COUNT] = {
 	[K_FPS] = "fps",
 	[K_MIN_COLS] = "min_pane_cols",
 	[K_MIN_ROWS] = "min_pane_rows",
+	[K_RECONNECT] = "reconnect",
+	[K_RECONNECT_MAX] = "reconnect_max",
 };
 
 struct cparse {
@@ -76,6 +79,8 @@ cfg_console_new(void)
 	c->fps = DEF_FPS;
 	c->min_pane_cols = DEF_MIN_COLS;
 	c->min_pane_rows = DEF_MIN_ROWS;
+	c->reconnect = 1;
+	c->reconnect_max = DEF_RECONNECT_MAX;
 	c->keys = cfg_keymap_default();
 	return c;
 }
@@ -115,42 +120,6 @@ on_section(cfg__ini *ini, const char *name, void *ud)
 	p->sect_line[s] = cfg__ini_line(ini);
 	p->sect = s;
 	return 0;
-}
-
-static int
-parse_int(const char *v, long min, long max, int *out)
-{
-	char *end;
-	long n;
-
-	if (!isdigit((unsigned char)v[0]))
-		return -1;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno != 0 || *end != '\0' || n < min || n > max)
-		return -1;
-	*out = (int)n;
-	return 0;
-}
-
-static int
-parse_bool(const char *v, int *out)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-	size_t i;
-
-	for (i = 0; i < sizeof yes / sizeof yes[0]; i++) {
-		if (strcasecmp(v, yes[i]) == 0) {
-			*out = 1;
-			return 0;
-		}
-		if (strcasecmp(v, no[i]) == 0) {
-			*out = 0;
-			return 0;
-		}
-	}
-	return -1;
 }
 
 /* Binds command to spec; every binding may appear once in the file. */
@@ -237,24 +206,36 @@ on_value(cfg__ini *ini, const char *section, const char *key, const char *v,
 	case K_PREFIX:
 		return bind_key(ini, p, "prefix", v);
 	case K_MOUSE:
-		if (parse_bool(v, &c->mouse) != 0) {
+		if (cfg__parse_bool(v, &c->mouse) != 0) {
 			cfg__ini_fail(ini, "invalid mouse '%s' (yes or no)", v);
 			return -1;
 		}
 		return 0;
+	case K_RECONNECT:
+		if (cfg__parse_bool(v, &c->reconnect) != 0) {
+			cfg__ini_fail(ini, "invalid reconnect '%s' (yes or no)", v);
+			return -1;
+		}
+		return 0;
+	case K_RECONNECT_MAX:
+		if (cfg__parse_int(v, 1, MAX_RECONNECT_MAX, &c->reconnect_max) == 0)
+			return 0;
+		cfg__ini_fail(ini, "invalid reconnect_max '%s' (1 to %d seconds)", v,
+		    MAX_RECONNECT_MAX);
+		return -1;
 	case K_SCROLLBACK:
-		if (parse_int(v, 0, MAX_SCROLLBACK, &c->scrollback) == 0)
+		if (cfg__parse_int(v, 0, MAX_SCROLLBACK, &c->scrollback) == 0)
 			return 0;
 		cfg__ini_fail(ini, "invalid scrollback '%s' (0 to %d lines)", v,
 		    MAX_SCROLLBACK);
 		return -1;
 	case K_FPS:
-		if (parse_int(v, 1, MAX_FPS, &c->fps) == 0)
+		if (cfg__parse_int(v, 1, MAX_FPS, &c->fps) == 0)
 			return 0;
 		cfg__ini_fail(ini, "invalid fps '%s' (1 to %d)", v, MAX_FPS);
 		return -1;
 	default:
-		if (parse_int(v, 1, MAX_MIN_SIZE, k == K_MIN_COLS ?
+		if (cfg__parse_int(v, 1, MAX_MIN_SIZE, k == K_MIN_COLS ?
 		    &c->min_pane_cols : &c->min_pane_rows) == 0)
 			return 0;
 		cfg__ini_fail(ini, "invalid %s '%s' (1 to %d)", keynames[k], v,

@@ -57,7 +57,7 @@ static const struct command {
 	{ "arm-toggle", "m", "arm / disarm the focused pane for broadcast" },
 	{ "arm-by-target", "M", "arm the panes matching a target expression" },
 	{ "run-command", ":", "run a command on the armed / selected hosts" },
-	{ "reconnect", "r", "reconnect the focused pane's host" },
+	{ "reconnect", "r", "reconnect the focused pane now" },
 	{ "scroll-mode", "[", "scroll back through the pane's history" },
 	{ "search", "/", "search the pane's history" },
 	{ "help", "?", "show the key bindings" },

@@ -1,10 +1,11 @@
 /*
  * tui/console.c - the console: one pane per host with an interactive shell
  * on a pty, on the engine's loop. Owns the panes (host, connection, shell
- * channel, terminal emulator), the prompt dialogs, the frame timer and the
- * terminal's input/resize/signal handles. Engine callbacks only change
- * state and mark things dirty; drawing happens in console_draw.c at most
- * once per frame; keys are handled in console_input.c.
+ * channel, terminal emulator), the prompt dialogs, the frame timer, the
+ * reconnect timer and the terminal's input/resize/signal handles. Engine
+ * callbacks only change state and mark things dirty; drawing happens in
+ * console_draw.c at most once per frame; keys are handled in
+ * console_input.c.
  */
 #include <errno.h>
 #include <locale.h>
@@ -21,7 +22,9 @@
 #include "tui/tui_int.h"
 
 static void pane_connect(tui_console *con, tui_pane *p);
+static void retry_arm(tui_console *con);
 static void pane_free(tui_pane *p);
+static void retry_schedule(tui_pane *p, eng_fail f);
 
 /* ---- frames ---- */
 
@@ -158,18 +161,25 @@ on_conn_state(eng_conn *c, eng_conn_state st, void *ud)
 		break;
 	case ENG_CONN_READY:
 		p->st = TUI_PANE_READY;
+		p->had_session = 1;
+		p->retry_marked = 0;
+		p->ready_at = uv_now(p->con->loop);
 		free(p->why);
 		p->why = NULL;
 		break;
 	case ENG_CONN_FAILED:
 	case ENG_CONN_CLOSED:
-		free(p->why);
-		p->why = eng_conn_error(c) != NULL ? strdup(eng_conn_error(c)) : NULL;
-		/* A conn that had been ready was lost; one that never was, failed. */
-		if (p->st == TUI_PANE_READY || p->st == TUI_PANE_LOST)
-			p->st = TUI_PANE_LOST;
-		else if (p->st != TUI_PANE_CLOSED)
-			p->st = TUI_PANE_FAILED;
+		/* A close after "shell exited" has no error: keep that reason. */
+		if (eng_conn_error(c) != NULL) {
+			free(p->why);
+			p->why = strdup(eng_conn_error(c));
+		}
+		/*
+		 * A pane that has had a session is lost (and stays so while
+		 * reconnect attempts fail); one that never had one, failed.
+		 */
+		if (p->st != TUI_PANE_CLOSED)
+			p->st = p->had_session ? TUI_PANE_LOST : TUI_PANE_FAILED;
 		p->c = NULL;
 		p->x = NULL;
 		if (p->zombie) {
@@ -185,6 +195,9 @@ on_conn_state(eng_conn *c, eng_conn_state st, void *ud)
 			pane_free(p);
 			return;
 		}
+		/* CLOSED is always ours (a shell that exited, a close): no retry. */
+		if (st == ENG_CONN_FAILED)
+			retry_schedule(p, eng_conn_fail(c));
 		break;
 	default:
 		break;
@@ -304,13 +317,19 @@ on_shell_done(eng_exec *x, const eng_exec_result *r, void *ud)
 	if (!p->zombie) {
 		/* What the host sent before it went comes before our marker. */
 		pane_feed(p, (size_t)-1);
-		if (r->error != NULL)
+		msg[0] = '\0';
+		/*
+		 * Only a session that was up gets a marker: a connect attempt that
+		 * failed says why in the title (and retries would pile up lines).
+		 */
+		if (r->error != NULL && p->st == TUI_PANE_READY)
 			snprintf(msg, sizeof(msg), "\r\n[drover: %s]\r\n", "connection lost");
-		else
+		else if (r->error == NULL)
 			snprintf(msg, sizeof(msg), "\r\n[drover: shell exited with status %d]\r\n",
 			    r->exit_status);
 		/* Our own text into the pane, marking where the session ended. */
-		tui_term_feed(p->term, msg, strlen(msg));
+		if (msg[0] != '\0')
+			tui_term_feed(p->term, msg, strlen(msg));
 		if (r->error == NULL) {
 			free(p->why);
 			p->why = strdup("shell exited");
@@ -359,7 +378,8 @@ pane_connect(tui_console *con, tui_pane *p)
 	p->st = TUI_PANE_CONNECTING;
 	p->title_dirty = 1;
 	if (eng_conn_open(con->ctx, &o, &ccbs, p, &p->c) != 0) {
-		p->st = TUI_PANE_FAILED;
+		p->st = p->had_session ? TUI_PANE_LOST : TUI_PANE_FAILED;
+		free(p->why);
 		p->why = strdup("cannot start a connection");
 		return;
 	}
@@ -373,18 +393,160 @@ pane_connect(tui_console *con, tui_pane *p)
 		p->x = NULL;
 }
 
-void
-tui_console_reconnect(tui_console *con, tui_pane *p)
+/*
+ * A new connection for a pane whose last one is gone; the emulator, and so
+ * the scrollback, stays. One marker line per outage, however many attempts
+ * (automatic or by key) it takes.
+ */
+static void
+pane_reconnect(tui_console *con, tui_pane *p)
 {
 	static const char msg[] = "\r\n[drover: reconnecting]\r\n";
 
-	if (p->c != NULL && p->st != TUI_PANE_LOST && p->st != TUI_PANE_FAILED)
-		return;
+	p->retry_at = 0;
 	pane_feed(p, (size_t)-1);
-	tui_term_feed(p->term, msg, sizeof(msg) - 1);
+	if (!p->retry_marked) {
+		tui_term_feed(p->term, msg, sizeof(msg) - 1);
+		p->retry_marked = 1;
+	}
 	p->paused = 0;
 	pane_connect(con, p);
+	p->title_dirty = 1;
 	tui_console_dirty(con);
+}
+
+void
+tui_console_reconnect(tui_console *con, tui_pane *p)
+{
+	/*
+	 * Only once the old conn is gone (its callbacks would clobber a new
+	 * one); a pane waiting for its next automatic attempt goes right now.
+	 */
+	if (p->c != NULL || p->zombie ||
+	    (p->st != TUI_PANE_LOST && p->st != TUI_PANE_FAILED))
+		return;
+	pane_reconnect(con, p);
+	retry_arm(con);
+}
+
+/* ---- automatic reconnect ---- */
+
+/*
+ * After a transient failure a pane tries again by itself, waiting 1 s, 2 s,
+ * 4 s ... up to the configured ceiling, each wait jittered into [3/4, 1] of
+ * itself so that hosts lost together (a network blip, 200 handshakes on a
+ * busy box) do not come back in lockstep. One console timer serves every
+ * pane: it wakes for the next attempt or the next second a countdown in a
+ * title changes, and is stopped when no pane waits (idle CPU stays 0).
+ */
+#define RETRY_BASE_MS 1000
+/* A session that lasted this long starts the next outage over at 1 s; one
+ * that dies right after login (a host that kicks us out) keeps backing off. */
+#define RETRY_STABLE_MS 10000
+/* Wakes closer than this are merged: 200 countdowns, a few wakes a second. */
+#define RETRY_SLACK_MS 50
+
+/* Worth trying again: the network, the peer, a deadline. Not: host keys,
+ * credentials, our own config, or a close we asked for. */
+static int
+retry_transient(eng_fail f)
+{
+	switch (f) {
+	case ENG_FAIL_RESOLVE:
+	case ENG_FAIL_CONNECT:
+	case ENG_FAIL_TIMEOUT:
+	case ENG_FAIL_PROTOCOL:
+	case ENG_FAIL_LOST:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static uint32_t
+retry_rand(tui_console *con)
+{
+	/* xorshift32: jitter needs spread, not secrecy. */
+	con->rng ^= con->rng << 13;
+	con->rng ^= con->rng >> 17;
+	con->rng ^= con->rng << 5;
+	return con->rng;
+}
+
+static uint64_t
+retry_delay(tui_console *con, int attempt)
+{
+	uint64_t max = (uint64_t)con->cfg->reconnect_max * 1000, d = RETRY_BASE_MS;
+	int i;
+
+	for (i = 1; i < attempt && d < max; i++)
+		d *= 2;
+	if (d > max)
+		d = max;
+	return d - retry_rand(con) % (d / 4 + 1);
+}
+
+static void
+on_retry(uv_timer_t *t)
+{
+	tui_console *con = t->data;
+	uint64_t now = uv_now(con->loop);
+	int i;
+
+	if (con->quit)
+		return;
+	for (i = 0; i < con->npanes; i++) {
+		tui_pane *p = con->panes[i];
+
+		if (p->retry_at == 0)
+			continue;
+		p->title_dirty = 1;     /* its countdown moved */
+		if (p->retry_at <= now + RETRY_SLACK_MS)
+			pane_reconnect(con, p);
+	}
+	retry_arm(con);
+	tui_console_dirty(con);
+}
+
+static void
+retry_arm(tui_console *con)
+{
+	uint64_t now = uv_now(con->loop), wake = UINT64_MAX, next;
+	int i;
+
+	for (i = 0; i < con->npanes; i++) {
+		tui_pane *p = con->panes[i];
+
+		if (p->retry_at == 0)
+			continue;
+		/* The attempt itself, or the next whole second of its countdown. */
+		next = p->retry_at <= now ? 0 : (p->retry_at - now - 1) % 1000 + 1;
+		if (next > 0 && next < RETRY_SLACK_MS)
+			next = RETRY_SLACK_MS;
+		if (next < wake)
+			wake = next;
+	}
+	if (wake == UINT64_MAX || con->quit)
+		uv_timer_stop(&con->retry);
+	else
+		uv_timer_start(&con->retry, on_retry, wake, 0);
+}
+
+static void
+retry_schedule(tui_pane *p, eng_fail f)
+{
+	tui_console *con = p->con;
+	uint64_t now = uv_now(con->loop);
+
+	if (!con->cfg->reconnect || con->quit || p->zombie || !retry_transient(f))
+		return;
+	if (p->ready_at != 0 && now - p->ready_at >= RETRY_STABLE_MS)
+		p->attempts = 0;
+	p->ready_at = 0;
+	if (p->attempts < 64)
+		p->attempts++;
+	p->retry_at = now + retry_delay(con, p->attempts);
+	retry_arm(con);
 }
 
 void
@@ -521,6 +683,7 @@ tui_console_close_pane(tui_console *con, int idx)
 	} else {
 		pane_free(p);
 	}
+	retry_arm(con);
 	tui_console_relayout(con);
 }
 
@@ -781,6 +944,9 @@ tui_console_run(int argc, char **argv, const char *ssh_config, const char *inven
 	con.frame.data = &con;
 	uv_idle_init(con.loop, &con.feeder);
 	con.feeder.data = &con;
+	uv_timer_init(con.loop, &con.retry);
+	con.retry.data = &con;
+	con.rng = (uint32_t)(uv_hrtime() ^ ((uint64_t)getpid() << 16)) | 1u;
 	uv_poll_init(con.loop, &con.in, STDIN_FILENO);
 	con.in.data = &con;
 	uv_poll_start(&con.in, UV_READABLE, on_input);
@@ -815,6 +981,7 @@ tui_console_run(int argc, char **argv, const char *ssh_config, const char *inven
 	con.board = NULL;
 	uv_close((uv_handle_t *)&con.frame, NULL);
 	uv_close((uv_handle_t *)&con.feeder, NULL);
+	uv_close((uv_handle_t *)&con.retry, NULL);
 	uv_close((uv_handle_t *)&con.in, NULL);
 	uv_close((uv_handle_t *)&con.winch, NULL);
 	uv_close((uv_handle_t *)&con.sigterm, NULL);

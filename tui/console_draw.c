@@ -226,6 +226,24 @@ state_word(const tui_pane *p)
 	}
 }
 
+/*
+ * The state as the title and the compact list show it: "ready", "lost, retry
+ * in 4s", "connecting, retry 3" (an automatic attempt, the third in a row).
+ */
+static void
+state_text(tui_console *con, const tui_pane *p, char *buf, size_t len)
+{
+	uint64_t now = uv_now(con->loop);
+
+	if (p->retry_at != 0 && (p->st == TUI_PANE_LOST || p->st == TUI_PANE_FAILED))
+		snprintf(buf, len, "%s, retry in %llus", state_word(p),
+		    p->retry_at > now ? (unsigned long long)((p->retry_at - now + 999) / 1000) : 0ull);
+	else if (p->attempts > 0 && (p->st == TUI_PANE_CONNECTING || p->st == TUI_PANE_AUTH))
+		snprintf(buf, len, "%s, retry %d", state_word(p), p->attempts);
+	else
+		snprintf(buf, len, "%s", state_word(p));
+}
+
 /* ---- panes ---- */
 
 static void
@@ -277,7 +295,7 @@ draw_title(tui_console *con, tui_pane *p, int idx)
 {
 	tui_rect r = p->rect;
 	int focus = idx == con->focus, used, x;
-	char head[64];
+	char head[64], st[64];
 	cfg_element st_el;
 
 	use(con, focus ? CFG_EL_PANE_BORDER_FOCUS : CFG_EL_PANE_BORDER);
@@ -295,7 +313,8 @@ draw_title(tui_console *con, tui_pane *p, int idx)
 	    CFG_EL_STATUS_WARN;
 	use(con, st_el);
 	x += put_text(r.y, x, r.x + r.w - x, " [");
-	x += put_text(r.y, x, r.x + r.w - x, state_word(p));
+	state_text(con, p, st, sizeof(st));
+	x += put_text(r.y, x, r.x + r.w - x, st);
 	if (p->why != NULL && p->st != TUI_PANE_READY) {
 		x += put_text(r.y, x, r.x + r.w - x, ": ");
 		x += put_text(r.y, x, r.x + r.w - x, p->why);
@@ -379,7 +398,8 @@ draw_compact(tui_console *con, tui_rect area)
 		fill(area.y + row, area.x, area.w, ' ');
 	for (i = top, row = 0; i < con->npanes && row < rows; i++, row++) {
 		tui_pane *p = con->panes[i];
-		char line[64];
+		char line[64], st[64];
+		int sw;
 
 		use(con, i == con->compact_sel ? CFG_EL_SIDEBAR_SELECTED : CFG_EL_DEFAULT);
 		fill(area.y + row, area.x, area.w, ' ');
@@ -390,9 +410,12 @@ draw_compact(tui_console *con, tui_rect area)
 		use(con, p->st == TUI_PANE_READY ? CFG_EL_STATUS_OK :
 		    p->st == TUI_PANE_LOST || p->st == TUI_PANE_FAILED ? CFG_EL_STATUS_ERR :
 		    CFG_EL_STATUS_WARN);
-		put_text(area.y + row, area.x + 31, area.w - 31, state_word(p));
-		if (p->why != NULL && p->st != TUI_PANE_READY)
-			put_text(area.y + row, area.x + 43, area.w - 43, p->why);
+		state_text(con, p, st, sizeof(st));
+		sw = put_text(area.y + row, area.x + 31, area.w - 31, st);
+		/* The reason in its own column, after a long state if need be. */
+		sw = 31 + (sw + 1 > 12 ? sw + 1 : 12);
+		if (p->why != NULL && p->st != TUI_PANE_READY && sw < area.w)
+			put_text(area.y + row, area.x + sw, area.w - sw, p->why);
 	}
 	use(con, CFG_EL_STATUS_BAR);
 	if (area.h >= 3)

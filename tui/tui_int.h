@@ -128,6 +128,12 @@ typedef struct tui_pane {
 	size_t inq_off;
 	int paused;                 /* its exec is paused (inq too full) */
 	struct tui_pane *next_zombie;
+	/* Automatic reconnect (console.c): */
+	int had_session;            /* was ready once: failing now is "lost" */
+	int attempts;               /* failures in a row (the backoff's exponent) */
+	int retry_marked;           /* "[drover: reconnecting]" already in the pane */
+	uint64_t ready_at;          /* uv_now when it last became ready, 0: not since */
+	uint64_t retry_at;          /* uv_now of the next automatic attempt, 0: none */
 } tui_pane;
 
 typedef struct tui_dialog {
@@ -176,6 +182,8 @@ struct tui_console {
 	uv_signal_t winch, sigterm, sighup;
 	uv_timer_t frame;
 	uv_idle_t feeder;           /* feeds emulators on a time budget */
+	uv_timer_t retry;           /* next reconnect or countdown second, any pane */
+	uint32_t rng;               /* backoff jitter */
 	int feeding, feed_rr;
 	int frame_pending;
 	uint64_t last_frame;
@@ -188,6 +196,7 @@ void tui_console_flash(tui_console *con, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int tui_console_add_targets(tui_console *con, const char *expr);
 void tui_console_close_pane(tui_console *con, int idx);
+/* Reconnects a lost / failed pane now (also cutting short a backoff wait). */
 void tui_console_reconnect(tui_console *con, tui_pane *p);
 void tui_console_ask(tui_console *con, int kind, const char *title, const char *text);
 void tui_console_relayout(tui_console *con);

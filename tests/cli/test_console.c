@@ -191,14 +191,16 @@ Test(console, outer_resize_reaches_the_remote_pty)
 	free(s);
 }
 
-Test(console, killed_sshd_shows_lost_and_reconnect_keeps_scrollback)
+/*
+ * The per-connection sshd serving the focused pane: asks its login shell
+ * for $PPID (typing into that pane).
+ */
+static pid_t
+session_sshd_pid(void)
 {
 	char *s, *p, pid[32] = "";
 	int n;
 
-	start(NULL, NULL, "h1,h2");
-	free(wait_prompts(2, 20));
-	prefix("2");
 	tmux("send-keys -t t 'echo PPID=$PPID' Enter");
 	s = wait_for("PPID=", 2, 10);
 	p = strstr(s, "\nPPID=");
@@ -210,10 +212,103 @@ Test(console, killed_sshd_shows_lost_and_reconnect_keeps_scrollback)
 		pid[n] = p[n];
 	free(s);
 	cr_assert(n > 0);
+	return (pid_t)atoi(pid);
+}
+
+/* A console.ini in a fresh directory; *dir to remove afterwards. */
+static char *
+console_ini(char **dir, const char *body)
+{
+	char *path = NULL;
+
+	*dir = tu_tmpdir();
+	cr_assert(asprintf(&path, "%s/console.ini", *dir) > 0);
+	tu_write_file(path, body);
+	return path;
+}
+
+/*
+ * Host 2's sshd listener stops (new connections are refused) and so does
+ * the session it serves; host_sshd_restart brings the listener back the
+ * way tests/fleet/fleet.sh started it.
+ */
+static void
+host_sshd_kill(pid_t session)
+{
+	char *path = NULL, *txt;
+	pid_t listener;
+	int i;
+
+	cr_assert(asprintf(&path, "%s/h2/sshd.pid", tu_fleet("FLEET_DIR")) > 0);
+	txt = tu_read_file(path, NULL);
+	cr_assert_not_null(txt, "no %s", path);
+	listener = (pid_t)atoi(txt);
+	free(txt);
+	free(path);
+	cr_assert(listener > 1);
+	cr_assert_eq(kill(listener, SIGTERM), 0);
+	for (i = 0; i < 100 && kill(listener, 0) == 0; i++)
+		usleep(50000);
+	cr_assert_neq(kill(listener, 0), 0, "sshd listener %d still runs", (int)listener);
+	cr_assert_eq(kill(session, SIGKILL), 0);
+}
+
+static void
+host_sshd_restart(void)
+{
+	char *cmd = NULL, *out;
+	int st = -1;
+
+	/* Idempotent: a listener that still accepts connections stays. */
+	cr_assert(asprintf(&cmd, "bash -c 'set -euo pipefail; . \"$DROVER_SRC/tests/fleet/lib.sh\"; "
+	    "fleet_tcp_open %s %s || fleet_start_sshd %s/h2 %s %s' 2>&1",
+	    tu_fleet("FLEET_ADDR_2"), tu_fleet("FLEET_PORT"), tu_fleet("FLEET_DIR"),
+	    tu_fleet("FLEET_ADDR_2"), tu_fleet("FLEET_PORT")) > 0);
+	out = tu_sh(cmd, &st);
+	cr_assert_eq(st, 0, "restarting h2's sshd: %s", out);
+	free(out);
+	free(cmd);
+}
+
+/* Whatever happened in the test, h2 serves again for the tests after it. */
+static void
+stop_and_restore_h2(void)
+{
+	stop();
+	host_sshd_restart();
+}
+
+/* The number after the first "retry in " on screen, -1 if none. */
+static int
+countdown(const char *s)
+{
+	const char *p = strstr(s, "retry in ");
+
+	return p != NULL ? atoi(p + 9) : -1;
+}
+
+Test(console, killed_sshd_shows_lost_and_reconnect_keeps_scrollback)
+{
+	char *dir, *ini, *args = NULL, *s;
+	pid_t pid;
+
+	/* Automatic reconnect off: the pane stays lost until the key. */
+	ini = console_ini(&dir, "[console]\nreconnect = no\n");
+	cr_assert(asprintf(&args, "-c %s h1,h2", ini) > 0);
+	start(NULL, NULL, args);
+	free(wait_prompts(2, 20));
+	prefix("2");
+	pid = session_sshd_pid();
 	/* The per-connection sshd serving pane 2 dies. */
-	cr_assert_eq(kill(atoi(pid), SIGKILL), 0);
+	cr_assert_eq(kill(pid, SIGKILL), 0);
 	s = wait_for("[lost", 1, 10);
 	cr_assert(strstr(s, "[ready]") != NULL, "the other pane should be fine:\n%s", s);
+	free(s);
+	sleep(3);
+	s = screen();
+	cr_assert(strstr(s, "[lost") != NULL, "reconnected with reconnect = no:\n%s", s);
+	cr_assert_null(strstr(s, "retry in"), "%s", s);
+	cr_assert_eq(tu_count(s, "[ready]"), 1, "%s", s);
 	free(s);
 	prefix("r");
 	s = wait_for("[ready]", 2, 20);
@@ -221,6 +316,120 @@ Test(console, killed_sshd_shows_lost_and_reconnect_keeps_scrollback)
 	cr_assert(strstr(s, "PPID=") != NULL, "%s", s);
 	cr_assert(strstr(s, "reconnecting") != NULL, "%s", s);
 	free(s);
+	stop();
+	tu_rmrf(dir);
+	free(dir);
+	free(ini);
+	free(args);
+}
+
+Test(console, lost_host_comes_back_by_itself_with_backoff, .fini = stop_and_restore_h2)
+{
+	char *s;
+
+	start(NULL, NULL, "h1,h2");
+	free(wait_prompts(2, 20));
+	prefix("2");
+	tmux("send-keys -t t 'echo before-$((6*7))' Enter");
+	free(wait_for("before-42", 1, 10));
+	host_sshd_kill(session_sshd_pid());
+	s = wait_for("[lost, retry in ", 1, 10);
+	cr_assert(strstr(s, "connection lost") != NULL, "%s", s);
+	cr_assert(strstr(s, "[ready]") != NULL, "the other pane should be fine:\n%s", s);
+	free(s);
+	/* The first retry is refused: the pane stays lost and waits longer. */
+	s = wait_for("[lost, retry in 2s: cannot connect", 1, 10);
+	free(s);
+	host_sshd_restart();
+	s = wait_for("[ready]", 2, 15);
+	/* Same emulator: the earlier output, one marker for the outage. */
+	cr_assert(strstr(s, "before-42") != NULL, "scrollback lost:\n%s", s);
+	cr_assert_eq(tu_count(s, "[drover: reconnecting]"), 1, "%s", s);
+	cr_assert_eq(tu_count(s, "[drover: connection lost]"), 1, "%s", s);
+	cr_assert_null(strstr(s, "retry in"), "%s", s);
+	free(s);
+	/* And it is a working shell on h2 again. */
+	tmux("send-keys -t t 'echo after-$((5*5)) $SSH_CONNECTION' Enter");
+	s = wait_for("after-25 ", 1, 10);
+	cr_assert(strstr(s, tu_fleet("FLEET_ADDR_2")) != NULL, "%s", s);
+	free(s);
+}
+
+Test(console, reconnect_key_cuts_the_wait_short_in_the_compact_list,
+    .fini = stop_and_restore_h2)
+{
+	char *dir, *ini, *args = NULL, *s;
+	double t0, dt;
+	int left;
+
+	/* Panes at least 100 columns wide: two of them make the compact list. */
+	ini = console_ini(&dir, "[console]\nmin_pane_cols = 100\n");
+	cr_assert(asprintf(&args, "-c %s h1,h2", ini) > 0);
+	start(NULL, NULL, args);
+	free(wait_for("2/2 up", 1, 20));
+	/* Open h2 zoomed for a moment to learn its session's sshd. */
+	tmux("send-keys -t t Down Enter");
+	free(wait_prompts(1, 10));
+	host_sshd_kill(session_sshd_pid());
+	prefix("z");
+	s = wait_for("lost, retry in ", 1, 10);
+	cr_assert(strstr(s, "1/2 up") != NULL, "%s", s);
+	free(s);
+	/* Refused again and again: 1 s, 2 s, 4 s, then a wait of 6-8 s. */
+	for (t0 = tu_now();;) {
+		s = wait_for("lost, retry in ", 1, 20);
+		left = countdown(s);
+		cr_assert(tu_now() - t0 < 30, "no long wait after 30 s:\n%s", s);
+		free(s);
+		if (left >= 5)
+			break;
+		usleep(200000);
+	}
+	host_sshd_restart();
+	s = screen();
+	left = countdown(s);
+	free(s);
+	cr_assert(left >= 3, "the wait ran out while sshd restarted (%d s left)", left);
+	t0 = tu_now();
+	prefix("r");
+	free(wait_for("2/2 up", 1, 10));
+	dt = tu_now() - t0;
+	cr_assert(dt < left - 1, "ready after %.1fs: the key did not cut the %d s wait short",
+	    dt, left);
+	stop();
+	tu_rmrf(dir);
+	free(dir);
+	free(ini);
+	free(args);
+}
+
+Test(console, htop_meters_function_keys_and_quit)
+{
+	char *s;
+
+	start(NULL, NULL, "h1");
+	free(wait_prompts(1, 20));
+	/* No settings file: what F5 toggles must not outlive this run. */
+	tmux("send-keys -t t 'HTOPRC=/dev/null htop' Enter");
+	/* The meters, the process list header and the function-key bar. */
+	s = wait_for("F10Quit", 1, 15);
+	cr_assert(strstr(s, "Mem[") != NULL, "%s", s);
+	cr_assert(strstr(s, "Tasks:") != NULL, "%s", s);
+	cr_assert(strstr(s, "Load average:") != NULL, "%s", s);
+	cr_assert(strstr(s, " USER ") != NULL && strstr(s, "Command") != NULL, "%s", s);
+	cr_assert(strstr(s, "F5Tree") != NULL, "%s", s);
+	cr_assert_null(strstr(s, "$ HTOPRC"), "htop did not take the screen:\n%s", s);
+	free(s);
+	/* A function key reaches it encoded: F5 switches to the tree view. */
+	tmux("send-keys -t t F5");
+	free(wait_for("F5List", 1, 10));
+	tmux("send-keys -t t q");
+	/* Back on the shell's screen, which still works. */
+	s = wait_for("$ HTOPRC=/dev/null htop", 1, 10);
+	cr_assert_null(strstr(s, "F10Quit"), "%s", s);
+	free(s);
+	tmux("send-keys -t t 'echo back-$((3*3))' Enter");
+	free(wait_for("back-9", 1, 10));
 }
 
 Test(console, fanout_board)

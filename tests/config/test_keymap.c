@@ -407,6 +407,8 @@ Test(console, defaults_without_a_file)
 	cr_assert_eq(c->fps, 30);
 	cr_assert_eq(c->min_pane_cols, 20);
 	cr_assert_eq(c->min_pane_rows, 5);
+	cr_assert_eq(c->reconnect, 1);
+	cr_assert_eq(c->reconnect_max, 30);
 	cr_assert_str_eq(cfg_keymap_lookup(c->keys, 0x07, 0, 0), "prefix");
 	cfg_console_free(c);
 	cfg_console_free(NULL);
@@ -444,6 +446,8 @@ Test(console, full_file)
 	    "fps = 60\n"
 	    "min_pane_cols = 30\n"
 	    "min_pane_rows = 8\n"
+	    "reconnect = off\n"
+	    "reconnect_max = 120\n"
 	    "\n[keys]\n"
 	    "zoom = Z\n"
 	    "focus-left = direct:M-Left\n"
@@ -462,6 +466,8 @@ Test(console, full_file)
 	cr_assert_eq(c->fps, 60);
 	cr_assert_eq(c->min_pane_cols, 30);
 	cr_assert_eq(c->min_pane_rows, 8);
+	cr_assert_eq(c->reconnect, 0);
+	cr_assert_eq(c->reconnect_max, 120);
 	cr_assert_str_eq(cfg_keymap_lookup(c->keys, 0x01, 0, 0), "prefix");
 	cr_assert_str_eq(cfg_keymap_prefix_name(c->keys), "C-a");
 	cr_assert_str_eq(cfg_keymap_lookup(c->keys, 'Z', 0, 1), "zoom");
@@ -510,6 +516,16 @@ Test(console, errors_name_file_and_line)
 	    "FILE:2: invalid min_pane_rows '0' (1 to 1000)");
 	CERR_IS("[console]\nmouse = maybe\n",
 	    "FILE:2: invalid mouse 'maybe' (yes or no)");
+	CERR_IS("[console]\nfps = 30\n\nreconnect = sometimes\n",
+	    "FILE:4: invalid reconnect 'sometimes' (yes or no)");
+	CERR_IS("[console]\nreconnect_max = 0\n",
+	    "FILE:2: invalid reconnect_max '0' (1 to 3600 seconds)");
+	CERR_IS("[console]\nreconnect_max = 30s\n",
+	    "FILE:2: invalid reconnect_max '30s' (1 to 3600 seconds)");
+	CERR_IS("[console]\nreconnect_max = 3601\n",
+	    "FILE:2: invalid reconnect_max '3601' (1 to 3600 seconds)");
+	CERR_IS("[console]\nreconnect = no\nreconnect = yes\n",
+	    "FILE:3: duplicate key 'reconnect' in [console] (first at line 2)");
 	CERR_IS("[console]\nfps = 30\nfps = 31\n",
 	    "FILE:3: duplicate key 'fps' in [console] (first at line 2)");
 	CERR_IS("[console]\ncolour = x\n",
