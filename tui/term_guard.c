@@ -39,11 +39,16 @@
  *    and the guard prints the last character again, as text, which
  *    libvterm wraps and clips correctly (xterm's REP wraps too; libvterm's
  *    stops at the margin).
- * 6. DECRQSS ("ESC P $ q ... ST", a host asking for a setting) for a setting
- *    libvterm does not know makes it answer through printf("%.s") with an
- *    int where a string pointer belongs: undefined behaviour, a crash in
- *    sanitizer builds. DECRQSS is dropped whole (CAN, then the rest of the
- *    string unseen), as tmux does: a host asking gets no answer.
+ * 6. DCS strings ("ESC P ... ST") never reach libvterm: right after ESC P
+ *    the guard sends CAN (libvterm back to ground) and drops the string's
+ *    bytes up to its end, passing on only the C0 controls that libvterm
+ *    runs inside strings anyway. The only DCS libvterm 0.1.4 acts on is
+ *    DECRQSS ("$q", a host asking for a setting), and for a setting it does
+ *    not know it answers through printf("%.s") with an int where a string
+ *    pointer belongs: undefined behaviour, a crash in sanitizer builds.
+ *    Spotting "$q" is not enough: libvterm forgets the part of a string
+ *    that came in an earlier write, so "ESC P # | $q..." split across two
+ *    writes is DECRQSS to it. tmux does not answer DECRQSS either.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,7 +69,6 @@ static const char replacement[] = "\xef\xbf\xbd";      /* U+FFFD */
 
 enum {
 	LX_TEXT, LX_ESC, LX_CSI, LX_CSI_DROP, LX_STR, LX_STR_ESC,
-	LX_DCS_HEAD,            /* a DCS string's first bytes, held back */
 	LX_STR_DROP             /* a DCS string libvterm must not see */
 };
 enum { CSI_LEADER, CSI_ARGS, CSI_INTERMED };
@@ -76,8 +80,6 @@ struct tui_guard {
 	int lx;                 /* LX_*: libvterm's parser state */
 	int esc_inter;          /* ESC with an intermediate byte */
 	int csi_phase, csi_plain, csi_dec, csi_argi;
-	char dcs_head[2];       /* LX_DCS_HEAD: held bytes */
-	int dcs_n;
 	long csi_arg0;
 	/* The UTF-8 character being read in text. */
 	char u_buf[4];
@@ -286,8 +288,8 @@ esc_byte(tui_guard *g, unsigned char c)
 {
 	put1(g, c);
 	if (c == 'P') {
-		g->lx = LX_DCS_HEAD;
-		g->dcs_n = 0;
+		g->lx = LX_STR_DROP;    /* see 6. above */
+		put1(g, 0x18);          /* CAN */
 	} else if (c == ']') {
 		g->lx = LX_STR;
 	} else if (c == '[') {
@@ -307,32 +309,9 @@ esc_byte(tui_guard *g, unsigned char c)
 	/* Anything else libvterm ignores and stays in ESC. */
 }
 
-/* The held start of a DCS string goes on: it is not DECRQSS. */
-static void
-dcs_release(tui_guard *g)
-{
-	put(g, g->dcs_head, (size_t)g->dcs_n);
-	g->dcs_n = 0;
-	g->lx = LX_STR;
-}
-
 static void
 byte(tui_guard *g, unsigned char c)
 {
-	if (g->lx == LX_DCS_HEAD && (c < 0x20 || c == 0x7f)) {
-		/*
-		 * In a string libvterm skips NUL and DEL and runs other C0
-		 * controls without ending it: the head is still to come. CAN,
-		 * SUB, ESC and BEL end (or may end) the string.
-		 */
-		if (c == 0x00 || c == 0x7f)
-			return;
-		if (c != 0x18 && c != 0x1a && c != 0x1b && c != 0x07) {
-			put1(g, c);
-			return;
-		}
-		dcs_release(g);
-	}
 	/* What libvterm's parser does before looking at its state. */
 	if (c == 0x00 || c == 0x7f || c == 0x18 || c == 0x1a || c == 0x1b ||
 	    (c < 0x20 && !(c == 0x07 && (g->lx == LX_STR ||
@@ -375,19 +354,6 @@ byte(tui_guard *g, unsigned char c)
 		 */
 		if (c >= 0x40)
 			g->lx = LX_TEXT;
-		return;
-	case LX_DCS_HEAD:
-		g->dcs_head[g->dcs_n++] = (char)c;
-		if (g->dcs_n == 1 && c != '$')
-			dcs_release(g);
-		else if (g->dcs_n == 2 && c != 'q')
-			dcs_release(g);
-		else if (g->dcs_n == 2) {
-			/* DECRQSS: libvterm's parser goes back to ground. */
-			g->dcs_n = 0;
-			g->lx = LX_STR_DROP;
-			put1(g, 0x18);          /* CAN */
-		}
 		return;
 	case LX_STR_DROP:
 		if (c == 0x07)
