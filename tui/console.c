@@ -38,6 +38,20 @@ on_frame(uv_timer_t *t)
 	tui_draw_frame(con);
 }
 
+/*
+ * A frame right away, outside the frame-rate cap: for the echo of a key
+ * (see on_shell_data). Keys come at human speed, so these are few; a flood
+ * still gets one frame per interval.
+ */
+static void
+frame_now(tui_console *con)
+{
+	if (con->quit)
+		return;
+	con->frame_pending = 1;
+	uv_timer_start(&con->frame, on_frame, 0, 0);
+}
+
 void
 tui_console_dirty(tui_console *con)
 {
@@ -216,6 +230,8 @@ on_conn_state(eng_conn *c, eng_conn_state st, void *ud)
 #define FEED_BUDGET_NS 6000000ull    /* per loop turn, all panes */
 #define FEED_SLICE 2048     /* one slice of `yes` is ~1000 scrolled lines */
 #define INQ_PAUSE (1u << 20)
+/* Output this soon after a key counts as its echo (on_shell_data). */
+#define ECHO_WINDOW_MS 500
 #define INQ_RESUME (128u << 10)
 
 static void on_feed(uv_idle_t *h);
@@ -302,6 +318,18 @@ on_shell_data(eng_exec *x, int stream, const char *buf, size_t len, void *ud)
 		p->paused = 1;
 		eng_exec_pause(x, 1);
 	}
+	/*
+	 * A little output soon after a key was sent here is most likely its
+	 * echo: on screen now, not at the next frame slot up to 1/fps later
+	 * (other panes flooding keep the frame timer busy). Once per key.
+	 */
+	if (p->echo_until != 0 && uv_now(p->con->loop) <= p->echo_until &&
+	    p->inq.len - p->inq_off <= FEED_SLICE) {
+		p->echo_until = 0;
+		pane_feed(p, FEED_SLICE);
+		frame_now(p->con);
+		return;
+	}
 	feed_start(p->con);
 }
 
@@ -348,8 +376,10 @@ on_term_output(const char *bytes, size_t len, void *ud)
 	tui_pane *p = ud;
 
 	/* Keys, pastes and query answers: only ever to this pane's own host. */
-	if (p->x != NULL && p->st == TUI_PANE_READY)
+	if (p->x != NULL && p->st == TUI_PANE_READY) {
 		eng_exec_write(p->x, bytes, len);
+		p->echo_until = uv_now(p->con->loop) + ECHO_WINDOW_MS;
+	}
 }
 
 static void

@@ -127,6 +127,7 @@ typedef struct tui_pane {
 	tui_buf inq;                /* remote output not yet fed to the emulator */
 	size_t inq_off;
 	int paused;                 /* its exec is paused (inq too full) */
+	uint64_t echo_until;        /* uv_now before which output is a typed key's echo */
 	struct tui_pane *next_zombie;
 	/* Automatic reconnect (console.c): */
 	int had_session;            /* was ready once: failing now is "lost" */
