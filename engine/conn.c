@@ -239,6 +239,15 @@ conn_teardown(eng_conn *c)
 		uv_close((uv_handle_t *)&c->poll, on_handle_closed);
 	}
 	if (c->ev != NULL) {
+		/*
+		 * libssh queues its output until a poll has seen the socket
+		 * writable: one look now, so that the SSH_MSG_DISCONNECT below
+		 * is sent rather than dropped with the socket (sshd then logs
+		 * a clean "disconnected by user", not "Connection closed").
+		 */
+		if ((c->st == ENG_CONN_READY || c->st == ENG_CONN_CLOSING) &&
+		    c->s != NULL && ssh_is_connected(c->s))
+			ssh_event_dopoll(c->ev, 0);
 		ssh_event_remove_session(c->ev, c->s);
 		ssh_event_free(c->ev);
 		c->ev = NULL;

@@ -1107,3 +1107,44 @@ Test(conn, socket_stays_nonblocking_once_connected)
 	    blocking_sockets, nonblock_checked);
 	et_fini(&e);
 }
+
+/*
+ * A closed connection says goodbye: libssh 0.10 queues SSH_MSG_DISCONNECT
+ * behind a pending POLLOUT (after a command, the channel close was the last
+ * write), and closing the socket right after dropped it (sshd logged
+ * "Connection closed by", and spent more CPU on the login).
+ */
+static et_exec bye_x;
+
+static void
+bye_ready(et_conn *ec, eng_conn_state st)
+{
+	if (st == ENG_CONN_READY) {
+		ec->close_when_idle = 1;
+		et_exec_start(ec, &bye_x, "true", 0);
+	}
+}
+
+Test(conn, close_sends_disconnect)
+{
+	et_env e;
+	et_conn c;
+	eng_conn_opts o;
+	size_t mark;
+	char *line, *log = NULL;
+
+	et_init(&e, 0);
+	mark = et_sshd_log_mark(1);
+	et_conn_opts_init(&o, "h1");
+	et_open(&e, &c, &o);
+	c.hook = bye_ready;
+	et_run(&e, 20);
+	et_assert_ready_closed(&c);
+	cr_assert_eq(bye_x.ndone, 1);
+	line = et_sshd_log_line(1, mark, "Received disconnect from", NULL, 5, &log);
+	cr_assert_not_null(line, "sshd saw no SSH_MSG_DISCONNECT; new log:\n%s", log);
+	free(line);
+	free(log);
+	et_exec_free(&bye_x);
+	et_fini(&e);
+}
