@@ -269,6 +269,15 @@ on_initpen(void *user)
 	tui_term *t = user;
 
 	blank_cell(&t->pen);
+	/*
+	 * libvterm calls this from vterm_state_reset only, which (RIS,
+	 * "ESC c") also leaves the alternate screen without telling us
+	 * through settermprop: follow it, as xterm does on a reset.
+	 */
+	if (t->alt) {
+		t->alt = 0;
+		mark_all(t);
+	}
 	return 1;
 }
 

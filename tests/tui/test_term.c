@@ -1483,3 +1483,24 @@ Test(term, insert_in_front_of_a_wide_character_moves_it)
 		cr_assert_eq(c.chars[i], 0, "a blank cell keeps no characters");
 	tui_term_free(t);
 }
+
+/* A full reset (RIS) inside a full-screen program: back on the main screen. */
+Test(term, reset_leaves_the_alternate_screen)
+{
+	tui_term *t = tnew(3, 20, 10);
+
+	FEED(t, "shell$ vim");
+	FEED(t, "\x1b[?1049h\x1b[Hvim screen");
+	cr_assert_eq(tui_term_altscreen(t), 1);
+	FEED(t, "\x1b" "c" "after reset");
+	cr_assert_eq(tui_term_altscreen(t), 0);
+	cr_assert_str_eq(row_text(t, 0), "after reset");
+	/* Both sides agree on the screen in use: a later 1049 pair works. */
+	FEED(t, "\x1b[?1049h\x1b[Hagain");
+	cr_assert_eq(tui_term_altscreen(t), 1);
+	cr_assert_str_eq(row_text(t, 0), "again");
+	FEED(t, "\x1b[?1049l");
+	cr_assert_eq(tui_term_altscreen(t), 0);
+	cr_assert_str_eq(row_text(t, 0), "after reset");
+	tui_term_free(t);
+}
