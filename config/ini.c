@@ -48,6 +48,8 @@ struct cfg__ini {
 	void *ud;
 };
 
+static void vfail_at(cfg__ini *, int, const char *, va_list) CFG__PRINTF(3, 0);
+
 static void
 vfail_at(cfg__ini *ini, int line, const char *fmt, va_list ap)
 {
