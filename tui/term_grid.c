@@ -211,6 +211,16 @@ tui_grid_put(tui_grid *g, int row, int col, const uint32_t *chars, int width,
 
 	if (row < 0 || row >= g->rows || col < 0 || col >= g->cols)
 		return;
+	/*
+	 * A wide character with no room for its right half (libvterm wraps
+	 * before that; a guard all the same) would be drawn over the next
+	 * pane: it becomes a blank.
+	 */
+	if (width == 2 && col + 1 >= g->cols) {
+		static const uint32_t none[1] = { 0 };
+
+		chars = none;
+	}
 	if (width != 2 || col + 1 >= g->cols)
 		width = 1;
 	l = g->line[row];
