@@ -103,6 +103,8 @@ int cfg__valid_hostname(const char *s);
 /* Tag and group names: [A-Za-z0-9_.-]+, at most 255 bytes. */
 int cfg__valid_tag(const char *s);
 
+/* $XDG_CONFIG_HOME/drover/FILE, else ~/.config/drover/FILE; malloc'd. */
+char *cfg__config_path(const char *file);
 /* A decimal in [min, max] with nothing around it: 0, else -1. */
 int cfg__parse_int(const char *v, long min, long max, int *out);
 /* yes/true/on/1 or no/false/off/0 (any case): 0, else -1. */

@@ -54,17 +54,7 @@ struct cparse {
 char *
 cfg_console_default_path(void)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	char *home, *path;
-
-	/* The XDG spec says relative values are invalid and must be ignored. */
-	if (xdg != NULL && xdg[0] == '/')
-		return cfg__xasprintf("%s/drover/console.ini", xdg);
-	home = cfg__home();
-	path = cfg__xasprintf("%s/.config/drover/console.ini",
-	    strcmp(home, "/") == 0 ? "" : home);
-	free(home);
-	return path;
+	return cfg__config_path("console.ini");
 }
 
 cfg_console *

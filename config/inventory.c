@@ -60,17 +60,7 @@ cfg_inventory_free(cfg_inventory *inv)
 char *
 cfg_inventory_default_path(void)
 {
-	const char *xdg = getenv("XDG_CONFIG_HOME");
-	char *home, *path;
-
-	/* The XDG spec says relative values are invalid and must be ignored. */
-	if (xdg != NULL && xdg[0] == '/')
-		return cfg__xasprintf("%s/drover/inventory.ini", xdg);
-	home = cfg__home();
-	path = cfg__xasprintf("%s/.config/drover/inventory.ini",
-	    strcmp(home, "/") == 0 ? "" : home);
-	free(home);
-	return path;
+	return cfg__config_path("inventory.ini");
 }
 
 /* Far beyond any real fleet (100,000 hosts at 200 bytes are 20 MB). */

@@ -460,3 +460,19 @@ out:
 	close(fd);
 	return e;
 }
+
+char *
+cfg__config_path(const char *file)
+{
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	char *home, *path;
+
+	/* The XDG spec says relative values are invalid and must be ignored. */
+	if (xdg != NULL && xdg[0] == '/')
+		return cfg__xasprintf("%s/drover/%s", xdg, file);
+	home = cfg__home();
+	path = cfg__xasprintf("%s/.config/drover/%s",
+	    strcmp(home, "/") == 0 ? "" : home, file);
+	free(home);
+	return path;
+}

@@ -193,28 +193,7 @@ tui_board_free(tui_board *b)
 static void
 put(int y, int x, int w, const char *s, size_t len)
 {
-	tui_buf safe = { 0 };
-	wchar_t wbuf[512];
-	size_t n, i;
-	int used = 0, cw;
-
-	if (w <= 0)
-		return;
-	tui_sanitize(&safe, s, len);
-	n = mbstowcs(wbuf, safe.p ? safe.p : "", 511);
-	tui_buf_free(&safe);
-	if (n == (size_t)-1)
-		return;
-	move(y, x);
-	for (i = 0; i < n && used < w; i++) {
-		cw = wcwidth(wbuf[i]);
-		if (cw < 0)
-			cw = 1;
-		if (used + cw > w)
-			break;
-		addnwstr(&wbuf[i], 1);
-		used += cw;
-	}
+	tui_draw_text(y, x, w, s, len);
 }
 
 static void

@@ -178,17 +178,19 @@ tui_draw_init(tui_console *con)
 
 /* ---- text helpers ---- */
 
-/* Writes sanitised UTF-8 at (y, x), at most w columns; returns columns used. */
-static int
-put_text(int y, int x, int w, const char *s)
+int
+tui_draw_text(int y, int x, int w, const char *s, size_t len)
 {
-	char *safe = tui_sanitize_str(s);
+	tui_buf safe = { 0 };
 	wchar_t wbuf[512];
 	size_t n, i;
 	int used = 0, cw;
 
-	n = mbstowcs(wbuf, safe, sizeof(wbuf) / sizeof(wbuf[0]) - 1);
-	free(safe);
+	if (w <= 0)
+		return 0;
+	tui_sanitize(&safe, s, len);
+	n = mbstowcs(wbuf, safe.p != NULL ? safe.p : "", sizeof(wbuf) / sizeof(wbuf[0]) - 1);
+	tui_buf_free(&safe);
 	if (n == (size_t)-1)
 		return 0;
 	move(y, x);
@@ -202,6 +204,13 @@ put_text(int y, int x, int w, const char *s)
 		used += cw;
 	}
 	return used;
+}
+
+/* Writes sanitised UTF-8 at (y, x), at most w columns; returns columns used. */
+static int
+put_text(int y, int x, int w, const char *s)
+{
+	return tui_draw_text(y, x, w, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
 }
 
 static void

@@ -63,19 +63,29 @@ set_focus(tui_console *con, int i)
 	}
 }
 
-static void
-focus_dir(tui_console *con, tui_dir d)
+/* The panes' rectangles, in pane order, malloc'd (layout.c's input). */
+static tui_rect *
+pane_rects(tui_console *con)
 {
-	tui_rect *r;
-	int i, n;
+	tui_rect *r = calloc((size_t)con->npanes, sizeof(*r));
+	int i;
 
-	if (con->npanes == 0 || con->zoom >= 0 || con->compact)
-		return;
-	r = calloc((size_t)con->npanes, sizeof(*r));
 	if (r == NULL)
 		abort();
 	for (i = 0; i < con->npanes; i++)
 		r[i] = con->panes[i]->rect;
+	return r;
+}
+
+static void
+focus_dir(tui_console *con, tui_dir d)
+{
+	tui_rect *r;
+	int n;
+
+	if (con->npanes == 0 || con->zoom >= 0 || con->compact)
+		return;
+	r = pane_rects(con);
 	n = tui_layout_neighbor(r, con->npanes, con->focus, d);
 	free(r);
 	set_focus(con, n);
@@ -486,7 +496,7 @@ void
 tui_input_mouse(tui_console *con, int x, int y, int button)
 {
 	tui_rect *r;
-	int i, hit;
+	int hit;
 
 	if (con->npanes == 0)
 		return;
@@ -503,11 +513,7 @@ tui_input_mouse(tui_console *con, int x, int y, int button)
 		tui_console_dirty(con);
 		return;
 	}
-	r = calloc((size_t)con->npanes, sizeof(*r));
-	if (r == NULL)
-		abort();
-	for (i = 0; i < con->npanes; i++)
-		r[i] = con->panes[i]->rect;
+	r = pane_rects(con);
 	hit = tui_layout_hit(r, con->npanes, x, y);
 	free(r);
 	if (hit >= 0)

@@ -209,6 +209,11 @@ void tui_dialog_free(tui_dialog *d);
 /* console_draw.c */
 void tui_draw_init(tui_console *con);
 void tui_draw_frame(tui_console *con);
+/*
+ * Remote or local text at (y, x), sanitised (control and escape bytes shown
+ * escaped), cut to at most w columns; returns the columns used.
+ */
+int tui_draw_text(int y, int x, int w, const char *s, size_t len);
 
 /* console_input.c */
 void tui_input_key(tui_console *con, int key, int mods, uint32_t ch);
