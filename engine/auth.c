@@ -1,7 +1,10 @@
 /*
  * engine/auth.c - user authentication as an explicit, resumable sequence:
- * none -> agent -> identity files -> password -> keyboard-interactive (or the
- * configured order). Each libssh call that says SSH_AUTH_AGAIN is re-issued
+ * agent -> identity files -> password -> keyboard-interactive (or the
+ * configured order). The "none" request that asks the server for its methods
+ * is sent only when a method needs that list before the server has given it
+ * (a public-key attempt gets it for free with its answer): one round trip
+ * and two packets less per host in the usual key login. Each libssh call that says SSH_AUTH_AGAIN is re-issued
  * unchanged on the next step. Secrets come from the front end through
  * prompts (conn.c), are handed to libssh and wiped; key files come from the
  * shared cache (keys.c). We avoid ssh_userauth_publickey_auto: it writes
@@ -132,6 +135,14 @@ next_method(eng_conn *c)
 	c->auth.tries = 0;
 }
 
+/* After a denial libssh holds the server's "can continue" list. */
+static void
+learn_methods(eng_conn *c)
+{
+	c->auth.methods = ssh_userauth_list(c->s, NULL);
+	c->auth.known = 1;
+}
+
 static int
 auth_error(eng_conn *c)
 {
@@ -189,7 +200,10 @@ step_agent(eng_conn *c)
 	case SSH_AUTH_SUCCESS:
 		return 1;
 	case SSH_AUTH_PARTIAL:
-		c->auth.methods = ssh_userauth_list(c->s, NULL);
+		learn_methods(c);
+		return 2;
+	case SSH_AUTH_DENIED:
+		learn_methods(c);
 		return 2;
 	case SSH_AUTH_ERROR:
 		/* An agent problem is not the server's: go on unless the link died. */
@@ -212,6 +226,8 @@ step_key(eng_conn *c)
 	if (!(a->methods & SSH_AUTH_METHOD_PUBLICKEY))
 		return 2;
 	for (;;) {
+		if (!(a->methods & SSH_AUTH_METHOD_PUBLICKEY))
+			return 2;
 		if (a->sub == 0) {
 			if (a->id >= a->nids)
 				return 2;
@@ -236,6 +252,7 @@ step_key(eng_conn *c)
 			if (rc == SSH_AUTH_ERROR)
 				return auth_error(c);
 			if (rc != SSH_AUTH_SUCCESS) {
+				learn_methods(c);
 				a->id++;
 				a->sub = 0;
 				continue;
@@ -264,10 +281,9 @@ step_key(eng_conn *c)
 				return 1;
 			if (rc == SSH_AUTH_ERROR)
 				return auth_error(c);
-			if (rc == SSH_AUTH_PARTIAL) {
-				a->methods = ssh_userauth_list(c->s, NULL);
+			learn_methods(c);
+			if (rc == SSH_AUTH_PARTIAL)
 				return 2;
-			}
 			a->id++;
 			a->sub = 0;
 			continue;
@@ -303,10 +319,9 @@ step_password(eng_conn *c)
 		return 1;
 	if (rc == SSH_AUTH_ERROR)
 		return auth_error(c);
-	if (rc == SSH_AUTH_PARTIAL) {
-		a->methods = ssh_userauth_list(c->s, NULL);
+	learn_methods(c);
+	if (rc == SSH_AUTH_PARTIAL)
 		return 2;
-	}
 	/* Denied: ask again, as ssh does, up to three times. */
 	if (++a->tries < 3) {
 		a->sub = 0;
@@ -336,10 +351,11 @@ step_kbdint(eng_conn *c)
 			if (rc == SSH_AUTH_ERROR)
 				return auth_error(c);
 			if (rc == SSH_AUTH_PARTIAL) {
-				a->methods = ssh_userauth_list(c->s, NULL);
+				learn_methods(c);
 				return 2;
 			}
 			if (rc != SSH_AUTH_INFO) {
+				learn_methods(c);
 				if (++a->tries < 3)
 					continue;
 				return 2;
@@ -360,6 +376,17 @@ step_kbdint(eng_conn *c)
 	}
 }
 
+static int
+order_has_publickey(const eng_conn *c)
+{
+	int i;
+
+	for (i = 0; i < ENG_AUTH_MAX && c->auth_order[i] != ENG_AUTH_END; i++)
+		if (c->auth_order[i] == ENG_AUTH_AGENT || c->auth_order[i] == ENG_AUTH_KEY)
+			return 1;
+	return 0;
+}
+
 int
 eng__auth_step(eng_conn *c)
 {
@@ -371,24 +398,34 @@ eng__auth_step(eng_conn *c)
 		return 0;
 	if (!a->started) {
 		a->started = 1;
-		a->phase = PH_NONE;
 		build_ids(c);
-	}
-	if (a->phase == PH_NONE) {
-		rc = ssh_userauth_none(c->s, NULL);
-		if (rc == SSH_AUTH_AGAIN)
-			return 0;
-		if (rc == SSH_AUTH_SUCCESS)
-			return 1;
-		if (rc == SSH_AUTH_ERROR)
-			return auth_error(c);
-		a->methods = ssh_userauth_list(c->s, NULL);
 		a->phase = PH_METHODS;
 		a->idx = 0;
 		a->sub = 0;
+		/* Public key first: let its answer carry the method list. */
+		if (order_has_publickey(c))
+			a->methods = SSH_AUTH_METHOD_PUBLICKEY;
+		else
+			a->phase = PH_NONE;
 	}
 	for (;;) {
+		if (a->phase == PH_NONE) {
+			rc = ssh_userauth_none(c->s, NULL);
+			if (rc == SSH_AUTH_AGAIN)
+				return 0;
+			if (rc == SSH_AUTH_SUCCESS)
+				return 1;
+			if (rc == SSH_AUTH_ERROR)
+				return auth_error(c);
+			learn_methods(c);
+			a->phase = PH_METHODS;
+		}
 		m = a->idx < ENG_AUTH_MAX ? c->auth_order[a->idx] : ENG_AUTH_END;
+		/* Before prompting for a secret, or giving up: what does it allow? */
+		if (!a->known && m != ENG_AUTH_AGENT && m != ENG_AUTH_KEY) {
+			a->phase = PH_NONE;
+			continue;
+		}
 		switch (m) {
 		case ENG_AUTH_AGENT:
 			r = step_agent(c);

@@ -480,6 +480,8 @@ conn_setup(eng_conn *c)
 		return -1;
 	}
 	ssh_set_blocking(c->s, 0);
+	/* Byte counts: keepalive, read pacing, and what a flush has read. */
+	ssh_set_counters(c->s, &c->scount, &c->rcount);
 	/* Saves libssh a passwd lookup per session (see eng__ctx_local_account). */
 	eng__ctx_local_account(c->ctx);
 	if (c->ctx->local_ssh_dir != NULL &&
@@ -743,7 +745,6 @@ conn_ready(eng_conn *c)
 		eng__conn_fail(c, ENG_FAIL_PROTOCOL, "cannot poll the session");
 		return;
 	}
-	ssh_set_counters(c->s, &c->scount, &c->rcount);
 	c->ka_last_in = c->rcount.in_bytes;
 	uv_timer_start(&c->t_keepalive, on_keepalive, (uint64_t)c->keepalive_ms,
 	    (uint64_t)c->keepalive_ms);
@@ -929,34 +930,46 @@ conn_advance(eng_conn *c)
 	return 0;
 }
 
-/* libssh has output queued, or wants to learn that the socket is writable. */
+/* The session has a socket libssh polls (handshake started, not closed). */
 static int
-conn_wants_write(eng_conn *c)
+conn_has_socket(eng_conn *c)
 {
-	return !c->dead && c->s != NULL && c->poll_init && c->st >= ENG_CONN_KEX &&
-	    (ssh_get_poll_flags(c->s) & SSH_WRITE_PENDING) != 0;
+	return !c->dead && c->s != NULL && c->poll_init && c->st >= ENG_CONN_KEX;
 }
 
 static void
 conn_step(eng_conn *c)
 {
-	if (conn_advance(c) < 0)
-		return;
+	uint64_t in;
+	int i;
+
 	/*
-	 * After every send libssh asks to be told that the socket is writable
-	 * again before it sends the next packet directly; until then it queues.
-	 * Arming UV_WRITABLE for that costs two epoll_ctl calls each way and a
-	 * loop turn per packet, for a socket that almost always has room. So
-	 * let libssh look once more right away (its own zero-timeout poll
-	 * sees POLLOUT and flushes); only if it still has something to write
-	 * is the socket really full, and then we wait for it to drain.
+	 * After every send libssh queues further output until a poll has seen
+	 * the socket writable again. Arming UV_WRITABLE for that would cost
+	 * two epoll_ctl calls each way and a loop turn per packet, for a
+	 * socket that almost always has room. ssh_blocking_flush with no
+	 * timeout does it at once: nothing at all when nothing is queued,
+	 * else one zero-timeout poll that sends it. Only if output is still
+	 * left is the socket really full, and then we wait for it to drain.
+	 * That poll also reads what has arrived meanwhile; the state machine
+	 * then has to look again, since the socket will not wake us for it.
 	 */
-	if (conn_wants_write(c) && conn_advance(c) < 0)
-		return;
+	for (i = 0; i < 8; i++) {
+		if (conn_advance(c) < 0)
+			return;
+		if (!conn_has_socket(c))
+			break;
+		in = c->scount.in_bytes;
+		c->write_blocked = ssh_blocking_flush(c->s, 0) == SSH_AGAIN;
+		if (c->dead)
+			return;
+		if (c->scount.in_bytes == in)
+			break;
+	}
 	conn_update_poll(c);
 }
 
-/* Watch readable always, writable only while libssh has output queued. */
+/* Watch readable always, writable only while the socket is full. */
 static void
 conn_update_poll(eng_conn *c)
 {
@@ -976,7 +989,7 @@ conn_update_poll(eng_conn *c)
 		return;
 	}
 	want = UV_READABLE;
-	if (ssh_get_poll_flags(c->s) & SSH_WRITE_PENDING)
+	if (c->write_blocked)
 		want |= UV_WRITABLE;
 	if (want != c->poll_events) {
 		c->poll_events = want;

@@ -33,6 +33,7 @@ eng_ctx_new(uv_loop_t *loop, const eng_ctx_opts *opts, eng_ctx **out)
 		return ENG_EINVAL;
 	ctx = eng__xcalloc(1, sizeof(*ctx));
 	ctx->loop = loop;
+	ctx->sshcfg_fd = -1;
 	if (opts != NULL)
 		ctx->opts = *opts;
 	if (ctx->opts.max_handshakes <= 0)

@@ -78,6 +78,9 @@ struct eng_ctx {
 	char *local_user;
 	struct eng_sshcfg *sshcfgs; /* ssh_config files read (sshcfg.c) */
 	int sshcfg_proc;            /* memfd via /proc usable: 0 unknown, 1, -1 */
+	int sshcfg_fd;              /* the memfd, rewritten per session; -1 none */
+	char *sshcfg_buf;           /* the copy being written, kept between sessions */
+	size_t sshcfg_cap;
 	uint64_t sshcfg_dropped;    /* Host blocks left out so far (statistics) */
 };
 
@@ -121,6 +124,7 @@ typedef struct eng_auth {
 	int idx;                    /* into order */
 	int sub;                    /* method-specific step */
 	int methods;                /* SSH_AUTH_METHOD_* the server allows */
+	int known;                  /* methods came from the server */
 	int tries;
 	char **ids;                 /* identity files to try */
 	size_t nids, id;
@@ -163,6 +167,7 @@ struct eng_conn {
 	int fd_given;               /* libssh owns fd (SSH_OPTIONS_FD) */
 	uv_poll_t poll;
 	int poll_init, poll_events;
+	int write_blocked;          /* libssh holds output the socket did not take */
 	uv_timer_t t_deadline, t_kick, t_keepalive;
 	int nhandles;               /* open uv handles; freed at 0 */
 

@@ -13,7 +13,8 @@
  * such blocks out therefore changes nothing. So the file is read and indexed
  * once per context (again whenever stat says it changed), and each session
  * gets a copy without the Host blocks that provably cannot match it, in a
- * memfd that libssh opens by its /proc/self/fd path. libssh still parses
+ * memfd (one per context, rewritten per session) that libssh opens by its
+ * /proc/self/fd path. libssh still parses
  * everything that is left, with its own rules.
  *
  * "Provably" is kept simple and conservative: only blocks whose patterns are
@@ -307,17 +308,36 @@ cfg_proc_ok(eng_ctx *ctx, int fd, const char *procpath)
 	return ctx->sshcfg_proc > 0;
 }
 
+/*
+ * The context's memfd, created once: a session's copy replaces the last one
+ * (libssh reads it through a fresh open of the /proc path, from offset 0,
+ * and is done with it before the next session is configured).
+ */
+static int
+cfg_memfd(eng_ctx *ctx)
+{
+	if (ctx->sshcfg_fd >= 0)
+		return ctx->sshcfg_fd;
+	ctx->sshcfg_fd = memfd_create("drover-ssh_config", MFD_CLOEXEC);
+	if (ctx->sshcfg_fd < 0) {
+		ctx->sshcfg_proc = -1;
+		ENG_LOG(ctx, "memfd_create: %s: ssh config passed whole", strerror(errno));
+	}
+	return ctx->sshcfg_fd;
+}
+
 /* Parses path into c's session; the Host blocks that cannot apply left out. */
 static int
 cfg_parse_one(eng_conn *c, const char *path)
 {
+	eng_ctx *ctx = c->ctx;
 	eng_sshcfg *f;
 	cfg_block *b;
-	char *host = NULL, *out = NULL, procpath[64];
+	char *host = NULL, *out, procpath[64];
 	size_t i, j, len = 0, dropped = 0;
-	int fd = -1, r;
+	int fd;
 
-	if (c->ctx->sshcfg_proc < 0 || (f = cfg_get(c->ctx, path)) == NULL)
+	if (ctx->sshcfg_proc < 0 || (f = cfg_get(ctx, path)) == NULL)
 		goto whole;
 	if (ssh_options_get(c->s, SSH_OPTIONS_HOST, &host) != SSH_OK || host == NULL)
 		goto whole;
@@ -326,7 +346,12 @@ cfg_parse_one(eng_conn *c, const char *path)
 		goto whole;
 	}
 	str_lower(host);
-	out = eng__xmalloc(f->len + 1);
+	if (ctx->sshcfg_cap < f->len + 1) {
+		ctx->sshcfg_cap = f->len + 1;
+		free(ctx->sshcfg_buf);
+		ctx->sshcfg_buf = eng__xmalloc(ctx->sshcfg_cap);
+	}
+	out = ctx->sshcfg_buf;
 	for (i = 0; i < f->nblocks; i++) {
 		b = &f->blocks[i];
 		if (b->droppable) {
@@ -342,25 +367,18 @@ cfg_parse_one(eng_conn *c, const char *path)
 		len += b->len;
 	}
 	ssh_string_free_char(host);
-	if (dropped == 0)
+	if (dropped == 0 || (fd = cfg_memfd(ctx)) < 0)
 		goto whole;
-	if ((fd = memfd_create("drover-ssh_config", MFD_CLOEXEC)) < 0) {
-		c->ctx->sshcfg_proc = -1;
-		ENG_LOG(c->ctx, "memfd_create: %s: ssh config passed whole", strerror(errno));
+	snprintf(procpath, sizeof(procpath), "/proc/self/fd/%d", fd);
+	if (pwrite(fd, out, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) != 0) {
+		ENG_LOG(ctx, "writing the ssh config copy: %s: passed whole", strerror(errno));
 		goto whole;
 	}
-	snprintf(procpath, sizeof(procpath), "/proc/self/fd/%d", fd);
-	if (write(fd, out, len) != (ssize_t)len || !cfg_proc_ok(c->ctx, fd, procpath))
+	if (!cfg_proc_ok(ctx, fd, procpath))
 		goto whole;
-	free(out);
-	c->ctx->sshcfg_dropped += dropped;
-	r = ssh_options_parse_config(c->s, procpath);
-	close(fd);
-	return r;
+	ctx->sshcfg_dropped += dropped;
+	return ssh_options_parse_config(c->s, procpath);
 whole:
-	free(out);
-	if (fd >= 0)
-		close(fd);
 	return ssh_options_parse_config(c->s, path);
 }
 
@@ -399,4 +417,10 @@ eng__sshcfg_free(eng_ctx *ctx)
 		free(f);
 	}
 	ctx->sshcfgs = NULL;
+	if (ctx->sshcfg_fd >= 0)
+		close(ctx->sshcfg_fd);
+	ctx->sshcfg_fd = -1;
+	free(ctx->sshcfg_buf);
+	ctx->sshcfg_buf = NULL;
+	ctx->sshcfg_cap = 0;
 }
