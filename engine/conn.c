@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -234,10 +235,8 @@ conn_teardown(eng_conn *c)
 	eng__jump_teardown(c);
 	eng__auth_clear(c);
 	/* Stop watching before libssh closes the fd: the number may be reused. */
-	if (c->poll_init && !uv_is_closing((uv_handle_t *)&c->poll)) {
-		uv_poll_stop(&c->poll);
-		uv_close((uv_handle_t *)&c->poll, on_handle_closed);
-	}
+	if (c->poll_init && !uv_is_closing((uv_handle_t *)&c->poll))
+		uv_close((uv_handle_t *)&c->poll, on_handle_closed);   /* stops it */
 	if (c->ev != NULL) {
 		/*
 		 * libssh queues its output until a poll has seen the socket
@@ -630,6 +629,19 @@ on_poll_closed_retry(uv_handle_t *h)
 	conn_leave(c);
 }
 
+/*
+ * Has a non-blocking connect already finished, either way? On a near host
+ * (loopback, LAN) the handshake is often done by the time connect returns;
+ * one poll(2) then saves arming and disarming EPOLLOUT and a loop wake-up.
+ */
+static int
+conn_settled(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLOUT | POLLERR | POLLHUP)) != 0;
+}
+
 static void
 conn_start_tcp(eng_conn *c)
 {
@@ -657,6 +669,12 @@ conn_start_tcp(eng_conn *c)
 			c->poll.data = c;
 			c->poll_init = 1;
 			c->nhandles++;
+			if (r == 0 || conn_settled(fd)) {
+				/* Nothing to wait for (a near host): go on from a timer. */
+				c->poll_events = 0;
+				eng__conn_kick(c);
+				return;
+			}
 			c->poll_events = UV_WRITABLE;
 			uv_poll_start(&c->poll, UV_WRITABLE, on_poll);
 			return;

@@ -143,6 +143,12 @@ cfg_block_add(eng_sshcfg *f, size_t off)
 	return b;
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /*
  * Splits the text into the parts libssh's parser sees: the lines before the
  * first Host or Match, then one part per Host or Match line and its body.
@@ -153,7 +159,7 @@ cfg_index(eng_sshcfg *f)
 {
 	char line[CFG_LINE_MAX], *s, *kw, *p;
 	char **hostnames = NULL;
-	size_t nhost = 0, off, end, n, i, j, k;
+	size_t nhost = 0, hcap = 0, off, end, n, i, j;
 	cfg_block *b;
 	int r = -1, host_block;
 
@@ -200,7 +206,10 @@ cfg_index(eng_sshcfg *f)
 				continue;
 			if (!plain_name(p))
 				goto out;
-			hostnames = eng__xrealloc(hostnames, (nhost + 1) * sizeof(char *));
+			if (nhost == hcap) {
+				hcap = hcap ? 2 * hcap : 16;
+				hostnames = eng__xrealloc(hostnames, hcap * sizeof(char *));
+			}
 			hostnames[nhost] = eng__xstrdup(p);
 			str_lower(hostnames[nhost++]);
 		} else if (strcasecmp(kw, "proxyjump") == 0) {
@@ -208,13 +217,19 @@ cfg_index(eng_sshcfg *f)
 		}
 	}
 	b->len = f->len - b->off;
-	/* A block naming a HostName can match once that name is in effect. */
+	/*
+	 * A block naming a HostName can match once that name is in effect.
+	 * Sorted, since a fleet's file often has as many HostName lines as
+	 * Host blocks (and all of them the same address in a lab).
+	 */
+	if (nhost > 0)
+		qsort(hostnames, nhost, sizeof(char *), cmp_str);
 	for (i = 0; i < f->nblocks; i++) {
 		b = &f->blocks[i];
 		for (j = 0; b->droppable && j < b->npats; j++)
-			for (k = 0; k < nhost; k++)
-				if (strcmp(b->pats[j], hostnames[k]) == 0)
-					b->droppable = 0;
+			if (nhost > 0 && bsearch(&b->pats[j], hostnames, nhost,
+			    sizeof(char *), cmp_str) != NULL)
+				b->droppable = 0;
 	}
 	r = 0;
 out:
