@@ -1107,3 +1107,12 @@ eng_conn_set_userdata(eng_conn *c, void *ud)
 {
 	c->ud = ud;
 }
+
+void
+eng_conn_traffic(const eng_conn *c, eng_traffic *t)
+{
+	t->in_bytes = c->scount.in_bytes;
+	t->out_bytes = c->scount.out_bytes;
+	t->in_packets = c->rcount.in_packets;
+	t->out_packets = c->rcount.out_packets;
+}

@@ -157,6 +157,12 @@ const char *eng_conn_error(const eng_conn *c);   /* NULL if none */
 const char *eng_conn_name(const eng_conn *c);
 const char *eng_conn_banner(const eng_conn *c);  /* server's issue banner, untrusted, may be NULL */
 void eng_conn_set_userdata(eng_conn *c, void *ud);
+/* What went over the connection so far (kept after it closed). */
+typedef struct eng_traffic {
+	uint64_t in_bytes, out_bytes;       /* on the socket */
+	uint64_t in_packets, out_packets;   /* SSH packets, handshake included */
+} eng_traffic;
+void eng_conn_traffic(const eng_conn *c, eng_traffic *t);
 
 /* ---- exec channels ----------------------------------------------------- */
 

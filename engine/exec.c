@@ -367,6 +367,8 @@ exec_finish(eng_exec *x)
 {
 	eng_exec_result r;
 	eng_exec *h;
+	eng_conn *c = x->c;
+	ssh_channel ch;
 
 	if (x->st == X_DONE)
 		return;
@@ -374,11 +376,10 @@ exec_finish(eng_exec *x)
 	uv_timer_stop(&x->timer);
 	if (x->pid_state == 0 && x->pidlen > 0)
 		deliver(x, 2, x->pidbuf, x->pidlen);
-	if (x->ch != NULL) {
-		ssh_remove_channel_callbacks(x->ch, &x->chcb);
-		ssh_channel_free(x->ch);
-		x->ch = NULL;
-	}
+	ch = x->ch;
+	x->ch = NULL;
+	if (ch != NULL)
+		ssh_remove_channel_callbacks(ch, &x->chcb);
 	exec_unlink(x);
 	eng__conn_op_cancel(x->c, x);
 	/* A kill helper whose target ended meanwhile has nothing to do. */
@@ -394,8 +395,20 @@ exec_finish(eng_exec *x)
 	r.fail = x->fail;
 	r.out_bytes = x->out_bytes;
 	r.err_bytes = x->err_bytes;
+	eng__conn_enter(c);
 	if (x->cbs.on_done != NULL)
 		x->cbs.on_done(x, &r, x->ud);
+	/*
+	 * Freeing the channel sends EOF and CHANNEL_CLOSE. A conn that is
+	 * closing now (the fan-out closes it on this result) ends with
+	 * SSH_MSG_DISCONNECT, which closes every channel: those two packets
+	 * would cost both ends for nothing, so libssh releases the channel
+	 * with the session. A conn torn down in the callback has already
+	 * released it.
+	 */
+	if (ch != NULL && !c->dead && !c->close_req)
+		ssh_channel_free(ch);
+	eng__conn_leave(c);
 	uv_close((uv_handle_t *)&x->timer, on_timer_closed);
 }
 

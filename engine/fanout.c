@@ -207,7 +207,10 @@ fo_start_host(eng_fanout *f, fo_host *h)
 		h->error = eng__xstrdup("cannot queue command");
 		fo_final(h, ENG_HOST_UNREACHABLE);
 		eng_conn_close(h->c);
+		return;
 	}
+	/* Nothing to feed it: a command that reads stdin sees its end, not a hang. */
+	eng_exec_send_eof(h->x);
 }
 
 static void

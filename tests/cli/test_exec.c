@@ -46,6 +46,17 @@ Test(exec, all_ok_exit_0_stream_prefix)
 	tu_run_free(&r);
 }
 
+/* No stdin is forwarded: a command that reads it gets EOF, as with ssh -n. */
+Test(exec, command_reading_stdin_sees_eof)
+{
+	tu_run r;
+
+	RUN(&r, 30, "-t", "20", "h1,h2", "--", "cat; read x || echo stdin-ended");
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_eq(tu_count(r.out, "stdin-ended"), 2, "%s", r.out);
+	tu_run_free(&r);
+}
+
 Test(exec, failed_command_exit_1_and_stderr_apart)
 {
 	tu_run r;

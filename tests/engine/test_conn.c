@@ -333,6 +333,12 @@ Test(conn, auth_agent_only_without_agent_fails)
 	 */
 	cr_assert(strstr(c.error, "agent") != NULL,
 	    "auth failure message does not name the agent method: '%s'", c.error);
+	/*
+	 * Nothing was offered, so nothing told us the server's methods: the
+	 * message's list must come from asking ("none"), not from a guess.
+	 */
+	cr_assert(strstr(c.error, "server allows: publickey password keyboard-interactive") != NULL,
+	    "auth failure message does not list the server's methods: '%s'", c.error);
 	cr_assert_eq(e.pr.n, 0);
 	et_fini(&e);
 }
@@ -380,6 +386,47 @@ Test(conn, auth_key_only_from_ssh_config)
 	cr_assert_eq(e.pr.n, 0);
 	free(pub);
 	free(fp);
+	et_fini(&e);
+}
+
+/*
+ * A key login is one request: the loaded key goes out signed straight away,
+ * with no "none" request first to ask for the method list (a refusal would
+ * carry the list). Packets sent up to READY: KEXINIT, KEX_ECDH_INIT,
+ * NEWKEYS, SERVICE_REQUEST, USERAUTH_REQUEST; a "none" first makes it six.
+ */
+static uint64_t ready_out_packets;
+
+static void
+count_ready(et_conn *ec, eng_conn_state st)
+{
+	eng_traffic t;
+
+	if (st == ENG_CONN_READY) {
+		eng_conn_traffic(ec->c, &t);
+		ready_out_packets = t.out_packets;
+	}
+}
+
+Test(conn, key_login_sends_one_auth_request)
+{
+	et_env e;
+	et_conn c;
+	eng_conn_opts o;
+	size_t mark;
+
+	et_init(&e, 0);
+	et_conn_opts_init(&o, "h1");
+	o.auth[0] = ENG_AUTH_KEY;
+	mark = et_sshd_log_mark(1);
+	et_open(&e, &c, &o);
+	c.hook = count_ready;
+	c.close_on_ready = 1;
+	et_run(&e, 40);
+	et_assert_ready_closed(&c);
+	assert_accepted(mark, "publickey", NULL);
+	cr_assert_eq(ready_out_packets, 5, "%llu packets sent before READY",
+	    (unsigned long long)ready_out_packets);
 	et_fini(&e);
 }
 
