@@ -188,6 +188,15 @@ typedef struct eng_exec_opts {
 	int pty;         /* allocate a terminal (output then comes on stream 1 only) */
 	const char *term;/* TERM for the pty, NULL: "xterm-256color" */
 	int cols, rows;  /* initial pty size, 0: 80x24 */
+	/*
+	 * 1: this is the conn's only exec while it runs (the fan-out). The
+	 * command then goes out as given, without the line that reports its
+	 * process group, which saves a packet each way per host; a kill or
+	 * timeout finds the group among the connection's sessions instead.
+	 * Starting another exec on the conn meanwhile is refused (ENG_ESTATE),
+	 * as is starting an alone exec on a conn with execs.
+	 */
+	int alone;
 } eng_exec_opts;
 
 /*

@@ -6,10 +6,14 @@
  *
  * Timeouts must leave nothing running. sshd puts each session's command in
  * its own session/process group (setsid), but a signal request or a channel
- * close reaches only the shell, not a pipeline under it. So a command with a
- * timeout is prefixed with one line that reports the shell's pid (= its
- * process group) on stderr, which we strip; on expiry a second channel on the
- * same session kills that group (TERM, then KILL) before ours is closed.
+ * close reaches only the shell, not a pipeline under it. So a kill (or a
+ * timeout) runs a second channel on the same session that kills the
+ * command's group (TERM, then KILL) before ours is closed. Which group: a
+ * command is prefixed with one line that reports its shell's pid (= its
+ * process group) on stderr, which we strip. An exec that is alone on its
+ * conn (the fan-out) skips that line - it would cost a packet each way on
+ * every host - and the kill takes every other child of the connection's
+ * sshd process, i.e. every other session on it, which is only that command.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +31,7 @@ struct eng_exec {
 	struct eng_exec *next;
 	char *command;
 	int internal;                /* our kill helper */
+	int alone;                   /* eng_exec_opts.alone: no pid line */
 	eng_exec_cbs cbs;
 	void *ud;
 	int timeout_ms;
@@ -44,7 +49,8 @@ struct eng_exec {
 	char *signal;
 	int timed_out, killed;
 	int killing;                 /* kill under way */
-	int kill_pending;            /* kill once the pid line arrives */
+	int kill_pending;            /* kill once running and its pid known */
+	int exec_sent;               /* the exec request has gone out */
 	int paused, drain;           /* backpressure (eng_exec_pause) */
 	char *error;
 	eng_fail fail;
@@ -207,6 +213,7 @@ op_exec(eng_conn *c, void *arg)
 	(void)c;
 	if (x->st != X_OPENING)
 		return SSH_OK;
+	x->exec_sent = 1;
 	if (x->command == NULL)
 		return ssh_channel_request_shell(x->ch);
 	return ssh_channel_request_exec(x->ch, x->command);
@@ -233,12 +240,20 @@ op_exec_done(eng_conn *c, void *arg, int rc)
 	if (x->st != X_OPENING)
 		return;
 	if (rc != SSH_OK) {
-		x->error = eng__xprintf("cannot start command: %s", ssh_get_error(c->s));
+		if (!x->killed)
+			x->error = eng__xprintf("cannot start command: %s", ssh_get_error(c->s));
 		exec_finish(x);
 		return;
 	}
 	x->st = X_RUNNING;
 	x->resize_pending = 0;
+	if (x->kill_pending) {
+		/* Killed while the server was starting it: it runs now. */
+		x->kill_pending = 0;
+		x->killing = 0;
+		eng_exec_kill(x);
+		return;
+	}
 	if (x->timeout_ms > 0)
 		uv_timer_start(&x->timer, on_timeout, (uint64_t)x->timeout_ms, 0);
 }
@@ -412,6 +427,18 @@ exec_finish(eng_exec *x)
 	uv_close((uv_handle_t *)&x->timer, on_timer_closed);
 }
 
+/* Another command (not a kill helper) on x's conn? */
+static int
+exec_has_company(const eng_exec *x)
+{
+	const eng_exec *o;
+
+	for (o = x->c->execs; o != NULL; o = o->next)
+		if (o != x && !o->internal)
+			return 1;
+	return 0;
+}
+
 static void
 killer_done(eng_exec *k, const eng_exec_result *r, void *ud)
 {
@@ -437,6 +464,14 @@ eng_exec_kill(eng_exec *x)
 	if (!x->timed_out)
 		x->killed = 1;
 	uv_timer_stop(&x->timer);
+	if (x->st == X_OPENING && x->exec_sent && !x->internal && !x->pty) {
+		/*
+		 * The server may have started it already: closing the channel
+		 * now would leave it running. Kill once the request is answered.
+		 */
+		x->kill_pending = 1;
+		return;
+	}
 	if (x->st != X_RUNNING || x->internal || x->pty) {
 		exec_close_channel(x);
 		return;
@@ -447,16 +482,25 @@ eng_exec_kill(eng_exec *x)
 		return;
 	}
 	/*
-	 * The group to kill: the pid the command reported; without one (its
-	 * shell could not print it) every other session under this
-	 * connection's sshd, but only when this exec is the conn's only one.
-	 * TERM, up to 2 s to go, then KILL.
+	 * The group to kill: the pid the command reported; without one (an
+	 * alone exec, or a shell that could not print it) every other
+	 * session under this connection's sshd, but only when no other
+	 * command runs on the conn. /proc where there is one (ps may not be
+	 * installed), listed rather than globbed (no argument-size limit,
+	 * and a process that ends meanwhile is skipped); the comm field of
+	 * stat may hold spaces and parentheses, so the fields after the last
+	 * ") " are taken. TERM, up to 2 s to go, then KILL.
 	 */
 	if (x->pid > 0) {
 		groups = eng__xprintf("G=%ld", x->pid);
-	} else if (x->c->execs == x && x->next == NULL) {
-		groups = eng__xstrdup("G=$(ps -A -o pid= -o ppid= | "
-		    "awk -v p=$PPID -v me=$$ '$2==p && $1!=me {print $1}')");
+	} else if (!exec_has_company(x)) {
+		groups = eng__xstrdup("if [ -r /proc/$$/stat ]; then "
+		    "G=$(ls /proc | awk -v p=$PPID -v me=$$ '/^[0-9]+$/ && $0 != me { "
+		    "f = \"/proc/\" $0 \"/stat\"; if ((getline s < f) > 0) { "
+		    "sub(/.*\\) /, \"\", s); split(s, a, \" \"); if (a[2] == p) print $0 } "
+		    "close(f) }'); "
+		    "else G=$(ps -A -o pid= -o ppid= | "
+		    "awk -v p=$PPID -v me=$$ '$2 == p && $1 != me {print $1}'); fi");
 	} else {
 		exec_close_channel(x);
 		return;
@@ -487,9 +531,16 @@ eng__exec_start_internal(eng_conn *c, const char *command, int internal,
 		return ENG_EINVAL;
 	if (c->dead || c->close_req)
 		return ENG_ECLOSED;
+	if (!internal) {
+		/* An alone exec's kill takes every other session on the conn. */
+		for (x = c->execs; x != NULL; x = x->next)
+			if (!x->internal && (x->alone || (opts != NULL && opts->alone)))
+				return ENG_ESTATE;
+	}
 	x = eng__xcalloc(1, sizeof(*x));
 	x->c = c;
 	x->internal = internal;
+	x->alone = !internal && opts != NULL && opts->alone;
 	x->timeout_ms = opts != NULL ? opts->timeout_ms : 0;
 	if (opts != NULL && opts->pty) {
 		x->pty = 1;
@@ -501,7 +552,7 @@ eng__exec_start_internal(eng_conn *c, const char *command, int internal,
 		/* A terminal merges stderr: no pid line to strip there. */
 		x->command = eng__xstrdup(command);
 		x->pid_state = 1;
-	} else if (!internal) {
+	} else if (!internal && !x->alone) {
 		x->command = eng__xprintf("printf '" "\\036drover-pid=%%s\\n' $$ >&2; %s",
 		    command);
 	} else {
@@ -691,7 +742,8 @@ eng__exec_reap(eng_conn *c)
 
 	for (x = c->execs; x != NULL && !c->dead; x = next) {
 		next = x->next;
-		if (x->kill_pending && x->pid_state == 1 && !x->remote_closed) {
+		if (x->kill_pending && x->st == X_RUNNING && x->pid_state == 1 &&
+		    !x->remote_closed) {
 			x->kill_pending = 0;
 			x->killing = 0;
 			eng_exec_kill(x);

@@ -203,6 +203,7 @@ fo_start_host(eng_fanout *f, fo_host *h)
 	f->nconns++;
 	memset(&xo, 0, sizeof(xo));
 	xo.timeout_ms = f->opts.command_timeout_ms;
+	xo.alone = 1;   /* one command per conn: no pid line to send and strip */
 	if (eng_exec_start(h->c, f->command, &xo, &xcbs, h, &h->x) != 0) {
 		h->error = eng__xstrdup("cannot queue command");
 		fo_final(h, ENG_HOST_UNREACHABLE);

@@ -535,24 +535,31 @@ et_exec_done_cb(eng_exec *x, const eng_exec_result *r, void *ud)
 }
 
 static inline void
-et_exec_start(et_conn *ec, et_exec *ex, const char *cmd, int timeout_ms)
+et_exec_start_opts(et_conn *ec, et_exec *ex, const char *cmd, const eng_exec_opts *o)
 {
 	static const eng_exec_cbs cbs = { et_exec_data_cb, et_exec_done_cb };
-	eng_exec_opts o;
 	int r;
 
 	memset(ex, 0, sizeof(*ex));
-	memset(&o, 0, sizeof(o));
-	o.timeout_ms = timeout_ms;
 	ex->ec = ec;
 	ex->t_start = tu_now();
 	ex->exit_status = -2;
 	et_append(&ex->out, &ex->outlen, &ex->outcap, "", 0);
 	et_append(&ex->err, &ex->errlen, &ex->errcap, "", 0);
-	r = eng_exec_start(ec->c, cmd, &o, &cbs, ex, &ex->x);
+	r = eng_exec_start(ec->c, cmd, o, &cbs, ex, &ex->x);
 	cr_assert_eq(r, 0, "eng_exec_start: %s", eng_strerror(r));
 	cr_assert_not_null(ex->x);
 	ec->execs_open++;
+}
+
+static inline void
+et_exec_start(et_conn *ec, et_exec *ex, const char *cmd, int timeout_ms)
+{
+	eng_exec_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.timeout_ms = timeout_ms;
+	et_exec_start_opts(ec, ex, cmd, &o);
 }
 
 static inline void

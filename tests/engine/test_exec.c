@@ -2,7 +2,9 @@
  * tests/engine/test_exec.c - engine/exec.c against the demo fleet: stdout
  * and stderr apart and byte-exact, exit status and exit signal, 20 MB
  * counted and compared, several channels multiplexed on one session,
- * command timeout and eng_exec_kill leaving no remote process behind,
+ * command timeout and eng_exec_kill leaving no remote process behind (with
+ * the pid line and, for an exec alone on its conn, without; also when the
+ * kill comes while the server is starting the command),
  * execs queued before the conn is ready, and execs on a conn that fails.
  */
 #include "engtest.h"
@@ -16,6 +18,8 @@ TestSuite(exec, .fini = suite_fini, .timeout = 120);
 #define CLOSE_PAT "^sleep 4171[7]$"
 #define SIB_A_PAT "sleep 4191[9]"
 #define SIB_B_PAT "sleep 2[.]4192[0]"
+#define ALONE_PAT "sleep 4161[6]"
+#define RACE_PAT "sleep 4181[8]"
 
 static void
 suite_fini(void)
@@ -26,6 +30,8 @@ suite_fini(void)
 	et_remote_kill(TMO_PAT);
 	et_remote_kill(KILL_PAT);
 	et_remote_kill(CLOSE_PAT);
+	et_remote_kill(ALONE_PAT);
+	et_remote_kill(RACE_PAT);
 }
 
 /*
@@ -411,6 +417,177 @@ Test(exec, kill_before_start_never_runs)
 	free(early_marker);
 	et_exec_free(&early_x);
 	et_fini(&e);
+}
+
+/* ---- alone execs (the fan-out's): no pid line, the kill finds the group ---- */
+
+static et_exec al_x;
+static uv_timer_t al_timer;
+static int al_seen;
+
+static void
+alone_poll(uv_timer_t *t)
+{
+	if (et_remote_pids(ALONE_PAT, NULL, 0) < 1)
+		return;
+	if (al_seen++ < 4)
+		return;
+	eng_exec_kill(al_x.x);
+	uv_timer_stop(t);
+	uv_close((uv_handle_t *)t, NULL);
+}
+
+static void
+alone_ready(et_conn *ec, eng_conn_state st)
+{
+	eng_exec_opts o = { .alone = 1 };
+	eng_exec *other = NULL;
+
+	if (st != ENG_CONN_READY)
+		return;
+	ec->close_when_idle = 1;
+	et_exec_start_opts(ec, &al_x, "sleep 41616 | cat", &o);
+	/* Its kill takes every other session on the conn: no company. */
+	cr_assert_eq(eng_exec_start(ec->c, "true", NULL, NULL, NULL, &other), ENG_ESTATE);
+	cr_assert_eq(eng_exec_start(ec->c, "true", &o, NULL, NULL, &other), ENG_ESTATE);
+	cr_assert_null(other);
+	uv_timer_init(&ec->e->loop, &al_timer);
+	uv_timer_start(&al_timer, alone_poll, 50, 50);
+}
+
+/* A pipeline, so that only killing its process group ends it. */
+Test(exec, alone_kill_takes_the_group)
+{
+	et_env e;
+	et_conn c;
+	eng_conn_opts o;
+
+	cr_assert_eq(et_remote_pids(ALONE_PAT, NULL, 0), 0, "left over from an earlier run");
+	et_init(&e, 0);
+	et_conn_opts_init(&o, "h1");
+	et_open(&e, &c, &o);
+	c.hook = alone_ready;
+	et_run(&e, 20);
+	et_assert_ready_closed(&c);
+	cr_assert(al_seen, "the remote sleep never showed up");
+	cr_assert(al_x.done && !al_x.has_error, "error: %s", al_x.error);
+	cr_assert_eq(al_x.killed, 1);
+	cr_assert_eq(al_x.errlen, 0, "stderr: '%s'", al_x.err);
+	cr_assert_eq(et_remote_wait_gone(ALONE_PAT, 3), 0,
+	    "remote 'sleep 41616' (or its shell) still running after eng_exec_kill");
+	et_exec_free(&al_x);
+	et_fini(&e);
+}
+
+static et_exec alt_x;
+
+static void
+alone_tmo_ready(et_conn *ec, eng_conn_state st)
+{
+	eng_exec_opts o = { .alone = 1, .timeout_ms = 1000 };
+
+	if (st != ENG_CONN_READY)
+		return;
+	ec->close_when_idle = 1;
+	et_exec_start_opts(ec, &alt_x,
+	    "printf '\\036drover-pid=1\\n' >&2; sleep 41616 | cat", &o);
+}
+
+/*
+ * Timeout without a pid line; and what looks like one on stderr is the
+ * command's own output, delivered as it came.
+ */
+Test(exec, alone_timeout_kills_the_group_and_keeps_stderr)
+{
+	et_env e;
+	et_conn c;
+	eng_conn_opts o;
+
+	cr_assert_eq(et_remote_pids(ALONE_PAT, NULL, 0), 0, "left over from an earlier run");
+	et_init(&e, 0);
+	et_conn_opts_init(&o, "h1");
+	et_open(&e, &c, &o);
+	c.hook = alone_tmo_ready;
+	et_run(&e, 20);
+	et_assert_ready_closed(&c);
+	cr_assert(alt_x.done && !alt_x.has_error, "error: %s", alt_x.error);
+	cr_assert_eq(alt_x.timed_out, 1);
+	cr_assert_str_eq(alt_x.err, "\036drover-pid=1\n");
+	cr_assert_eq(alt_x.err_bytes, alt_x.errlen);
+	cr_assert_eq(et_remote_wait_gone(ALONE_PAT, 3), 0,
+	    "remote 'sleep 41616' (or its shell) still running after the timeout");
+	et_exec_free(&alt_x);
+	et_fini(&e);
+}
+
+/*
+ * A kill between the exec request and the server's answer: the server may
+ * be starting the command, so closing the channel then would leave it
+ * running. The check handle runs after each loop turn's I/O, so it sees the
+ * request go out (CHANNEL_OPEN, then the request) before any answer.
+ */
+static et_exec race_x;
+static uv_check_t race_check;
+static uint64_t race_p0;
+static int race_alone, race_fired;
+
+static void
+race_tick(uv_check_t *h)
+{
+	eng_traffic t;
+
+	if (race_x.x == NULL)
+		return;
+	eng_conn_traffic(race_x.ec->c, &t);
+	if (t.out_packets < race_p0 + 2)
+		return;
+	race_fired = (int)(t.out_packets - race_p0);
+	eng_exec_kill(race_x.x);
+	uv_check_stop(h);
+	uv_close((uv_handle_t *)h, NULL);
+}
+
+static void
+race_ready(et_conn *ec, eng_conn_state st)
+{
+	eng_exec_opts o = { .alone = race_alone };
+	eng_traffic t;
+
+	if (st != ENG_CONN_READY)
+		return;
+	ec->close_when_idle = 1;
+	eng_conn_traffic(ec->c, &t);
+	race_p0 = t.out_packets;
+	et_exec_start_opts(ec, &race_x, "sleep 41818 | cat", &o);
+	uv_check_init(&ec->e->loop, &race_check);
+	uv_check_start(&race_check, race_tick);
+}
+
+Test(exec, kill_while_the_server_starts_it)
+{
+	et_env e;
+	et_conn c;
+	eng_conn_opts o;
+
+	for (race_alone = 0; race_alone <= 1; race_alone++) {
+		cr_assert_eq(et_remote_pids(RACE_PAT, NULL, 0), 0, "left over from an earlier run");
+		race_fired = 0;
+		et_init(&e, 0);
+		et_conn_opts_init(&o, "h1");
+		et_open(&e, &c, &o);
+		c.hook = race_ready;
+		et_run(&e, 20);
+		et_assert_ready_closed(&c);
+		cr_assert_eq(race_fired, 2, "alone %d: killed after %d packets, not right after "
+		    "the exec request", race_alone, race_fired);
+		cr_assert(race_x.done && !race_x.has_error, "alone %d: error: %s", race_alone,
+		    race_x.error);
+		cr_assert_eq(race_x.killed, 1);
+		cr_assert_eq(et_remote_wait_gone(RACE_PAT, 3), 0,
+		    "alone %d: remote 'sleep 41818' still running after the kill", race_alone);
+		et_exec_free(&race_x);
+		et_fini(&e);
+	}
 }
 
 /* ---- ordering with the connection ------------------------------------------- */
