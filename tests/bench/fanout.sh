@@ -4,7 +4,7 @@
 # stream, drover vs ssh. See tests/bench/README.md. Not part of the test run.
 #
 #   tests/bench/fanout.sh [--quick] [--ns "50 200 1000"] [--tools "drover pdsh clush pssh"]
-#                         [--repeat R] [--no-stream] [--keep]
+#                         [--repeat R] [--no-stream | --stream-only] [--keep]
 #
 # Environment: BENCH_PORT (2299), BENCH_ADDR (127.0.0.200), DROVER_BIN
 # (<repo>/build/drover). Starts its own sshd and stops it (and every session)
@@ -53,6 +53,7 @@ while (($#)); do
 		shift
 		;;
 	--no-stream) stream=0 ;;
+	--stream-only) ns="" ;;
 	--keep) keep=1 ;;
 	-h | --help) usage ;;
 	*) usage ;;
@@ -67,6 +68,7 @@ for n in $ns; do
 	fi
 	((n <= maxn)) || maxn=$n
 done
+((maxn > 0)) || maxn=1   # --stream-only: the stream's b0001
 
 # ---------------------------------------------------------------- checks
 need_fds=$((maxn + 512))
@@ -304,13 +306,14 @@ if awk -v l="$load1" -v c="$cores" 'BEGIN { exit !(l > c / 2) }'; then
 	printf 'WARNING: the machine is busy (load %s on %d cores); timings will be noisy.\n\n' "$load1" "$cores"
 fi
 
+[[ -n $ns ]] || tools=""   # --stream-only
 # Warm-up (page cache, python imports) at a small N, not reported.
 for tool in $tools; do
 	[[ $tool != drover ]] || ((have_drover)) || continue
 	run_once "$tool" default 4
 done
 
-print_header
+[[ -z $ns ]] || print_header
 for n in $ns; do
 	for kex in default curve25519; do
 		for tool in $tools; do
@@ -340,7 +343,7 @@ if ((!have_drover)) && [[ " $tools " == *" drover "* ]]; then
 fi
 
 # ---------------------------------------------------------------- ratios
-if ((have_drover)); then
+if ((have_drover)) && [[ -n $ns ]]; then
 	printf '\ndrover / best curve25519 peer (lower is better; targets: wall at N=200 <= 0.70, CPU <= 2 ms/host)\n'
 	printf '%-7s %-10s %5s %12s %8s %14s %8s  %s\n' "" kex N "best wall s" "wall x" "best ms/host" "cpu x" targets
 	printf '%s\n' "${rows[@]}" | awk '
@@ -365,24 +368,37 @@ fi
 # ---------------------------------------------------------------- stream
 if ((stream)); then
 	mb=$(awk -v b="$stream_bytes" 'BEGIN { printf "%d", b / 1048576 }')
-	printf '\none-channel stream: head -c %d /dev/zero (%d MiB) from b0001, output discarded\n' "$stream_bytes" "$mb"
+	printf '\none-channel stream: head -c %d /dev/zero (%d MiB) from b0001 into a file\n' "$stream_bytes" "$mb"
 	remote="head -c $stream_bytes /dev/zero"
-	# stream_run NAME CMD... -> prints a row, sets s_mbps ("" on failure)
+	# Both write the bytes to a file in the same directory: writing 1 GiB
+	# to a file costs the kernel about as much as the transfer itself on
+	# some machines, so a file against /dev/null would compare sinks.
+	# stream_run NAME OUT FILE CMD... -> prints a row, sets s_mbps ("" on
+	# failure). OUT takes CMD's stdout; FILE (may be OUT) must then hold
+	# exactly the streamed bytes ("" = not checked); it is removed after.
 	stream_run() {
-		local name=$1 c0 c1 t0 t1 rc=0 wall cpu
-		shift
+		local name=$1 out=$2 file=$3 c0 c1 t0 t1 rc=0 wall cpu got
+		shift 3
 		drain
 		children_cpu
 		c0=$cpu_ms
 		t0=$EPOCHREALTIME
-		run_tool /dev/null "$bdir/err" "$@" || rc=$?
+		run_tool "$out" "$bdir/err" "$@" || rc=$?
 		t1=$EPOCHREALTIME
 		children_cpu
 		c1=$cpu_ms
 		wall=$((${t1/[.,]/} - ${t0/[.,]/}))
 		cpu=$((c1 - c0))
 		s_mbps=""
-		if ((rc == 0)); then
+		got=$stream_bytes
+		if [[ -n $file ]]; then
+			got=$(stat -c %s "$file" 2>/dev/null || echo 0)
+			rm -f "$file"
+		fi
+		if ((rc == 0 && got != stream_bytes)); then
+			printf '%-8s FAILED: %s holds %s bytes, expected %s\n' "$name" "$file" "$got" "$stream_bytes"
+			failures=$((failures + 1))
+		elif ((rc == 0)); then
 			s_mbps=$(awk -v b="$stream_bytes" -v w="$wall" 'BEGIN { printf "%.1f", b / w }')
 			printf '%-8s %8s s %8s MB/s  client cpu %s s\n' "$name" "$(fmt_s $((wall / 1000)))" "$s_mbps" "$(fmt_s "$cpu")"
 		else
@@ -392,7 +408,7 @@ if ((stream)); then
 	}
 	best_ssh="" best_drover="" help=${help:-}
 	for ((r = 0; r < repeat; r++)); do
-		stream_run ssh ssh -F "$bdir/ssh_config.default" b0001 "$remote"
+		stream_run ssh "$bdir/ssh.out" "$bdir/ssh.out" ssh -F "$bdir/ssh_config.default" b0001 "$remote"
 		if [[ -n $s_mbps ]] && { [[ -z $best_ssh ]] || awk -v a="$s_mbps" -v b="$best_ssh" 'BEGIN { exit !(a > b) }'; }; then
 			best_ssh=$s_mbps
 		fi
@@ -402,17 +418,12 @@ if ((stream)); then
 				# fair sink: a 1 GiB "line" of NULs gets escaped and framed).
 				rm -rf "$bdir/outdir"
 				mkdir "$bdir/outdir"
-				stream_run drover "$drover" -F "$bdir/ssh_config.default" exec -q --outdir "$bdir/outdir" b0001 -- "$remote"
-				got=$(stat -c %s "$bdir/outdir/b0001.out" 2>/dev/null || echo 0)
-				if [[ -n $s_mbps ]] && ((got != stream_bytes)); then
-					printf '         FAILED: %s holds %s bytes, expected %s\n' "$bdir/outdir/b0001.out" "$got" "$stream_bytes"
-					s_mbps=""
-					failures=$((failures + 1))
-				fi
+				stream_run drover /dev/null "$bdir/outdir/b0001.out" \
+				    "$drover" -F "$bdir/ssh_config.default" exec -q --outdir "$bdir/outdir" b0001 -- "$remote"
 				rm -rf "$bdir/outdir"
 			else
 				fleet_note "note: drover exec has no --outdir; streaming to stdout (/dev/null)"
-				stream_run drover "$drover" -F "$bdir/ssh_config.default" exec -q b0001 -- "$remote"
+				stream_run drover /dev/null "" "$drover" -F "$bdir/ssh_config.default" exec -q b0001 -- "$remote"
 			fi
 			if [[ -n $s_mbps ]] && { [[ -z $best_drover ]] || awk -v a="$s_mbps" -v b="$best_drover" 'BEGIN { exit !(a > b) }'; }; then
 				best_drover=$s_mbps
