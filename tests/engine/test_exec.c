@@ -255,7 +255,7 @@ Test(exec, timeout_kills_remote_group)
 static et_exec kx;
 static uv_timer_t k_timer;
 static double k_t_kill;
-static int k_seen;
+static int k_seen, k_alone;
 
 static void
 kill_poll(uv_timer_t *t)
@@ -278,17 +278,29 @@ kill_poll(uv_timer_t *t)
 static void
 kill_ready(et_conn *ec, eng_conn_state st)
 {
+	eng_exec_opts o = { .alone = k_alone };
+	eng_exec *other = NULL;
+
 	if (st != ENG_CONN_READY)
 		return;
 	ec->close_when_idle = 1;
-	et_exec_start(ec, &kx, "sleep 41515 | cat", 0);
+	et_exec_start_opts(ec, &kx, "sleep 41515 | cat", &o);
+	if (k_alone) {
+		/* Its kill takes every other session on the conn: no company. */
+		cr_assert_eq(eng_exec_start(ec->c, "true", NULL, NULL, NULL, &other),
+		    ENG_ESTATE);
+		cr_assert_eq(eng_exec_start(ec->c, "true", &o, NULL, NULL, &other), ENG_ESTATE);
+		cr_assert_null(other);
+	}
 	uv_timer_init(&ec->e->loop, &k_timer);
 	uv_timer_start(&k_timer, kill_poll, 50, 50);
 }
 
 /*
  * eng_exec_kill on a command started without a timeout. engine.h: "Kills the
- * remote command (process group) and ends the exec".
+ * remote command (process group) and ends the exec". A pipeline, so that only
+ * killing its process group ends it; with the pid line, then alone (the
+ * group found among the connection's sessions).
  */
 Test(exec, kill_kills_remote_group)
 {
@@ -296,22 +308,26 @@ Test(exec, kill_kills_remote_group)
 	et_conn c;
 	eng_conn_opts o;
 
-	cr_assert_eq(et_remote_pids(KILL_PAT, NULL, 0), 0, "left over from an earlier run");
-	et_init(&e, 0);
-	et_conn_opts_init(&o, "h1");
-	et_open(&e, &c, &o);
-	c.hook = kill_ready;
-	et_run(&e, 20);
-	et_assert_ready_closed(&c);
-	cr_assert(k_seen, "the remote sleep never showed up");
-	cr_assert(kx.done && !kx.has_error, "error: %s", kx.error);
-	cr_assert_eq(kx.killed, 1);
-	cr_assert_eq(kx.timed_out, 0);
-	cr_assert_eq(et_remote_wait_gone(KILL_PAT, 3), 0,
-	    "remote 'sleep 41515' (or its shell) still running after eng_exec_kill");
-	cr_assert_lt(kx.t_done - k_t_kill, 4.0, "kill took %.2fs", kx.t_done - k_t_kill);
-	et_exec_free(&kx);
-	et_fini(&e);
+	for (k_alone = 0; k_alone <= 1; k_alone++) {
+		cr_assert_eq(et_remote_pids(KILL_PAT, NULL, 0), 0, "left over from an earlier run");
+		k_seen = 0;
+		et_init(&e, 0);
+		et_conn_opts_init(&o, "h1");
+		et_open(&e, &c, &o);
+		c.hook = kill_ready;
+		et_run(&e, 20);
+		et_assert_ready_closed(&c);
+		cr_assert(k_seen, "alone %d: the remote sleep never showed up", k_alone);
+		cr_assert(kx.done && !kx.has_error, "alone %d: error: %s", k_alone, kx.error);
+		cr_assert_eq(kx.killed, 1);
+		cr_assert_eq(kx.timed_out, 0);
+		cr_assert_eq(kx.errlen, 0, "alone %d: stderr: '%s'", k_alone, kx.err);
+		cr_assert_eq(et_remote_wait_gone(KILL_PAT, 3), 0, "alone %d: remote "
+		    "'sleep 41515' (or its shell) still running after eng_exec_kill", k_alone);
+		cr_assert_lt(kx.t_done - k_t_kill, 4.0, "kill took %.2fs", kx.t_done - k_t_kill);
+		et_exec_free(&kx);
+		et_fini(&e);
+	}
 }
 
 /*
@@ -420,64 +436,6 @@ Test(exec, kill_before_start_never_runs)
 }
 
 /* ---- alone execs (the fan-out's): no pid line, the kill finds the group ---- */
-
-static et_exec al_x;
-static uv_timer_t al_timer;
-static int al_seen;
-
-static void
-alone_poll(uv_timer_t *t)
-{
-	if (et_remote_pids(ALONE_PAT, NULL, 0) < 1)
-		return;
-	if (al_seen++ < 4)
-		return;
-	eng_exec_kill(al_x.x);
-	uv_timer_stop(t);
-	uv_close((uv_handle_t *)t, NULL);
-}
-
-static void
-alone_ready(et_conn *ec, eng_conn_state st)
-{
-	eng_exec_opts o = { .alone = 1 };
-	eng_exec *other = NULL;
-
-	if (st != ENG_CONN_READY)
-		return;
-	ec->close_when_idle = 1;
-	et_exec_start_opts(ec, &al_x, "sleep 41616 | cat", &o);
-	/* Its kill takes every other session on the conn: no company. */
-	cr_assert_eq(eng_exec_start(ec->c, "true", NULL, NULL, NULL, &other), ENG_ESTATE);
-	cr_assert_eq(eng_exec_start(ec->c, "true", &o, NULL, NULL, &other), ENG_ESTATE);
-	cr_assert_null(other);
-	uv_timer_init(&ec->e->loop, &al_timer);
-	uv_timer_start(&al_timer, alone_poll, 50, 50);
-}
-
-/* A pipeline, so that only killing its process group ends it. */
-Test(exec, alone_kill_takes_the_group)
-{
-	et_env e;
-	et_conn c;
-	eng_conn_opts o;
-
-	cr_assert_eq(et_remote_pids(ALONE_PAT, NULL, 0), 0, "left over from an earlier run");
-	et_init(&e, 0);
-	et_conn_opts_init(&o, "h1");
-	et_open(&e, &c, &o);
-	c.hook = alone_ready;
-	et_run(&e, 20);
-	et_assert_ready_closed(&c);
-	cr_assert(al_seen, "the remote sleep never showed up");
-	cr_assert(al_x.done && !al_x.has_error, "error: %s", al_x.error);
-	cr_assert_eq(al_x.killed, 1);
-	cr_assert_eq(al_x.errlen, 0, "stderr: '%s'", al_x.err);
-	cr_assert_eq(et_remote_wait_gone(ALONE_PAT, 3), 0,
-	    "remote 'sleep 41616' (or its shell) still running after eng_exec_kill");
-	et_exec_free(&al_x);
-	et_fini(&e);
-}
 
 static et_exec alt_x;
 
