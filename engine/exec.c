@@ -349,6 +349,18 @@ exec_close_channel(eng_exec *x)
 
 /* ---- lifetime ---- */
 
+/* A command (not a kill helper) on c other than x, or NULL. */
+static const eng_exec *
+other_command(const eng_conn *c, const eng_exec *x)
+{
+	const eng_exec *o;
+
+	for (o = c->execs; o != NULL; o = o->next)
+		if (o != x && !o->internal)
+			return o;
+	return NULL;
+}
+
 static void
 on_timer_closed(uv_handle_t *h)
 {
@@ -427,18 +439,6 @@ exec_finish(eng_exec *x)
 	uv_close((uv_handle_t *)&x->timer, on_timer_closed);
 }
 
-/* Another command (not a kill helper) on x's conn? */
-static int
-exec_has_company(const eng_exec *x)
-{
-	const eng_exec *o;
-
-	for (o = x->c->execs; o != NULL; o = o->next)
-		if (o != x && !o->internal)
-			return 1;
-	return 0;
-}
-
 static void
 killer_done(eng_exec *k, const eng_exec_result *r, void *ud)
 {
@@ -493,7 +493,7 @@ eng_exec_kill(eng_exec *x)
 	 */
 	if (x->pid > 0) {
 		groups = eng__xprintf("G=%ld", x->pid);
-	} else if (!exec_has_company(x)) {
+	} else if (other_command(x->c, x) == NULL) {
 		groups = eng__xstrdup("if [ -r /proc/$$/stat ]; then "
 		    "G=$(ls /proc | awk -v p=$PPID -v me=$$ '/^[0-9]+$/ && $0 != me { "
 		    "f = \"/proc/\" $0 \"/stat\"; if ((getline s < f) > 0) { "
@@ -524,6 +524,7 @@ int
 eng__exec_start_internal(eng_conn *c, const char *command, int internal,
     const eng_exec_opts *opts, const eng_exec_cbs *cbs, void *ud, eng_exec **out)
 {
+	const eng_exec *o;
 	eng_exec *x;
 
 	*out = NULL;
@@ -531,12 +532,13 @@ eng__exec_start_internal(eng_conn *c, const char *command, int internal,
 		return ENG_EINVAL;
 	if (c->dead || c->close_req)
 		return ENG_ECLOSED;
-	if (!internal) {
-		/* An alone exec's kill takes every other session on the conn. */
-		for (x = c->execs; x != NULL; x = x->next)
-			if (!x->internal && (x->alone || (opts != NULL && opts->alone)))
-				return ENG_ESTATE;
-	}
+	/*
+	 * An alone exec's kill takes every other session on the conn, so it
+	 * gets no company (and being alone, it is the only command there).
+	 */
+	if (!internal && (o = other_command(c, NULL)) != NULL &&
+	    (o->alone || (opts != NULL && opts->alone)))
+		return ENG_ESTATE;
 	x = eng__xcalloc(1, sizeof(*x));
 	x->c = c;
 	x->internal = internal;
