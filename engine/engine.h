@@ -27,6 +27,16 @@ enum {
 };
 const char *eng_strerror(int code);
 
+/*
+ * Built-in defaults, the one place they are written down: the engine uses
+ * them for a 0 in its option structs, and config/hostopts.c fills them in
+ * under the inventory and the command line.
+ */
+#define ENG_DEFAULT_CONNECT_TIMEOUT_MS 10000  /* TCP + kex + auth */
+#define ENG_DEFAULT_KEEPALIVE_MS 15000        /* dead after 3 silent intervals */
+#define ENG_DEFAULT_MAX_HANDSHAKES 8          /* per server address:port */
+#define ENG_DEFAULT_FANOUT 64                 /* hosts in flight */
+
 typedef struct eng_ctx eng_ctx;
 typedef struct eng_conn eng_conn;
 typedef struct eng_exec eng_exec;

@@ -1,11 +1,16 @@
 /*
- * tui/tui.h - drover's front ends: the headless CLI (batch printers) now,
- * the ncurses console later. main.c dispatches into these.
+ * tui/tui.h - drover's front ends, as main.c sees them: the console
+ * (tui/console/), the headless commands (tui/cli/), and what both use to
+ * show remote text: a growable buffer, the sanitiser and host-name folding
+ * (the files at the top of tui/).
  */
 #ifndef DROVER_TUI_H
 #define DROVER_TUI_H
 
 #include <stddef.h>
+
+#include "engine/engine.h"
+#include "util/util.h"
 
 /* `drover [TARGETS]`: the console; returns the process exit code. */
 int tui_console_run(int argc, char **argv, const char *ssh_config, const char *inventory);
@@ -36,6 +41,20 @@ void tui_sanitize(tui_buf *out, const char *in, size_t len);
 char *tui_sanitize_str(const char *s);
 /* JSON string body: ", \, controls, C1, bidi escaped; invalid UTF-8 -> U+FFFD. */
 void tui_json_escape(tui_buf *out, const char *in, size_t len);
+
+/*
+ * One host's result as grouping sees it: its fan-out record and output
+ * (err NULL when stdout and stderr are kept together).
+ */
+typedef struct tui_result {
+	const eng_fanout_host *host;
+	const tui_buf *out, *err;
+} tui_result;
+/*
+ * Orders results; 0 means the same result (grouped together): same state,
+ * exit status, signal, output and, for hosts that never ran, the same reason.
+ */
+int tui_result_cmp(const tui_result *a, const tui_result *b);
 
 /* Folds host names into ranges: h1,h2,h3,web1 -> "h[1-3],web1". */
 char *tui_fold_hosts(const char *const *names, size_t n);

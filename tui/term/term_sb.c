@@ -1,5 +1,5 @@
 /*
- * tui/term_sb.c - a pane's scrollback: a bounded ring of the lines that
+ * tui/term/term_sb.c - a pane's scrollback: a bounded ring of the lines that
  * scrolled off its screen, oldest dropped first. term.c pushes lines as
  * they leave the top of the screen, pops them back when the screen grows,
  * and reads cells for a scrolled-back view and search.
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/tui_int.h"
+#include "tui/term/term_int.h"
 
 typedef struct sbcell {
 	uint32_t ch;            /* base character (0 empty), or a mark */
@@ -106,7 +106,7 @@ block_for(tui_sb *sb, int n)
 		sb->spare = NULL;
 	} else {
 		size = sb->next_size > n ? sb->next_size : n;
-		b = tui_xrealloc(NULL, sizeof *b + (size_t)size * sizeof(sbcell));
+		b = util_xrealloc(NULL, sizeof *b + (size_t)size * sizeof(sbcell));
 		b->size = size;
 		b->used = 0;
 		b->live = 0;
@@ -129,7 +129,7 @@ blank(const tui_cell *c)
 tui_sb *
 tui_sb_new(int cap)
 {
-	tui_sb *sb = tui_xcalloc(1, sizeof *sb);
+	tui_sb *sb = util_xcalloc(1, sizeof *sb);
 
 	sb->cap = cap > 0 ? cap : 0;
 	sb->next_size = SB_BLOCK_MIN;
@@ -185,7 +185,7 @@ tui_sb_push(tui_sb *sb, const tui_cell *cells, int ncols)
 		sb->alloc = sb->alloc ? sb->alloc * 2 : 64;
 		if (sb->alloc > sb->cap)
 			sb->alloc = sb->cap;
-		sb->slot = tui_xrealloc(sb->slot, (size_t)sb->alloc *
+		sb->slot = util_xrealloc(sb->slot, (size_t)sb->alloc *
 		    sizeof *sb->slot);
 	}
 	b = block_for(sb, n + ncomb);

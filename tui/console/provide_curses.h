@@ -1,5 +1,5 @@
 /*
- * tui/provide_curses.h - the one place that includes curses. Console files
+ * tui/console/provide_curses.h - the one place that includes curses. Console files
  * that draw or read keys include this header, nothing else in the project
  * sees curses (the engine and config layers never do).
  */

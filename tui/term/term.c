@@ -1,16 +1,16 @@
 /*
- * tui/term.c - one pane's terminal emulator. libvterm's parser and state
+ * tui/term/term.c - one pane's terminal emulator. libvterm's parser and state
  * layer (escape sequences, cursor, modes, pen, keyboard encoding) drive
  * our own screen: the state callbacks write cells into term_grid.c's line
  * buffers (primary and alternate), lines scrolling off the top go to
  * term_sb.c's scrollback ring, and rows are marked dirty as they change.
  * libvterm's own screen layer is not used: in 0.1.4 it moves the whole
  * screen for every line feed (see term_grid.c). Also here: the
- * scrolled-back view, the title and bell, search, and the keyboard / paste
- * entry points. Remote bytes reach libvterm only through the input guard
+ * title and bell, and the keyboard / paste entry points; the scrolled-back
+ * view and search are term_view.c. Remote bytes reach libvterm only through the input guard
  * (term_guard.c), which keeps away input that crashes or hangs libvterm
- * 0.1.4. The only file of drover that includes <vterm.h>; the renderer and
- * the console see tui_cell and tui/term.h only.
+ * 0.1.4. Only tui/term/ includes <vterm.h> (through term_int.h); the renderer
+ * and the console see tui_cell and tui/term/term.h only.
  *
  * Remote bytes go in through tui_term_feed; everything libvterm wants to
  * send back (answers to DA/DSR, key encodings) leaves through the pane's
@@ -22,58 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <vterm.h>
-
-#include "tui/term.h"
-#include "tui/tui_int.h"
-
-/* Sanity bounds: a pane larger than this is a bug, not a terminal. */
-#define TERM_MAX_ROWS 1024
-#define TERM_MAX_COLS 4096
-/*
- * libvterm 0.1.4 writes the right half of a wide character without checking
- * the edge: one emoji crashes a 1-column VTerm. The VTerm is never narrower
- * than this; a narrower pane shows its first columns.
- */
-#define VTERM_MIN_COLS 2
-/*
- * libvterm 0.1.4 decodes text into a stack array as long as the rest of the
- * buffer handed to vterm_input_write (a VLA): big writes could overflow the
- * stack, so input goes in slices of at most this many bytes.
- */
-#define VTERM_MAX_WRITE 4096
-/* Titles are for a pane's border; longer ones are cut (bytes). */
-#define TERM_MAX_TITLE 1024
-
-struct tui_term {
-	VTerm *vt;
-	VTermState *state;
-	tui_term_cbs cbs;
-	void *ud;
-	int rows, cols;         /* the pane */
-	int vcols;              /* the emulated width, >= VTERM_MIN_COLS */
-
-	tui_grid grid[2];       /* primary, alternate (allocated on first use) */
-	int alt;                /* the alternate screen is shown */
-	tui_cell pen;           /* current attributes and colours, as a blank */
-	int reverse;            /* DECSCNM: the whole screen in reverse video */
-
-	tui_sb *sb;             /* scrollback ring (term_sb.c) */
-	tui_cell *scratch;      /* one row, for the scrollback */
-	int scratch_len;
-	int offset;             /* view offset, 0 = live screen */
-
-	unsigned char *dirty;   /* per view row */
-	int cursor_visible;
-	char *title;
-	unsigned long bells;
-
-	tui_guard *guard;       /* remote bytes pass it first */
-
-	/* Paste probe: counts the bytes vterm_keyboard_start_paste emits. */
-	int probing;
-	size_t probed;
-};
+#include "tui/term/term.h"
+#include "tui/term/term_int.h"
 
 static void vt_write(const char *bytes, size_t len, void *ud);
 
@@ -85,8 +35,8 @@ clampi(int v, int lo, int hi)
 
 /* ---- dirty rows ---------------------------------------------------- */
 
-static void
-mark_all(tui_term *t)
+void
+tui__term_mark_all(tui_term *t)
 {
 	memset(t->dirty, 1, (size_t)t->rows);
 }
@@ -100,7 +50,7 @@ static void
 mark_rows(tui_term *t, int start, int end)
 {
 	if (t->offset > 0) {
-		mark_all(t);
+		tui__term_mark_all(t);
 		return;
 	}
 	start = clampi(start, 0, t->rows);
@@ -130,8 +80,8 @@ color_from_vterm(const VTermColor *c, int is_bg)
 	return out;
 }
 
-static void
-blank_cell(tui_cell *out)
+void
+tui__term_blank_cell(tui_cell *out)
 {
 	memset(out, 0, sizeof *out);
 	out->width = 1;
@@ -149,7 +99,7 @@ static tui_cell *
 scratch(tui_term *t, int cols)
 {
 	if (cols > t->scratch_len) {
-		t->scratch = tui_xrealloc(t->scratch, (size_t)cols * sizeof *t->scratch);
+		t->scratch = util_xrealloc(t->scratch, (size_t)cols * sizeof *t->scratch);
 		t->scratch_len = cols;
 	}
 	return t->scratch;
@@ -182,7 +132,7 @@ push_line(const tui_line *l, int cols, void *user)
 		/* Stay on the same text, as long as the ring keeps it. */
 		if (t->offset < tui_sb_count(t->sb))
 			t->offset++;
-		mark_all(t);
+		tui__term_mark_all(t);
 	}
 }
 
@@ -268,7 +218,7 @@ on_initpen(void *user)
 {
 	tui_term *t = user;
 
-	blank_cell(&t->pen);
+	tui__term_blank_cell(&t->pen);
 	/*
 	 * libvterm calls this from vterm_state_reset only, which (RIS,
 	 * "ESC c") also leaves the alternate screen without telling us
@@ -276,7 +226,7 @@ on_initpen(void *user)
 	 */
 	if (t->alt) {
 		t->alt = 0;
-		mark_all(t);
+		tui__term_mark_all(t);
 	}
 	return 1;
 }
@@ -338,16 +288,16 @@ on_settermprop(VTermProp prop, VTermValue *val, void *user)
 		if (val->boolean && t->grid[1].line == NULL)
 			tui_grid_init(&t->grid[1], t->rows, t->vcols, &t->pen);
 		t->alt = val->boolean ? 1 : 0;
-		mark_all(t);
+		tui__term_mark_all(t);
 		break;
 	case VTERM_PROP_REVERSE:
 		t->reverse = val->boolean;
-		mark_all(t);
+		tui__term_mark_all(t);
 		break;
 	case VTERM_PROP_TITLE:
 		/* libvterm hands a stack copy: keep our own. */
 		len = strnlen(val->string, TERM_MAX_TITLE);
-		t->title = tui_xrealloc(t->title, len + 1);
+		t->title = util_xrealloc(t->title, len + 1);
 		memcpy(t->title, val->string, len);
 		t->title[len] = '\0';
 		if (t->cbs.on_title != NULL)
@@ -400,7 +350,7 @@ on_resize(int rows, int cols, VTermPos *delta, void *user)
 	tui_cell *row, blank;
 	int r, first_blank, k, old_rows = g->rows;
 
-	blank_cell(&blank);
+	tui__term_blank_cell(&blank);
 	vterm_state_get_cursorpos(t->state, &cur);
 	if (!t->alt && rows < g->rows) {
 		for (r = g->rows - 1; r >= rows; r--)
@@ -474,7 +424,7 @@ tui_term *
 tui_term_new(int rows, int cols, int scrollback_lines, const tui_term_cbs *cbs,
     void *ud)
 {
-	tui_term *t = tui_xcalloc(1, sizeof *t);
+	tui_term *t = util_xcalloc(1, sizeof *t);
 
 	t->rows = clampi(rows, 1, TERM_MAX_ROWS);
 	t->cols = clampi(cols, 1, TERM_MAX_COLS);
@@ -485,9 +435,9 @@ tui_term_new(int rows, int cols, int scrollback_lines, const tui_term_cbs *cbs,
 		t->cbs = *cbs;
 	t->ud = ud;
 	t->cursor_visible = 1;
-	t->dirty = tui_xcalloc((size_t)t->rows, 1);
-	t->title = tui_xcalloc(1, 1);
-	blank_cell(&t->pen);
+	t->dirty = util_xcalloc((size_t)t->rows, 1);
+	t->title = util_xcalloc(1, 1);
+	tui__term_blank_cell(&t->pen);
 	tui_grid_init(&t->grid[0], t->rows, t->vcols, &t->pen);
 
 	if ((t->vt = vterm_new(t->rows, t->vcols)) == NULL) {
@@ -499,7 +449,7 @@ tui_term_new(int rows, int cols, int scrollback_lines, const tui_term_cbs *cbs,
 	t->state = vterm_obtain_state(t->vt);
 	vterm_state_set_callbacks(t->state, &state_cbs, t);
 	vterm_state_reset(t->state, 1);
-	mark_all(t);
+	tui__term_mark_all(t);
 	return t;
 }
 
@@ -600,10 +550,10 @@ tui_term_resize(tui_term *t, int rows, int cols)
 	reset_after_resize(t, rows, cols);
 	t->rows = rows;
 	t->cols = cols;
-	t->dirty = tui_xrealloc(t->dirty, (size_t)rows);
+	t->dirty = util_xrealloc(t->dirty, (size_t)rows);
 	if (t->offset > tui_sb_count(t->sb))
 		t->offset = tui_sb_count(t->sb);
-	mark_all(t);
+	tui__term_mark_all(t);
 	return 1;
 }
 
@@ -622,12 +572,12 @@ tui_term_size(const tui_term *t, int *rows, int *cols)
  * The cell of history line `line` (see term.h), column col. Returns -1
  * outside.
  */
-static int
-history_cell(tui_term *t, int line, int col, tui_cell *out)
+int
+tui__term_history_cell(tui_term *t, int line, int col, tui_cell *out)
 {
 	const tui_grid *g;
 
-	blank_cell(out);
+	tui__term_blank_cell(out);
 	if (line < 0 || col < 0 || col >= t->cols ||
 	    line >= tui_sb_count(t->sb) + t->rows)
 		return -1;
@@ -657,10 +607,10 @@ int
 tui_term_cell(tui_term *t, int row, int col, tui_cell *out)
 {
 	if (row < 0 || row >= t->rows) {
-		blank_cell(out);
+		tui__term_blank_cell(out);
 		return -1;
 	}
-	return history_cell(t, tui_sb_count(t->sb) - t->offset + row, col, out);
+	return tui__term_history_cell(t, tui_sb_count(t->sb) - t->offset + row, col, out);
 }
 
 int
@@ -679,7 +629,7 @@ tui_term_take_dirty(tui_term *t, unsigned char *rows_out)
 void
 tui_term_touch(tui_term *t)
 {
-	mark_all(t);
+	tui__term_mark_all(t);
 }
 
 void
@@ -714,146 +664,6 @@ unsigned long
 tui_term_bells(const tui_term *t)
 {
 	return t->bells;
-}
-
-/* ---- scrollback view ----------------------------------------------- */
-
-int
-tui_term_scroll(tui_term *t, int delta)
-{
-	int off = t->offset;
-
-	/* Computed in long long: delta may be INT_MIN or INT_MAX. */
-	long long want = (long long)off + delta;
-
-	if (want < 0)
-		want = 0;
-	if (want > tui_sb_count(t->sb))
-		want = tui_sb_count(t->sb);
-	t->offset = (int)want;
-	if (t->offset != off)
-		mark_all(t);
-	return t->offset;
-}
-
-void
-tui_term_scroll_reset(tui_term *t)
-{
-	if (t->offset != 0)
-		mark_all(t);
-	t->offset = 0;
-}
-
-int
-tui_term_view_offset(const tui_term *t)
-{
-	return t->offset;
-}
-
-int
-tui_term_sb_lines(const tui_term *t)
-{
-	return tui_sb_count(t->sb);
-}
-
-int
-tui_term_history_lines(const tui_term *t)
-{
-	return tui_sb_count(t->sb) + t->rows;
-}
-
-int
-tui_term_scroll_to(tui_term *t, int line)
-{
-	int off;
-
-	if (line < 0 || line >= tui_sb_count(t->sb) + t->rows)
-		return -1;
-	/* A screen line is visible live; a scrollback line goes on top. */
-	off = line >= tui_sb_count(t->sb) ? 0 : tui_sb_count(t->sb) - line;
-	if (off != t->offset)
-		mark_all(t);
-	t->offset = off;
-	return off;
-}
-
-/* ---- text and search ----------------------------------------------- */
-
-static size_t
-utf8_put(uint32_t c, char *out)
-{
-	if (c < 0x80) {
-		out[0] = (char)c;
-		return 1;
-	}
-	if (c < 0x800) {
-		out[0] = (char)(0xc0 | (c >> 6));
-		out[1] = (char)(0x80 | (c & 0x3f));
-		return 2;
-	}
-	if (c < 0x10000) {
-		out[0] = (char)(0xe0 | (c >> 12));
-		out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		out[2] = (char)(0x80 | (c & 0x3f));
-		return 3;
-	}
-	if (c > 0x10ffff)
-		c = 0xfffd;
-	out[0] = (char)(0xf0 | (c >> 18));
-	out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-	out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-	out[3] = (char)(0x80 | (c & 0x3f));
-	return 4;
-}
-
-char *
-tui_term_line_text(tui_term *t, int line)
-{
-	size_t len = 0, keep = 0;
-	tui_cell c;
-	char *s;
-	int col, i;
-
-	if (line < 0 || line >= tui_sb_count(t->sb) + t->rows)
-		return NULL;
-	s = tui_xcalloc((size_t)t->cols * TUI_CELL_MAX_CHARS * 4 + 1, 1);
-	for (col = 0; col < t->cols; col++) {
-		history_cell(t, line, col, &c);
-		if (c.width == 0)
-			continue;
-		if (c.nchars == 0) {
-			s[len++] = ' ';
-			continue;
-		}
-		for (i = 0; i < c.nchars; i++)
-			len += utf8_put(c.chars[i], s + len);
-		keep = len;
-	}
-	s[keep] = '\0';
-	return s;
-}
-
-int
-tui_term_search(tui_term *t, const char *needle, int from_line, int backwards)
-{
-	int total = tui_sb_count(t->sb) + t->rows, line, step = backwards ? -1 : 1;
-	char *text;
-	int found;
-
-	if (needle == NULL || *needle == '\0' || total == 0)
-		return -1;
-	if (from_line < 0)
-		line = backwards ? total - 1 : 0;
-	else
-		line = from_line >= total ? total - 1 : from_line;
-	for (; line >= 0 && line < total; line += step) {
-		text = tui_term_line_text(t, line);
-		found = text != NULL && strstr(text, needle) != NULL;
-		free(text);
-		if (found)
-			return line;
-	}
-	return -1;
 }
 
 /* ---- input --------------------------------------------------------- */

@@ -1,10 +1,11 @@
 /*
- * config/ini.c - the INI front end of the theme and console-settings
- * loaders (theme.c, console.c): reads one file and walks it with inih,
+ * config/ini_parse.c - the INI front end of every config file loader
+ * (inventory_ini.c, theme.c, console_ini.c): reads one file and walks it
+ * with inih,
  * reporting sections and key = value pairs with exact line numbers.
  *
  * The one INI reader of config/: the inventory (inventory_ini.c), themes
- * (theme.c) and console settings (console.c) all go through it.
+ * (theme.c) and console settings (console_ini.c) all go through it.
  *
  * inih gets its lines from a reader of ours, which sees every raw line
  * first: it hands inih one line per call (so line numbers never drift),
@@ -57,8 +58,8 @@ vfail_at(cfg__ini *ini, int line, const char *fmt, va_list ap)
 
 	if (ini->err != NULL)
 		return;
-	msg = cfg__xvasprintf(fmt, ap);
-	ini->err = cfg__xasprintf("%s:%d: %s", ini->name, line, msg);
+	msg = util_xvasprintf(fmt, ap);
+	ini->err = util_xasprintf("%s:%d: %s", ini->name, line, msg);
 	free(msg);
 }
 
@@ -106,9 +107,9 @@ header(cfg__ini *ini, const char *s, const char *e)
 		    (int)(e - s), s);
 		return -1;
 	}
-	name = cfg__xstrndup(s + 1, (size_t)(close - s - 1));
+	name = util_xstrndup(s + 1, (size_t)(close - s - 1));
 	free(ini->section);
-	ini->section = cfg__xstrdup(cfg__trim(name));
+	ini->section = util_xstrdup(cfg__trim(name));
 	free(name);
 	ini->have_key = 0;
 	return ini->ops->section(ini, ini->section, ini->ud);
@@ -196,7 +197,7 @@ on_value(void *user, const char *section, const char *name, const char *value,
 	(void)line;             /* == ini->lineno: one line per read */
 	if (ini->err != NULL)
 		return 0;
-	v = cfg__xstrdup(value != NULL ? value : "");
+	v = util_xstrdup(value != NULL ? value : "");
 	if (ini->indented && ini->have_key) {
 		/* A continuation line: inih leaves inline comments in it. */
 		for (c = v + 1; *c != '\0'; c++)
@@ -208,7 +209,7 @@ on_value(void *user, const char *section, const char *name, const char *value,
 		return r;
 	}
 	ini->have_key = 1;
-	k = cfg__xstrdup(name);
+	k = util_xstrdup(name);
 	if (*cfg__trim(k) == '\0') {
 		cfg__ini_fail(ini, "syntax error: expected 'key = value'");
 		r = 0;

@@ -1,8 +1,8 @@
 /*
- * config/console.c - the console's own settings file, console.ini:
+ * config/console_ini.c - the console's own settings file, console.ini:
  * [console] (theme, scrollback, prefix, mouse, fps, minimum pane size,
  * automatic reconnect) and
- * [keys] (command = key spec), read through ini.c into a cfg_console with
+ * [keys] (command = key spec), read through ini_parse.c into a cfg_console with
  * a cfg_keymap from keymap.c. Key clashes are checked once the whole file
  * is read, so that two bindings may be swapped in any order.
  */
@@ -58,11 +58,15 @@ cfg_console_default_path(void)
 }
 
 cfg_console *
-cfg_console_new(void)
+cfg_console_new(const cfg_commands *cmds, char **cause)
 {
-	cfg_console *c = cfg__xcalloc(1, sizeof *c);
+	cfg_keymap *km = cfg_keymap_new(cmds, cause);
+	cfg_console *c;
 
-	c->theme_name = cfg__xstrdup("default");
+	if (km == NULL)
+		return NULL;
+	c = util_xcalloc(1, sizeof *c);
+	c->theme_name = util_xstrdup("default");
 	c->theme = cfg_theme_default();
 	c->scrollback = DEF_SCROLLBACK;
 	c->mouse = 1;
@@ -71,7 +75,7 @@ cfg_console_new(void)
 	c->min_pane_rows = DEF_MIN_ROWS;
 	c->reconnect = 1;
 	c->reconnect_max = DEF_RECONNECT_MAX;
-	c->keys = cfg_keymap_default();
+	c->keys = km;
 	return c;
 }
 
@@ -148,12 +152,12 @@ theme_value(const struct cparse *p, const char *v)
 	const char *slash;
 
 	if (strchr(v, '/') == NULL && !(n > 4 && strcmp(v + n - 4, ".ini") == 0))
-		return cfg__xstrdup(v);
+		return util_xstrdup(v);
 	if (v[0] == '/' || v[0] == '~')
 		return cfg__expand_tilde(v);
 	if ((slash = strrchr(p->path, '/')) == NULL)
-		return cfg__xstrdup(v);
-	return cfg__xasprintf("%.*s/%s", (int)(slash - p->path), p->path, v);
+		return util_xstrdup(v);
+	return util_xasprintf("%.*s/%s", (int)(slash - p->path), p->path, v);
 }
 
 static int
@@ -196,36 +200,36 @@ on_value(cfg__ini *ini, const char *section, const char *key, const char *v,
 	case K_PREFIX:
 		return bind_key(ini, p, "prefix", v);
 	case K_MOUSE:
-		if (cfg__parse_bool(v, &c->mouse) != 0) {
+		if (util_parse_bool(v, &c->mouse) != 0) {
 			cfg__ini_fail(ini, "invalid mouse '%s' (yes or no)", v);
 			return -1;
 		}
 		return 0;
 	case K_RECONNECT:
-		if (cfg__parse_bool(v, &c->reconnect) != 0) {
+		if (util_parse_bool(v, &c->reconnect) != 0) {
 			cfg__ini_fail(ini, "invalid reconnect '%s' (yes or no)", v);
 			return -1;
 		}
 		return 0;
 	case K_RECONNECT_MAX:
-		if (cfg__parse_int(v, 1, MAX_RECONNECT_MAX, &c->reconnect_max) == 0)
+		if (util_parse_int(v, 1, MAX_RECONNECT_MAX, &c->reconnect_max) == 0)
 			return 0;
 		cfg__ini_fail(ini, "invalid reconnect_max '%s' (1 to %d seconds)", v,
 		    MAX_RECONNECT_MAX);
 		return -1;
 	case K_SCROLLBACK:
-		if (cfg__parse_int(v, 0, MAX_SCROLLBACK, &c->scrollback) == 0)
+		if (util_parse_int(v, 0, MAX_SCROLLBACK, &c->scrollback) == 0)
 			return 0;
 		cfg__ini_fail(ini, "invalid scrollback '%s' (0 to %d lines)", v,
 		    MAX_SCROLLBACK);
 		return -1;
 	case K_FPS:
-		if (cfg__parse_int(v, 1, MAX_FPS, &c->fps) == 0)
+		if (util_parse_int(v, 1, MAX_FPS, &c->fps) == 0)
 			return 0;
 		cfg__ini_fail(ini, "invalid fps '%s' (1 to %d)", v, MAX_FPS);
 		return -1;
 	default:
-		if (cfg__parse_int(v, 1, MAX_MIN_SIZE, k == K_MIN_COLS ?
+		if (util_parse_int(v, 1, MAX_MIN_SIZE, k == K_MIN_COLS ?
 		    &c->min_pane_cols : &c->min_pane_rows) == 0)
 			return 0;
 		cfg__ini_fail(ini, "invalid %s '%s' (1 to %d)", keynames[k], v,
@@ -279,13 +283,13 @@ load_theme(struct cparse *p, char **cause)
 	int r;
 
 	if (p->c->path != NULL && (slash = strrchr(p->c->path, '/')) != NULL)
-		own = cfg__xasprintf("%.*s/themes", (int)(slash - p->c->path),
+		own = util_xasprintf("%.*s/themes", (int)(slash - p->c->path),
 		    p->c->path);
 	else {
 		char *def = cfg_console_default_path();
 
 		slash = strrchr(def, '/');
-		own = cfg__xasprintf("%.*s/themes", (int)(slash - def), def);
+		own = util_xasprintf("%.*s/themes", (int)(slash - def), def);
 		free(def);
 	}
 	dirs[n++] = own;
@@ -314,7 +318,8 @@ load_theme(struct cparse *p, char **cause)
 }
 
 int
-cfg_console_load(const char *path, cfg_console **out, char **cause)
+cfg_console_load(const char *path, const cfg_commands *cmds, cfg_console **out,
+    char **cause)
 {
 	struct cparse p;
 	char *defpath = NULL;
@@ -325,9 +330,10 @@ cfg_console_load(const char *path, cfg_console **out, char **cause)
 	if (path == NULL)
 		path = defpath = cfg_console_default_path();
 	p.path = path;
-	p.c = cfg_console_new();
+	if ((p.c = cfg_console_new(cmds, cause)) == NULL)
+		goto out;
 	cfg_keymap_bindings(p.c->keys, &p.ncmds);
-	p.cmd_line = cfg__xcalloc(p.ncmds, sizeof *p.cmd_line);
+	p.cmd_line = util_xcalloc(p.ncmds, sizeof *p.cmd_line);
 	if (cfg__ini_load(path, &ops, finish, &p, &missing, cause) != 0) {
 		/* Only the default file may be absent: defaults then. */
 		if (defpath == NULL || !missing)
@@ -344,7 +350,7 @@ cfg_console_load(const char *path, cfg_console **out, char **cause)
 		r = 0;
 		goto out;
 	}
-	p.c->path = cfg__xstrdup(path);
+	p.c->path = util_xstrdup(path);
 	if (load_theme(&p, cause) != 0)
 		goto out;
 	*out = p.c;

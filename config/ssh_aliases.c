@@ -1,5 +1,5 @@
 /*
- * config/sshconfig.c - the literal Host names of an OpenSSH client config,
+ * config/ssh_aliases.c - the literal Host names of an OpenSSH client config,
  * added to an inventory as known names so that "web*" or "db1" can refer to
  * hosts that only ~/.ssh/config knows. Owns the small ssh_config reader:
  * keywords (case-insensitive, "Key value" or "Key=value"), quoting as
@@ -33,7 +33,7 @@ sshfail(struct sshparse *sp, const char *fmt, ...)
 
 	if (sp->err == NULL) {
 		va_start(ap, fmt);
-		sp->err = cfg__xvasprintf(fmt, ap);
+		sp->err = util_xvasprintf(fmt, ap);
 		va_end(ap);
 	}
 	return -1;
@@ -53,9 +53,9 @@ is_space(char c)
  * argument ends the line. Returns -1 on an unterminated quote.
  */
 static int
-split_args(const char *s, cfg__strv *out)
+split_args(const char *s, util_strv *out)
 {
-	char *arg = cfg__xmalloc(strlen(s) + 1), quote;
+	char *arg = util_xmalloc(strlen(s) + 1), quote;
 	size_t j;
 	int rc = -1;
 
@@ -81,7 +81,7 @@ split_args(const char *s, cfg__strv *out)
 		if (quote != 0)
 			goto out;
 		arg[j] = '\0';
-		cfg__strv_push(out, arg);
+		util_strv_push(out, arg);
 	}
 	rc = 0;
 out:
@@ -90,7 +90,7 @@ out:
 }
 
 static void
-add_hosts(struct sshparse *sp, const cfg__strv *args)
+add_hosts(struct sshparse *sp, const util_strv *args)
 {
 	size_t i;
 
@@ -108,7 +108,7 @@ add_hosts(struct sshparse *sp, const cfg__strv *args)
 static int read_config(struct sshparse *, const char *, int, int);
 
 static int
-include(struct sshparse *sp, const char *file, int line, const cfg__strv *args,
+include(struct sshparse *sp, const char *file, int line, const util_strv *args,
     int depth)
 {
 	glob_t g;
@@ -126,9 +126,9 @@ include(struct sshparse *sp, const char *file, int line, const cfg__strv *args,
 		free(pat);
 		/* GLOB_TILDE expands "~" ($HOME) and "~user" as ssh does. */
 		if (args->v[i][0] == '~' || args->v[i][0] == '/')
-			pat = cfg__xstrdup(args->v[i]);
+			pat = util_xstrdup(args->v[i]);
 		else
-			pat = cfg__xasprintf("%s/%s", sp->base, args->v[i]);
+			pat = util_xasprintf("%s/%s", sp->base, args->v[i]);
 		memset(&g, 0, sizeof g);
 		r = glob(pat, GLOB_TILDE, NULL, &g);
 		if (r == GLOB_NOMATCH) {
@@ -158,7 +158,7 @@ out:
 static int
 read_config(struct sshparse *sp, const char *path, int depth, int must_exist)
 {
-	cfg__strv args = { 0 };
+	util_strv args = { 0 };
 	struct stat st;
 	FILE *f = NULL;
 	char *buf = NULL, *s, *kw;
@@ -205,7 +205,7 @@ read_config(struct sshparse *sp, const char *path, int depth, int must_exist)
 			if (*s == '=')
 				*s++ = '\0';
 		}
-		cfg__strv_clear(&args);
+		util_strv_clear(&args);
 		if (split_args(s, &args) != 0) {
 			sshfail(sp, "%s:%d: unterminated quote", path, line);
 			goto out;
@@ -222,7 +222,7 @@ read_config(struct sshparse *sp, const char *path, int depth, int must_exist)
 	}
 	rc = 0;
 out:
-	cfg__strv_clear(&args);
+	util_strv_clear(&args);
 	free(buf);
 	fclose(f);
 	return rc;
@@ -241,22 +241,22 @@ cfg_inventory_add_ssh_aliases(cfg_inventory *inv, const char *path,
 	for (i = 0; inv->aliases != NULL && inv->aliases[i] != NULL; i++)
 		cfg__names_add(&sp.names, inv->aliases[i], NULL);
 	if (path == NULL)
-		path = defpath = cfg__xasprintf("%s/.ssh/config", home);
+		path = defpath = util_xasprintf("%s/.ssh/config", home);
 	/*
 	 * OpenSSH resolves relative Includes against ~/.ssh for user files
 	 * (-F ones too) and against /etc/ssh for the system file.
 	 */
 	if (strncmp(path, "/etc/ssh/", 9) == 0)
-		sp.base = cfg__xstrdup("/etc/ssh");
+		sp.base = util_xstrdup("/etc/ssh");
 	else
-		sp.base = cfg__xasprintf("%s/.ssh", home);
+		sp.base = util_xasprintf("%s/.ssh", home);
 	if (read_config(&sp, path, 0, defpath == NULL) != 0) {
 		cfg__set_cause(cause, "%s", sp.err);
 		goto out;
 	}
 	/* Replace the list only on success: an error leaves inv unchanged. */
-	cfg__list_free(inv->aliases);
-	inv->aliases = cfg__xcalloc(sp.names.n + 1, sizeof *inv->aliases);
+	util_list_free(inv->aliases);
+	inv->aliases = util_xcalloc(sp.names.n + 1, sizeof *inv->aliases);
 	for (i = 0; i < sp.names.n; i++) {
 		inv->aliases[i] = sp.names.v[i];
 		sp.names.v[i] = NULL;

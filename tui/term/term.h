@@ -1,5 +1,5 @@
 /*
- * tui/term.h - the terminal emulator of one shell pane: remote bytes in,
+ * tui/term/term.h - the terminal emulator of one shell pane: remote bytes in,
  * cells, damage, cursor and scrollback out; keys and pastes in, bytes for
  * that pane's host out. Built on libvterm, which only term.c sees: nothing
  * here exposes a vterm type, so the renderer and the console stay free of

@@ -1,5 +1,5 @@
 /*
- * tui/ttyprompt.c - headless answers to engine prompts (passphrase,
+ * tui/cli/ttyprompt.c - headless answers to engine prompts (passphrase,
  * password, keyboard-interactive) on /dev/tty, one question at a time, with
  * echo off unless the server allows it. Never reads stdin (it may be data)
  * and never echoes secrets; with no terminal, every prompt is declined so
@@ -12,7 +12,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "tui/tui_int.h"
+#include "tui/cli/cli.h"
 
 typedef struct ask {
 	eng_conn *c;

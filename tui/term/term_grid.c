@@ -1,5 +1,5 @@
 /*
- * tui/term_grid.c - the cells of a pane's screen: one buffer (primary or
+ * tui/term/term_grid.c - the cells of a pane's screen: one buffer (primary or
  * alternate) of rows x cols cells that term.c fills from libvterm's state
  * callbacks. It includes no vterm header.
  *
@@ -23,34 +23,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/tui_int.h"
-
-void *
-tui_xrealloc(void *p, size_t size)
-{
-	if ((p = realloc(p, size ? size : 1)) == NULL) {
-		fputs("drover: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
-
-void *
-tui_xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size ? size : 1);
-
-	if (p == NULL) {
-		fputs("drover: out of memory\n", stderr);
-		abort();
-	}
-	return p;
-}
+#include "tui/term/term_int.h"
 
 static tui_line *
 line_new(const tui_cell *fill)
 {
-	tui_line *l = tui_xrealloc(NULL, sizeof *l);
+	tui_line *l = util_xrealloc(NULL, sizeof *l);
 
 	l->len = l->cap = 0;
 	l->fill = *fill;
@@ -83,7 +61,7 @@ room(tui_grid *g, int row, int n)
 
 	if (n > l->cap) {
 		cap = n > g->cols ? n : g->cols;
-		l = tui_xrealloc(l, sizeof *l + (size_t)cap * sizeof(tui_cell));
+		l = util_xrealloc(l, sizeof *l + (size_t)cap * sizeof(tui_cell));
 		l->cap = cap;
 		g->line[row] = l;
 	}
@@ -125,7 +103,7 @@ tui_grid_init(tui_grid *g, int rows, int cols, const tui_cell *fill)
 
 	g->rows = rows;
 	g->cols = cols;
-	g->line = tui_xrealloc(NULL, (size_t)rows * sizeof *g->line);
+	g->line = util_xrealloc(NULL, (size_t)rows * sizeof *g->line);
 	for (r = 0; r < rows; r++)
 		g->line[r] = line_new(fill);
 }
@@ -182,7 +160,7 @@ fix_pairs(tui_line *l, int cols)
 void
 tui_grid_resize(tui_grid *g, int rows, int cols, const tui_cell *fill)
 {
-	tui_line **nl = tui_xrealloc(NULL, (size_t)rows * sizeof *nl);
+	tui_line **nl = util_xrealloc(NULL, (size_t)rows * sizeof *nl);
 	int r;
 
 	for (r = 0; r < rows; r++) {
@@ -304,7 +282,7 @@ tui_grid_scroll(tui_grid *g, int top, int bottom, int n, const tui_cell *pen,
 	if (k > h)
 		k = h;
 	if (k > (int)(sizeof spare / sizeof spare[0]))
-		out = tui_xrealloc(NULL, (size_t)k * sizeof *out);
+		out = util_xrealloc(NULL, (size_t)k * sizeof *out);
 	if (n > 0) {
 		/* Up: the top k lines leave, in order, oldest first. */
 		for (i = 0; i < k; i++) {

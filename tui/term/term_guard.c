@@ -1,5 +1,5 @@
 /*
- * tui/term_guard.c - the input guard of the pane emulator: remote bytes
+ * tui/term/term_guard.c - the input guard of the pane emulator: remote bytes
  * pass through here on their way into libvterm (term.c hands them on
  * through the sink callback). It works on bytes only and includes no vterm
  * header.
@@ -54,7 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/tui_int.h"
+#include "tui/term/term_int.h"
 
 /* Bytes handed to the sink at a time (see VTERM_MAX_WRITE in term.c). */
 #define GUARD_BUF 4096

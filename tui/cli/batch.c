@@ -1,5 +1,5 @@
 /*
- * tui/batch.c - the headless printers for a fan-out: streamed "host: line"
+ * tui/cli/batch.c - the headless printers for a fan-out: streamed "host: line"
  * output, grouped identical results (like dshbak -c / clush -b), JSON lines,
  * raw per-host files (--outdir), and the final summary with the exit code.
  * Everything printed that came from a host goes through tui_sanitize (or
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tui/tui_int.h"
+#include "tui/cli/cli.h"
 
 #define LINE_CAP (64 * 1024)   /* a "line" longer than this is cut */
 
@@ -297,37 +297,14 @@ static const tui_batch *sort_b;
 static const eng_fanout *sort_f;
 
 static int
-buf_cmp(const tui_buf *a, const tui_buf *b)
-{
-	size_t m = a->len < b->len ? a->len : b->len;
-	int c = m ? memcmp(a->p, b->p, m) : 0;
-
-	if (c != 0)
-		return c;
-	return a->len < b->len ? -1 : a->len > b->len;
-}
-
-static int
 result_cmp(size_t i, size_t j)
 {
-	const eng_fanout_host *x = eng_fanout_host_get(sort_f, i);
-	const eng_fanout_host *y = eng_fanout_host_get(sort_f, j);
-	int c;
+	tui_result x = { eng_fanout_host_get(sort_f, i), &sort_b->h[i].cap[1],
+	    &sort_b->h[i].cap[2] };
+	tui_result y = { eng_fanout_host_get(sort_f, j), &sort_b->h[j].cap[1],
+	    &sort_b->h[j].cap[2] };
 
-	if (x->state != y->state)
-		return x->state < y->state ? -1 : 1;
-	if (x->exit_status != y->exit_status)
-		return x->exit_status < y->exit_status ? -1 : 1;
-	if ((c = strcmp(x->signal ? x->signal : "", y->signal ? y->signal : "")) != 0)
-		return c;
-	if ((c = buf_cmp(&sort_b->h[i].cap[1], &sort_b->h[j].cap[1])) != 0)
-		return c;
-	if ((c = buf_cmp(&sort_b->h[i].cap[2], &sort_b->h[j].cap[2])) != 0)
-		return c;
-	/* Unreachable hosts differ by reason; ok ones carry none. */
-	if (x->state == ENG_HOST_UNREACHABLE || x->state == ENG_HOST_CANCELLED)
-		return strcmp(x->error ? x->error : "", y->error ? y->error : "");
-	return 0;
+	return tui_result_cmp(&x, &y);
 }
 
 static int

@@ -1,5 +1,5 @@
 /*
- * tui/layout.c - pane geometry as pure arithmetic: the four layouts
+ * tui/console/layout.c - pane geometry as pure arithmetic: the four layouts
  * (tiled, even-horizontal, even-vertical, main + stack), zoom, the
  * too-small test that switches the console to its one-line-per-host list,
  * focus by direction and mouse hit testing. No curses, no state: the
@@ -9,13 +9,13 @@
  * are integer divisions with the remainder handed out one cell at a time
  * to the first panes, so nothing is lost to rounding and nothing overlaps.
  * The border and title live inside each pane's rectangle (see
- * tui_layout_inner in tui_int.h), so there is no shared border to account
+ * tui_layout_inner in layout.h), so there is no shared border to account
  * for between neighbours.
  */
 #include <limits.h>
 #include <stdlib.h>
 
-#include "tui/tui_int.h"
+#include "tui/console/layout.h"
 
 static const char *const names[TUI_LAYOUT__COUNT] = {
 	[TUI_LAYOUT_TILED] = "tiled",

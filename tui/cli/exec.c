@@ -1,7 +1,8 @@
 /*
- * tui/cli_exec.c - `drover exec`: parse arguments, load the inventory and
- * resolve targets (config/), run the fan-out (engine/) on one libuv loop and
- * print through the batch printers. Ctrl-C once stops starting hosts, twice
+ * tui/cli/exec.c - `drover exec`: parse arguments, load the inventory and
+ * resolve targets (config/), build the options (config/hostopts.c), run
+ * the fan-out (engine/) on one libuv loop and print through the batch
+ * printers (batch.c). Ctrl-C once stops starting hosts, twice
  * aborts (remote commands are killed). Exit codes: 0 all ok, 1 some command
  * failed or timed out, 2 usage/config error, 255 some host unreachable or
  * refused (host key, auth), 130 aborted.
@@ -16,7 +17,7 @@
 
 #include "config/config.h"
 #include "engine/engine.h"
-#include "tui/tui_int.h"
+#include "tui/cli/cli.h"
 
 static const char exec_usage[] =
 "usage: drover [-F ssh_config] [-i inventory] exec [options] TARGETS [--] COMMAND...\n"
@@ -61,13 +62,12 @@ static const char exec_usage[] =
 "error, 255 a host was unreachable or refused (host key, auth), 130 aborted.\n";
 
 typedef struct cli {
-	const char *ssh_config, *inventory, *targets, *outdir, *log;
-	const char *user, *auth;
+	const char *inventory, *targets, *outdir, *log;
+	cfg_overrides ov;           /* -F -l -p -k --auth -f -t ... */
 	char *command;
 	const char **keys;
 	size_t nkeys;
-	int fanout, port, accept_new, verbose, quiet, max_handshakes;
-	int timeout, connect_timeout, keepalive;     /* seconds, -1 unset */
+	int verbose, quiet;
 	int color;                                    /* -1 auto, 0, 1 */
 	tui_out_mode mode;
 
@@ -96,17 +96,11 @@ usage_error(const char *fmt, ...)
 static int
 parse_int(const char *opt, const char *v, int min, int max, int *out)
 {
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || errno != 0 || n < min || n > max) {
+	if (util_parse_int(v, min, max, out) != 0) {
 		fprintf(stderr, "drover exec: %s: '%s' is not a number from %d to %d\n",
 		    opt, v, min, max);
 		return -1;
 	}
-	*out = (int)n;
 	return 0;
 }
 
@@ -218,56 +212,54 @@ parse_args(cli *c, int argc, char **argv)
 			exit(0);
 		}
 		if (strcmp(a, "-F") == 0) {
-			if (need_arg(argc, argv, &i, &c->ssh_config) < 0)
+			if (need_arg(argc, argv, &i, &c->ov.ssh_config) < 0)
 				return 2;
 		} else if (strcmp(a, "-i") == 0) {
 			if (need_arg(argc, argv, &i, &c->inventory) < 0)
 				return 2;
 		} else if (strcmp(a, "-f") == 0) {
 			if (need_arg(argc, argv, &i, &v) < 0 ||
-			    parse_int("-f", v, 1, 100000, &c->fanout) < 0)
+			    parse_int("-f", v, 1, 100000, &c->ov.fanout) < 0)
 				return 2;
 		} else if (strcmp(a, "-t") == 0) {
 			if (need_arg(argc, argv, &i, &v) < 0 ||
-			    parse_int("-t", v, 1, 86400 * 7, &c->timeout) < 0)
+			    parse_int("-t", v, 1, 86400 * 7, &c->ov.command_timeout) < 0)
 				return 2;
 		} else if (strcmp(a, "--connect-timeout") == 0) {
 			if (need_arg(argc, argv, &i, &v) < 0 ||
-			    parse_int(a, v, 1, 3600, &c->connect_timeout) < 0)
+			    parse_int(a, v, 1, 3600, &c->ov.connect_timeout) < 0)
 				return 2;
 		} else if (strcmp(a, "--keepalive") == 0) {
 			if (need_arg(argc, argv, &i, &v) < 0 ||
-			    parse_int(a, v, 1, 3600, &c->keepalive) < 0)
+			    parse_int(a, v, 1, 3600, &c->ov.keepalive) < 0)
 				return 2;
 		} else if (strcmp(a, "--max-handshakes") == 0) {
 			if (need_arg(argc, argv, &i, &v) < 0 ||
-			    parse_int(a, v, 1, 10000, &c->max_handshakes) < 0)
+			    parse_int(a, v, 1, 10000, &c->ov.max_handshakes) < 0)
 				return 2;
 		} else if (strcmp(a, "-l") == 0) {
-			if (need_arg(argc, argv, &i, &c->user) < 0)
+			if (need_arg(argc, argv, &i, &c->ov.user) < 0)
 				return 2;
 		} else if (strcmp(a, "-p") == 0) {
 			if (need_arg(argc, argv, &i, &v) < 0 ||
-			    parse_int("-p", v, 1, 65535, &c->port) < 0)
+			    parse_int("-p", v, 1, 65535, &c->ov.port) < 0)
 				return 2;
 		} else if (strcmp(a, "-k") == 0) {
 			if (need_arg(argc, argv, &i, &v) < 0)
 				return 2;
-			c->keys = realloc(c->keys, (c->nkeys + 2) * sizeof(char *));
-			if (c->keys == NULL)
-				abort();
+			c->keys = util_xreallocarray(c->keys, c->nkeys + 2, sizeof(char *));
 			c->keys[c->nkeys++] = v;
 			c->keys[c->nkeys] = NULL;
 		} else if (strcmp(a, "--auth") == 0) {
 			eng_auth_method order[ENG_AUTH_MAX + 1];
 
-			if (need_arg(argc, argv, &i, &c->auth) < 0)
+			if (need_arg(argc, argv, &i, &c->ov.auth) < 0)
 				return 2;
-			if (eng_auth_parse(c->auth, order) != 0)
+			if (eng_auth_parse(c->ov.auth, order) != 0)
 				return usage_error("--auth: '%s' is not a list of agent, key, "
-				    "password, keyboard-interactive", c->auth);
+				    "password, keyboard-interactive", c->ov.auth);
 		} else if (strcmp(a, "--accept-new") == 0) {
-			c->accept_new = 1;
+			c->ov.accept_new = 1;
 		} else if (strcmp(a, "-o") == 0) {
 			if (need_arg(argc, argv, &i, &v) < 0)
 				return 2;
@@ -313,9 +305,7 @@ parse_args(cli *c, int argc, char **argv)
 	/* Like ssh: the words are joined with spaces for the remote shell. */
 	for (j = i; j < argc; j++)
 		cmdlen += strlen(argv[j]) + 1;
-	c->command = calloc(1, cmdlen + 1);
-	if (c->command == NULL)
-		abort();
+	c->command = util_xcalloc(1, cmdlen + 1);
 	for (j = i; j < argc; j++) {
 		if (j > i)
 			strcat(c->command, " ");
@@ -327,33 +317,11 @@ parse_args(cli *c, int argc, char **argv)
 static int
 want_color(int setting, int fd)
 {
-	const char *nc = getenv("NO_COLOR");
-
 	if (setting >= 0)
 		return setting;
-	if (nc != NULL && *nc != '\0')
+	if (util_no_color())
 		return 0;
 	return isatty(fd);
-}
-
-static char **
-merge_keys(const char **cli_keys, char **host_keys)
-{
-	size_t n = 0, i, k = 0;
-	char **out;
-
-	for (i = 0; cli_keys != NULL && cli_keys[i] != NULL; i++)
-		n++;
-	for (i = 0; host_keys != NULL && host_keys[i] != NULL; i++)
-		n++;
-	out = calloc(n + 1, sizeof(char *));
-	if (out == NULL)
-		abort();
-	for (i = 0; cli_keys != NULL && cli_keys[i] != NULL; i++)
-		out[k++] = (char *)cli_keys[i];
-	for (i = 0; host_keys != NULL && host_keys[i] != NULL; i++)
-		out[k++] = host_keys[i];
-	return out;
 }
 
 int
@@ -363,35 +331,33 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	cfg_inventory *inv = NULL;
 	cfg_host *hosts = NULL;
 	size_t nhosts = 0, i;
-	eng_conn_opts *copts = NULL;
-	char ***keyv = NULL;
+	cfg_run run;
 	const char **names = NULL;
 	eng_ctx *ctx = NULL;
 	eng_ctx_opts eo;
-	eng_fanout_opts fo;
 	eng_fanout_cbs fcbs = { NULL, on_data, on_host_done, on_done };
 	tui_batch_opts bo;
 	tui_ttyprompt *tp = NULL;
-	eng_auth_method order[ENG_AUTH_MAX + 1];
 	char *cause = NULL;
 	int rc = 2, r;
 
 	memset(&c, 0, sizeof(c));
-	c.ssh_config = ssh_config;
+	memset(&run, 0, sizeof(run));
+	c.ov.ssh_config = ssh_config;
 	c.inventory = inventory;
-	c.timeout = c.connect_timeout = c.keepalive = -1;
 	c.color = -1;
 	c.mode = TUI_OUT_STREAM;
 	if ((r = parse_args(&c, argc, argv)) != 0) {
 		rc = r;
 		goto out;
 	}
-	if (c.ssh_config != NULL && access(c.ssh_config, R_OK) != 0) {
-		fprintf(stderr, "drover exec: -F %s: %s\n", c.ssh_config, strerror(errno));
+	c.ov.keys = c.keys;
+	if (c.ov.ssh_config != NULL && access(c.ov.ssh_config, R_OK) != 0) {
+		fprintf(stderr, "drover exec: -F %s: %s\n", c.ov.ssh_config, strerror(errno));
 		goto out;
 	}
 	if (cfg_inventory_load(c.inventory, &inv, &cause) != 0 ||
-	    cfg_inventory_add_ssh_aliases(inv, c.ssh_config, &cause) != 0 ||
+	    cfg_inventory_add_ssh_aliases(inv, c.ov.ssh_config, &cause) != 0 ||
 	    cfg_targets_resolve(inv, c.targets, &hosts, &nhosts, &cause) != 0) {
 		char *msg = tui_sanitize_str(cause);
 
@@ -399,45 +365,11 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 		free(msg);
 		goto out;
 	}
-	/* Command line over inventory defaults over built-ins. */
-	if (c.fanout == 0)
-		c.fanout = inv->defaults.fanout > 0 ? inv->defaults.fanout : 64;
-	if (c.timeout < 0)
-		c.timeout = inv->defaults.command_timeout > 0 ? inv->defaults.command_timeout : 0;
-	if (c.connect_timeout < 0)
-		c.connect_timeout = inv->defaults.connect_timeout > 0 ?
-		    inv->defaults.connect_timeout : 10;
-	if (c.max_handshakes == 0)
-		c.max_handshakes = inv->defaults.max_handshakes > 0 ?
-		    inv->defaults.max_handshakes : 8;
-	if (!c.accept_new && inv->defaults.accept_new == 1)
-		c.accept_new = 1;
-	memset(order, 0, sizeof(order));
-	if (c.auth != NULL)
-		eng_auth_parse(c.auth, order);
-
-	copts = calloc(nhosts ? nhosts : 1, sizeof(*copts));
-	keyv = calloc(nhosts ? nhosts : 1, sizeof(*keyv));
-	names = calloc(nhosts ? nhosts : 1, sizeof(*names));
-	if (copts == NULL || keyv == NULL || names == NULL)
-		abort();
-	for (i = 0; i < nhosts; i++) {
-		eng_conn_opts *o = &copts[i];
-
+	/* Command line over inventory defaults over built-ins: hostopts.c. */
+	cfg_run_build(inv, hosts, nhosts, &c.ov, &run);
+	names = util_xcalloc(nhosts, sizeof(*names));
+	for (i = 0; i < nhosts; i++)
 		names[i] = hosts[i].name;
-		keyv[i] = merge_keys(c.keys, hosts[i].keys);
-		o->name = hosts[i].name;
-		o->address = hosts[i].address;
-		o->user = c.user != NULL ? c.user : hosts[i].user;
-		o->port = c.port > 0 ? c.port : hosts[i].port;
-		o->keys = (const char *const *)keyv[i];
-		o->ssh_config = c.ssh_config;
-		o->jump = hosts[i].jump;
-		o->connect_timeout_ms = c.connect_timeout * 1000;
-		o->keepalive_ms = c.keepalive > 0 ? c.keepalive * 1000 : 0;
-		o->accept_new = c.accept_new;
-		memcpy(o->auth, order, sizeof(order));
-	}
 
 	memset(&bo, 0, sizeof(bo));
 	bo.mode = c.mode;
@@ -458,17 +390,14 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	eo.prompt = tui_ttyprompt_ask;
 	eo.prompt_cancel = tui_ttyprompt_cancel;
 	eo.prompt_ud = tp;
-	eo.max_handshakes = c.max_handshakes;
+	eo.max_handshakes = run.max_handshakes;
 	eo.log_path = c.log;
 	eo.log_verbose = c.verbose > 1;
 	if (eng_ctx_new(c.loop, &eo, &ctx) != 0) {
 		fprintf(stderr, "drover exec: cannot start the engine\n");
 		goto out;
 	}
-	memset(&fo, 0, sizeof(fo));
-	fo.max_parallel = c.fanout;
-	fo.command_timeout_ms = c.timeout * 1000;
-	if (eng_fanout_new(ctx, copts, nhosts, c.command, &fo, &fcbs, &c, &c.f) != 0) {
+	if (eng_fanout_new(ctx, run.conn, nhosts, c.command, &run.fanout, &fcbs, &c, &c.f) != 0) {
 		fprintf(stderr, "drover exec: cannot start the fan-out\n");
 		goto out;
 	}
@@ -494,11 +423,7 @@ out:
 	if (c.loop != NULL)
 		uv_loop_close(c.loop);
 	tui_batch_free(c.batch);
-	if (keyv != NULL)
-		for (i = 0; i < nhosts; i++)
-			free(keyv[i]);
-	free(keyv);
-	free(copts);
+	cfg_run_free(&run);
 	free(names);
 	cfg_hosts_free(hosts, nhosts);
 	cfg_inventory_free(inv);
