@@ -59,6 +59,25 @@ wait_for(const char *needle, int count, double secs)
 	return s;
 }
 
+/* Polls the screen until needle is gone (or fails). */
+static void
+wait_gone(const char *needle, double secs)
+{
+	double end = tu_now() + secs;
+	char *s = NULL;
+
+	do {
+		free(s);
+		s = screen();
+		if (strstr(s, needle) == NULL) {
+			free(s);
+			return;
+		}
+		usleep(100000);
+	} while (tu_now() < end);
+	cr_assert_fail("'%s' still on screen after %.0fs:\n%s", needle, secs, s);
+}
+
 static void
 start(const char *extra_env, const char *cfg, const char *args)
 {
@@ -94,13 +113,15 @@ wait_prompts(int n, double secs)
 	return s;
 }
 
-/* Keys for the console: the prefix (C-g), then a command key. */
+/*
+ * Keys for the console: the prefix (C-g), then a command key. Keys reach
+ * the console in order; whatever a test checks next it waits for on screen.
+ */
 static void
 prefix(const char *key)
 {
 	tmux("send-keys -t t C-g");
 	tmux("send-keys -t t %s", key);
-	usleep(150000);
 }
 
 TestSuite(console, .fini = stop, .timeout = 120);
@@ -136,10 +157,15 @@ Test(console, broadcast_to_two_armed_panes)
 	s = wait_for("BROADCAST", 1, 5);
 	free(s);
 	tmux("send-keys -t t 'echo bc-$((40+2)) $SSH_CONNECTION' Enter");
-	s = wait_for("bc-42 ", 2, 10);
-	usleep(500000);
-	free(s);
-	s = screen();
+	free(wait_for("bc-42 ", 2, 10));
+	/*
+	 * Pane 2's own keys come after anything broadcast to it: once its
+	 * marker is on screen, a leaked broadcast would be there too.
+	 */
+	prefix("b");
+	prefix("2");
+	tmux("send-keys -t t 'echo p2-$((5+5))' Enter");
+	s = wait_for("p2-10", 1, 10);
 	/* Exactly the two armed panes, and their own hosts answered. */
 	cr_assert_eq(tu_count(s, "bc-42 "), 2, "%s", s);
 	cr_assert(asprintf(&cmd, " %s ", tu_fleet("FLEET_ADDR_1")) > 0);
@@ -176,6 +202,8 @@ Test(console, less_and_alternate_screen)
 
 Test(console, outer_resize_reaches_the_remote_pty)
 {
+	double t0, t1;
+	int found;
 	char *s;
 
 	start(NULL, NULL, "h1");
@@ -185,10 +213,18 @@ Test(console, outer_resize_reaches_the_remote_pty)
 	s = wait_for("43 160", 1, 10);
 	free(s);
 	tmux("resize-window -t t -x 100 -y 30");
-	usleep(500000);
-	tmux("send-keys -t t 'clear; stty size' Enter");
-	s = wait_for("28 100", 1, 10);
-	free(s);
+	/* Ask again until the new size has reached the remote pty. */
+	for (t0 = tu_now(); tu_now() - t0 < 10; ) {
+		tmux("send-keys -t t 'clear; stty size' Enter");
+		for (t1 = tu_now(); tu_now() - t1 < 1; usleep(100000)) {
+			s = screen();
+			found = strstr(s, "28 100") != NULL;
+			free(s);
+			if (found)
+				return;
+		}
+	}
+	cr_assert_fail("the remote pty never saw 28 100");
 }
 
 /*
@@ -304,6 +340,10 @@ Test(console, killed_sshd_shows_lost_and_reconnect_keeps_scrollback)
 	s = wait_for("[lost", 1, 10);
 	cr_assert(strstr(s, "[ready]") != NULL, "the other pane should be fine:\n%s", s);
 	free(s);
+	/*
+	 * The assertion is a duration: with reconnect on, the first retry
+	 * comes within 1 s; three seconds later the pane must still be lost.
+	 */
 	sleep(3);
 	s = screen();
 	cr_assert(strstr(s, "[lost") != NULL, "reconnected with reconnect = no:\n%s", s);
@@ -454,7 +494,8 @@ Test(console, fanout_board)
 	s = wait_for("(3 hosts)", 1, 5);
 	free(s);
 	tmux("send-keys -t t Escape");
-	usleep(300000);   /* ESC then q at once would be Alt+q */
+	/* Back on the rows before q: ESC and q at once would read as Alt+q. */
+	wait_gone("(3 hosts)", 5);
 	tmux("send-keys -t t q");
 	free(wait_for("[ready]", 3, 5));
 }
@@ -486,4 +527,65 @@ Test(console, unknown_host_key_dialog_refuses_by_default)
 	stop();
 	tu_rmrf(dir);
 	free(dir);
+}
+
+Test(console, board_honours_the_inventory_timeout)
+{
+	char *dir, *inv = NULL, *body, *p, *args = NULL, *s;
+	size_t len;
+
+	/* The fleet's inventory with a 1 s command timeout in [defaults]. */
+	body = tu_read_file(tu_fleet("FLEET_INVENTORY"), &len);
+	cr_assert_not_null(body);
+	p = strstr(body, "[defaults]\n");
+	cr_assert_not_null(p, "%s", body);
+	dir = tu_tmpdir();
+	cr_assert(asprintf(&inv, "%s/inventory.ini", dir) > 0);
+	p += strlen("[defaults]\n");
+	{
+		char *text = NULL;
+
+		cr_assert(asprintf(&text, "%.*stimeout = 1\n%s", (int)(p - body), body, p) > 0);
+		tu_write_file(inv, text);
+		free(text);
+	}
+	cr_assert(asprintf(&args, "-i %s h1,h2", inv) > 0);
+	start(NULL, NULL, args);
+	free(wait_prompts(2, 20));
+	prefix(":");
+	free(wait_for("command:", 1, 5));
+	tmux("send-keys -t t 'sleep 20; echo never' Enter");
+	s = wait_for("timeout", 2, 10);
+	cr_assert_null(strstr(s, "never"), "%s", s);
+	cr_assert(strstr(s, "2 failed") != NULL, "%s", s);
+	free(s);
+	stop();
+	tu_rmrf(dir);
+	free(dir);
+	free(inv);
+	free(args);
+	free(body);
+}
+
+Test(console, hints_and_help_name_the_bound_keys)
+{
+	char *dir, *ini, *args = NULL, *s;
+
+	/* add-host moved to 'a', the prefix to C-b: the screen must say so. */
+	ini = console_ini(&dir, "[console]\nprefix = C-b\n[keys]\nadd-host = a\n");
+	cr_assert(asprintf(&args, "-c %s", ini) > 0);
+	start(NULL, NULL, args);
+	s = wait_for("C-b a to add hosts", 1, 10);
+	free(s);
+	tmux("send-keys -t t C-b");
+	tmux("send-keys -t t '?'");
+	s = wait_for("add-host", 1, 5);
+	cr_assert(strstr(s, "C-b a ") != NULL, "%s", s);
+	cr_assert_null(strstr(s, "C-g"), "%s", s);
+	free(s);
+	stop();
+	tu_rmrf(dir);
+	free(dir);
+	free(ini);
+	free(args);
 }

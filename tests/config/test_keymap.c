@@ -348,3 +348,37 @@ Test(keymap, help_text)
 	free(text);
 	cfg_keymap_free(km);
 }
+
+Test(keymap, bad_command_tables_are_refused)
+{
+	static const cfg_command noprefix[] = { { "zoom", "z", "zoom" } };
+	static const cfg_command twice[] = {
+		{ "prefix", "C-g", "the prefix" }, { "zoom", "z", "zoom" }, { "zoom", "y", "again" },
+	};
+	static const cfg_command clash[] = {
+		{ "prefix", "C-g", "the prefix" }, { "zoom", "z", "zoom" }, { "close", "z", "close" },
+	};
+	static const cfg_command badkey[] = {
+		{ "prefix", "C-g", "the prefix" }, { "zoom", "C-", "zoom" },
+	};
+	cfg_commands t;
+	char *cause = NULL;
+
+	t = (cfg_commands){ noprefix, 1, sizeof noprefix[0] };
+	cr_assert_null(cfg_keymap_new(&t, &cause));
+	cr_assert_not_null(strstr(cause, "'prefix'"), "%s", cause);
+	free(cause);
+	t = (cfg_commands){ twice, 3, sizeof twice[0] };
+	cr_assert_null(cfg_keymap_new(&t, &cause));
+	cr_assert_not_null(strstr(cause, "'zoom' twice"), "%s", cause);
+	free(cause);
+	t = (cfg_commands){ clash, 3, sizeof clash[0] };
+	cr_assert_null(cfg_keymap_new(&t, &cause));
+	cr_assert_not_null(strstr(cause, "bound to both"), "%s", cause);
+	free(cause);
+	t = (cfg_commands){ badkey, 2, sizeof badkey[0] };
+	cr_assert_null(cfg_keymap_new(&t, &cause));
+	cr_assert_not_null(strstr(cause, "bad key"), "%s", cause);
+	free(cause);
+	cr_assert_null(cfg_keymap_new(NULL, NULL));
+}
