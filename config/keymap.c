@@ -122,35 +122,12 @@ cfg_key_normalize(int *keyp, int *modsp)
 static long
 one_codepoint(const char *s)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	long c;
-	int n, i;
+	size_t len = strlen(s);
+	uint32_t cp;
 
-	if (u[0] == '\0')
+	if (len == 0 || util_utf8_decode((const unsigned char *)s, len, &cp) != len)
 		return -1;
-	if (u[0] < 0x80)
-		n = 1, c = u[0];
-	else if ((u[0] & 0xe0) == 0xc0)
-		n = 2, c = u[0] & 0x1f;
-	else if ((u[0] & 0xf0) == 0xe0)
-		n = 3, c = u[0] & 0x0f;
-	else if ((u[0] & 0xf8) == 0xf0)
-		n = 4, c = u[0] & 0x07;
-	else
-		return -1;
-	for (i = 1; i < n; i++) {
-		if ((u[i] & 0xc0) != 0x80)
-			return -1;
-		c = (c << 6) | (u[i] & 0x3f);
-	}
-	if (u[n] != '\0')
-		return -1;
-	/* Overlong forms, surrogates, beyond Unicode. */
-	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) ||
-	    (n == 4 && c < 0x10000) || c > 0x10ffff ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return -1;
-	return c;
+	return (long)cp;
 }
 
 int
@@ -231,27 +208,9 @@ cfg_key_format(int key, int mods)
 		name = ch;
 	} else if (name == NULL && key > 0 && key <= 0x10ffff) {
 		/* UTF-8 of the character. */
-		unsigned c = (unsigned)key;
+		size_t len = util_utf8_encode((uint32_t)key, ch);
 
-		if (c < 0x80) {
-			ch[0] = (char)c;
-			ch[1] = '\0';
-		} else if (c < 0x800) {
-			ch[0] = (char)(0xc0 | (c >> 6));
-			ch[1] = (char)(0x80 | (c & 0x3f));
-			ch[2] = '\0';
-		} else if (c < 0x10000) {
-			ch[0] = (char)(0xe0 | (c >> 12));
-			ch[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-			ch[2] = (char)(0x80 | (c & 0x3f));
-			ch[3] = '\0';
-		} else {
-			ch[0] = (char)(0xf0 | (c >> 18));
-			ch[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-			ch[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-			ch[3] = (char)(0x80 | (c & 0x3f));
-			ch[4] = '\0';
-		}
+		ch[len] = '\0';
 		name = ch;
 	}
 	if (name == NULL)

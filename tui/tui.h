@@ -33,13 +33,15 @@ void tui_buf_free(tui_buf *b);
 
 /*
  * Remote text made safe for a terminal: control bytes, C1 controls,
- * bidirectional overrides and invalid UTF-8 are shown escaped (\e, \r,
- * \xHH, \u202e); printable UTF-8 and tabs pass. Backslashes are not escaped.
+ * bidirectional overrides, invisible format characters (U+200B, U+2028,
+ * U+FEFF ...) and invalid UTF-8 are shown escaped (\e, \r, \xHH,
+ * \u202e); printable UTF-8 and tabs pass. Backslashes are not escaped.
  */
 void tui_sanitize(tui_buf *out, const char *in, size_t len);
 /* Same for a NUL-terminated string, into a static-free malloc'd copy. */
 char *tui_sanitize_str(const char *s);
-/* JSON string body: ", \, controls, C1, bidi escaped; invalid UTF-8 -> U+FFFD. */
+/* JSON string body: ", \, controls, C1, bidi and format characters escaped;
+ * invalid UTF-8 -> U+FFFD. */
 void tui_json_escape(tui_buf *out, const char *in, size_t len);
 
 /*

@@ -75,6 +75,20 @@ Test(sanitize, c1_bidi_and_invalid_utf8_escaped)
 	cr_assert_str_eq(S("\xe6\x97"), "\\xe6\\x97");               /* truncated */
 }
 
+Test(sanitize, invisible_format_characters_escaped)
+{
+	cr_assert_str_eq(S("a\xe2\x80\xa8" "b"), "a\\u2028b");           /* line separator */
+	cr_assert_str_eq(S("a\xe2\x80\xa9" "b"), "a\\u2029b");           /* paragraph separator */
+	cr_assert_str_eq(S("\xef\xbb\xbfroot"), "\\ufeffroot");        /* BOM */
+	cr_assert_str_eq(S("ad\xe2\x80\x8bmin"), "ad\\u200bmin");      /* zero-width space */
+	cr_assert_str_eq(S("x\xe2\x81\xa0y"), "x\\u2060y");           /* word joiner */
+	cr_assert_str_eq(S("so\xc2\xad" "ft"), "so\\u00adft");            /* soft hyphen */
+	cr_assert_str_eq(S("t\xf3\xa0\x80\x81"), "t\\ue0001");       /* language tag */
+	/* Visible neighbours pass. */
+	cr_assert_str_eq(S("\xe2\x80\x94 \xe2\x80\xa6 \xef\xbc\xa1"), "\xe2\x80\x94 \xe2\x80\xa6 \xef\xbc\xa1");
+	cr_assert_str_eq(J("\xe2\x80\xa8\xef\xbb\xbf"), "\\u2028\\ufeff");
+}
+
 Test(sanitize, json_escape)
 {
 	cr_assert_str_eq(J("a\"b\\c\n\t\033"), "a\\\"b\\\\c\\n\\t\\u001b");
