@@ -4,6 +4,15 @@
  * raw per-host files (--outdir), and the final summary with the exit code.
  * Everything printed that came from a host goes through tui_sanitize (or
  * the JSON escaper); only --outdir files hold raw bytes.
+ *
+ * Memory is bounded whatever the hosts print: what -o group / -o json keep
+ * per host is capped (BATCH_MEM_BUDGET shared by the hosts, within
+ * [BATCH_CAP_MIN, BATCH_CAP_MAX] per stream); the rest is counted, the
+ * record says it was cut, and a cut host is never grouped with another.
+ * --outdir files are created exclusively under unpredictable names, private
+ * (0600), and renamed into place only when complete. A write that fails
+ * (a closed pipe, a full disk) is remembered for the caller, which stops
+ * the run and exits non-zero.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,11 +25,15 @@
 #include "tui/cli/cli.h"
 
 #define LINE_CAP (64 * 1024)   /* a "line" longer than this is cut */
+#define BATCH_MEM_BUDGET ((size_t)256 << 20)   /* all hosts' kept output */
+#define BATCH_CAP_MIN ((size_t)64 << 10)       /* per host and stream */
+#define BATCH_CAP_MAX ((size_t)16 << 20)
 
 typedef struct bhost {
 	char *name;         /* sanitised */
 	tui_buf line[3];    /* partial line per stream (stream mode) */
-	tui_buf cap[3];     /* whole output per stream (group/json) */
+	tui_buf cap[3];     /* output kept per stream (group/json), at most b->cap */
+	uint64_t total[3];  /* bytes the host sent per stream */
 	int fd[3];          /* --outdir temp files */
 	char *tmp[3], *dst[3];
 	int werr;
@@ -31,7 +44,9 @@ struct tui_batch {
 	tui_batch_opts o;
 	size_t n;
 	bhost *h;
-	char *outdir_err;
+	size_t cap;         /* bytes kept per host and stream */
+	int out_errno;      /* a write to stdout failed */
+	int file_errno;     /* a write under --outdir failed */
 };
 
 static const int palette[] = { 36, 32, 33, 35, 34, 31 };
@@ -39,13 +54,17 @@ static const int palette[] = { 36, 32, 33, 35, 34, 31 };
 tui_batch *
 tui_batch_new(const tui_batch_opts *o, size_t n, const char *const *names)
 {
-	tui_batch *b = calloc(1, sizeof(*b));
+	tui_batch *b = util_xcalloc(1, sizeof(*b));
 	size_t i;
 
-	if (b == NULL || (b->h = calloc(n ? n : 1, sizeof(bhost))) == NULL)
-		abort();
+	b->h = util_xcalloc(n, sizeof(bhost));
 	b->o = *o;
 	b->n = n;
+	b->cap = n > 0 ? BATCH_MEM_BUDGET / (2 * n) : BATCH_CAP_MAX;
+	if (b->cap < BATCH_CAP_MIN)
+		b->cap = BATCH_CAP_MIN;
+	if (b->cap > BATCH_CAP_MAX)
+		b->cap = BATCH_CAP_MAX;
 	for (i = 0; i < n; i++) {
 		b->h[i].name = tui_sanitize_str(names[i]);
 		b->h[i].fd[1] = b->h[i].fd[2] = -1;
@@ -70,8 +89,9 @@ file_name(const char *dir, const char *host, const char *ext, int tmp)
 		tui_buf_add(&b, &ch, 1);
 	}
 	tui_buf_addstr(&b, ext);
+	/* mkostemp's unpredictable part: nobody can plant the name first. */
 	if (tmp)
-		tui_buf_addf(&b, ".tmp%ld", (long)getpid());
+		tui_buf_addstr(&b, ".XXXXXX");
 	return b.p;
 }
 
@@ -83,10 +103,9 @@ tui_batch_prepare(tui_batch *b, char **cause)
 
 	if (b->o.outdir == NULL)
 		return 0;
-	if (mkdir(b->o.outdir, 0777) < 0 && errno != EEXIST) {
-		if (cause != NULL && asprintf(cause, "--outdir %s: %s", b->o.outdir,
-		    strerror(errno)) < 0)
-			*cause = NULL;
+	if (mkdir(b->o.outdir, 0700) < 0 && errno != EEXIST) {
+		if (cause != NULL)
+			*cause = util_xasprintf("--outdir %s: %s", b->o.outdir, strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < b->n; i++) {
@@ -101,33 +120,78 @@ tui_batch_prepare(tui_batch *b, char **cause)
 }
 
 static void
+file_failed(tui_batch *b, bhost *h, const char *what, const char *path)
+{
+	int e = errno;
+
+	fprintf(stderr, "drover: %s %s: %s\n", what, path, strerror(e));
+	h->werr = 1;
+	if (b->file_errno == 0)
+		b->file_errno = e != 0 ? e : EIO;
+}
+
+/*
+ * The temporary of one output file: O_EXCL under a random name (a planted
+ * file or symlink makes it fail, never followed), mode 0600 whatever the
+ * umask.
+ */
+static int
+open_tmp(tui_batch *b, bhost *h, int s)
+{
+	if (h->fd[s] >= 0 || h->werr)
+		return h->fd[s];
+	h->fd[s] = mkostemp(h->tmp[s], O_CLOEXEC);
+	if (h->fd[s] < 0)
+		file_failed(b, h, "creating", h->tmp[s]);
+	return h->fd[s];
+}
+
+static void
 write_raw(tui_batch *b, bhost *h, int s, const char *buf, size_t len)
 {
 	ssize_t w;
 
-	if (h->werr)
+	if (open_tmp(b, h, s) < 0)
 		return;
-	if (h->fd[s] < 0) {
-		h->fd[s] = open(h->tmp[s], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		if (h->fd[s] < 0) {
-			fprintf(stderr, "drover: %s: %s\n", h->tmp[s], strerror(errno));
-			h->werr = 1;
-			return;
-		}
-	}
 	while (len > 0) {
 		w = write(h->fd[s], buf, len);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
-			fprintf(stderr, "drover: writing %s: %s\n", h->tmp[s], strerror(errno));
-			h->werr = 1;
+			file_failed(b, h, "writing", h->tmp[s]);
 			return;
 		}
 		buf += w;
 		len -= (size_t)w;
 	}
-	(void)b;
+}
+
+/* Output for the operator: a failed write (EPIPE, ENOSPC) is remembered. */
+static void
+out_write(tui_batch *b, FILE *f, const char *p, size_t len)
+{
+	if (b->out_errno != 0 && f == stdout)
+		return;
+	errno = 0;
+	if (fwrite(p, 1, len, f) != len || ferror(f)) {
+		if (f == stdout && b->out_errno == 0)
+			b->out_errno = errno != 0 ? errno : EIO;
+		clearerr(f);
+	}
+}
+
+static void
+out_flush(tui_batch *b)
+{
+	errno = 0;
+	if (fflush(stdout) != 0 && b->out_errno == 0)
+		b->out_errno = errno != 0 ? errno : EIO;
+}
+
+int
+tui_batch_write_error(const tui_batch *b)
+{
+	return b->out_errno;
 }
 
 static void
@@ -151,7 +215,7 @@ emit_line(tui_batch *b, size_t idx, int stream, const char *line, size_t len)
 	print_prefix(&out, b, idx, stream);
 	tui_sanitize(&out, line, len);
 	tui_buf_add(&out, "\n", 1);
-	fwrite(out.p, 1, out.len, stream == 1 ? stdout : stderr);
+	out_write(b, stream == 1 ? stdout : stderr, out.p, out.len);
 	tui_buf_free(&out);
 }
 
@@ -169,7 +233,10 @@ tui_batch_data(tui_batch *b, size_t idx, int s, const char *buf, size_t len)
 		return;
 	}
 	if (b->o.mode != TUI_OUT_STREAM) {
-		tui_buf_add(&h->cap[s], buf, len);
+		size_t keep = h->cap[s].len < b->cap ? b->cap - h->cap[s].len : 0;
+
+		h->total[s] += len;
+		tui_buf_add(&h->cap[s], buf, len < keep ? len : keep);
 		return;
 	}
 	while (len > 0) {
@@ -213,25 +280,46 @@ json_str_or_null(tui_buf *o, const char *s)
 }
 
 static void
-finish_files(bhost *h)
+finish_files(tui_batch *b, bhost *h)
 {
 	int s;
 
 	for (s = 1; s <= 2; s++) {
 		if (h->tmp[s] == NULL)
 			continue;
-		if (h->fd[s] < 0 && !h->werr)
-			h->fd[s] = open(h->tmp[s], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		/* An empty output is an empty file: the host ran and said nothing. */
+		open_tmp(b, h, s);
 		if (h->fd[s] >= 0) {
 			if (close(h->fd[s]) < 0)
-				h->werr = 1;
+				file_failed(b, h, "writing", h->tmp[s]);
 			h->fd[s] = -1;
 		}
 		/* All or nothing: a file that failed to write is not left behind. */
-		if (h->werr || rename(h->tmp[s], h->dst[s]) < 0) {
-			if (!h->werr)
-				fprintf(stderr, "drover: %s: %s\n", h->dst[s], strerror(errno));
+		if (!h->werr && rename(h->tmp[s], h->dst[s]) < 0)
+			file_failed(b, h, "renaming to", h->dst[s]);
+		if (h->werr)
 			unlink(h->tmp[s]);
+	}
+}
+
+/* ,"stdout_bytes":N,"stdout_cut":false[,"stdout_file":PATH] for one stream. */
+static void
+json_stream_facts(tui_buf *o, const tui_batch *b, const bhost *h, int s)
+{
+	const char *name = s == 1 ? "stdout" : "stderr";
+
+	tui_buf_addf(o, ",\"%s_bytes\":%llu,\"%s_cut\":%s", name,
+	    (unsigned long long)h->total[s], name,
+	    h->total[s] > h->cap[s].len ? "true" : "false");
+	/* Output written to a file says where it went. */
+	if (b->o.outdir != NULL) {
+		tui_buf_addf(o, ",\"%s_file\":", name);
+		if (h->werr) {
+			tui_buf_addstr(o, "null");
+		} else {
+			tui_buf_addstr(o, "\"");
+			tui_json_escape(o, h->dst[s], strlen(h->dst[s]));
+			tui_buf_addstr(o, "\"");
 		}
 	}
 }
@@ -251,7 +339,7 @@ tui_batch_host_done(tui_batch *b, size_t idx, const eng_fanout_host *fh)
 		}
 	}
 	if (b->o.outdir != NULL)
-		finish_files(h);
+		finish_files(b, h);
 	eng_format_duration(fh->end_ms - fh->start_ms, dur, sizeof(dur));
 	if (b->o.mode == TUI_OUT_JSON) {
 		tui_buf o = { 0 };
@@ -272,9 +360,11 @@ tui_batch_host_done(tui_batch *b, size_t idx, const eng_fanout_host *fh)
 		tui_buf_addf(&o, "\",\"duration\":%.3f,\"error\":",
 		    (double)(fh->end_ms - fh->start_ms) / 1000.0);
 		json_str_or_null(&o, fh->error);
+		json_stream_facts(&o, b, h, 1);
+		json_stream_facts(&o, b, h, 2);
 		tui_buf_addstr(&o, "}\n");
-		fwrite(o.p, 1, o.len, stdout);
-		fflush(stdout);
+		out_write(b, stdout, o.p, o.len);
+		out_flush(b);
 		tui_buf_free(&o);
 		tui_buf_free(&h->cap[1]);
 		tui_buf_free(&h->cap[2]);
@@ -284,7 +374,7 @@ tui_batch_host_done(tui_batch *b, size_t idx, const eng_fanout_host *fh)
 	if (fh->state != ENG_HOST_OK || b->o.verbose) {
 		char *why = tui_sanitize_str(fh->error);
 
-		fflush(stdout);
+		out_flush(b);
 		fprintf(stderr, "drover: %s: %s%s%s (%s)\n", h->name, state_label(fh),
 		    fh->error ? ": " : "", fh->error ? why : "", dur);
 		free(why);
@@ -297,14 +387,24 @@ static const tui_batch *sort_b;
 static const eng_fanout *sort_f;
 
 static int
+cut(const bhost *h)
+{
+	return h->total[1] > h->cap[1].len || h->total[2] > h->cap[2].len;
+}
+
+static int
 result_cmp(size_t i, size_t j)
 {
 	tui_result x = { eng_fanout_host_get(sort_f, i), &sort_b->h[i].cap[1],
 	    &sort_b->h[i].cap[2] };
 	tui_result y = { eng_fanout_host_get(sort_f, j), &sort_b->h[j].cap[1],
 	    &sort_b->h[j].cap[2] };
+	int c = tui_result_cmp(&x, &y);
 
-	return tui_result_cmp(&x, &y);
+	/* What was cut is unknown: a cut host is a group of its own. */
+	if (c == 0 && i != j && (cut(&sort_b->h[i]) || cut(&sort_b->h[j])))
+		c = i < j ? -1 : 1;
+	return c;
 }
 
 static int
@@ -319,32 +419,30 @@ idx_cmp(const void *a, const void *b)
 }
 
 static void
-print_lines(const char *mark, const tui_buf *cap)
+add_lines(tui_buf *out, const char *mark, const tui_buf *cap, uint64_t total)
 {
-	tui_buf out = { 0 };
 	const char *p = cap->p, *end = cap->p + cap->len, *nl;
 
 	while (p != NULL && p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
-		tui_buf_addstr(&out, mark);
-		tui_sanitize(&out, p, (size_t)((nl ? nl : end) - p));
-		tui_buf_add(&out, "\n", 1);
+		tui_buf_addstr(out, mark);
+		tui_sanitize(out, p, (size_t)((nl ? nl : end) - p));
+		tui_buf_add(out, "\n", 1);
 		p = nl ? nl + 1 : end;
 	}
-	if (out.len > 0)
-		fwrite(out.p, 1, out.len, stdout);
-	tui_buf_free(&out);
+	if (total > cap->len)
+		tui_buf_addf(out, "%s[drover: output cut after %zu of %llu bytes]\n", mark,
+		    cap->len, (unsigned long long)total);
 }
 
 static void
 print_groups(tui_batch *b, const eng_fanout *f)
 {
-	size_t *ord = calloc(b->n ? b->n : 1, sizeof(size_t));
-	const char **names = calloc(b->n ? b->n : 1, sizeof(char *));
+	size_t *ord = util_xcalloc(b->n, sizeof(size_t));
+	const char **names = util_xcalloc(b->n, sizeof(char *));
+	tui_buf out = { 0 };
 	size_t i, j, k;
 
-	if (ord == NULL || names == NULL)
-		abort();
 	for (i = 0; i < b->n; i++)
 		ord[i] = i;
 	sort_b = b;
@@ -352,19 +450,22 @@ print_groups(tui_batch *b, const eng_fanout *f)
 	qsort(ord, b->n, sizeof(size_t), idx_cmp);
 	for (i = 0; i < b->n; i = j) {
 		const eng_fanout_host *fh = eng_fanout_host_get(f, ord[i]);
+		const bhost *h = &b->h[ord[i]];
 		char *fold, *why;
 
 		for (j = i; j < b->n && result_cmp(ord[i], ord[j]) == 0; j++)
 			names[j - i] = b->h[ord[j]].name;
 		fold = tui_fold_hosts(names, j - i);
 		why = tui_sanitize_str(fh->error);
-		printf("---------------\n%s (%zu)", fold, j - i);
+		tui_buf_reset(&out);
+		tui_buf_addf(&out, "---------------\n%s (%zu)", fold, j - i);
 		if (fh->state != ENG_HOST_OK)
-			printf(" %s%s%s", eng_host_state_name(fh->state),
+			tui_buf_addf(&out, " %s%s%s", eng_host_state_name(fh->state),
 			    fh->error ? ": " : "", fh->error ? why : "");
-		printf("\n---------------\n");
-		print_lines("", &b->h[ord[i]].cap[1]);
-		print_lines("[stderr] ", &b->h[ord[i]].cap[2]);
+		tui_buf_addstr(&out, "\n---------------\n");
+		add_lines(&out, "", &h->cap[1], h->total[1]);
+		add_lines(&out, "[stderr] ", &h->cap[2], h->total[2]);
+		out_write(b, stdout, out.p, out.len);
 		free(fold);
 		free(why);
 		for (k = i; k < j; k++) {
@@ -372,7 +473,8 @@ print_groups(tui_batch *b, const eng_fanout *f)
 			tui_buf_free(&b->h[ord[k]].cap[2]);
 		}
 	}
-	fflush(stdout);
+	tui_buf_free(&out);
+	out_flush(b);
 	free(ord);
 	free(names);
 }
@@ -393,7 +495,7 @@ tui_batch_finish(tui_batch *b, const eng_fanout *f, uint64_t total_ms)
 		abort();
 	if (b->o.mode == TUI_OUT_GROUP && b->o.outdir == NULL)
 		print_groups(b, f);
-	fflush(stdout);
+	out_flush(b);
 	for (i = 0; i < b->n; i++)
 		count[eng_fanout_host_get(f, i)->state]++;
 	if (count[ENG_HOST_UNREACHABLE] > 0)
@@ -401,6 +503,14 @@ tui_batch_finish(tui_batch *b, const eng_fanout *f, uint64_t total_ms)
 	else if (count[ENG_HOST_FAILED] + count[ENG_HOST_TIMEOUT] +
 	    count[ENG_HOST_CANCELLED] > 0)
 		code = 1;
+	/* Output that did not arrive trumps what the hosts did. */
+	if (b->out_errno == EPIPE) {
+		code = TUI_EXIT_PIPE;
+	} else if (b->out_errno != 0 || b->file_errno != 0) {
+		fprintf(stderr, "drover: output incomplete: %s\n",
+		    strerror(b->out_errno != 0 ? b->out_errno : b->file_errno));
+		code = TUI_EXIT_IOERR;
+	}
 	if (!b->o.quiet) {
 		eng_format_duration(total_ms, dur, sizeof(dur));
 		fprintf(stderr, "drover: %zu host%s in %s: %zu ok, %zu failed, %zu timeout, "
@@ -454,6 +564,5 @@ tui_batch_free(tui_batch *b)
 		free(h->name);
 	}
 	free(b->h);
-	free(b->outdir_err);
 	free(b);
 }

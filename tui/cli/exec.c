@@ -2,11 +2,13 @@
  * tui/cli/exec.c - `drover exec`: parse arguments, load the inventory and
  * resolve targets (config/), build the options (config/hostopts.c), run
  * the fan-out (engine/) on one libuv loop and print through the batch
- * printers (batch.c). Ctrl-C once stops starting hosts, twice
- * aborts (remote commands are killed). Exit codes: 0 all ok, 1 some command
- * failed or timed out, 2 usage/config error, 255 some host unreachable or
- * refused (host key, auth), 130 aborted.
+ * printers (batch.c). Ctrl-C once stops starting hosts, twice aborts
+ * (remote commands are killed), a third time exits at once. TERM and HUP
+ * (the terminal went away) abort like Ctrl-C twice, and so does a closed
+ * stdout: remote commands are never left running behind a run that can no
+ * longer report. Exit codes: cli.h (TUI_EXIT_*) and the usage text.
  */
+#include <signal.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -59,7 +61,10 @@ static const char exec_usage[] =
 "password, keyboard-interactive. Secrets are never taken from argv or env.\n"
 "\n"
 "exit status: 0 all ok, 1 a command failed or timed out, 2 usage or config\n"
-"error, 255 a host was unreachable or refused (host key, auth), 130 aborted.\n";
+"error, 74 writing the output failed, 130 interrupted (Ctrl-C once or twice,\n"
+"TERM, HUP), 141 stdout was closed (the run is aborted), 255 a host was\n"
+"unreachable or refused (host key, auth). Ctrl-C: once starts no more hosts,\n"
+"twice kills the running commands, three times exits at once.\n";
 
 typedef struct cli {
 	const char *inventory, *targets, *outdir, *log;
@@ -74,7 +79,9 @@ typedef struct cli {
 	uv_loop_t *loop;
 	eng_fanout *f;
 	tui_batch *batch;
-	uv_signal_t sigint, sigterm;
+	uv_signal_t sigint, sigterm, sighup;
+	tui_ttyprompt *tp;
+	int out_aborted;            /* stdout failed: the run was aborted */
 	int interrupts;
 	int done;
 	uint64_t t0;
@@ -106,6 +113,16 @@ parse_int(const char *opt, const char *v, int min, int max, int *out)
 
 /* ---- fan-out callbacks ---- */
 
+/* Nobody reads the output any more (a closed pipe, a full disk): stop. */
+static void
+check_output(cli *c)
+{
+	if (c->out_aborted || tui_batch_write_error(c->batch) == 0)
+		return;
+	c->out_aborted = 1;
+	eng_fanout_abort(c->f);
+}
+
 static void
 on_data(eng_fanout *f, size_t host, int stream, const char *buf, size_t len, void *ud)
 {
@@ -113,6 +130,7 @@ on_data(eng_fanout *f, size_t host, int stream, const char *buf, size_t len, voi
 
 	(void)f;
 	tui_batch_data(c->batch, host, stream, buf, len);
+	check_output(c);
 }
 
 static void
@@ -121,6 +139,7 @@ on_host_done(eng_fanout *f, size_t host, void *ud)
 	cli *c = ud;
 
 	tui_batch_host_done(c->batch, host, eng_fanout_host_get(f, host));
+	check_output(c);
 }
 
 static void
@@ -132,37 +151,64 @@ on_done(eng_fanout *f, void *ud)
 	c->done = 1;
 	uv_close((uv_handle_t *)&c->sigint, NULL);
 	uv_close((uv_handle_t *)&c->sigterm, NULL);
+	uv_close((uv_handle_t *)&c->sighup, NULL);
+}
+
+/* The hosts still connecting or running, folded, malloc'd. */
+static char *
+running_hosts(cli *c, size_t *n)
+{
+	const char **names = util_xcalloc(eng_fanout_count(c->f), sizeof(*names));
+	char *fold, *safe;
+	size_t i;
+
+	*n = 0;
+	for (i = 0; i < eng_fanout_count(c->f); i++) {
+		const eng_fanout_host *h = eng_fanout_host_get(c->f, i);
+
+		if (h->state >= ENG_HOST_CONNECTING && h->state <= ENG_HOST_RUNNING)
+			names[(*n)++] = h->name;
+	}
+	fold = tui_fold_hosts(names, *n);
+	free(names);
+	safe = tui_sanitize_str(fold);
+	free(fold);
+	return safe;
 }
 
 static void
 on_signal(uv_signal_t *s, int signum)
 {
 	cli *c = s->data;
-	size_t i, n = 0;
+	char *hosts;
+	size_t n;
 
 	if (c->done)
 		return;
+	/* Errors writing these go nowhere: the terminal may be gone (HUP). */
+	fflush(stdout);
 	if (signum == SIGINT && ++c->interrupts == 1) {
 		eng_fanout_stop(c->f);
-		fflush(stdout);
-		fprintf(stderr, "\ndrover: interrupted: starting no more hosts; still running:");
-		for (i = 0; i < eng_fanout_count(c->f); i++) {
-			const eng_fanout_host *h = eng_fanout_host_get(c->f, i);
-
-			if (h->state >= ENG_HOST_CONNECTING && h->state <= ENG_HOST_RUNNING) {
-				char *name = tui_sanitize_str(h->name);
-
-				fprintf(stderr, " %s", name);
-				free(name);
-				n++;
-			}
-		}
-		fprintf(stderr, "%s (Ctrl-C again to abort)\n", n ? "" : " none");
+		hosts = running_hosts(c, &n);
+		fprintf(stderr, "\ndrover: interrupted: starting no more hosts; still running: %s"
+		    " (Ctrl-C again to abort)\n", n ? hosts : "none");
+		free(hosts);
 		return;
+	}
+	if (signum == SIGINT && c->interrupts >= 3) {
+		/* The user insists: leave now, saying what may be left behind. */
+		hosts = running_hosts(c, &n);
+		fprintf(stderr, "\ndrover: exiting now; commands may still run on: %s\n",
+		    n ? hosts : "none");
+		free(hosts);
+		tui_ttyprompt_free(c->tp);
+		_exit(TUI_EXIT_INTERRUPTED);
 	}
 	if (c->interrupts < 2)
 		c->interrupts = 2;
-	fprintf(stderr, "\ndrover: aborting: killing remote commands\n");
+	fprintf(stderr, "\ndrover: %s: killing remote commands%s\n",
+	    signum == SIGINT ? "aborting" : signum == SIGHUP ? "hangup" : "terminated",
+	    signum == SIGINT ? " (Ctrl-C again to exit at once)" : "");
 	eng_fanout_abort(c->f);
 }
 
@@ -240,6 +286,8 @@ parse_args(cli *c, int argc, char **argv)
 		} else if (strcmp(a, "-l") == 0) {
 			if (need_arg(argc, argv, &i, &c->ov.user) < 0)
 				return 2;
+			if (c->ov.user[0] == '\0')
+				return usage_error("%s", "-l: empty user name");
 		} else if (strcmp(a, "-p") == 0) {
 			if (need_arg(argc, argv, &i, &v) < 0 ||
 			    parse_int("-p", v, 1, 65535, &c->ov.port) < 0)
@@ -247,6 +295,8 @@ parse_args(cli *c, int argc, char **argv)
 		} else if (strcmp(a, "-k") == 0) {
 			if (need_arg(argc, argv, &i, &v) < 0)
 				return 2;
+			if (access(v, R_OK) != 0)
+				return usage_error("-k %s: %s", v, strerror(errno));
 			c->keys = util_xreallocarray(c->keys, c->nkeys + 2, sizeof(char *));
 			c->keys[c->nkeys++] = v;
 			c->keys[c->nkeys] = NULL;
@@ -385,7 +435,7 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	}
 
 	c.loop = uv_default_loop();
-	tp = tui_ttyprompt_new(c.loop);
+	tp = c.tp = tui_ttyprompt_new(c.loop);
 	memset(&eo, 0, sizeof(eo));
 	eo.prompt = tui_ttyprompt_ask;
 	eo.prompt_cancel = tui_ttyprompt_cancel;
@@ -403,16 +453,21 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	}
 	uv_signal_init(c.loop, &c.sigint);
 	uv_signal_init(c.loop, &c.sigterm);
-	c.sigint.data = c.sigterm.data = &c;
+	uv_signal_init(c.loop, &c.sighup);
+	c.sigint.data = c.sigterm.data = c.sighup.data = &c;
 	uv_signal_start(&c.sigint, on_signal, SIGINT);
 	uv_signal_start(&c.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&c.sighup, on_signal, SIGHUP);
+	/* A closed stdout is an error we handle (check_output), not a death
+	 * that would leave the remote commands running. */
+	signal(SIGPIPE, SIG_IGN);
 	c.t0 = uv_now(c.loop);
 	eng_fanout_start(c.f);
 	uv_run(c.loop, UV_RUN_DEFAULT);
 	uv_update_time(c.loop);
 	rc = tui_batch_finish(c.batch, c.f, uv_now(c.loop) - c.t0);
-	if (c.interrupts >= 2)
-		rc = 130;
+	if (c.interrupts >= 1 && !c.out_aborted)
+		rc = TUI_EXIT_INTERRUPTED;
 out:
 	eng_fanout_free(c.f);
 	if (tp != NULL) {
