@@ -414,6 +414,17 @@ eval_term(struct resolver *r, const char *term, cfg__names *out)
 		if (strpbrk(names.v[i], "*?[") != NULL) {
 			if (eval_glob(r, names.v[i], out) != 0)
 				goto out;
+		} else if (strchr(names.v[i], '/') != NULL) {
+			fail(r, "'%s' looks like a path, not a host name", names.v[i]);
+			goto out;
+		} else if (strchr(names.v[i], ':') != NULL) {
+			fail(r, "'%s': no ':' in a host name (a port goes in -p, "
+			    "ssh_config or the inventory)", names.v[i]);
+			goto out;
+		} else if (strchr(names.v[i], '~') != NULL) {
+			fail(r, "'%s': no '~' in a host name (a path was expanded "
+			    "where a host was expected?)", names.v[i]);
+			goto out;
 		} else if (!cfg__valid_hostname(names.v[i])) {
 			fail(r, "invalid host name '%s'", names.v[i]);
 			goto out;

@@ -146,6 +146,11 @@ ParameterizedTestParameters(targets, expressions)
 		{ "root@web1", "ERR: invalid host name 'root@web1'" },
 		{ "-oProxyCommand=x", "ERR: invalid host name '-oProxyCommand=x'" },
 		{ "web]", "ERR: invalid host name 'web]'" },
+		/* things that are not host names, said so */
+		{ "/etc/hosts", "ERR: '/etc/hosts' looks like a path, not a host name" },
+		{ "web1,./x", "ERR: './x' looks like a path, not a host name" },
+		{ "web1:2222", "ERR: 'web1:2222': no ':' in a host name (a port goes in -p, ssh_config or the inventory)" },
+		{ "~web", "ERR: '~web': no '~' in a host name (a path was expanded where a host was expected?)" },
 		{ "@", "ERR: invalid group or tag name '@'" },
 		{ "@we b", "ERR: invalid group or tag name '@we b'" },
 		{ "@web*", "ERR: invalid group or tag name '@web*'" },
