@@ -404,6 +404,10 @@ typedef struct cfg_console {
  *   [keys]
  *   zoom = z                command = key spec (see cfg_keymap_set)
  *
+ * A rebound prefix takes the command "send-prefix" (if the table has one)
+ * along unless [keys] binds it; another command bound after the prefix to
+ * the prefix key itself is an error.
+ *
  * path NULL: the default path, and a missing default file gives the
  * defaults. Errors: "file:line: message", e.g. "console.ini:7: unknown
  * command 'zom'", "bad key 'C-'", a key bound twice names both commands.

@@ -239,6 +239,43 @@ on_value(cfg__ini *ini, const char *section, const char *key, const char *v,
 }
 
 /*
+ * A rebound prefix takes "send-prefix" along (C-b C-b sends ^B, as in
+ * tmux) unless the file binds it itself; and no other command may sit on
+ * the prefix key after the prefix, where the prefix key means "send it".
+ */
+static int
+follow_prefix(cfg__ini *ini, struct cparse *p)
+{
+	const cfg_binding *all = cfg_keymap_bindings(p->c->keys, NULL), *pre, *send;
+	char *spec;
+	int cmd, r;
+
+	pre = cfg_keymap_get(p->c->keys, "prefix");
+	send = cfg_keymap_get(p->c->keys, "send-prefix");
+	if (send != NULL && p->cmd_line[pre - all] != 0 && p->cmd_line[send - all] == 0) {
+		spec = cfg_key_format(pre->key, pre->mods);
+		r = cfg__keymap_bind(p->c->keys, "send-prefix", spec, NULL, NULL);
+		free(spec);
+		if (r != 0)
+			return -1;
+	}
+	for (cmd = 0; cmd < (int)p->ncmds; cmd++) {
+		const cfg_binding *b = &all[cmd];
+
+		if (b == pre || b == send || b->direct || b->key != pre->key ||
+		    b->mods != pre->mods)
+			continue;
+		spec = cfg_key_format(pre->key, pre->mods);
+		cfg__ini_fail_at(ini, p->cmd_line[cmd] != 0 ? p->cmd_line[cmd] :
+		    p->cmd_line[pre - all], "'%s' is bound to the prefix key '%s' "
+		    "(after the prefix it sends the prefix key itself)", b->command, spec);
+		free(spec);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * After the whole file: a key bound to two commands in one context is an
  * error at the line that made it so (the later of the two bindings).
  */
@@ -248,6 +285,9 @@ finish(cfg__ini *ini, void *ud)
 	struct cparse *p = ud;
 	int cmd, other, line, best_line = 0, best = -1, best_other = -1;
 	char *m;
+
+	if (follow_prefix(ini, p) != 0)
+		return -1;
 
 	for (cmd = 0; cmd < (int)p->ncmds; cmd++) {
 		if (p->cmd_line[cmd] == 0 ||

@@ -1,7 +1,8 @@
 /*
- * tui/results.c - when two hosts' results are "the same": the one rule
- * behind grouping, used by `drover exec -o group` (cli/batch.c) and the
- * console's fan-out board, so both fold the same hosts together.
+ * tui/results.c - a host's result as the front ends show it: when two
+ * results are "the same" (the one rule behind grouping, used by `drover
+ * exec -o group` and the console's fan-out board, so both fold the same
+ * hosts together) and the state in words.
  */
 #include <string.h>
 
@@ -45,4 +46,22 @@ tui_result_cmp(const tui_result *a, const tui_result *b)
 	if (x->state == ENG_HOST_UNREACHABLE || x->state == ENG_HOST_CANCELLED)
 		return str_cmp(x->error, y->error);
 	return 0;
+}
+
+const char *
+tui_host_state_label(const eng_fanout_host *h)
+{
+	if (h->state != ENG_HOST_UNREACHABLE)
+		return eng_host_state_name(h->state);
+	switch (h->fail) {
+	case ENG_FAIL_AUTH:
+		return "auth failed";
+	case ENG_FAIL_HOSTKEY_UNKNOWN:
+	case ENG_FAIL_HOSTKEY_CHANGED:
+		return "host key";
+	case ENG_FAIL_LOST:
+		return "lost";
+	default:
+		return eng_host_state_name(h->state);
+	}
 }

@@ -58,6 +58,13 @@ typedef struct tui_result {
  */
 int tui_result_cmp(const tui_result *a, const tui_result *b);
 
+/*
+ * A host's final state in words for people: "ok", "failed", "timeout",
+ * and for hosts that never ran what happened: "auth failed", "host key",
+ * "lost" (the link died during the command), "unreachable".
+ */
+const char *tui_host_state_label(const eng_fanout_host *h);
+
 /* Folds host names into ranges: h1,h2,h3,web1 -> "h[1-3],web1". */
 char *tui_fold_hosts(const char *const *names, size_t n);
 

@@ -479,15 +479,18 @@ Test(console, fanout_board)
 	start(NULL, NULL, "h1,h2,h3");
 	free(wait_prompts(3, 20));
 	prefix(":");
-	free(wait_for("command:", 1, 5));
+	/* The prompt says where the command goes. */
+	free(wait_for("command for 3 hosts (h[1-3])", 1, 5));
 	tmux("send-keys -t t 'echo board-$((1+1))' Enter");
 	s = wait_for("3 ok", 1, 20);
 	cr_assert(strstr(s, "board: 3 hosts") != NULL, "%s", s);
 	cr_assert_eq(tu_count(s, "board-2"), 3, "%s", s);
+	/* Nothing failed: re-running the failed is not offered. */
+	cr_assert_null(strstr(s, "re-run"), "%s", s);
 	free(s);
-	/* Grouped: one row for three identical results. */
+	/* Grouped: one row for three identical results, named as a host set. */
 	tmux("send-keys -t t g");
-	s = wait_for("+2", 1, 5);
+	s = wait_for("h[1-3] (3)", 1, 5);
 	cr_assert_eq(tu_count(s, "board-2"), 1, "%s", s);
 	free(s);
 	tmux("send-keys -t t Enter");
@@ -498,6 +501,45 @@ Test(console, fanout_board)
 	wait_gone("(3 hosts)", 5);
 	tmux("send-keys -t t q");
 	free(wait_for("[ready]", 3, 5));
+	/* A closed board comes back with its results. */
+	prefix("B");
+	s = wait_for("board: 3 hosts, 3 ok", 1, 5);
+	free(s);
+}
+
+Test(console, board_runs_on_the_panes_connections_and_shows_progress)
+{
+	char *s, *p, ppid[32] = "", want[64];
+	int n;
+
+	start(NULL, NULL, "h1,h2");
+	free(wait_prompts(2, 20));
+	/* The sshd process serving pane 1's connection. */
+	tmux("send-keys -t t 'echo PANE=$PPID' Enter");
+	s = wait_for("PANE=", 2, 10);
+	p = strstr(s, "\nPANE=");
+	cr_assert_not_null(p, "%s", s);
+	for (p += 6, n = 0; n < 30 && p[n] >= '0' && p[n] <= '9'; n++)
+		ppid[n] = p[n];
+	free(s);
+	prefix(":");
+	free(wait_for("command for 2 hosts", 1, 5));
+	/* Two lines, then a pause: the row shows the latest line while it runs. */
+	tmux("send-keys -t t 'echo BOARD=$PPID; echo progress-$((3*3)); sleep 4; echo end' Enter");
+	s = wait_for("progress-9", 2, 10);
+	cr_assert(strstr(s, "2 running") != NULL, "%s", s);
+	free(s);
+	/* A running host opened: its output so far. */
+	tmux("send-keys -t t Enter");
+	snprintf(want, sizeof(want), "BOARD=%s", ppid);
+	s = wait_for("(1 host)", 1, 5);
+	/* Same sshd process: a channel on the pane's connection, no new login. */
+	cr_assert(strstr(s, want) != NULL, "board command not on the pane's connection "
+	    "(want %s):\n%s", want, s);
+	free(s);
+	tmux("send-keys -t t Escape");
+	wait_gone("(1 host)", 5);
+	free(wait_for("2 ok", 1, 15));
 }
 
 Test(console, unknown_host_key_dialog_refuses_by_default)
@@ -553,10 +595,10 @@ Test(console, board_honours_the_inventory_timeout)
 	start(NULL, NULL, args);
 	free(wait_prompts(2, 20));
 	prefix(":");
-	free(wait_for("command:", 1, 5));
-	tmux("send-keys -t t 'sleep 20; echo never' Enter");
+	free(wait_for("command for", 1, 5));
+	tmux("send-keys -t t 'sleep 20; echo late-$((6*7))' Enter");
 	s = wait_for("timeout", 2, 10);
-	cr_assert_null(strstr(s, "never"), "%s", s);
+	cr_assert_null(strstr(s, "late-42"), "%s", s);
 	cr_assert(strstr(s, "2 failed") != NULL, "%s", s);
 	free(s);
 	stop();

@@ -150,6 +150,22 @@ Test(console, full_file)
 	cfg_console_free(c);
 }
 
+Test(console, a_rebound_prefix_takes_send_prefix_along)
+{
+	cfg_console *c = cload("[console]\nprefix = C-b\n");
+	const cfg_binding *b = cfg_keymap_get(c->keys, "send-prefix");
+
+	cr_assert_eq(b->key, 'b');
+	cr_assert_eq(b->mods, CFG_MOD_CTRL);
+	cr_assert_eq(b->direct, 0);
+	cr_assert_str_eq(cfg_keymap_lookup(c->keys, 'b', CFG_MOD_CTRL, 1), "send-prefix");
+	cfg_console_free(c);
+	/* Bound in the file: it stays where the file says. */
+	c = cload("[console]\nprefix = C-b\n[keys]\nsend-prefix = a\n");
+	cr_assert_str_eq(cfg_keymap_lookup(c->keys, 'a', 0, 1), "send-prefix");
+	cfg_console_free(c);
+}
+
 Test(console, swapping_keys_in_any_order)
 {
 	cfg_console *c = cload("[keys]\nzoom = x\nclose-pane = z\n");
@@ -175,6 +191,11 @@ Test(console, errors_name_file_and_line)
 	    "FILE:4: duplicate binding for 'prefix' (first at line 2)");
 	CERR_IS("[console]\nprefix = x\n", "FILE:2: bad key 'x' (the prefix "
 	    "needs C- or M-, or a function key, so that typing still works)");
+	CERR_IS("[console]\nprefix = C-b\n[keys]\nzoom = C-b\n",
+	    "FILE:4: 'zoom' is bound to the prefix key 'C-b' (after the prefix it "
+	    "sends the prefix key itself)");
+	CERR_IS("[keys]\nzoom = C-g\n", "FILE:2: 'zoom' is bound to the prefix key 'C-g' "
+	    "(after the prefix it sends the prefix key itself)");
 	CERR_IS("[console]\nfps = 0\n", "FILE:2: invalid fps '0' (1 to 240)");
 	CERR_IS("[console]\nfps = 30fps\n",
 	    "FILE:2: invalid fps '30fps' (1 to 240)");

@@ -261,11 +261,6 @@ tui_batch_data(tui_batch *b, size_t idx, int s, const char *buf, size_t len)
 	}
 }
 
-static const char *
-state_label(const eng_fanout_host *fh)
-{
-	return eng_host_state_name(fh->state);
-}
 
 static void
 json_str_or_null(tui_buf *o, const char *s)
@@ -346,7 +341,7 @@ tui_batch_host_done(tui_batch *b, size_t idx, const eng_fanout_host *fh)
 
 		tui_buf_addstr(&o, "{\"host\":");
 		json_str_or_null(&o, fh->name);
-		tui_buf_addf(&o, ",\"state\":\"%s\",\"exit\":", state_label(fh));
+		tui_buf_addf(&o, ",\"state\":\"%s\",\"exit\":", eng_host_state_name(fh->state));
 		if (fh->exit_status >= 0)
 			tui_buf_addf(&o, "%d", fh->exit_status);
 		else
@@ -375,7 +370,7 @@ tui_batch_host_done(tui_batch *b, size_t idx, const eng_fanout_host *fh)
 		char *why = tui_sanitize_str(fh->error);
 
 		out_flush(b);
-		fprintf(stderr, "drover: %s: %s%s%s (%s)\n", h->name, state_label(fh),
+		fprintf(stderr, "drover: %s: %s%s%s (%s)\n", h->name, tui_host_state_label(fh),
 		    fh->error ? ": " : "", fh->error ? why : "", dur);
 		free(why);
 	}
@@ -460,7 +455,7 @@ print_groups(tui_batch *b, const eng_fanout *f)
 		tui_buf_reset(&out);
 		tui_buf_addf(&out, "---------------\n%s (%zu)", fold, j - i);
 		if (fh->state != ENG_HOST_OK)
-			tui_buf_addf(&out, " %s%s%s", eng_host_state_name(fh->state),
+			tui_buf_addf(&out, " %s%s%s", tui_host_state_label(fh),
 			    fh->error ? ": " : "", fh->error ? why : "");
 		tui_buf_addstr(&out, "\n---------------\n");
 		add_lines(&out, "", &h->cap[1], h->total[1]);

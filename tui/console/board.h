@@ -11,6 +11,10 @@
 #define BOARD_MAX_OUTPUT (4u << 20)
 
 typedef struct tui_board_row {
+	eng_fanout_host h;          /* the host's record, as a fan-out keeps one */
+	char *error;                /* owned text behind h.error */
+	char signal[32];            /* behind h.signal */
+	eng_exec *x;                /* its command while it runs */
 	tui_buf out;                /* stdout and stderr, interleaved as they came */
 	int group;                  /* index of the first host with the same result */
 	int count;                  /* hosts in this group (for the first) */
@@ -19,23 +23,27 @@ typedef struct tui_board_row {
 struct tui_board {
 	tui_console *con;
 	char *command;
-	eng_fanout *f;              /* NULL if the run could not start */
 	cfg_host *hosts;
 	size_t n;
 	tui_board_row *rows;
+	eng_exec_opts xo;           /* timeout from the inventory / command line */
+	size_t max_parallel, running, next;
 	int sel, top;
 	int grouped;
-	int detail;                 /* showing one host's output */
+	int detail;                 /* showing one host's (or group's) output */
 	int detail_top;
 	int finished;
-	int closing;                /* closed while running: freed by on_done */
+	int closing;                /* closed while running: freed by the last exec */
 };
 
-/* Row i is shown (not folded into an earlier host's group). */
+/* Row i is shown: not folded into an earlier host's group. */
 static inline int
 tui__board_visible(const tui_board *b, size_t i)
 {
-	return !b->grouped || !b->finished || b->rows[i].group == (int)i;
+	return !b->grouped || b->rows[i].group == (int)i;
 }
+
+/* The host names of row i's group, folded ("n[001-005,009]"), malloc'd. */
+char *tui__board_group_names(const tui_board *b, size_t i);
 
 #endif

@@ -108,6 +108,33 @@ cmd_close_pane(tui_console *con, int arg)
 	tui_console_close_pane(con, con->focus);
 }
 
+/* The run prompt says where the command will go. */
+static void
+ask_run(tui_console *con)
+{
+	tui_pane **t;
+	const char **names;
+	char *fold, *text;
+	int n, i;
+
+	t = tui_console_targets(con, &n);
+	if (n == 0) {
+		free(t);
+		tui_console_flash(con, "no panes to run on");
+		return;
+	}
+	names = util_xcalloc((size_t)n, sizeof(*names));
+	for (i = 0; i < n; i++)
+		names[i] = t[i]->host.name;
+	fold = tui_fold_hosts(names, (size_t)n);
+	text = util_xasprintf("command for %d host%s (%s): ", n, n == 1 ? "" : "s", fold);
+	tui_console_ask(con, TUI_ASK_RUN, "run on the broadcast set", text);
+	free(text);
+	free(fold);
+	free(names);
+	free(t);
+}
+
 static void
 cmd_ask(tui_console *con, int kind)
 {
@@ -119,7 +146,7 @@ cmd_ask(tui_console *con, int kind)
 		tui_console_ask(con, kind, "arm panes", "target expression: ");
 		break;
 	case TUI_ASK_RUN:
-		tui_console_ask(con, kind, "run on the broadcast set", "command: ");
+		ask_run(con);
 		break;
 	case TUI_ASK_SEARCH:
 		tui_console_ask(con, kind, "search scrollback", "text: ");
@@ -192,21 +219,34 @@ static void
 cmd_rerun_failed(tui_console *con, int arg)
 {
 	(void)arg;
-	if (con->board == NULL)
-		tui_console_flash(con, "no fan-out board open");
-	else
-		tui_board_rerun_failed(con->board);
+	if (con->board == NULL) {
+		tui_console_flash(con, "no fan-out run yet");
+		return;
+	}
+	con->board_shown = 1;
+	tui_board_rerun_failed(con->board);
 }
 
 static void
 cmd_board_shell(tui_console *con, int arg)
 {
 	(void)arg;
-	if (con->board == NULL)
+	if (con->board == NULL || !con->board_shown)
 		tui_console_flash(con, "no fan-out board open");
 	else
 		tui_board_open_shell(con->board);
 }
+
+static void
+cmd_show_board(tui_console *con, int arg)
+{
+	(void)arg;
+	if (con->board == NULL)
+		tui_console_flash(con, "no fan-out run yet");
+	else
+		con->board_shown = !con->board_shown;
+}
+
 
 /* ---- the table ---- */
 
@@ -255,6 +295,8 @@ static const tui_command table[] = {
 	    cmd_rerun_failed, 0 },
 	{ { "open-shell-from-board", "S", "fan-out board: focus the selected host's shell pane" },
 	    cmd_board_shell, 0 },
+	{ { "show-board", "B", "show / hide the last fan-out board (kept until the next run)" },
+	    cmd_show_board, 0 },
 };
 
 static const cfg_commands commands = { table, UTIL_NELEM(table), sizeof(table[0]) };

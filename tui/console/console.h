@@ -88,7 +88,8 @@ struct tui_console {
 	int compact, compact_sel;
 	int help;
 	tui_dialog *dialogs;
-	tui_board *board;           /* the open fan-out board, NULL if none */
+	tui_board *board;           /* the last fan-out board (kept until the next run) */
+	int board_shown;            /* it is on screen */
 	char *search;
 	char status[256];
 	uint64_t status_until;
@@ -200,8 +201,10 @@ int tui_palette_color(const tui_color *c);
 
 /* ---- board.c, board_draw.c: the fan-out results board ---- */
 tui_board *tui_board_new(tui_console *con, const char *command, tui_pane **targets, int n);
-/* Closes the board: a run still going is aborted and frees itself when done. */
+/* Frees the board: a run still going is killed and frees itself when done. */
 void tui_board_close(tui_board *b);
+/* The command's hosts as a folded set, "h[1-3]", malloc'd. */
+char *tui_board_hosts(const tui_board *b);
 void tui_board_draw(const tui_board *b, tui_rect area);
 /* Returns 1 if the key was used. */
 int tui_board_key(tui_board *b, int key, int mods, uint32_t ch);

@@ -117,6 +117,7 @@ run_on_targets(tui_console *con, const char *command)
 	t = tui_console_targets(con, &n);
 	tui_board_close(con->board);
 	con->board = n > 0 ? tui_board_new(con, command, t, n) : NULL;
+	con->board_shown = con->board != NULL;
 	free(t);
 }
 

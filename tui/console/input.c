@@ -237,7 +237,7 @@ tui_input_key(tui_console *con, int ckey, int cmods, uint32_t ch)
 		tui_console_dirty(con);
 		return;
 	}
-	if (con->board != NULL && tui_board_key(con->board, tkey, mods, ch))
+	if (con->board != NULL && con->board_shown && tui_board_key(con->board, tkey, mods, ch))
 		return;
 	if (con->scroll_mode) {
 		scroll_key(con, tkey, ch);
