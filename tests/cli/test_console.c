@@ -631,3 +631,154 @@ Test(console, hints_and_help_name_the_bound_keys)
 	free(ini);
 	free(args);
 }
+
+Test(console, broadcast_includes_the_focused_pane_and_says_so)
+{
+	char *s;
+
+	start(NULL, NULL, "h1,h2,h3");
+	free(wait_prompts(3, 20));
+	prefix("1");
+	prefix("m");
+	prefix("2");
+	prefix("b");
+	/* Pane 1 armed, pane 2 focused: both get the keys, pane 3 does not. */
+	s = wait_for("<<BROADCAST>>", 2, 5);
+	cr_assert(strstr(s, "BROADCAST to 2") != NULL, "%s", s);
+	free(s);
+	tmux("send-keys -t t 'echo bf-$((7*6))' Enter");
+	s = wait_for("bf-42", 2, 10);
+	free(s);
+	prefix("b");
+	prefix("3");
+	tmux("send-keys -t t 'echo p3-$((2+2))' Enter");
+	s = wait_for("p3-4", 1, 10);
+	cr_assert_eq(tu_count(s, "bf-42"), 2, "pane 3 got the broadcast:\n%s", s);
+	free(s);
+}
+
+Test(console, closing_a_live_shell_asks_first)
+{
+	char *s;
+
+	start(NULL, NULL, "h1,h2");
+	free(wait_prompts(2, 20));
+	prefix("x");
+	s = wait_for("close the shell on h1? (y/n)", 1, 5);
+	free(s);
+	tmux("send-keys -t t Enter");     /* anything but y keeps it */
+	wait_gone("close the shell", 5);
+	s = wait_for("[ready]", 2, 5);
+	free(s);
+	prefix("x");
+	free(wait_for("close the shell on h1?", 1, 5));
+	tmux("send-keys -t t y Enter");
+	s = wait_for("1/1 up", 1, 10);
+	cr_assert_null(strstr(s, " h1 "), "%s", s);
+	free(s);
+}
+
+Test(console, main_stack_puts_the_focused_pane_in_the_main_slot)
+{
+	char *s;
+
+	start(NULL, NULL, "--layout main-stack h1,h2,h3");
+	free(wait_prompts(3, 20));
+	prefix("3");
+	/* The main slot is the top-left: pane 3's title starts the screen. */
+	for (double t0 = tu_now();; usleep(100000)) {
+		s = screen();
+		if (strncmp(s, "\xe2\x94\x80 3 h3", 8) == 0)
+			break;
+		cr_assert(tu_now() - t0 < 5, "pane 3 not in the main slot:\n%s", s);
+		free(s);
+	}
+	free(s);
+	/* And its shell sees the main slot's width. */
+	tmux("send-keys -t t 'stty size' Enter");
+	s = wait_for("43 95", 1, 10);
+	free(s);
+}
+
+Test(console, help_uses_the_screen_and_scrolls)
+{
+	char *s;
+
+	snprintf(sock, sizeof(sock), "drover-test-%d", (int)getpid());
+	tmux("kill-server");
+	tmux("new-session -d -s t -x 80 -y 24 \"%s -F %s -i %s h1; sleep 30\"",
+	    getenv("DROVER_BIN"), tu_fleet("FLEET_SSH_CONFIG"), tu_fleet("FLEET_INVENTORY"));
+	free(wait_prompts(1, 20));
+	prefix("?");
+	s = wait_for("keys 1-", 1, 5);
+	cr_assert_null(strstr(s, "show-board"), "all of it fits in 24 rows?\n%s", s);
+	free(s);
+	/* A key that is not the help's own does not close it. */
+	tmux("send-keys -t t z");
+	tmux("send-keys -t t PageDown");
+	tmux("send-keys -t t PageDown");
+	s = wait_for("show-board", 1, 5);
+	cr_assert(strstr(s, "keys ") != NULL, "%s", s);
+	free(s);
+	tmux("send-keys -t t q");
+	wait_gone("show-board", 5);
+}
+
+Test(console, search_highlights_matches_and_scroll_shows_where)
+{
+	char *cmd = NULL, *s;
+	int st;
+
+	start(NULL, NULL, "h1");
+	free(wait_prompts(1, 20));
+	tmux("send-keys -t t 'seq 1 300; echo needle-$((40+2)); seq 1 300' Enter");
+	free(wait_for("\n300\n$", 1, 10));
+	prefix("/");
+	free(wait_for("search scrollback", 1, 5));
+	tmux("send-keys -t t needle-42 Enter");
+	s = wait_for("lines up", 1, 5);
+	cr_assert(strstr(s, "needle-42") != NULL, "%s", s);
+	free(s);
+	/* The match is drawn in its own style: an SGR change right before it. */
+	cr_assert(asprintf(&cmd, "tmux -L %s capture-pane -e -p -t t | grep -a needle-42 | "
+	    "grep -acP '\\x1b\\[[0-9;]*mneedle-42'", sock) > 0);
+	s = tu_sh(cmd, &st);
+	cr_assert_eq(st, 0, "no highlight: %s", s);
+	free(s);
+	free(cmd);
+	tmux("send-keys -t t End");
+	wait_gone("lines up", 5);
+}
+
+Test(console, sidebar_lists_groups_and_each_host_once)
+{
+	char *s;
+
+	start(NULL, NULL, "");
+	s = wait_for("@demo", 1, 10);
+	/* h1 is an inventory host and an ssh_config alias: listed once. */
+	cr_assert_eq(tu_count(s, "\n h1 "), 1, "%s", s);
+	free(s);
+}
+
+Test(console, rebound_prefix_twice_sends_itself)
+{
+	char *dir, *ini, *args = NULL, *s;
+
+	ini = console_ini(&dir, "[console]\nprefix = C-b\n");
+	cr_assert(asprintf(&args, "-c %s h1", ini) > 0);
+	start(NULL, NULL, args);
+	free(wait_prompts(1, 20));
+	tmux("send-keys -t t 'cat -v' Enter");
+	tmux("send-keys -t t C-b");
+	tmux("send-keys -t t C-b");
+	tmux("send-keys -t t Enter");
+	s = wait_for("^B", 1, 5);
+	free(s);
+	tmux("send-keys -t t C-d");
+	stop();
+	tu_rmrf(dir);
+	free(dir);
+	free(ini);
+	free(args);
+}

@@ -104,8 +104,21 @@ cmd_focus_n(tui_console *con, int i)
 static void
 cmd_close_pane(tui_console *con, int arg)
 {
+	tui_pane *p = tui_console_focused(con);
+	char *text;
+
 	(void)arg;
-	tui_console_close_pane(con, con->focus);
+	if (p == NULL)
+		return;
+	/* A live shell is asked about first, as tmux does. */
+	if (p->st != TUI_PANE_READY || p->x == NULL) {
+		tui_console_close_pane(con, con->focus);
+		return;
+	}
+	text = util_xasprintf("close the shell on %s? (y/n) ", p->host.name);
+	tui_console_ask(con, TUI_ASK_CLOSE, "close pane", text);
+	con->dialogs->detail = util_xstrdup(p->host.name);
+	free(text);
 }
 
 /* The run prompt says where the command will go. */
@@ -198,6 +211,7 @@ cmd_help(tui_console *con, int arg)
 {
 	(void)arg;
 	con->help = !con->help;
+	con->help_top = 0;
 }
 
 static void
@@ -259,7 +273,7 @@ static const tui_command table[] = {
 	{ { "layout-tiled", "M-5", "tiled layout (a grid)" }, cmd_layout, TUI_LAYOUT_TILED },
 	{ { "layout-even-horizontal", "M-1", "panes side by side" }, cmd_layout, TUI_LAYOUT_EVEN_H },
 	{ { "layout-even-vertical", "M-2", "panes stacked" }, cmd_layout, TUI_LAYOUT_EVEN_V },
-	{ { "layout-main-stack", "M-4", "first pane large on the left, the rest stacked" },
+	{ { "layout-main-stack", "M-4", "focused pane large on the left, the rest stacked" },
 	    cmd_layout, TUI_LAYOUT_MAIN_STACK },
 	{ { "zoom", "z", "zoom the focused pane / unzoom" }, cmd_zoom, 0 },
 	{ { "focus-left", "Left", "focus the pane to the left" }, cmd_focus_dir, TUI_DIR_LEFT },

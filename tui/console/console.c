@@ -186,6 +186,7 @@ tui_console_run(int argc, char **argv, const char *ssh_config, const char *inven
 	con.ov.ssh_config = ssh_config;
 	con.ov.ask_hostkey = 1;
 	con.sidebar = targets == NULL;
+	tui_sidebar_build(&con);
 
 	setlocale(LC_ALL, "");
 	if (getenv("ESCDELAY") == NULL)
@@ -221,6 +222,7 @@ tui_console_run(int argc, char **argv, const char *ssh_config, const char *inven
 	uv_loop_close(con.loop);
 	free(con.panes);
 	free(con.search);
+	util_strv_clear(&con.side);
 	cfg_inventory_free(con.inv);
 	cfg_console_free(con.cfg);
 	if (rc != 0)

@@ -64,7 +64,7 @@ typedef struct tui_dialog {
 	struct tui_dialog *next;
 } tui_dialog;
 
-enum { TUI_ASK_NONE, TUI_ASK_ADD, TUI_ASK_RUN, TUI_ASK_ARM, TUI_ASK_SEARCH };
+enum { TUI_ASK_NONE, TUI_ASK_ADD, TUI_ASK_RUN, TUI_ASK_ARM, TUI_ASK_SEARCH, TUI_ASK_CLOSE };
 
 typedef struct tui_board tui_board;
 
@@ -85,8 +85,9 @@ struct tui_console {
 	int prefix;                 /* the prefix key was just pressed */
 	int scroll_mode;
 	int sidebar, sidebar_sel;
+	util_strv side;             /* sidebar entries: "@group"s, then each host once */
 	int compact, compact_sel;
-	int help;
+	int help, help_top;         /* the help overlay and its first shown line */
 	tui_dialog *dialogs;
 	tui_board *board;           /* the last fan-out board (kept until the next run) */
 	int board_shown;            /* it is on screen */
@@ -130,6 +131,10 @@ void tui_console_close_pane(tui_console *con, int idx);
 /* Reconnects a lost / failed pane now (also cutting short a backoff wait). */
 void tui_console_reconnect(tui_console *con, tui_pane *p);
 tui_pane **tui_console_targets(tui_console *con, int *n); /* broadcast set, malloc'd */
+/* Where typed keys go in broadcast mode: the broadcast set and the focused pane. */
+tui_pane **tui_console_typing_targets(tui_console *con, int *n);
+/* 1 if p is among them (whether broadcast is on or not). */
+int tui_console_types_into(const tui_console *con, const tui_pane *p);
 tui_pane *tui_console_focused(tui_console *con);
 /* Focus pane i (ignored out of range); a zoom follows the focus. */
 void tui_console_set_focus(tui_console *con, int i);
@@ -160,6 +165,13 @@ void tui_dialog_key(tui_console *con, int key, uint32_t ch);
 void tui_dialogs_free(tui_console *con);
 void tui__on_prompt(eng_conn *c, const eng_prompt *p, void *ud);
 void tui__on_prompt_cancel(eng_conn *c, void *ud);
+
+/* ---- sidebar.c: the inventory beside the panes ---- */
+void tui_sidebar_build(tui_console *con);
+/* Returns 1 if the key was used. */
+int tui_sidebar_key(tui_console *con, int tkey, uint32_t ch);
+/* First entry shown when h rows are available (the selection stays in view). */
+int tui_sidebar_top(const tui_console *con, int h);
 
 /* ---- input.c: keys and mouse ---- */
 void tui_input_start(tui_console *con);

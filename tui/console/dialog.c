@@ -166,6 +166,10 @@ dialog_done(tui_console *con, int ok)
 		case TUI_ASK_SEARCH:
 			search_focused(con, d->input);
 			break;
+		case TUI_ASK_CLOSE:
+			if ((d->input[0] == 'y' || d->input[0] == 'Y') && d->detail != NULL)
+				tui_console_close_pane(con, tui_console_find(con, d->detail));
+			break;
 		default:
 			break;
 		}

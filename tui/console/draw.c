@@ -116,18 +116,15 @@ draw_compact(const tui_console *con, tui_rect area)
 static void
 draw_sidebar(const tui_console *con)
 {
-	int i, n = (int)(con->inv->nhosts + con->inv->naliases), h = con->rows - 1;
+	int i, h = con->rows - 1, top = tui_sidebar_top(con, h - 1);
 
 	use(con, CFG_EL_SIDEBAR);
 	for (i = 0; i < h; i++)
 		fill(i, 0, 21, ' ');
 	put_text(0, 1, 20, "hosts");
-	for (i = 0; i < n && i + 1 < h; i++) {
-		const char *name = i < (int)con->inv->nhosts ? con->inv->hosts[i].name :
-		    con->inv->aliases[i - (int)con->inv->nhosts];
-
+	for (i = top; i < (int)con->side.n && i - top + 1 < h; i++) {
 		use(con, i == con->sidebar_sel ? CFG_EL_SIDEBAR_SELECTED : CFG_EL_SIDEBAR);
-		put_text(i + 1, 1, 20, name);
+		put_text(i - top + 1, 1, 20, con->side.v[i]);
 	}
 	use(con, CFG_EL_PANE_BORDER);
 	for (i = 0; i < h; i++)
@@ -138,12 +135,10 @@ static void
 draw_status(const tui_console *con)
 {
 	char left[160], right[300];
-	int up = 0, i, armed = 0, y = con->rows - 1;
+	int up = 0, i, y = con->rows - 1;
 
-	for (i = 0; i < con->npanes; i++) {
+	for (i = 0; i < con->npanes; i++)
 		up += con->panes[i]->st == TUI_PANE_READY;
-		armed += con->panes[i]->armed;
-	}
 	use(con, CFG_EL_STATUS_BAR);
 	fill(y, 0, con->cols, ' ');
 	snprintf(left, sizeof(left), " drover  %d/%d up  layout %s%s", up, con->npanes,
@@ -151,9 +146,12 @@ draw_status(const tui_console *con)
 	put_text(y, 0, con->cols, left);
 	if (con->broadcast) {
 		char b[64];
+		int n = 0;
 
+		for (i = 0; i < con->npanes; i++)
+			n += tui_console_types_into(con, con->panes[i]);
 		use(con, CFG_EL_PANE_BROADCAST);
-		snprintf(b, sizeof(b), " BROADCAST to %d ", armed ? armed : con->npanes);
+		snprintf(b, sizeof(b), " BROADCAST to %d ", n);
 		put_text(y, (int)strlen(left) + 2, 24, b);
 	}
 	use(con, con->status_until > uv_now(con->loop) ? CFG_EL_STATUS_WARN : CFG_EL_STATUS_BAR);
@@ -161,8 +159,10 @@ draw_status(const tui_console *con)
 		snprintf(right, sizeof(right), "%s ", con->status);
 	else if (con->prefix)
 		snprintf(right, sizeof(right), "prefix: ? for keys ");
-	else if (con->scroll_mode)
-		snprintf(right, sizeof(right), "scroll: PgUp/PgDn / n N, q to leave ");
+	else if (con->scroll_mode && con->npanes > 0)
+		snprintf(right, sizeof(right), "scroll: %d of %d lines up  PgUp/PgDn  / n N  "
+		    "q or End: live ", tui_term_view_offset(con->panes[con->focus]->term),
+		    tui_term_sb_lines(con->panes[con->focus]->term));
 	else
 		snprintf(right, sizeof(right), "%s ? help ", cfg_keymap_prefix_name(con->cfg->keys));
 	i = (int)strlen(right);
@@ -264,26 +264,34 @@ draw_dialog(const tui_console *con)
 	put_text(y + h - 2, x + 2, w - 4, "Enter: answer   Esc: decline");
 }
 
+/* The bindings, generated from the command table: all of the width, scrolling. */
 static void
 draw_help(const tui_console *con)
 {
-	char *text = cfg_keymap_format(con->cfg->keys);
-	int h = con->rows - 4, w = con->cols - 8 < 80 ? con->cols - 8 : 80, y = 2, x, line = 0;
-	char *p, *nl;
+	char *text = cfg_keymap_format(con->cfg->keys), *p, *nl, title[96];
+	int h = con->rows - 2, w = con->cols - 2, y = 1, x = 1, line = 0, lines = 0, top;
 
-	if (text == NULL || h < 5 || w < 30) {
+	if (text == NULL || h < 5 || w < 20) {
 		free(text);
 		return;
 	}
-	x = (con->cols - w) / 2;
+	for (p = text; *p != '\0'; p++)
+		lines += *p == '\n';
+	/* Clamped here for drawing; the key handler keeps its own count. */
+	top = con->help_top > lines - (h - 2) ? lines - (h - 2) : con->help_top;
+	if (top < 0)
+		top = 0;
 	draw_box(con, y, x, h, w);
 	use(con, CFG_EL_DIALOG);
-	put_text(y, x + 2, w - 4, " keys (any key closes) ");
-	for (p = text; p != NULL && *p && line < h - 2; p = nl ? nl + 1 : NULL, line++) {
+	snprintf(title, sizeof(title), " keys %d-%d of %d (Up/Down/PgUp/PgDn scroll, q closes) ",
+	    lines > 0 ? top + 1 : 0, top + (h - 2) < lines ? top + (h - 2) : lines, lines);
+	put_text(y, x + 2, w - 4, title);
+	for (p = text; p != NULL && *p && line < top + h - 2; p = nl ? nl + 1 : NULL, line++) {
 		nl = strchr(p, '\n');
 		if (nl != NULL)
 			*nl = '\0';
-		put_text(y + 1 + line, x + 2, w - 4, p);
+		if (line >= top)
+			put_text(y + 1 + line - top, x + 2, w - 4, p);
 	}
 	free(text);
 }

@@ -100,6 +100,20 @@ draw_cell(const tui_cell *c, int y, int x)
 }
 
 static void
+draw_match(const tui_console *con, const tui_cell *c, int y, int x)
+{
+	wchar_t wc[2] = { L' ', L'\0' };
+
+	if (c->width == 0)
+		return;
+	if (c->nchars > 0 && c->chars[0] >= 0x20 && !(c->chars[0] >= 0x7f && c->chars[0] < 0xa0))
+		wc[0] = (wchar_t)c->chars[0];
+	use(con, CFG_EL_SEARCH_MATCH);
+	mvaddnwstr(y, x, wc, 1);
+	attr_set(A_NORMAL, 0, NULL);
+}
+
+static void
 draw_title(tui_console *con, tui_pane *p, int idx)
 {
 	tui_rect r = p->rect;
@@ -125,9 +139,12 @@ draw_title(tui_console *con, tui_pane *p, int idx)
 		x += put_text(r.y, x, r.x + r.w - x, p->why);
 	}
 	x += put_text(r.y, x, r.x + r.w - x, "] ");
-	if (p->armed) {
+	if (con->broadcast && tui_console_types_into(con, p)) {
 		use(con, CFG_EL_PANE_BROADCAST);
-		x += put_text(r.y, x, r.x + r.w - x, con->broadcast ? "<<BROADCAST>> " : "<armed> ");
+		x += put_text(r.y, x, r.x + r.w - x, "<<BROADCAST>> ");
+	} else if (p->armed) {
+		use(con, CFG_EL_PANE_BROADCAST);
+		x += put_text(r.y, x, r.x + r.w - x, "<armed> ");
 	}
 	if (tui_term_view_offset(p->term) > 0) {
 		char sc[32];
@@ -150,12 +167,57 @@ draw_separator(tui_console *con, tui_pane *p)
 		mvaddch(y, p->rect.x + p->rect.w - 1, ACS_VLINE);
 }
 
+/*
+ * Marks the columns of row y where the search text matches (compared
+ * character by character with each cell's first code point).
+ */
+static void
+find_matches(tui_pane *p, int y, int cols, const uint32_t *needle, int nlen,
+    unsigned char *hit)
+{
+	uint32_t row[1024];
+	tui_cell cell;
+	int x, k, n = cols < 1024 ? cols : 1024;
+
+	memset(hit, 0, (size_t)n);
+	for (x = 0; x < n; x++) {
+		tui_term_cell(p->term, y, x, &cell);
+		row[x] = cell.width == 0 ? 0 : cell.nchars > 0 ? cell.chars[0] : ' ';
+	}
+	for (x = 0; x + nlen <= n; x++) {
+		for (k = 0; k < nlen && row[x + k] == needle[k]; k++)
+			;
+		if (k == nlen)
+			memset(hit + x, 1, (size_t)nlen);
+	}
+}
+
+/* The search text as code points; 0 if there is none to highlight. */
+static int
+search_needle(const tui_console *con, uint32_t *out, int max)
+{
+	const unsigned char *s = (const unsigned char *)con->search;
+	size_t len, used;
+	int n = 0;
+
+	if (s == NULL || !con->scroll_mode)
+		return 0;
+	len = strlen(con->search);
+	while (len > 0 && n < max && (used = util_utf8_decode(s, len, &out[n])) > 0) {
+		s += used;
+		len -= used;
+		n++;
+	}
+	return len == 0 ? n : 0;
+}
+
 void
 tui_draw_pane(tui_console *con, tui_pane *p, int idx, int full)
 {
-	unsigned char dirty[1024];
+	unsigned char dirty[1024], hit[1024];
+	uint32_t needle[256];
 	tui_cell cell;
-	int rows, cols, y, x, any;
+	int rows, cols, y, x, any, nlen;
 
 	if (p->rect.w <= 0 || p->rect.h <= 0)
 		return;
@@ -173,14 +235,21 @@ tui_draw_pane(tui_console *con, tui_pane *p, int idx, int full)
 	if (!any)
 		return;
 	attr_set(A_NORMAL, 0, NULL);
+	nlen = p == tui_console_focused(con) ? search_needle(con, needle, 256) : 0;
 	for (y = 0; y < rows && y < p->inner.h; y++) {
 		if (!dirty[y])
 			continue;
+		if (nlen > 0)
+			find_matches(p, y, cols, needle, nlen, hit);
 		for (x = 0; x < cols && x < p->inner.w; x++) {
 			tui_term_cell(p->term, y, x, &cell);
 			if (cell.width == 2 && x + 1 >= p->inner.w)
 				cell.width = 1, cell.nchars = 0;
-			draw_cell(&cell, p->inner.y + y, p->inner.x + x);
+			/* Matches stand out in the theme's search.match style. */
+			if (nlen > 0 && x < 1024 && hit[x])
+				draw_match(con, &cell, p->inner.y + y, p->inner.x + x);
+			else
+				draw_cell(&cell, p->inner.y + y, p->inner.x + x);
 		}
 	}
 }

@@ -46,9 +46,13 @@ apply_layout(tui_console *con)
 	tui_layout_compute(con->layout, con->npanes, area, con->compact ? -1 : con->zoom, r);
 	for (i = 0; i < con->npanes; i++) {
 		tui_pane *p = con->panes[i];
+		int slot = i;
 
-		p->rect = r[i];
-		p->inner = tui_layout_inner(r[i], area);
+		/* main-stack: the focused pane in the main slot, the rest in order. */
+		if (con->layout == TUI_LAYOUT_MAIN_STACK && con->zoom < 0)
+			slot = i == con->focus ? 0 : i < con->focus ? i + 1 : i;
+		p->rect = r[slot];
+		p->inner = tui_layout_inner(r[slot], area);
 		if (con->compact) {
 			p->rect.w = p->rect.h = p->inner.w = p->inner.h = 0;
 			continue;

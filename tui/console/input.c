@@ -85,7 +85,7 @@ tui_input_to_panes(tui_console *con, int tkey, int mods, uint32_t ch)
 
 	if (p == NULL)
 		return;
-	t = con->broadcast ? tui_console_targets(con, &n) : &p;
+	t = con->broadcast ? tui_console_typing_targets(con, &n) : &p;
 	for (i = 0; i < n; i++) {
 		/* Each pane encodes the key with its own modes (cursor keys ...). */
 		if (tkey != TUI_KEY_NONE)
@@ -106,7 +106,7 @@ tui_input_paste(tui_console *con, const char *text, size_t len)
 
 	if (p == NULL)
 		return;
-	t = con->broadcast ? tui_console_targets(con, &n) : &p;
+	t = con->broadcast ? tui_console_typing_targets(con, &n) : &p;
 	for (i = 0; i < n; i++)
 		tui_term_paste(t[i]->term, text, len);
 	if (con->broadcast)
@@ -173,28 +173,29 @@ compact_key(tui_console *con, int tkey, uint32_t ch)
 	tui_console_dirty(con);
 }
 
-static int
-sidebar_key(tui_console *con, int tkey, uint32_t ch)
+/* The help overlay scrolls; only its own keys close it. */
+static void
+help_key(tui_console *con, int tkey, uint32_t ch)
 {
-	int n = (int)(con->inv->nhosts + con->inv->naliases);
+	int page = con->rows > 8 ? con->rows - 8 : 1;
 
-	/* With panes open, arrows belong to the shells: add hosts by command. */
-	if (!con->sidebar || con->npanes > 0)
-		return 0;
-	if (tkey == TUI_KEY_UP && con->sidebar_sel > 0)
-		con->sidebar_sel--;
-	else if (tkey == TUI_KEY_DOWN && con->sidebar_sel < n - 1)
-		con->sidebar_sel++;
-	else if ((ch == '\r' || tkey == TUI_KEY_ENTER) && n > 0) {
-		const char *name = con->sidebar_sel < (int)con->inv->nhosts ?
-		    con->inv->hosts[con->sidebar_sel].name :
-		    con->inv->aliases[con->sidebar_sel - (int)con->inv->nhosts];
-
-		tui_console_add_targets(con, name);
-	} else
-		return 0;
+	if (tkey == TUI_KEY_UP || ch == 'k')
+		con->help_top--;
+	else if (tkey == TUI_KEY_DOWN || ch == 'j')
+		con->help_top++;
+	else if (tkey == TUI_KEY_PGUP || ch == 'b')
+		con->help_top -= page;
+	else if (tkey == TUI_KEY_PGDN || ch == ' ' || ch == 'f')
+		con->help_top += page;
+	else if (tkey == TUI_KEY_HOME || ch == 'g')
+		con->help_top = 0;
+	else if (ch == 'q' || ch == '?' || ch == 27 || ch == '\r' || tkey == TUI_KEY_ESC ||
+	    tkey == TUI_KEY_ENTER)
+		con->help = 0;
+	if (con->help_top < 0)
+		con->help_top = 0;
+	con->full_dirty = 1;
 	tui_console_dirty(con);
-	return 1;
 }
 
 /* ---- routing ---- */
@@ -232,9 +233,7 @@ tui_input_key(tui_console *con, int ckey, int cmods, uint32_t ch)
 		return;
 	}
 	if (con->help) {
-		con->help = 0;
-		con->full_dirty = 1;
-		tui_console_dirty(con);
+		help_key(con, tkey, ch);
 		return;
 	}
 	if (con->board != NULL && con->board_shown && tui_board_key(con->board, tkey, mods, ch))
@@ -247,7 +246,7 @@ tui_input_key(tui_console *con, int ckey, int cmods, uint32_t ch)
 		compact_key(con, tkey, ch);
 		return;
 	}
-	if (sidebar_key(con, tkey, ch))
+	if (tui_sidebar_key(con, tkey, ch))
 		return;
 	if (tkey == TUI_KEY_NONE && ckey != 0)
 		return;   /* a curses key we do not pass on */

@@ -295,6 +295,33 @@ tui_console_focused(tui_console *con)
 	return con->npanes > 0 ? con->panes[con->focus] : NULL;
 }
 
+int
+tui_console_types_into(const tui_console *con, const tui_pane *p)
+{
+	int i, armed = 0;
+
+	if (con->npanes > 0 && con->panes[con->focus] == p)
+		return 1;
+	for (i = 0; i < con->npanes; i++)
+		armed += con->panes[i]->armed;
+	return armed == 0 || p->armed;
+}
+
+tui_pane **
+tui_console_typing_targets(tui_console *con, int *n)
+{
+	tui_pane **v = tui_console_targets(con, n), *f = tui_console_focused(con);
+	int i;
+
+	/* What you type shows where you look: the focused pane always gets it. */
+	for (i = 0; i < *n; i++)
+		if (v[i] == f)
+			return v;
+	if (f != NULL)
+		v[(*n)++] = f;
+	return v;
+}
+
 tui_pane **
 tui_console_targets(tui_console *con, int *n)
 {
@@ -318,10 +345,11 @@ tui_console_set_focus(tui_console *con, int i)
 	con->panes[con->focus]->title_dirty = 1;
 	con->focus = i;
 	con->panes[i]->title_dirty = 1;
-	if (con->zoom >= 0) {
+	if (con->zoom >= 0)
 		con->zoom = i;
+	/* A zoom and main-stack's main slot follow the focus. */
+	if (con->zoom >= 0 || con->layout == TUI_LAYOUT_MAIN_STACK)
 		tui_console_layout_changed(con);
-	}
 }
 
 tui_rect *
