@@ -1,8 +1,8 @@
 /*
  * tui/tui.h - drover's front ends, as main.c sees them: the console
- * (tui/console/), the headless commands (tui/cli/), and what both use to
- * show remote text: a growable buffer, the sanitiser and host-name folding
- * (the files at the top of tui/).
+ * (tui/console/), the headless commands (tui/cli/), and what both use:
+ * a growable buffer, the sanitiser, host-name folding, result grouping and
+ * option spelling (the files at the top of tui/).
  */
 #ifndef DROVER_TUI_H
 #define DROVER_TUI_H
@@ -64,6 +64,17 @@ int tui_result_cmp(const tui_result *a, const tui_result *b);
  * "lost" (the link died during the command), "unreachable".
  */
 const char *tui_host_state_label(const eng_fanout_host *h);
+
+/* One command-line word as an option: "--color=never" -> "--color", "never". */
+typedef struct tui_arg {
+	char name[64];          /* the option without any "=value" */
+	const char *value;      /* after '=', NULL if none (points into the word) */
+} tui_arg;
+void tui_arg_split(const char *word, tui_arg *out);
+/* drover's subcommands, NULL-terminated. */
+extern const char *const tui_subcommand_names[];
+/* The word of words within two edits of word (a typo), NULL if none. */
+const char *tui_suggest(const char *word, const char *const *words);
 
 /* Folds host names into ranges: h1,h2,h3,web1 -> "h[1-3],web1". */
 char *tui_fold_hosts(const char *const *names, size_t n);

@@ -782,3 +782,35 @@ Test(console, rebound_prefix_twice_sends_itself)
 	free(ini);
 	free(args);
 }
+
+/* Without a terminal too: a word that names nothing is an error at once. */
+Test(console, a_word_that_names_nothing_exits_2)
+{
+	const char *const typo[] = { "-F", tu_fleet("FLEET_SSH_CONFIG"), "-i",
+		tu_fleet("FLEET_INVENTORY"), "exce", NULL };
+	const char *const word[] = { "-F", tu_fleet("FLEET_SSH_CONFIG"), "-i",
+		tu_fleet("FLEET_INVENTORY"), "h1,nosuchhost-zz.invalid", NULL };
+	const char *const layout[] = { "--layout=nope", "h1", NULL };
+	const char *const help[] = { "--help", NULL };
+	tu_run r;
+
+	tu_drover(&r, 10, NULL, typo);
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	cr_assert(strstr(r.err, "'exce' is not a command") != NULL, "%s", r.err);
+	cr_assert(strstr(r.err, "did you mean 'exec'?") != NULL, "%s", r.err);
+	tu_run_free(&r);
+	tu_drover(&r, 10, NULL, word);
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	cr_assert(strstr(r.err, "'nosuchhost-zz.invalid' is not a command") != NULL, "%s", r.err);
+	tu_run_free(&r);
+	tu_drover(&r, 10, NULL, layout);
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	cr_assert(strstr(r.err, "--layout: 'nope'") != NULL, "%s", r.err);
+	tu_run_free(&r);
+	/* The top-level help shows the console's own options. */
+	tu_drover(&r, 10, NULL, help);
+	cr_assert_eq(r.status, 0);
+	cr_assert(strstr(r.out, "--layout NAME") != NULL, "%s", r.out);
+	cr_assert(strstr(r.out, "--accept-new") != NULL, "%s", r.out);
+	tu_run_free(&r);
+}

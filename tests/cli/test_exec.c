@@ -37,7 +37,9 @@ Test(exec, all_ok_exit_0_stream_prefix)
 {
 	tu_run r;
 
-	RUN(&r, 30, "@demo", "--", "echo hello from $(hostname)");
+	/* Long options as --opt=value too. */
+	RUN(&r, 30, "--connect-timeout=9", "--color=never", "@demo", "--",
+	    "echo hello from $(hostname)");
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_eq(tu_count(r.out, "h1: hello from"), 1, "%s", r.out);
 	cr_assert_eq(tu_count(r.out, "h2: hello from"), 1, "%s", r.out);
@@ -468,6 +470,14 @@ Test(exec, usage_and_config_errors_exit_2)
 	RUN(&r, 10, "h1");
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(r.err, "no COMMAND") != NULL, "%s", r.err);
+	tu_run_free(&r);
+	RUN(&r, 10, "--color=bogus", "h1", "--", "true");
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "--color: 'bogus'") != NULL, "%s", r.err);
+	tu_run_free(&r);
+	RUN(&r, 10, "--accept-new=yes", "h1", "--", "true");
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "--accept-new takes no value") != NULL, "%s", r.err);
 	tu_run_free(&r);
 	RUN(&r, 10, "-l", "", "h1", "--", "true");
 	cr_assert_eq(r.status, 2);

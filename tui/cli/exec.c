@@ -214,16 +214,31 @@ on_signal(uv_signal_t *s, int signum)
 
 /* ---- argument parsing ---- */
 
+/* The option's value: after '=' ("--color=never") or the next word. */
 static int
-need_arg(int argc, char **argv, int *i, const char **out)
+need_arg(int argc, char **argv, int *i, const char **out, const tui_arg *o)
 {
+	if (o->value != NULL) {
+		*out = o->value;
+		return 0;
+	}
 	if (*i + 1 >= argc) {
 		fprintf(stderr, "drover exec: %s needs a value\n(see drover exec --help)\n",
-		    argv[*i]);
+		    o->name);
 		return -1;
 	}
 	*out = argv[++*i];
 	return 0;
+}
+
+/* A flag written with "=value" is a mistake worth saying. */
+static int
+no_value(const tui_arg *o)
+{
+	if (o->value == NULL)
+		return 0;
+	fprintf(stderr, "drover exec: %s takes no value\n(see drover exec --help)\n", o->name);
+	return -1;
 }
 
 static int
@@ -235,6 +250,7 @@ parse_args(cli *c, int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
+		tui_arg o;
 
 		if (dashdash || (c->targets != NULL && (a[0] != '-' || strcmp(a, "--") == 0))) {
 			if (!dashdash && strcmp(a, "--") == 0) {
@@ -253,47 +269,49 @@ parse_args(cli *c, int argc, char **argv)
 			c->targets = a;
 			continue;
 		}
+		tui_arg_split(a, &o);
+		a = o.name;
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(exec_usage, stdout);
 			exit(0);
 		}
 		if (strcmp(a, "-F") == 0) {
-			if (need_arg(argc, argv, &i, &c->ov.ssh_config) < 0)
+			if (need_arg(argc, argv, &i, &c->ov.ssh_config, &o) < 0)
 				return 2;
 		} else if (strcmp(a, "-i") == 0) {
-			if (need_arg(argc, argv, &i, &c->inventory) < 0)
+			if (need_arg(argc, argv, &i, &c->inventory, &o) < 0)
 				return 2;
 		} else if (strcmp(a, "-f") == 0) {
-			if (need_arg(argc, argv, &i, &v) < 0 ||
+			if (need_arg(argc, argv, &i, &v, &o) < 0 ||
 			    parse_int("-f", v, 1, 100000, &c->ov.fanout) < 0)
 				return 2;
 		} else if (strcmp(a, "-t") == 0) {
-			if (need_arg(argc, argv, &i, &v) < 0 ||
+			if (need_arg(argc, argv, &i, &v, &o) < 0 ||
 			    parse_int("-t", v, 1, 86400 * 7, &c->ov.command_timeout) < 0)
 				return 2;
 		} else if (strcmp(a, "--connect-timeout") == 0) {
-			if (need_arg(argc, argv, &i, &v) < 0 ||
+			if (need_arg(argc, argv, &i, &v, &o) < 0 ||
 			    parse_int(a, v, 1, 3600, &c->ov.connect_timeout) < 0)
 				return 2;
 		} else if (strcmp(a, "--keepalive") == 0) {
-			if (need_arg(argc, argv, &i, &v) < 0 ||
+			if (need_arg(argc, argv, &i, &v, &o) < 0 ||
 			    parse_int(a, v, 1, 3600, &c->ov.keepalive) < 0)
 				return 2;
 		} else if (strcmp(a, "--max-handshakes") == 0) {
-			if (need_arg(argc, argv, &i, &v) < 0 ||
+			if (need_arg(argc, argv, &i, &v, &o) < 0 ||
 			    parse_int(a, v, 1, 10000, &c->ov.max_handshakes) < 0)
 				return 2;
 		} else if (strcmp(a, "-l") == 0) {
-			if (need_arg(argc, argv, &i, &c->ov.user) < 0)
+			if (need_arg(argc, argv, &i, &c->ov.user, &o) < 0)
 				return 2;
 			if (c->ov.user[0] == '\0')
 				return usage_error("%s", "-l: empty user name");
 		} else if (strcmp(a, "-p") == 0) {
-			if (need_arg(argc, argv, &i, &v) < 0 ||
+			if (need_arg(argc, argv, &i, &v, &o) < 0 ||
 			    parse_int("-p", v, 1, 65535, &c->ov.port) < 0)
 				return 2;
 		} else if (strcmp(a, "-k") == 0) {
-			if (need_arg(argc, argv, &i, &v) < 0)
+			if (need_arg(argc, argv, &i, &v, &o) < 0)
 				return 2;
 			if (access(v, R_OK) != 0)
 				return usage_error("-k %s: %s", v, strerror(errno));
@@ -303,15 +321,17 @@ parse_args(cli *c, int argc, char **argv)
 		} else if (strcmp(a, "--auth") == 0) {
 			eng_auth_method order[ENG_AUTH_MAX + 1];
 
-			if (need_arg(argc, argv, &i, &c->ov.auth) < 0)
+			if (need_arg(argc, argv, &i, &c->ov.auth, &o) < 0)
 				return 2;
 			if (eng_auth_parse(c->ov.auth, order) != 0)
 				return usage_error("--auth: '%s' is not a list of agent, key, "
 				    "password, keyboard-interactive", c->ov.auth);
 		} else if (strcmp(a, "--accept-new") == 0) {
+			if (no_value(&o) < 0)
+				return 2;
 			c->ov.accept_new = 1;
 		} else if (strcmp(a, "-o") == 0) {
-			if (need_arg(argc, argv, &i, &v) < 0)
+			if (need_arg(argc, argv, &i, &v, &o) < 0)
 				return 2;
 			if (strcmp(v, "stream") == 0)
 				c->mode = TUI_OUT_STREAM;
@@ -322,13 +342,13 @@ parse_args(cli *c, int argc, char **argv)
 			else
 				return usage_error("-o: '%s' is not stream, group or json", v);
 		} else if (strcmp(a, "--outdir") == 0) {
-			if (need_arg(argc, argv, &i, &c->outdir) < 0)
+			if (need_arg(argc, argv, &i, &c->outdir, &o) < 0)
 				return 2;
 		} else if (strcmp(a, "--log") == 0) {
-			if (need_arg(argc, argv, &i, &c->log) < 0)
+			if (need_arg(argc, argv, &i, &c->log, &o) < 0)
 				return 2;
 		} else if (strcmp(a, "--color") == 0) {
-			if (need_arg(argc, argv, &i, &v) < 0)
+			if (need_arg(argc, argv, &i, &v, &o) < 0)
 				return 2;
 			if (strcmp(v, "auto") == 0)
 				c->color = -1;
@@ -339,10 +359,16 @@ parse_args(cli *c, int argc, char **argv)
 			else
 				return usage_error("--color: '%s' is not auto, always or never", v);
 		} else if (strcmp(a, "-v") == 0) {
+			if (no_value(&o) < 0)
+				return 2;
 			c->verbose = 1;
 		} else if (strcmp(a, "-vv") == 0) {
+			if (no_value(&o) < 0)
+				return 2;
 			c->verbose = 2;
 		} else if (strcmp(a, "-q") == 0) {
+			if (no_value(&o) < 0)
+				return 2;
 			c->quiet = 1;
 		} else {
 			return usage_error("unknown option '%s'", a);

@@ -8,6 +8,7 @@
  * tui/console/, driven from these handles.
  */
 #include <locale.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,16 +70,22 @@ static int
 parse_args(tui_console *con, int argc, char **argv, const char **cfgpath,
     const char **targets)
 {
-	const char *layout = NULL;
+	const char *layout = NULL, **want;
+	tui_arg o;
 	int i, k;
 
 	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
-			*cfgpath = argv[++i];
-		} else if (strcmp(argv[i], "--accept-new") == 0) {
+		tui_arg_split(argv[i], &o);
+		want = strcmp(o.name, "-c") == 0 ? cfgpath :
+		    strcmp(o.name, "--layout") == 0 ? &layout : NULL;
+		if (want != NULL) {
+			if (o.value == NULL && i + 1 >= argc) {
+				fprintf(stderr, "drover: %s needs a value\n(see drover --help)\n", o.name);
+				return 2;
+			}
+			*want = o.value != NULL ? o.value : argv[++i];
+		} else if (strcmp(o.name, "--accept-new") == 0 && o.value == NULL) {
 			con->ov.accept_new = 1;
-		} else if (strcmp(argv[i], "--layout") == 0 && i + 1 < argc) {
-			layout = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			fputs(console_usage, stdout);
 			return 0;
@@ -92,11 +99,63 @@ parse_args(tui_console *con, int argc, char **argv, const char **cfgpath,
 			return 2;
 		}
 	}
-	con->layout = TUI_LAYOUT_TILED;
+	con->layout = TUI_LAYOUT__COUNT;
 	for (k = 0; layout != NULL && k < TUI_LAYOUT__COUNT; k++)
 		if (strcmp(tui_layout_name((tui_layout_kind)k), layout) == 0)
 			con->layout = (tui_layout_kind)k;
+	if (layout != NULL && con->layout == TUI_LAYOUT__COUNT) {
+		fprintf(stderr, "drover: --layout: '%s' is not tiled, even-horizontal, "
+		    "even-vertical or main-stack\n", layout);
+		return 2;
+	}
+	if (layout == NULL)
+		con->layout = TUI_LAYOUT_TILED;
 	return -1;
+}
+
+/*
+ * A word that names nothing (a typo like `drover tial`) must not become a
+ * pane that retries forever: every target is an inventory host, an
+ * ssh_config alias, or a name that resolves.
+ */
+static int
+check_targets(const tui_console *con, const char *expr)
+{
+	struct addrinfo hints, *ai = NULL;
+	const char *like;
+	cfg_host *hosts = NULL;
+	size_t n = 0, i;
+	char *cause = NULL, *safe;
+	int rc = 0;
+
+	if (cfg_targets_resolve(con->inv, expr, &hosts, &n, &cause) != 0) {
+		safe = tui_sanitize_str(cause);
+		fprintf(stderr, "drover: %s\n", safe);
+		free(safe);
+		free(cause);
+		return 2;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	for (i = 0; i < n && rc == 0; i++) {
+		if (hosts[i].in_inventory || hosts[i].address != NULL ||
+		    util_list_has(con->inv->aliases, hosts[i].name))
+			continue;
+		if (getaddrinfo(hosts[i].name, NULL, &hints, &ai) == 0) {
+			freeaddrinfo(ai);
+			continue;
+		}
+		like = tui_suggest(hosts[i].name, tui_subcommand_names);
+
+		safe = tui_sanitize_str(hosts[i].name);
+		fprintf(stderr, "drover: '%s' is not a command, an inventory host, an "
+		    "ssh_config alias or a name that resolves%s%s%s\n(see drover --help)\n",
+		    safe, like ? " (did you mean '" : "", like ? like : "", like ? "'?)" : "");
+		free(safe);
+		rc = 2;
+	}
+	cfg_hosts_free(hosts, n);
+	return rc;
 }
 
 static void
@@ -167,10 +226,6 @@ tui_console_run(int argc, char **argv, const char *ssh_config, const char *inven
 	if ((rc = parse_args(&con, argc, argv, &cfgpath, &targets)) >= 0)
 		return rc;
 	rc = 0;
-	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "drover: the console needs a terminal (use drover exec for scripts)\n");
-		return 2;
-	}
 	if (cfg_console_load(cfgpath, tui_commands(), &con.cfg, &cause) != 0 ||
 	    cfg_inventory_load(inventory, &con.inv, &cause) != 0 ||
 	    cfg_inventory_add_ssh_aliases(con.inv, ssh_config, &cause) != 0) {
@@ -178,6 +233,15 @@ tui_console_run(int argc, char **argv, const char *ssh_config, const char *inven
 		fprintf(stderr, "drover: %s\n", msg);
 		free(msg);
 		free(cause);
+		cfg_console_free(con.cfg);
+		cfg_inventory_free(con.inv);
+		return 2;
+	}
+	if ((targets != NULL && (rc = check_targets(&con, targets)) != 0) ||
+	    (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		if (rc == 0)
+			fprintf(stderr, "drover: the console needs a terminal (use drover exec "
+			    "for scripts)\n");
 		cfg_console_free(con.cfg);
 		cfg_inventory_free(con.inv);
 		return 2;
