@@ -92,7 +92,7 @@ int cfg_inventory_add_ssh_aliases(cfg_inventory *inv, const char *path, char **c
  *   web[01-20]    numeric range (zero padding kept), also [1-3,7]
  *   a,b           union, in order of first appearance, de-duplicated
  *   !web3         exclusion (applies to the whole union)
- *   @web&@eu      intersection
+ *   @web&@eu      intersection; @web&!@eu: @web without @eu
  *
  * Each result is a fresh cfg_host with inventory defaults applied (user,
  * port, keys) under the host's own settings. An expression that matches

@@ -7,8 +7,10 @@
  *
  * Grammar (also in config.h):
  *   expr  := item (',' item)*          union, first appearance, de-duplicated
- *   item  := ['!'] term ('&' term)*   '!' excludes (after the whole union);
- *                                      '&' intersects, keeping the left order
+ *   item  := ['!'] term ('&' ['!'] term)*
+ *                                      a leading '!' excludes (after the whole
+ *                                      union); '&' intersects, keeping the left
+ *                                      order; '&!' removes that term's hosts
  *   term  := '@' name                  group members and/or hosts tagged name
  *          | pattern                   [digits,-] brackets are numeric ranges
  *                                      expanded to names; a name that still
@@ -442,8 +444,9 @@ eval_item(struct resolver *r, const char *item, cfg__names *out)
 {
 	util_strv terms = { 0 };
 	cfg__names acc = { 0 }, next = { 0 };
+	const char *term;
 	size_t i;
-	int rc = -1;
+	int rc = -1, neg;
 
 	cfg__split(item, '&', &terms);
 	if (terms.n == 1) {
@@ -455,15 +458,19 @@ eval_item(struct resolver *r, const char *item, cfg__names *out)
 			fail(r, "empty term in '%s'", item);
 			goto out;
 		}
-		if (terms.v[i][0] == '!') {
-			fail(r, "misplaced '!' in '%s' (it may only start an "
-			    "item)", item);
+		/* "@web&!@eu": a negated term removes its hosts from the rest. */
+		neg = i > 0 && terms.v[i][0] == '!';
+		term = terms.v[i] + neg;
+		while (neg && (*term == ' ' || *term == '\t'))
+			term++;
+		if (*term == '\0' || *term == '!') {
+			fail(r, "empty or doubled '!' in '%s'", item);
 			goto out;
 		}
-		if (eval_term(r, terms.v[i], i == 0 ? &acc : &next) != 0)
+		if (eval_term(r, term, i == 0 ? &acc : &next) != 0)
 			goto out;
 		if (i > 0) {
-			set_filter(&acc, &next, 1);
+			set_filter(&acc, &next, !neg);
 			cfg__names_clear(&next);
 		}
 	}

@@ -122,6 +122,10 @@ ParameterizedTestParameters(targets, expressions)
 		{ "web1,!nosuchhost", "web1" },
 		/* intersection keeps the order of its left term */
 		{ "@web&@eu", "web1 web3" },
+		/* an intersection with a negated term */
+		{ "@web&!@eu", "web2" },
+		{ "@web&!web1&!web3", "web2" },
+		{ "@web&! @eu", "web2" },
 		{ "@rev&@web", "web3 web2 web1" },
 		{ "@web&@rev", "web1 web2 web3" },
 		{ "@eu&db*", "db1" },
@@ -141,7 +145,8 @@ ParameterizedTestParameters(targets, expressions)
 		{ "web1,", "ERR: empty item in 'web1,'" },
 		{ "!", "ERR: empty exclusion '!'" },
 		{ "web1&", "ERR: empty term in 'web1&'" },
-		{ "@web&!web1", "ERR: misplaced '!' in '@web&!web1' (it may only start an item)" },
+		{ "@web&!", "ERR: empty or doubled '!' in '@web&!'" },
+		{ "@web&!!web1", "ERR: empty or doubled '!' in '@web&!!web1'" },
 		{ "a b", "ERR: invalid host name 'a b'" },
 		{ "root@web1", "ERR: invalid host name 'root@web1'" },
 		{ "-oProxyCommand=x", "ERR: invalid host name '-oProxyCommand=x'" },
