@@ -136,7 +136,7 @@ Test(exec, output_100MB_byte_identical, .timeout = 300)
 	cr_assert(asprintf(&od, "%s/out", dir) > 0);
 	cr_assert(asprintf(&cmd, "head -c 104857600 /dev/urandom | tee %s", src) > 0);
 	chmod(dir, 0777);
-	RUN(&r, 240, "--outdir", od, "h1", "--", cmd);
+	RUN(&r, 240, "-o", "none", "--outdir", od, "h1", "--", cmd);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	free(cmd);
 	cr_assert(asprintf(&cmd, "cmp %s %s/h1.out && echo SAME; stat -c '%%s %%a' %s/h1.out; "
@@ -707,4 +707,32 @@ Test(exec, hangup_kills_remote_commands)
 	cr_assert_null(strstr(out, "LEFTOVER"), "%s", out);
 	free(out);
 	free(cmd);
+}
+
+/* --outdir writes files and still prints what -o asks for. */
+Test(exec, outdir_keeps_the_printed_mode)
+{
+	char *dir = tu_tmpdir(), *od = NULL, *body;
+	tu_run r;
+
+	cr_assert(asprintf(&od, "%s/od", dir) > 0);
+	RUN(&r, 30, "-o", "group", "--outdir", od, "h1,h2", "--", "echo same-$((1+1))");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "h[1-2] (2)\n---------------\nsame-2\n") != NULL, "%s", r.out);
+	tu_run_free(&r);
+	/* JSON says where the output went. */
+	RUN(&r, 30, "-o", "json", "--outdir", od, "h1", "--", "echo same-$((1+1))");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"stdout\":\"same-2\\n\"") != NULL, "%s", r.out);
+	cr_assert(strstr(r.out, "\"stdout_file\":\"") != NULL, "%s", r.out);
+	cr_assert(strstr(r.out, "/od/h1.out\"") != NULL, "%s", r.out);
+	tu_run_free(&r);
+	free(od);
+	cr_assert(asprintf(&od, "%s/od/h2.out", dir) > 0);
+	body = tu_read_file(od, NULL);
+	cr_assert_str_eq(body, "same-2\n");
+	free(body);
+	free(od);
+	tu_rmrf(dir);
+	free(dir);
 }

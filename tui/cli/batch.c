@@ -228,10 +228,11 @@ tui_batch_data(tui_batch *b, size_t idx, int s, const char *buf, size_t len)
 
 	if (s != 1 && s != 2)
 		return;
-	if (b->o.outdir != NULL) {
+	/* Files and the printed mode both: --outdir does not silence -o. */
+	if (b->o.outdir != NULL)
 		write_raw(b, h, s, buf, len);
+	if (b->o.mode == TUI_OUT_NONE)
 		return;
-	}
 	if (b->o.mode != TUI_OUT_STREAM) {
 		size_t keep = h->cap[s].len < b->cap ? b->cap - h->cap[s].len : 0;
 
@@ -488,7 +489,7 @@ tui_batch_finish(tui_batch *b, const eng_fanout *f, uint64_t total_ms)
 
 	if (names == NULL)
 		abort();
-	if (b->o.mode == TUI_OUT_GROUP && b->o.outdir == NULL)
+	if (b->o.mode == TUI_OUT_GROUP)
 		print_groups(b, f);
 	out_flush(b);
 	for (i = 0; i < b->n; i++)

@@ -22,7 +22,7 @@ enum {
 	TUI_EXIT_UNREACHABLE = 255  /* a host unreachable or refused (host key, auth) */
 };
 
-typedef enum { TUI_OUT_STREAM, TUI_OUT_GROUP, TUI_OUT_JSON } tui_out_mode;
+typedef enum { TUI_OUT_STREAM, TUI_OUT_GROUP, TUI_OUT_JSON, TUI_OUT_NONE } tui_out_mode;
 
 typedef struct tui_batch_opts {
 	tui_out_mode mode;

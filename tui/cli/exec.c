@@ -46,8 +46,10 @@ static const char exec_usage[] =
 "  --accept-new          record unknown host keys (changed keys are always refused)\n"
 "  -o MODE               stream (default): 'host: line' as it arrives, stderr on\n"
 "                        stderr marked [stderr]; group: identical results collapsed;\n"
-"                        json: one JSON object per host, in completion order\n"
-"  --outdir DIR          write each host's raw stdout/stderr to DIR/HOST.out/.err\n"
+"                        json: one JSON object per host, in completion order;\n"
+"                        none: no per-host output (with --outdir: files only)\n"
+"  --outdir DIR          also write each host's raw stdout/stderr to\n"
+"                        DIR/HOST.out/.err (private files, complete or absent)\n"
 "  -v                    a status line for every finished host\n"
 "  -vv                   also libssh's protocol messages in the --log file\n"
 "  -q                    no per-host failure lines, no summary\n"
@@ -339,8 +341,10 @@ parse_args(cli *c, int argc, char **argv)
 				c->mode = TUI_OUT_GROUP;
 			else if (strcmp(v, "json") == 0)
 				c->mode = TUI_OUT_JSON;
+			else if (strcmp(v, "none") == 0)
+				c->mode = TUI_OUT_NONE;
 			else
-				return usage_error("-o: '%s' is not stream, group or json", v);
+				return usage_error("-o: '%s' is not stream, group, json or none", v);
 		} else if (strcmp(a, "--outdir") == 0) {
 			if (need_arg(argc, argv, &i, &c->outdir, &o) < 0)
 				return 2;
