@@ -1,7 +1,8 @@
 /*
  * engine/engine_int.h - structures shared inside the engine: the context,
- * connections (session + poll + timers + op queue), the key cache and exec
- * channels. Nothing outside engine/ includes this.
+ * the handshake gates, connections (session + poll + timers + op queue),
+ * the key cache, and the functions the engine's files call across each
+ * other, one section per file. Nothing outside engine/ includes this.
  */
 #ifndef DROVER_ENGINE_INT_H
 #define DROVER_ENGINE_INT_H
@@ -86,8 +87,14 @@ struct eng_ctx {
 
 void eng__log(eng_ctx *ctx, const char *func, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-eng_endpoint *eng__endpoint_get(eng_ctx *ctx, const char *key);
 void eng__ctx_local_account(eng_ctx *ctx);   /* fills local_ssh_dir, local_user */
+
+/* ---- endpoint.c: handshake gate per server "address port" ---- */
+/* 1: c holds a slot now; 0: c is queued and kicked when one frees up. */
+int eng__endpoint_acquire(struct eng_conn *c, const char *key);
+/* Gives back c's slot (waking a waiter) or leaves the queue. */
+void eng__endpoint_release(struct eng_conn *c);
+void eng__endpoints_free(eng_ctx *ctx);
 
 /* ---- sshcfg.c ---- */
 typedef struct eng_sshcfg eng_sshcfg;
@@ -106,7 +113,7 @@ void eng__key_unlock(eng_key *k, struct eng_conn *c);
 void eng__key_conn_gone(eng_ctx *ctx, struct eng_conn *c);
 void eng__keys_free(eng_ctx *ctx);
 
-/* ---- conn.c: op queue and prompts used by auth.c and exec.c ---- */
+/* ---- the connection: structures (conn.c, conn_sock.c, conn_ops.c) ---- */
 
 /* A libssh call that may return SSH_AGAIN, re-issued unchanged until done. */
 typedef struct eng_op {
@@ -195,20 +202,37 @@ struct eng_conn {
 	int dead;                   /* resources released, waiting for handle closes */
 };
 
-void eng__conn_op_push(struct eng_conn *c, int (*run)(struct eng_conn *, void *),
-    void (*done)(struct eng_conn *, void *, int), void *arg);
-void eng__conn_prompt(struct eng_conn *c, eng_prompt_kind kind, const char *text,
-    const char *detail, int echo, eng_answer_fn cb);
-void eng__conn_op_cancel(struct eng_conn *c, void *arg);
+/* ---- conn.c: lifetime and the state machine ---- */
 void eng__conn_kick(struct eng_conn *c);   /* run the state machine soon */
 /* Brackets code entered from a libuv callback: c is not freed inside. */
 void eng__conn_enter(struct eng_conn *c);
 void eng__conn_leave(struct eng_conn *c);
 void eng__conn_fail(struct eng_conn *c, eng_fail f, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void eng__conn_set_state(struct eng_conn *c, eng_conn_state st);
+void eng__conn_step(struct eng_conn *c);   /* one run of the state machine, now */
+void eng__conn_deadline_start(struct eng_conn *c);
+void eng__conn_maybe_free(struct eng_conn *c);
+void eng__conn_handle_closed(uv_handle_t *h);   /* close callback of c's handles */
 
+/* ---- conn_sock.c: resolve, TCP connect, the session's poll ---- */
+void eng__conn_resolve(struct eng_conn *c);
+void eng__conn_start_tcp(struct eng_conn *c);   /* holds its endpoint slot */
+void eng__conn_tcp_done(struct eng_conn *c);    /* connect finished: to KEX or next address */
 /* Hands a connected socket to libssh and starts the key exchange. */
 void eng__conn_attach_fd(struct eng_conn *c, int fd);
+void eng__conn_pump(struct eng_conn *c);        /* read what arrived; callbacks run */
+void eng__conn_update_poll(struct eng_conn *c);
+
+/* ---- conn_ops.c: op queue and prompts used by auth.c, hostkey.c, exec.c ---- */
+void eng__conn_op_push(struct eng_conn *c, int (*run)(struct eng_conn *, void *),
+    void (*done)(struct eng_conn *, void *, int), void *arg);
+void eng__conn_op_cancel(struct eng_conn *c, void *arg);
+void eng__conn_run_ops(struct eng_conn *c);
+void eng__conn_prompt(struct eng_conn *c, eng_prompt_kind kind, const char *text,
+    const char *detail, int echo, eng_answer_fn cb);
+/* Delivers a ready answer to whoever asked; returns 1 if it did. */
+int eng__conn_deliver_answer(struct eng_conn *c);
 
 /* ---- jump.c ---- */
 /* Reads a jump spec from opts or libssh's ProxyJump-made ProxyCommand. */
