@@ -147,6 +147,8 @@ struct eng_conn {
 	eng_ctx *ctx;
 	char *name, *address, *user, *ssh_config, *known_hosts, *jump;
 	struct eng_relay *relay;    /* when reached through a jump host */
+	struct eng_conn *jump_for;  /* the conn this one is the jump host for */
+	int chain_error;            /* failed for its jump chain (loop, depth) */
 	char **keys;
 	int port;
 	int connect_timeout_ms, keepalive_ms, accept_new, ask_hostkey;
@@ -235,6 +237,11 @@ void eng__conn_prompt(struct eng_conn *c, eng_prompt_kind kind, const char *text
 int eng__conn_deliver_answer(struct eng_conn *c);
 
 /* ---- jump.c ---- */
+/*
+ * Jump hosts in one chain at most. OpenSSH sets no limit; a chain this long
+ * is a configuration mistake, and each hop costs a connection and a relay.
+ */
+#define ENG_JUMP_MAX_HOPS 8
 /* Reads a jump spec from opts or libssh's ProxyJump-made ProxyCommand. */
 int eng__jump_configure(struct eng_conn *c);
 /* Connects c through its jump host; c's fd arrives via eng__conn_attach_fd. */
