@@ -253,6 +253,14 @@ void eng__jump_teardown(struct eng_conn *c);
 int eng__auth_step(struct eng_conn *c);
 void eng__auth_clear(struct eng_conn *c);
 
+/* ---- knownhosts.c: the markers libssh 0.10 ignores ---- */
+typedef struct eng_kh_markers {
+	char *revoked;          /* "file:line" of an @revoked line for this key */
+	char *cert_authority;   /* "file:line" of an @cert-authority line for this host */
+} eng_kh_markers;
+void eng__knownhosts_markers(struct eng_conn *c, ssh_key key, eng_kh_markers *m);
+void eng__knownhosts_markers_clear(eng_kh_markers *m);
+
 /* ---- hostkey.c ---- */
 /* 0 accepted, 1 waiting for the front end, -1 failed (c failed). */
 int eng__hostkey_check(struct eng_conn *c);
