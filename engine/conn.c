@@ -297,15 +297,35 @@ on_keepalive(uv_timer_t *t)
 
 /* ---- setup: options and ssh config ---------------------------------------- */
 
+/* libssh's last error, or why when libssh left it empty (it sometimes does). */
+const char *
+eng__ssh_error(eng_conn *c, const char *why)
+{
+	const char *e = c->s != NULL ? ssh_get_error(c->s) : NULL;
+
+	return e != NULL && *e != '\0' ? e : why;
+}
+
+/* Sets one option; on failure c fails with what and why. */
+static int
+conn_option(eng_conn *c, enum ssh_options_e opt, const void *val, const char *what)
+{
+	if (ssh_options_set(c->s, opt, val) == 0)
+		return 0;
+	eng__conn_fail(c, ENG_FAIL_CONFIG, "bad %s: %s", what,
+	    eng__ssh_error(c, "refused by libssh"));
+	return -1;
+}
+
 static int
 conn_setup(eng_conn *c)
 {
-	char *v = NULL;
-	int yes = 1;
+	char *v = NULL, *what = NULL;
+	int yes = 1, r = -1;
 
 	if ((c->s = ssh_new()) == NULL) {
 		eng__conn_fail(c, ENG_FAIL_CONFIG, "cannot create ssh session");
-		return -1;
+		goto out;
 	}
 	ssh_set_blocking(c->s, 0);
 	/* Byte counts: keepalive, read pacing, and what a flush has read. */
@@ -313,31 +333,38 @@ conn_setup(eng_conn *c)
 	/* Saves libssh a passwd lookup per session (see eng__ctx_local_account). */
 	eng__ctx_local_account(c->ctx);
 	if (c->ctx->local_ssh_dir != NULL &&
-	    ssh_options_set(c->s, SSH_OPTIONS_SSH_DIR, c->ctx->local_ssh_dir) < 0) {
-		eng__conn_fail(c, ENG_FAIL_CONFIG, "bad ssh directory: %s", ssh_get_error(c->s));
-		return -1;
-	}
+	    conn_option(c, SSH_OPTIONS_SSH_DIR, c->ctx->local_ssh_dir, "ssh directory") < 0)
+		goto out;
+	/*
+	 * The name is a label. libssh 0.10.6 checks its host option as an RFC
+	 * 1035 name and refuses, say, "my_host" (with an empty error): such a
+	 * name never goes to libssh. A stand-in holds the place until the
+	 * HostName or the address replaces it; sshcfg.c matches the config's
+	 * Host lines against the name itself.
+	 */
 	if (ssh_options_set(c->s, SSH_OPTIONS_HOST, c->name) < 0) {
-		eng__conn_fail(c, ENG_FAIL_CONFIG, "bad host name: %s", ssh_get_error(c->s));
-		return -1;
+		c->label = 1;
+		if (conn_option(c, SSH_OPTIONS_HOST, ENG_LABEL_STANDIN, "host name") < 0)
+			goto out;
 	}
 	/* Config first: libssh lets it overwrite options set before it. */
 	if (eng__sshcfg_parse(c, c->ssh_config) < 0) {
 		eng__conn_fail(c, ENG_FAIL_CONFIG, "cannot use ssh config %s: %s",
 		    c->ssh_config != NULL ? c->ssh_config : "~/.ssh/config",
-		    ssh_get_error(c->s));
-		return -1;
+		    eng__ssh_error(c, "refused by libssh"));
+		goto out;
 	}
-	if ((c->address != NULL &&
-	    ssh_options_set(c->s, SSH_OPTIONS_HOST, c->address) < 0) ||
-	    (c->user != NULL && ssh_options_set(c->s, SSH_OPTIONS_USER, c->user) < 0) ||
-	    (c->port > 0 && ssh_options_set(c->s, SSH_OPTIONS_PORT, &c->port) < 0) ||
+	if (c->address != NULL) {
+		what = eng__xprintf("address '%s' (not a host name or IP address)", c->address);
+		if (conn_option(c, SSH_OPTIONS_HOST, c->address, what) < 0)
+			goto out;
+	}
+	if ((c->user != NULL && conn_option(c, SSH_OPTIONS_USER, c->user, "user name") < 0) ||
+	    (c->port > 0 && conn_option(c, SSH_OPTIONS_PORT, &c->port, "port") < 0) ||
 	    (c->known_hosts != NULL &&
-	    ssh_options_set(c->s, SSH_OPTIONS_KNOWNHOSTS, c->known_hosts) < 0) ||
-	    ssh_options_set(c->s, SSH_OPTIONS_NODELAY, &yes) < 0) {
-		eng__conn_fail(c, ENG_FAIL_CONFIG, "bad option: %s", ssh_get_error(c->s));
-		return -1;
-	}
+	    conn_option(c, SSH_OPTIONS_KNOWNHOSTS, c->known_hosts, "known_hosts file") < 0) ||
+	    conn_option(c, SSH_OPTIONS_NODELAY, &yes, "TCP_NODELAY option") < 0)
+		goto out;
 	/*
 	 * No User from the inventory or the config: the local account, as
 	 * libssh would default it when connecting. Only now, since a User set
@@ -347,26 +374,34 @@ conn_setup(eng_conn *c)
 		ssh_string_free_char(v);
 		v = NULL;
 	} else if (c->ctx->local_user != NULL &&
-	    ssh_options_set(c->s, SSH_OPTIONS_USER, c->ctx->local_user) < 0) {
-		eng__conn_fail(c, ENG_FAIL_CONFIG, "bad option: %s", ssh_get_error(c->s));
-		return -1;
+	    conn_option(c, SSH_OPTIONS_USER, c->ctx->local_user, "local user name") < 0) {
+		goto out;
 	}
 	if (eng__jump_configure(c) < 0)
-		return -1;
+		goto out;
 	if (ssh_options_get(c->s, SSH_OPTIONS_HOST, &v) != SSH_OK || v == NULL) {
-		eng__conn_fail(c, ENG_FAIL_CONFIG, "no host name");
-		return -1;
+		eng__conn_fail(c, ENG_FAIL_CONFIG, "no host name for %s", c->name);
+		goto out;
+	}
+	if (c->label && strcmp(v, ENG_LABEL_STANDIN) == 0) {
+		eng__conn_fail(c, ENG_FAIL_CONFIG, "'%s' is not a host name (libssh allows "
+		    "letters, digits, '-' and '.'), and neither a HostName in the ssh "
+		    "config nor an address in the inventory says where it is", c->name);
+		goto out;
 	}
 	c->host = eng__xstrdup(v);
 	ssh_string_free_char(v);
 	v = NULL;
-	if (ssh_options_get(c->s, SSH_OPTIONS_USER, &v) == SSH_OK && v != NULL) {
+	if (ssh_options_get(c->s, SSH_OPTIONS_USER, &v) == SSH_OK && v != NULL)
 		c->login = eng__xstrdup(v);
-		ssh_string_free_char(v);
-	}
 	if (ssh_options_get_port(c->s, &c->hport) != SSH_OK)
 		c->hport = 22;
-	return 0;
+	r = 0;
+out:
+	if (v != NULL)
+		ssh_string_free_char(v);
+	free(what);
+	return r;
 }
 
 /* ---- the step function ------------------------------------------------------- */
@@ -445,7 +480,7 @@ conn_advance(eng_conn *c)
 			break;
 		if (r != SSH_OK) {
 			eng__conn_fail(c, ENG_FAIL_PROTOCOL, "ssh handshake with %s port %u failed: %s",
-			    c->host, c->hport, ssh_get_error(c->s));
+			    c->host, c->hport, eng__ssh_error(c, "no reason given"));
 			return -1;
 		}
 		/*
@@ -505,7 +540,7 @@ conn_advance(eng_conn *c)
 		if ((ssh_get_status(c->s) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0 ||
 		    !ssh_is_connected(c->s)) {
 			eng__conn_fail(c, ENG_FAIL_LOST, "connection lost: %s",
-			    *ssh_get_error(c->s) ? ssh_get_error(c->s) : "closed by server");
+			    eng__ssh_error(c, "closed by server"));
 			return -1;
 		}
 		break;

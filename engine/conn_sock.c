@@ -304,7 +304,7 @@ eng__conn_update_poll(eng_conn *c)
 		c->fd = -1;
 		eng__conn_fail(c, c->st == ENG_CONN_READY ? ENG_FAIL_LOST : ENG_FAIL_PROTOCOL,
 		    "connection closed: %s",
-		    *ssh_get_error(c->s) ? ssh_get_error(c->s) : "by server");
+		    eng__ssh_error(c, "by server"));
 		return;
 	}
 	want = UV_READABLE;

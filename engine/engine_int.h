@@ -27,6 +27,10 @@ void *eng__xrealloc(void *p, size_t n);
 char *eng__xstrdup(const char *s);
 char *eng__xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void eng__secure_free(char *s);  /* zero, then free */
+/* OpenSSH's host patterns: '*' and '?', case-insensitive; 1 if s matches p. */
+int eng__match_wild(const char *s, const char *p, size_t plen);
+/* "a,b*,!c" against name: 1 a pattern matches, 0 none, -1 a negated one does. */
+int eng__match_list(const char *name, const char *list, size_t len);
 
 /* ---- ctx.c ---- */
 typedef struct eng_endpoint {
@@ -97,6 +101,8 @@ void eng__endpoint_release(struct eng_conn *c);
 void eng__endpoints_free(eng_ctx *ctx);
 
 /* ---- sshcfg.c ---- */
+/* What libssh's host option holds for a label until the address is known. */
+#define ENG_LABEL_STANDIN "drover-label.invalid"
 typedef struct eng_sshcfg eng_sshcfg;
 /*
  * ssh_options_parse_config for c's session (path NULL: libssh's defaults),
@@ -149,6 +155,12 @@ struct eng_conn {
 	struct eng_relay *relay;    /* when reached through a jump host */
 	struct eng_conn *jump_for;  /* the conn this one is the jump host for */
 	int chain_error;            /* failed for its jump chain (loop, depth) */
+	/*
+	 * The name is not a host name libssh accepts ("my_host"): libssh's host
+	 * option holds ENG_LABEL_STANDIN until a HostName or address replaces
+	 * it, and sshcfg.c matches Host lines against the name itself.
+	 */
+	int label;
 	char **keys;
 	int port;
 	int connect_timeout_ms, keepalive_ms, accept_new, ask_hostkey;
@@ -216,6 +228,8 @@ void eng__conn_step(struct eng_conn *c);   /* one run of the state machine, now 
 void eng__conn_deadline_start(struct eng_conn *c);
 void eng__conn_maybe_free(struct eng_conn *c);
 void eng__conn_handle_closed(uv_handle_t *h);   /* close callback of c's handles */
+/* libssh's last error on c, or why when libssh left it empty. */
+const char *eng__ssh_error(struct eng_conn *c, const char *why);
 
 /* ---- conn_sock.c: resolve, TCP connect, the session's poll ---- */
 void eng__conn_resolve(struct eng_conn *c);

@@ -241,7 +241,8 @@ op_exec_done(eng_conn *c, void *arg, int rc)
 		return;
 	if (rc != SSH_OK) {
 		if (!x->killed)
-			x->error = eng__xprintf("cannot start command: %s", ssh_get_error(c->s));
+			x->error = eng__xprintf("cannot start command: %s",
+			    eng__ssh_error(c, "no reason given"));
 		exec_finish(x);
 		return;
 	}
@@ -266,7 +267,8 @@ op_pty_done(eng_conn *c, void *arg, int rc)
 	if (x->st != X_OPENING)
 		return;
 	if (rc != SSH_OK) {
-		x->error = eng__xprintf("cannot get a terminal: %s", ssh_get_error(c->s));
+		x->error = eng__xprintf("cannot get a terminal: %s",
+		    eng__ssh_error(c, "no reason given"));
 		exec_finish(x);
 		return;
 	}
@@ -280,7 +282,8 @@ op_open_done(eng_conn *c, void *arg, int rc)
 
 	if (rc != SSH_OK || x->ch == NULL) {
 		if (x->error == NULL && !x->killed && !x->timed_out)
-			x->error = eng__xprintf("cannot open channel: %s", ssh_get_error(c->s));
+			x->error = eng__xprintf("cannot open channel: %s",
+			    eng__ssh_error(c, "no reason given"));
 		exec_finish(x);
 		return;
 	}

@@ -27,7 +27,7 @@ on_hostkey_answer(eng_conn *c, char *answer)
 	}
 	if (ssh_session_update_known_hosts(c->s) != SSH_OK) {
 		eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN,
-		    "cannot record host key: %s", ssh_get_error(c->s));
+		    "cannot record host key: %s", eng__ssh_error(c, "no reason given"));
 		return;
 	}
 	c->accept_new = 1;   /* the next check finds it known */
@@ -50,7 +50,7 @@ eng__hostkey_check(eng_conn *c)
 	    ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) != 0 ||
 	    (fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen)) == NULL) {
 		eng__conn_fail(c, ENG_FAIL_PROTOCOL, "cannot read the server's host key: %s",
-		    ssh_get_error(c->s));
+		    eng__ssh_error(c, "no reason given"));
 		goto out;
 	}
 	type = ssh_key_type_to_char(ssh_key_type(key));
@@ -100,7 +100,8 @@ eng__hostkey_check(eng_conn *c)
 		if (c->accept_new) {
 			if (ssh_session_update_known_hosts(c->s) != SSH_OK) {
 				eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN,
-				    "cannot record host key %s: %s", fp, ssh_get_error(c->s));
+				    "cannot record host key %s: %s", fp,
+				    eng__ssh_error(c, "no reason given"));
 				break;
 			}
 			ENG_LOG(c->ctx, "%s: recorded new host key %s %s", c->name, type, fp);
@@ -122,7 +123,7 @@ eng__hostkey_check(eng_conn *c)
 		break;
 	default:
 		eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN, "cannot check known_hosts: %s",
-		    ssh_get_error(c->s));
+		    eng__ssh_error(c, "no reason given"));
 		break;
 	}
 out:

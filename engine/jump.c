@@ -344,7 +344,7 @@ op_forward_done(eng_conn *j, void *arg, int rc)
 		return;
 	if (rc != SSH_OK) {
 		eng__conn_fail(c, ENG_FAIL_CONNECT, "jump host %s cannot reach %s port %u: %s",
-		    r->hop_name, c->host, c->hport, ssh_get_error(j->s));
+		    r->hop_name, c->host, c->hport, eng__ssh_error(j, "refused"));
 		return;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) {

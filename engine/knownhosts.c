@@ -13,7 +13,6 @@
  * would (SSH_OPTIONS_KNOWNHOSTS and SSH_OPTIONS_GLOBAL_KNOWNHOSTS, both
  * expanded by the time the key exchange is done).
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,29 +22,6 @@
 #include <openssl/hmac.h>
 
 #include "engine/engine_int.h"
-
-/* OpenSSH's wildcard match: '*' any run, '?' one character, no classes. */
-static int
-wild_match(const char *s, const char *p, size_t plen)
-{
-	size_t i;
-
-	for (i = 0; i < plen; i++, s++) {
-		if (p[i] == '*') {
-			for (;; s++) {
-				if (wild_match(s, p + i + 1, plen - i - 1))
-					return 1;
-				if (*s == '\0')
-					return 0;
-			}
-		}
-		if (*s == '\0')
-			return 0;
-		if (p[i] != '?' && tolower((unsigned char)p[i]) != tolower((unsigned char)*s))
-			return 0;
-	}
-	return *s == '\0';
-}
 
 /* Base64 into out (at most cap bytes); -1 if malformed or too long. */
 static int
@@ -87,31 +63,13 @@ hashed_match(const char *name, const char *field, size_t flen)
 	return (int)mdlen == hlen && memcmp(md, hash, mdlen) == 0;
 }
 
-/*
- * Does the host field (comma-separated patterns, "!" negates, or one hashed
- * name) cover name? A matching negation wins, as in OpenSSH.
- */
+/* The host field: a pattern list (OpenSSH's rules) or one hashed name. */
 static int
 hosts_match(const char *name, const char *field, size_t flen)
 {
-	const char *p = field, *end = field + flen, *comma;
-	int hit = 0, neg;
-	size_t len;
-
 	if (flen > 3 && strncmp(field, "|1|", 3) == 0)
 		return hashed_match(name, field, flen);
-	while (p < end) {
-		comma = memchr(p, ',', (size_t)(end - p));
-		len = (size_t)((comma != NULL ? comma : end) - p);
-		neg = len > 0 && *p == '!';
-		if (wild_match(name, p + neg, len - (size_t)neg)) {
-			if (neg)
-				return 0;
-			hit = 1;
-		}
-		p += len + 1;
-	}
-	return hit;
+	return eng__match_list(name, field, flen) == 1;
 }
 
 /* Next whitespace-separated field of *pp: start and length, 0 if none. */

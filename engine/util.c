@@ -1,7 +1,9 @@
 /*
  * engine/util.c - allocation that aborts on failure (ENOMEM never flows
- * through the API), secret wiping, error strings and small formatting.
+ * through the API), secret wiping, error strings, small formatting and
+ * OpenSSH's host pattern matching (ssh_config Host lines, known_hosts).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,4 +152,47 @@ eng_auth_parse(const char *spec, eng_auth_method order[ENG_AUTH_MAX + 1])
 			p++;
 	}
 	return n == 0 ? ENG_EINVAL : 0;
+}
+
+int
+eng__match_wild(const char *s, const char *p, size_t plen)
+{
+	size_t i;
+
+	for (i = 0; i < plen; i++, s++) {
+		if (p[i] == '*') {
+			for (;; s++) {
+				if (eng__match_wild(s, p + i + 1, plen - i - 1))
+					return 1;
+				if (*s == '\0')
+					return 0;
+			}
+		}
+		if (*s == '\0')
+			return 0;
+		if (p[i] != '?' && tolower((unsigned char)p[i]) != tolower((unsigned char)*s))
+			return 0;
+	}
+	return *s == '\0';
+}
+
+int
+eng__match_list(const char *name, const char *list, size_t len)
+{
+	const char *p = list, *end = list + len, *comma;
+	size_t n;
+	int hit = 0, neg;
+
+	while (p < end) {
+		comma = memchr(p, ',', (size_t)(end - p));
+		n = (size_t)((comma != NULL ? comma : end) - p);
+		neg = n > 0 && *p == '!';
+		if (eng__match_wild(name, p + neg, n - (size_t)neg)) {
+			if (neg)
+				return -1;   /* a matching negation wins, as in OpenSSH */
+			hit = 1;
+		}
+		p += n + 1;
+	}
+	return hit;
 }

@@ -1195,3 +1195,87 @@ Test(conn, close_sends_disconnect)
 	et_exec_free(&bye_x);
 	et_fini(&e);
 }
+
+/* ---- 8. names are labels: only addresses reach libssh's host option ------- */
+
+/* The fleet's ssh_config with extra Host blocks in front, in dir. */
+static char *
+config_plus(const char *dir, const char *extra)
+{
+	char *cfg = tu_read_file(et_fleet("FLEET_SSH_CONFIG"), NULL), *all = NULL, *path;
+
+	cr_assert_not_null(cfg);
+	cr_assert(asprintf(&all, "%s\n%s", extra, cfg) > 0);
+	path = et_write(dir, "ssh_config", all);
+	free(cfg);
+	free(all);
+	return path;
+}
+
+/* Connects name (address may be NULL) with cfg; the conn ends within 20 s. */
+static void
+label_run(et_env *e, et_conn *c, const char *cfg, const char *name, const char *address,
+    int port)
+{
+	eng_conn_opts o;
+
+	et_conn_opts_init(&o, name);
+	if (cfg != NULL)
+		o.ssh_config = cfg;
+	o.address = address;
+	o.port = port;
+	et_open(e, c, &o);
+	c->close_on_ready = 1;
+	et_run(e, 20);
+}
+
+Test(conn, alias_with_underscore_from_ssh_config)
+{
+	et_env e;
+	et_conn c[2];
+	char *extra = NULL, *cfg;
+
+	et_init(&e, 0);
+	/* Exact and wildcard Host patterns; known_hosts has only the address. */
+	cr_assert(asprintf(&extra, "Host my_host\n  HostName %s\n  Port %s\n\n"
+	    "Host web_*\n  HostName %s\n  Port %s\n\n",
+	    et_fleet("FLEET_ADDR_1"), et_fleet("FLEET_PORT"),
+	    et_fleet("FLEET_ADDR_1"), et_fleet("FLEET_PORT")) > 0);
+	cfg = config_plus(et_tmp(&e), extra);
+	label_run(&e, &c[0], cfg, "my_host", NULL, 0);
+	et_assert_ready_closed(&c[0]);
+	label_run(&e, &c[1], cfg, "web_01", NULL, 0);
+	et_assert_ready_closed(&c[1]);
+	free(extra);
+	free(cfg);
+	et_fini(&e);
+}
+
+Test(conn, inventory_name_with_underscore_and_address)
+{
+	et_env e;
+	et_conn c;
+
+	et_init(&e, 0);
+	/* [host db_primary] address = ...: the fleet config's Host * still applies. */
+	label_run(&e, &c, NULL, "db_primary", et_fleet("FLEET_ADDR_1"),
+	    atoi(et_fleet("FLEET_PORT")));
+	et_assert_ready_closed(&c);
+	et_fini(&e);
+}
+
+Test(conn, underscore_name_without_address_says_why)
+{
+	et_env e;
+	et_conn c;
+
+	et_init(&e, 0);
+	label_run(&e, &c, NULL, "no_such_host", NULL, 0);
+	et_assert_failed(&c, ENG_FAIL_CONFIG);
+	cr_assert(strstr(c.error, "no_such_host") != NULL, "error: %s", c.error);
+	/* A reason after every colon: never "bad host name: " and nothing. */
+	cr_assert(c.error[strlen(c.error) - 1] != ' ' && c.error[strlen(c.error) - 1] != ':',
+	    "error ends without its reason: '%s'", c.error);
+	cr_assert(strstr(c.error, "HostName") != NULL, "error: %s", c.error);
+	et_fini(&e);
+}
