@@ -270,6 +270,18 @@ eng__conn_deadline_start(eng_conn *c)
 	uv_timer_start(&c->t_deadline, on_deadline, (uint64_t)c->connect_timeout_ms, 0);
 }
 
+uint64_t
+eng__conn_probe(eng_conn *c)
+{
+	uint64_t in = c->rcount.in_bytes;
+
+	if (!c->dead && c->st == ENG_CONN_READY) {
+		ssh_send_keepalive(c->s);
+		eng__conn_kick(c);   /* sent from the step, outside the caller's frame */
+	}
+	return in;
+}
+
 static void
 on_keepalive(uv_timer_t *t)
 {

@@ -171,6 +171,12 @@ typedef struct eng_exec_result {
 	const char *signal;   /* e.g. "KILL" if killed by a signal, else NULL */
 	int timed_out;        /* our timeout fired; remote process group killed */
 	int killed;           /* cancelled by eng_exec_kill */
+	/*
+	 * With timed_out or killed: the host stopped answering during the kill
+	 * (no packet within a grace period), so it was given up and the
+	 * connection failed (ENG_FAIL_LOST); the command may still run there.
+	 */
+	int unresponsive;
 	const char *error;    /* channel/connection failure, else NULL */
 	eng_fail fail;        /* connection failure kind when error is set */
 	uint64_t out_bytes, err_bytes;

@@ -225,6 +225,11 @@ void eng__conn_fail(struct eng_conn *c, eng_fail f, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void eng__conn_set_state(struct eng_conn *c, eng_conn_state st);
 void eng__conn_step(struct eng_conn *c);   /* one run of the state machine, now */
+/*
+ * Asks the server for a sign of life (a keepalive wanting a reply); returns
+ * the conn's bytes in before it, to compare with rcount.in_bytes later.
+ */
+uint64_t eng__conn_probe(struct eng_conn *c);
 void eng__conn_deadline_start(struct eng_conn *c);
 void eng__conn_maybe_free(struct eng_conn *c);
 void eng__conn_handle_closed(uv_handle_t *h);   /* close callback of c's handles */

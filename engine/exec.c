@@ -22,6 +22,17 @@
 
 #define PID_TAG "\036drover-pid="   /* RS byte: no real program starts with it */
 
+/*
+ * A kill (or timeout) is a deadline whatever the server does. The server
+ * must show life (any packet; a keepalive asks for one) within this long of
+ * the kill request and of each probe after it, or the host is given up: the
+ * exec ends (timed out or killed) and the connection fails. A live server
+ * gets ENG_EXEC_KILL_ROUNDS of these to finish the kill (TERM, 2 s, KILL);
+ * after that the exec ends without waiting for the channel's close.
+ */
+#define ENG_EXEC_KILL_GRACE_MS 2000
+#define ENG_EXEC_KILL_ROUNDS 5
+
 typedef enum {
 	X_QUEUED, X_OPENING, X_RUNNING, X_CLOSING, X_DONE
 } exec_state;
@@ -51,6 +62,10 @@ struct eng_exec {
 	int killing;                 /* kill under way */
 	int kill_pending;            /* kill once running and its pid known */
 	int exec_sent;               /* the exec request has gone out */
+	int kill_watch;              /* the kill's deadline is running (x->timer) */
+	int kill_rounds;
+	uint64_t kill_in;            /* conn's bytes in when the last probe went */
+	int unresponsive;            /* given up: the host stopped answering */
 	int paused, drain;           /* backpressure (eng_exec_pause) */
 	char *error;
 	eng_fail fail;
@@ -332,8 +347,8 @@ op_close_done(eng_conn *c, void *arg, int rc)
 
 	(void)c;
 	(void)rc;
-	if (x->st == X_DONE)
-		return;
+	if (x->st == X_DONE || x->kill_watch)
+		return;   /* a kill's deadline covers the close too */
 	uv_timer_start(&x->timer, on_close_grace, 5000, 0);
 }
 
@@ -421,6 +436,7 @@ exec_finish(eng_exec *x)
 	r.signal = x->signal;
 	r.timed_out = x->timed_out;
 	r.killed = x->killed;
+	r.unresponsive = x->unresponsive;
 	r.error = x->error;
 	r.fail = x->fail;
 	r.out_bytes = x->out_bytes;
@@ -453,6 +469,52 @@ killer_done(eng_exec *k, const eng_exec_result *r, void *ud)
 		exec_close_channel(target);
 }
 
+static void
+on_kill_grace(uv_timer_t *t)
+{
+	eng_exec *x = t->data;
+	eng_conn *c = x->c;
+
+	eng__conn_enter(c);
+	if (x->st == X_DONE) {
+		eng__conn_leave(c);
+		return;
+	}
+	if (c->rcount.in_bytes != x->kill_in && ++x->kill_rounds < ENG_EXEC_KILL_ROUNDS) {
+		/* Alive, still working on it: ask again. */
+		x->kill_in = eng__conn_probe(c);
+		uv_timer_start(&x->timer, on_kill_grace, ENG_EXEC_KILL_GRACE_MS, 0);
+		eng__conn_leave(c);
+		return;
+	}
+	if (c->rcount.in_bytes != x->kill_in) {
+		/* Alive but the kill never ended (no close): stop waiting for it. */
+		ENG_LOG(c->ctx, "%s: kill not finished after %.0fs", c->name,
+		    ENG_EXEC_KILL_ROUNDS * ENG_EXEC_KILL_GRACE_MS / 1000.0);
+		exec_finish(x);
+		eng__conn_leave(c);
+		return;
+	}
+	ENG_LOG(c->ctx, "%s: no answer to the kill: giving up the host", c->name);
+	x->unresponsive = 1;
+	exec_finish(x);
+	eng__conn_fail(c, ENG_FAIL_LOST, "host not responding: no answer within %.0fs "
+	    "of the kill request; given up", ENG_EXEC_KILL_GRACE_MS / 1000.0);
+	eng__conn_leave(c);
+}
+
+/* Starts (or, on re-entry, restarts) the kill's deadline. */
+static void
+exec_kill_watch(eng_exec *x)
+{
+	if (!x->kill_watch) {
+		x->kill_watch = 1;
+		x->kill_rounds = 0;
+		x->kill_in = eng__conn_probe(x->c);
+	}
+	uv_timer_start(&x->timer, on_kill_grace, ENG_EXEC_KILL_GRACE_MS, 0);
+}
+
 void
 eng_exec_kill(eng_exec *x)
 {
@@ -466,7 +528,9 @@ eng_exec_kill(eng_exec *x)
 	x->killing = 1;
 	if (!x->timed_out)
 		x->killed = 1;
-	uv_timer_stop(&x->timer);
+	uv_timer_stop(&x->timer);   /* the timeout */
+	if (x->st != X_QUEUED || x->ch != NULL)
+		exec_kill_watch(x);
 	if (x->st == X_OPENING && x->exec_sent && !x->internal && !x->pty) {
 		/*
 		 * The server may have started it already: closing the channel
