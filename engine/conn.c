@@ -318,6 +318,13 @@ eng__ssh_error(eng_conn *c, const char *why)
 	return e != NULL && *e != '\0' ? e : why;
 }
 
+void
+eng__conn_fail_fds(eng_conn *c, const char *doing)
+{
+	eng__conn_fail(c, ENG_FAIL_CONNECT, "%s: too many open files (the descriptor "
+	    "limit is reached: raise it, or connect to fewer hosts at once)", doing);
+}
+
 /* Sets one option; on failure c fails with what and why. */
 static int
 conn_option(eng_conn *c, enum ssh_options_e opt, const void *val, const char *what)
@@ -333,8 +340,19 @@ static int
 conn_setup(eng_conn *c)
 {
 	char *v = NULL, *what = NULL;
-	int yes = 1, r = -1;
+	int yes = 1, r = -1, fd;
 
+	/*
+	 * Out of descriptors, libssh skips an ssh config it cannot open and
+	 * goes on without it (then "cannot resolve h1", or an unknown key):
+	 * say what is wrong before anything else does.
+	 */
+	if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0) {
+		close(fd);
+	} else if (errno == EMFILE || errno == ENFILE) {
+		eng__conn_fail_fds(c, "cannot start connecting");
+		goto out;
+	}
 	if ((c->s = ssh_new()) == NULL) {
 		eng__conn_fail(c, ENG_FAIL_CONFIG, "cannot create ssh session");
 		goto out;

@@ -165,8 +165,16 @@ eng__conn_start_tcp(eng_conn *c)
 	eng__conn_deadline_start(c);
 	for (; (ai = c->ai_cur) != NULL; c->ai_cur = ai->ai_next) {
 		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd < 0)
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+			/* No other address would fare better. */
+			eng__conn_fail_fds(c, "cannot open a socket");
+			return;
+		}
+		if (fd < 0) {
+			free(c->error);
+			c->error = eng__xprintf("socket: %s", strerror(errno));
 			continue;
+		}
 		/* libssh leaves Nagle on, which stalls small request/response. */
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		r = connect(fd, ai->ai_addr, ai->ai_addrlen);

@@ -284,6 +284,17 @@ void eng_fanout_free(eng_fanout *f);
 
 /* ---- helpers ----------------------------------------------------------- */
 
+/*
+ * Raises this process's file descriptor limit (RLIMIT_NOFILE) from soft to
+ * hard and returns how many descriptors are usable now (the limit less
+ * those open), or a negative ENG_E* code. For a front end at start, to size
+ * its fan-out: each connection holds ENG_FDS_PER_CONN while it connects
+ * (its socket and a file being read: ssh config, known_hosts, a key); a
+ * jump host adds a connection of its own and a socketpair.
+ */
+#define ENG_FDS_PER_CONN 2
+int eng_fd_limit_raise(void);
+
 /* "1.23s", "850ms" into buf. */
 void eng_format_duration(uint64_t ms, char *buf, size_t len);
 

@@ -233,6 +233,8 @@ uint64_t eng__conn_probe(struct eng_conn *c);
 void eng__conn_deadline_start(struct eng_conn *c);
 void eng__conn_maybe_free(struct eng_conn *c);
 void eng__conn_handle_closed(uv_handle_t *h);   /* close callback of c's handles */
+/* c fails (ENG_FAIL_CONNECT): "doing: too many open files ...". */
+void eng__conn_fail_fds(struct eng_conn *c, const char *doing);
 /* libssh's last error on c, or why when libssh left it empty. */
 const char *eng__ssh_error(struct eng_conn *c, const char *why);
 
@@ -276,6 +278,7 @@ void eng__auth_clear(struct eng_conn *c);
 typedef struct eng_kh_markers {
 	char *revoked;          /* "file:line" of an @revoked line for this key */
 	char *cert_authority;   /* "file:line" of an @cert-authority line for this host */
+	int fd_error;           /* a file could not be opened: EMFILE or ENFILE */
 } eng_kh_markers;
 void eng__knownhosts_markers(struct eng_conn *c, ssh_key key, eng_kh_markers *m);
 void eng__knownhosts_markers_clear(eng_kh_markers *m);

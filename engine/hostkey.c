@@ -43,9 +43,10 @@ eng__hostkey_check(eng_conn *c)
 	char *fp = NULL, *text = NULL;
 	const char *type;
 	enum ssh_known_hosts_e st;
-	eng_kh_markers m = { NULL, NULL };
+	eng_kh_markers m;
 	int r = -1;
 
+	memset(&m, 0, sizeof(m));
 	if (ssh_get_server_publickey(c->s, &key) != SSH_OK ||
 	    ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) != 0 ||
 	    (fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen)) == NULL) {
@@ -55,6 +56,10 @@ eng__hostkey_check(eng_conn *c)
 	}
 	type = ssh_key_type_to_char(ssh_key_type(key));
 	eng__knownhosts_markers(c, key, &m);
+	if (m.fd_error != 0) {
+		eng__conn_fail_fds(c, "cannot read known_hosts");
+		goto out;
+	}
 	if (m.revoked != NULL) {
 		/* Whatever libssh would say: a plain line beside it does not count. */
 		eng__conn_fail(c, ENG_FAIL_HOSTKEY_CHANGED,

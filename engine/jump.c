@@ -348,7 +348,10 @@ op_forward_done(eng_conn *j, void *arg, int rc)
 		return;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) {
-		eng__conn_fail(c, ENG_FAIL_CONNECT, "socketpair: %s", strerror(errno));
+		if (errno == EMFILE || errno == ENFILE)
+			eng__conn_fail_fds(c, "cannot join the jump host's tunnel");
+		else
+			eng__conn_fail(c, ENG_FAIL_CONNECT, "socketpair: %s", strerror(errno));
 		return;
 	}
 	r->fd = sv[1];

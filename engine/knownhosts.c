@@ -113,8 +113,14 @@ scan_file(const char *path, const char *name, ssh_key key, eng_kh_markers *m)
 	const char *p, *mk, *hosts, *type, *b64;
 	size_t mlen, hlen, tlen, blen;
 
-	if (path == NULL || (f = fopen(path, "re")) == NULL)
+	if (path == NULL)
 		return;
+	if ((f = fopen(path, "re")) == NULL) {
+		/* libssh would find it missing too, and call the key unknown. */
+		if (errno == EMFILE || errno == ENFILE)
+			m->fd_error = errno;
+		return;
+	}
 	while (getline(&line, &cap, f) > 0) {
 		lineno++;
 		p = line;

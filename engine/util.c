@@ -4,6 +4,8 @@
  * OpenSSH's host pattern matching (ssh_config Host lines, known_hosts).
  */
 #include <ctype.h>
+#include <limits.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,4 +197,32 @@ eng__match_list(const char *name, const char *list, size_t len)
 		p += n + 1;
 	}
 	return hit;
+}
+
+int
+eng_fd_limit_raise(void)
+{
+	struct rlimit rl;
+	uv_fs_t req;
+	uv_dirent_t d;
+	int open_fds = 0;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return ENG_EINVAL;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		/* Some systems refuse RLIM_INFINITY as a soft limit: keep what we had. */
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (uv_fs_scandir(NULL, &req, "/proc/self/fd", 0, NULL) >= 0) {
+		while (uv_fs_scandir_next(&req, &d) != UV_EOF)
+			open_fds++;
+		uv_fs_req_cleanup(&req);
+	} else {
+		open_fds = 3;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)INT_MAX)
+		return INT_MAX - open_fds;
+	return (int)rl.rlim_cur - open_fds;
 }

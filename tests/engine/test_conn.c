@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 
 #include "engtest.h"
 
@@ -1278,4 +1279,118 @@ Test(conn, underscore_name_without_address_says_why)
 	    "error ends without its reason: '%s'", c.error);
 	cr_assert(strstr(c.error, "HostName") != NULL, "error: %s", c.error);
 	et_fini(&e);
+}
+
+/* ---- 9. out of file descriptors: said as such ---------------------------- */
+
+
+#define FD_FILL_MAX 512
+
+static int fd_fill[FD_FILL_MAX], fd_nfill;
+static struct rlimit fd_saved;
+
+/* Lowers the soft limit to 256 and takes every descriptor left. */
+static void
+fd_exhaust(void)
+{
+	struct rlimit rl;
+	int fd;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &fd_saved), 0);
+	rl = fd_saved;
+	rl.rlim_cur = 256;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	fd_nfill = 0;
+	while (fd_nfill < FD_FILL_MAX && (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		fd_fill[fd_nfill++] = fd;
+	cr_assert_eq(errno, EMFILE, "filling descriptors stopped with %s", strerror(errno));
+}
+
+static void
+fd_release(void)
+{
+	while (fd_nfill > 0)
+		close(fd_fill[--fd_nfill]);
+	if (fd_saved.rlim_cur != 0)
+		setrlimit(RLIMIT_NOFILE, &fd_saved);
+	fd_saved.rlim_cur = 0;
+}
+
+static void
+fd_hook(et_conn *ec, eng_conn_state st)
+{
+	/* Socket open, key exchange under way: the known_hosts read comes next. */
+	if (st == ENG_CONN_KEX && ec->ud != NULL)
+		fd_exhaust();
+	if (st == ENG_CONN_FAILED || st == ENG_CONN_CLOSED)
+		fd_release();
+}
+
+static void
+fd_assert_said(const et_conn *c)
+{
+	et_assert_failed(c, ENG_FAIL_CONNECT);
+	cr_assert(strstr(c->error, "too many open files") != NULL, "error: %s", c->error);
+	cr_assert(strstr(c->error, "no usable address") == NULL, "error: %s", c->error);
+	cr_assert(strstr(c->error, "accept-new") == NULL, "error: %s", c->error);
+}
+
+Test(conn, out_of_descriptors_before_connecting)
+{
+	et_env e;
+	et_conn c;
+	eng_conn_opts o;
+
+	et_init(&e, 0);
+	e.check_fds = 0;   /* the fillers come and go outside the engine */
+	et_conn_opts_init(&o, "h1");
+	o.address = et_fleet("FLEET_ADDR_1");
+	o.port = atoi(et_fleet("FLEET_PORT"));
+	et_open(&e, &c, &o);
+	c.hook = fd_hook;
+	fd_exhaust();
+	et_run(&e, 15);
+	fd_release();
+	fd_assert_said(&c);
+	et_fini(&e);
+}
+
+Test(conn, out_of_descriptors_at_the_host_key_check)
+{
+	et_env e;
+	et_conn c;
+	eng_conn_opts o;
+
+	et_init(&e, 0);
+	e.check_fds = 0;
+	et_conn_opts_init(&o, "h1");
+	et_open(&e, &c, &o);
+	c.ud = &c;   /* fill at KEX */
+	c.hook = fd_hook;
+	et_run(&e, 15);
+	fd_release();
+	fd_assert_said(&c);
+	cr_assert(et_saw(&c, ENG_CONN_HOSTKEY), "path: %s", et_states_str(&c));
+	et_fini(&e);
+}
+
+Test(conn, fd_limit_raised_to_the_hard_limit)
+{
+	struct rlimit rl, low;
+	int n;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max < 512)
+		cr_skip_test("hard limit %ld", (long)rl.rlim_max);
+	low = rl;
+	low.rlim_cur = 256;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	n = eng_fd_limit_raise();
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &low), 0);
+	cr_assert_eq(low.rlim_cur, rl.rlim_max, "soft limit %ld, hard %ld", (long)low.rlim_cur,
+	    (long)rl.rlim_max);
+	/* Usable: the limit less what is open now (a handful in a test). */
+	cr_assert(n > (int)rl.rlim_max - 64 && n < (int)rl.rlim_max, "usable %d of %ld", n,
+	    (long)rl.rlim_max);
+	setrlimit(RLIMIT_NOFILE, &rl);
 }
