@@ -165,3 +165,19 @@ Test(jump, chain_deeper_than_the_limit_is_refused)
 	free(cfg);
 	et_fini(&e);
 }
+
+/* The form config/ gives a jump naming an inventory host: user@address:port. */
+Test(jump, explicit_spec_with_user_address_and_port)
+{
+	et_env e;
+	et_conn c;
+	char *spec = NULL;
+
+	et_init(&e, 0);
+	cr_assert(asprintf(&spec, "%s@%s:%s", et_fleet("FLEET_USER"), et_fleet("FLEET_ADDR_1"),
+	    et_fleet("FLEET_PORT")) > 0);
+	run_one(&e, &c, et_fleet("FLEET_SSH_CONFIG"), "h2", spec, 20);
+	et_assert_ready_closed(&c);
+	free(spec);
+	et_fini(&e);
+}
