@@ -123,6 +123,8 @@ eng__conn_fail(eng_conn *c, eng_fail f, const char *fmt, ...)
 	c->fail = f;
 	free(c->error);
 	c->error = msg != NULL ? msg : eng__xstrdup("failed");
+	/* libssh's errors may quote the server (a disconnect reason, a banner). */
+	eng__scrub_controls(c->error);
 	ENG_LOG(c->ctx, "%s: failed in %s: %s", c->name,
 	    eng_conn_state_name(c->st), c->error);
 	conn_teardown(c);

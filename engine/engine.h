@@ -190,7 +190,12 @@ typedef struct eng_exec_cbs {
 } eng_exec_cbs;
 
 typedef struct eng_exec_opts {
-	int timeout_ms;  /* 0: none. On expiry the remote process group is killed. */
+	/*
+	 * 0: none. Counted from when the conn is ready to take the command
+	 * (the channel open included). On expiry the remote process group is
+	 * killed; a host that stops answering is given up (see unresponsive).
+	 */
+	int timeout_ms;
 	int pty;         /* allocate a terminal (output then comes on stream 1 only) */
 	const char *term;/* TERM for the pty, NULL: "xterm-256color" */
 	int cols, rows;  /* initial pty size, 0: 80x24 */

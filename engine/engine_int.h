@@ -27,6 +27,13 @@ void *eng__xrealloc(void *p, size_t n);
 char *eng__xstrdup(const char *s);
 char *eng__xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void eng__secure_free(char *s);  /* zero, then free */
+/*
+ * Remote text that goes into the engine's own strings: a token (a signal
+ * name) kept to printable ASCII and max bytes, others replaced by '?'; a
+ * message with its control characters replaced by '?' in place.
+ */
+char *eng__xstrdup_token(const char *s, size_t max);
+void eng__scrub_controls(char *s);
 /* OpenSSH's host patterns: '*' and '?', case-insensitive; 1 if s matches p. */
 int eng__match_wild(const char *s, const char *p, size_t plen);
 /* "a,b*,!c" against name: 1 a pattern matches, 0 none, -1 a negated one does. */

@@ -32,6 +32,8 @@
  */
 #define ENG_EXEC_KILL_GRACE_MS 2000
 #define ENG_EXEC_KILL_ROUNDS 5
+/* Longest signal name passed on (RFC 4254 names are short: "KILL", "USR1"). */
+#define ENG_SIGNAL_NAME_MAX 32
 
 typedef enum {
 	X_QUEUED, X_OPENING, X_RUNNING, X_CLOSING, X_DONE
@@ -182,7 +184,8 @@ on_ch_exit_signal(ssh_session s, ssh_channel ch, const char *signal, int core,
 	(void)errmsg;
 	(void)lang;
 	free(x->signal);
-	x->signal = eng__xstrdup(signal);
+	/* The server names it: a short printable token, whatever it sent. */
+	x->signal = eng__xstrdup_token(signal, ENG_SIGNAL_NAME_MAX);
 }
 
 /* ---- ops (re-issued by conn.c while SSH_AGAIN) ---- */
@@ -270,8 +273,6 @@ op_exec_done(eng_conn *c, void *arg, int rc)
 		eng_exec_kill(x);
 		return;
 	}
-	if (x->timeout_ms > 0)
-		uv_timer_start(&x->timer, on_timeout, (uint64_t)x->timeout_ms, 0);
 }
 
 static void
@@ -587,6 +588,20 @@ eng_exec_kill(eng_exec *x)
 	k->target = x;   /* closes x when it is done */
 }
 
+/*
+ * The conn is ready: the channel is asked for and the timeout starts. From
+ * here, not from the exec request's answer: a server that never answers
+ * the open must meet the deadline too.
+ */
+static void
+exec_open(eng_exec *x)
+{
+	x->st = X_OPENING;
+	eng__conn_op_push(x->c, op_open, op_open_done, x);
+	if (x->timeout_ms > 0)
+		uv_timer_start(&x->timer, on_timeout, (uint64_t)x->timeout_ms, 0);
+}
+
 int
 eng__exec_start_internal(eng_conn *c, const char *command, int internal,
     const eng_exec_opts *opts, const eng_exec_cbs *cbs, void *ud, eng_exec **out)
@@ -637,10 +652,8 @@ eng__exec_start_internal(eng_conn *c, const char *command, int internal,
 	x->next = c->execs;
 	c->execs = x;
 	x->st = X_QUEUED;
-	if (c->st == ENG_CONN_READY) {
-		x->st = X_OPENING;
-		eng__conn_op_push(c, op_open, op_open_done, x);
-	}
+	if (c->st == ENG_CONN_READY)
+		exec_open(x);
 	*out = x;
 	return 0;
 }
@@ -777,10 +790,8 @@ eng__exec_conn_ready(eng_conn *c)
 	eng_exec *x;
 
 	for (x = c->execs; x != NULL; x = x->next) {
-		if (x->st == X_QUEUED) {
-			x->st = X_OPENING;
-			eng__conn_op_push(c, op_open, op_open_done, x);
-		}
+		if (x->st == X_QUEUED)
+			exec_open(x);
 	}
 }
 

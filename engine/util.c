@@ -226,3 +226,23 @@ eng_fd_limit_raise(void)
 		return INT_MAX - open_fds;
 	return (int)rl.rlim_cur - open_fds;
 }
+
+char *
+eng__xstrdup_token(const char *s, size_t max)
+{
+	char *out = eng__xmalloc(max + 1);
+	size_t i;
+
+	for (i = 0; s != NULL && s[i] != '\0' && i < max; i++)
+		out[i] = s[i] > 0x20 && s[i] < 0x7f ? s[i] : '?';
+	out[i] = '\0';
+	return out;
+}
+
+void
+eng__scrub_controls(char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
