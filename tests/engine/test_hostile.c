@@ -120,6 +120,17 @@ hr_done(eng_fanout *f, void *ud)
 
 static const eng_fanout_cbs hr_cbs = { hr_state, hr_data, hr_host_done, hr_done };
 
+/*
+ * Peak resident size. Under AddressSanitizer freed memory sits in a
+ * quarantine instead of being reused, so churn looks like growth: the
+ * bounds are checked in the plain build only.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define RSS_BOUND_KB(kb) (1L << 40)
+#else
+#define RSS_BOUND_KB(kb) (kb)
+#endif
+
 static long
 maxrss_kb(void)
 {
@@ -249,7 +260,7 @@ Test(hostile, flood_of_exit_status_requests)
 	h = hr_run(&e, &r, "status-flood", 0, 30, &grow);
 	cr_assert_eq(h->state, ENG_HOST_FAILED, "%s", eng_host_state_name(h->state));
 	cr_assert_eq(h->exit_status, 3);
-	cr_assert_lt(grow, 64 * 1024, "memory grew by %ld KB", grow);
+	cr_assert_lt(grow, RSS_BOUND_KB(64 * 1024), "memory grew by %ld KB", grow);
 	hr_free(&e, &r);
 }
 
@@ -264,7 +275,7 @@ Test(hostile, flood_of_exit_signal_requests)
 	h = hr_run(&e, &r, "signal-flood", 0, 30, &grow);
 	cr_assert_eq(h->state, ENG_HOST_FAILED, "%s", eng_host_state_name(h->state));
 	cr_assert_str_eq(h->signal, "TERM");
-	cr_assert_lt(grow, 64 * 1024, "memory grew by %ld KB", grow);
+	cr_assert_lt(grow, RSS_BOUND_KB(64 * 1024), "memory grew by %ld KB", grow);
 	hr_free(&e, &r);
 }
 
@@ -306,7 +317,7 @@ Test(hostile, flood_of_global_requests)
 	h = hr_run(&e, &r, "global-flood", 0, 30, &grow);
 	cr_assert_eq(h->state, ENG_HOST_OK, "%s (%s)", eng_host_state_name(h->state),
 	    h->error ? h->error : "");
-	cr_assert_lt(grow, 64 * 1024, "memory grew by %ld KB", grow);
+	cr_assert_lt(grow, RSS_BOUND_KB(64 * 1024), "memory grew by %ld KB", grow);
 	hr_free(&e, &r);
 }
 
@@ -323,7 +334,7 @@ Test(hostile, output_flood_memory_bounded)
 	    h->error ? h->error : "");
 	cr_assert_eq(r.bytes[0], (uint64_t)64 << 20);
 	/* Passed through as it came: nothing like the 64 MB held at once. */
-	cr_assert_lt(grow, 32 * 1024, "memory grew by %ld KB", grow);
+	cr_assert_lt(grow, RSS_BOUND_KB(32 * 1024), "memory grew by %ld KB", grow);
 	hr_free(&e, &r);
 }
 
