@@ -234,6 +234,8 @@ step_key(eng_conn *c)
 				return 2;
 			a->key = k = eng__key_get(c->ctx, a->ids[a->id]);
 			if (k->st == ENG_KEY_UNUSABLE) {
+				if (k->transient)
+					note_tried(c, "publickey (too many open files)");
 				a->id++;
 				continue;
 			}

@@ -62,6 +62,7 @@ typedef struct eng_key {
 	ssh_key priv;
 	int tries;
 	char *error;
+	int transient;              /* unusable for now (no descriptors): read again */
 	struct eng_conn *asker;     /* conn whose prompt is outstanding */
 	struct eng_conn *waiters;   /* parked conns, linked by auth.key_next */
 	struct eng_ctx *ctx;

@@ -1394,3 +1394,43 @@ Test(conn, fd_limit_raised_to_the_hard_limit)
 	    (long)rl.rlim_max);
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
+
+static et_conn fdk_c[2];
+
+static void
+fdk_hook(et_conn *ec, eng_conn_state st)
+{
+	eng_conn_opts o;
+
+	if (ec == &fdk_c[0] && st == ENG_CONN_AUTH)
+		fd_exhaust();
+	if (ec != &fdk_c[0] || (st != ENG_CONN_FAILED && st != ENG_CONN_CLOSED))
+		return;
+	fd_release();
+	/* Descriptors back: the same key, same context, must work now. */
+	et_conn_opts_init(&o, "h1");
+	et_open(ec->e, &fdk_c[1], &o);
+	fdk_c[1].close_on_ready = 1;
+}
+
+Test(conn, key_unreadable_for_lack_of_descriptors_is_not_cached)
+{
+	et_env e;
+	eng_conn_opts o;
+
+	et_init(&e, 0);
+	e.check_fds = 0;
+	et_conn_opts_init(&o, "h1");
+	o.auth[0] = ENG_AUTH_KEY;   /* the fleet config's IdentityFile only */
+	et_open(&e, &fdk_c[0], &o);
+	fdk_c[0].hook = fdk_hook;
+	fdk_c[0].close_on_ready = 1;
+	et_run(&e, 20);
+	fd_release();
+
+	et_assert_failed(&fdk_c[0], ENG_FAIL_AUTH);
+	cr_assert(strstr(fdk_c[0].error, "too many open files") != NULL, "error: %s",
+	    fdk_c[0].error);
+	et_assert_ready_closed(&fdk_c[1]);
+	et_fini(&e);
+}
