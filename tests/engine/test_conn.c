@@ -5,7 +5,9 @@
  * single shared passphrase prompt, password and keyboard-interactive via
  * PAM), host key policy (unknown, accept-new, changed before any
  * credential, asking the front end), unreachable endpoints and deadlines,
- * and dead-peer detection by keepalive against a SIGSTOPped sshd.
+ * dead-peer detection by keepalive against a SIGSTOPped sshd, names that
+ * are labels libssh refuses as host names ("my_host"), and running out of
+ * file descriptors (said as such, never cached in the key cache).
  */
 #include <dirent.h>
 #include <fcntl.h>

@@ -181,3 +181,19 @@ Test(jump, explicit_spec_with_user_address_and_port)
 	free(spec);
 	et_fini(&e);
 }
+
+/* A jump host's name is a label too: "my_jump" never reaches libssh. */
+Test(jump, explicit_jump_to_an_alias_with_underscore)
+{
+	et_env e;
+	et_conn c;
+	char *a = hop_block("my_jump", NULL), *cfg;
+
+	et_init(&e, 0);
+	cfg = config_with(et_tmp(&e), a);
+	run_one(&e, &c, cfg, "h2", "my_jump", 20);
+	et_assert_ready_closed(&c);
+	free(a);
+	free(cfg);
+	et_fini(&e);
+}
