@@ -52,6 +52,13 @@ size_t cfg__names_add(cfg__names *ns, const char *s, int *added);
 size_t cfg__names_find(const cfg__names *ns, const char *s);
 void cfg__names_clear(cfg__names *ns);
 
+/*
+ * Rewrites each host's jump spec so that hops naming inventory hosts say how
+ * to reach them (inventory_jump.c). lines[i]: host i's header line.
+ */
+int cfg__inventory_resolve_jumps(cfg_inventory *inv, const cfg__names *names,
+    const char *file, const int *lines, char **cause);
+
 /* Home directory ($HOME, else the passwd entry, else "/"), malloc'd. */
 char *cfg__home(void);
 /* "~" and "~/x" become $HOME and $HOME/x; anything else is copied. */

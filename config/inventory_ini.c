@@ -428,6 +428,9 @@ cfg__inventory_parse(const char *name, const char *buf, size_t len,
 	r = cfg__ini_parse(name != NULL ? name : "inventory", buf, len, &ops,
 	    NULL, &p, cause);
 	section_end(&p);
+	if (r == 0)
+		r = cfg__inventory_resolve_jumps(p.inv, &p.hostnames,
+		    name != NULL ? name : "inventory", p.host_lines, cause);
 	if (r == 0) {
 		if (name != NULL)
 			p.inv->path = util_xstrdup(name);

@@ -146,7 +146,8 @@ learn_methods(eng_conn *c)
 static int
 auth_error(eng_conn *c)
 {
-	eng__conn_fail(c, ENG_FAIL_AUTH, "authentication error: %s", ssh_get_error(c->s));
+	eng__conn_fail(c, ENG_FAIL_AUTH, "authentication error: %s",
+	    eng__ssh_error(c, "no reason given"));
 	return -1;
 }
 
@@ -209,7 +210,7 @@ step_agent(eng_conn *c)
 		/* An agent problem is not the server's: go on unless the link died. */
 		if (!ssh_is_connected(c->s))
 			return auth_error(c);
-		ENG_LOG(c->ctx, "%s: agent: %s", c->name, ssh_get_error(c->s));
+		ENG_LOG(c->ctx, "%s: agent: %s", c->name, eng__ssh_error(c, "no reason given"));
 		return 2;
 	default:
 		return 2;
@@ -233,6 +234,8 @@ step_key(eng_conn *c)
 				return 2;
 			a->key = k = eng__key_get(c->ctx, a->ids[a->id]);
 			if (k->st == ENG_KEY_UNUSABLE) {
+				if (k->transient)
+					note_tried(c, "publickey (too many open files)");
 				a->id++;
 				continue;
 			}

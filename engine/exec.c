@@ -22,6 +22,19 @@
 
 #define PID_TAG "\036drover-pid="   /* RS byte: no real program starts with it */
 
+/*
+ * A kill (or timeout) is a deadline whatever the server does. The server
+ * must show life (any packet; a keepalive asks for one) within this long of
+ * the kill request and of each probe after it, or the host is given up: the
+ * exec ends (timed out or killed) and the connection fails. A live server
+ * gets ENG_EXEC_KILL_ROUNDS of these to finish the kill (TERM, 2 s, KILL);
+ * after that the exec ends without waiting for the channel's close.
+ */
+#define ENG_EXEC_KILL_GRACE_MS 2000
+#define ENG_EXEC_KILL_ROUNDS 5
+/* Longest signal name passed on (RFC 4254 names are short: "KILL", "USR1"). */
+#define ENG_SIGNAL_NAME_MAX 32
+
 typedef enum {
 	X_QUEUED, X_OPENING, X_RUNNING, X_CLOSING, X_DONE
 } exec_state;
@@ -51,6 +64,10 @@ struct eng_exec {
 	int killing;                 /* kill under way */
 	int kill_pending;            /* kill once running and its pid known */
 	int exec_sent;               /* the exec request has gone out */
+	int kill_watch;              /* the kill's deadline is running (x->timer) */
+	int kill_rounds;
+	uint64_t kill_in;            /* conn's bytes in when the last probe went */
+	int unresponsive;            /* given up: the host stopped answering */
 	int paused, drain;           /* backpressure (eng_exec_pause) */
 	char *error;
 	eng_fail fail;
@@ -167,7 +184,8 @@ on_ch_exit_signal(ssh_session s, ssh_channel ch, const char *signal, int core,
 	(void)errmsg;
 	(void)lang;
 	free(x->signal);
-	x->signal = eng__xstrdup(signal);
+	/* The server names it: a short printable token, whatever it sent. */
+	x->signal = eng__xstrdup_token(signal, ENG_SIGNAL_NAME_MAX);
 }
 
 /* ---- ops (re-issued by conn.c while SSH_AGAIN) ---- */
@@ -241,7 +259,8 @@ op_exec_done(eng_conn *c, void *arg, int rc)
 		return;
 	if (rc != SSH_OK) {
 		if (!x->killed)
-			x->error = eng__xprintf("cannot start command: %s", ssh_get_error(c->s));
+			x->error = eng__xprintf("cannot start command: %s",
+			    eng__ssh_error(c, "no reason given"));
 		exec_finish(x);
 		return;
 	}
@@ -254,8 +273,6 @@ op_exec_done(eng_conn *c, void *arg, int rc)
 		eng_exec_kill(x);
 		return;
 	}
-	if (x->timeout_ms > 0)
-		uv_timer_start(&x->timer, on_timeout, (uint64_t)x->timeout_ms, 0);
 }
 
 static void
@@ -266,7 +283,8 @@ op_pty_done(eng_conn *c, void *arg, int rc)
 	if (x->st != X_OPENING)
 		return;
 	if (rc != SSH_OK) {
-		x->error = eng__xprintf("cannot get a terminal: %s", ssh_get_error(c->s));
+		x->error = eng__xprintf("cannot get a terminal: %s",
+		    eng__ssh_error(c, "no reason given"));
 		exec_finish(x);
 		return;
 	}
@@ -280,7 +298,8 @@ op_open_done(eng_conn *c, void *arg, int rc)
 
 	if (rc != SSH_OK || x->ch == NULL) {
 		if (x->error == NULL && !x->killed && !x->timed_out)
-			x->error = eng__xprintf("cannot open channel: %s", ssh_get_error(c->s));
+			x->error = eng__xprintf("cannot open channel: %s",
+			    eng__ssh_error(c, "no reason given"));
 		exec_finish(x);
 		return;
 	}
@@ -329,8 +348,8 @@ op_close_done(eng_conn *c, void *arg, int rc)
 
 	(void)c;
 	(void)rc;
-	if (x->st == X_DONE)
-		return;
+	if (x->st == X_DONE || x->kill_watch)
+		return;   /* a kill's deadline covers the close too */
 	uv_timer_start(&x->timer, on_close_grace, 5000, 0);
 }
 
@@ -418,6 +437,7 @@ exec_finish(eng_exec *x)
 	r.signal = x->signal;
 	r.timed_out = x->timed_out;
 	r.killed = x->killed;
+	r.unresponsive = x->unresponsive;
 	r.error = x->error;
 	r.fail = x->fail;
 	r.out_bytes = x->out_bytes;
@@ -450,6 +470,52 @@ killer_done(eng_exec *k, const eng_exec_result *r, void *ud)
 		exec_close_channel(target);
 }
 
+static void
+on_kill_grace(uv_timer_t *t)
+{
+	eng_exec *x = t->data;
+	eng_conn *c = x->c;
+
+	eng__conn_enter(c);
+	if (x->st == X_DONE) {
+		eng__conn_leave(c);
+		return;
+	}
+	if (c->rcount.in_bytes != x->kill_in && ++x->kill_rounds < ENG_EXEC_KILL_ROUNDS) {
+		/* Alive, still working on it: ask again. */
+		x->kill_in = eng__conn_probe(c);
+		uv_timer_start(&x->timer, on_kill_grace, ENG_EXEC_KILL_GRACE_MS, 0);
+		eng__conn_leave(c);
+		return;
+	}
+	if (c->rcount.in_bytes != x->kill_in) {
+		/* Alive but the kill never ended (no close): stop waiting for it. */
+		ENG_LOG(c->ctx, "%s: kill not finished after %.0fs", c->name,
+		    ENG_EXEC_KILL_ROUNDS * ENG_EXEC_KILL_GRACE_MS / 1000.0);
+		exec_finish(x);
+		eng__conn_leave(c);
+		return;
+	}
+	ENG_LOG(c->ctx, "%s: no answer to the kill: giving up the host", c->name);
+	x->unresponsive = 1;
+	exec_finish(x);
+	eng__conn_fail(c, ENG_FAIL_LOST, "host not responding: no answer within %.0fs "
+	    "of the kill request; given up", ENG_EXEC_KILL_GRACE_MS / 1000.0);
+	eng__conn_leave(c);
+}
+
+/* Starts (or, on re-entry, restarts) the kill's deadline. */
+static void
+exec_kill_watch(eng_exec *x)
+{
+	if (!x->kill_watch) {
+		x->kill_watch = 1;
+		x->kill_rounds = 0;
+		x->kill_in = eng__conn_probe(x->c);
+	}
+	uv_timer_start(&x->timer, on_kill_grace, ENG_EXEC_KILL_GRACE_MS, 0);
+}
+
 void
 eng_exec_kill(eng_exec *x)
 {
@@ -463,7 +529,9 @@ eng_exec_kill(eng_exec *x)
 	x->killing = 1;
 	if (!x->timed_out)
 		x->killed = 1;
-	uv_timer_stop(&x->timer);
+	uv_timer_stop(&x->timer);   /* the timeout */
+	if (x->st != X_QUEUED || x->ch != NULL)
+		exec_kill_watch(x);
 	if (x->st == X_OPENING && x->exec_sent && !x->internal && !x->pty) {
 		/*
 		 * The server may have started it already: closing the channel
@@ -520,6 +588,20 @@ eng_exec_kill(eng_exec *x)
 	k->target = x;   /* closes x when it is done */
 }
 
+/*
+ * The conn is ready: the channel is asked for and the timeout starts. From
+ * here, not from the exec request's answer: a server that never answers
+ * the open must meet the deadline too.
+ */
+static void
+exec_open(eng_exec *x)
+{
+	x->st = X_OPENING;
+	eng__conn_op_push(x->c, op_open, op_open_done, x);
+	if (x->timeout_ms > 0)
+		uv_timer_start(&x->timer, on_timeout, (uint64_t)x->timeout_ms, 0);
+}
+
 int
 eng__exec_start_internal(eng_conn *c, const char *command, int internal,
     const eng_exec_opts *opts, const eng_exec_cbs *cbs, void *ud, eng_exec **out)
@@ -570,10 +652,8 @@ eng__exec_start_internal(eng_conn *c, const char *command, int internal,
 	x->next = c->execs;
 	c->execs = x;
 	x->st = X_QUEUED;
-	if (c->st == ENG_CONN_READY) {
-		x->st = X_OPENING;
-		eng__conn_op_push(c, op_open, op_open_done, x);
-	}
+	if (c->st == ENG_CONN_READY)
+		exec_open(x);
 	*out = x;
 	return 0;
 }
@@ -710,10 +790,8 @@ eng__exec_conn_ready(eng_conn *c)
 	eng_exec *x;
 
 	for (x = c->execs; x != NULL; x = x->next) {
-		if (x->st == X_QUEUED) {
-			x->st = X_OPENING;
-			eng__conn_op_push(c, op_open, op_open_done, x);
-		}
+		if (x->st == X_QUEUED)
+			exec_open(x);
 	}
 }
 

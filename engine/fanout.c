@@ -157,10 +157,14 @@ on_exec_done(eng_exec *x, const eng_exec_result *r, void *ud)
 		h->error = eng__xstrdup(r->error);
 		st = r->fail == ENG_FAIL_CANCELLED ? ENG_HOST_CANCELLED : ENG_HOST_UNREACHABLE;
 	} else if (r->timed_out) {
-		h->error = eng__xstrdup("command timed out; remote process group killed");
+		h->error = eng__xstrdup(r->unresponsive ? "command timed out; host not "
+		    "responding to the kill, given up (the command may still run)" :
+		    "command timed out; remote process group killed");
 		st = ENG_HOST_TIMEOUT;
 	} else if (r->killed) {
-		h->error = eng__xstrdup("aborted by user; remote process group killed");
+		h->error = eng__xstrdup(r->unresponsive ? "aborted by user; host not "
+		    "responding to the kill, given up (the command may still run)" :
+		    "aborted by user; remote process group killed");
 		st = ENG_HOST_CANCELLED;
 	} else if (r->signal != NULL) {
 		h->error = eng__xprintf("killed by signal %s", r->signal);

@@ -10,6 +10,11 @@
  * explicit jump spec ("[user@]host[:port][,...]", the last hop nearest the
  * target) wins over the ssh config. Each hop is an ordinary eng_conn, so
  * host keys, auth and prompts work the same on the way.
+ *
+ * Each hop's own ProxyJump is read only when it is set up, so a chain that
+ * comes back to a host already in it (Host a / ProxyJump a) would open
+ * connections forever: a host met twice on the way, or a chain longer than
+ * ENG_JUMP_MAX_HOPS, fails the chain as a configuration error naming it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -339,11 +344,14 @@ op_forward_done(eng_conn *j, void *arg, int rc)
 		return;
 	if (rc != SSH_OK) {
 		eng__conn_fail(c, ENG_FAIL_CONNECT, "jump host %s cannot reach %s port %u: %s",
-		    r->hop_name, c->host, c->hport, ssh_get_error(j->s));
+		    r->hop_name, c->host, c->hport, eng__ssh_error(j, "refused"));
 		return;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) {
-		eng__conn_fail(c, ENG_FAIL_CONNECT, "socketpair: %s", strerror(errno));
+		if (errno == EMFILE || errno == ENFILE)
+			eng__conn_fail_fds(c, "cannot join the jump host's tunnel");
+		else
+			eng__conn_fail(c, ENG_FAIL_CONNECT, "socketpair: %s", strerror(errno));
 		return;
 	}
 	r->fd = sv[1];
@@ -355,6 +363,52 @@ op_forward_done(eng_conn *j, void *arg, int rc)
 	ENG_LOG(c->ctx, "%s: tunnel through %s to %s port %u", c->name, r->hop_name,
 	    c->host, c->hport);
 	eng__conn_attach_fd(c, sv[0]);
+}
+
+/* "a -> b -> c": the chain from the outermost target down to c. */
+static char *
+chain_text(const eng_conn *c)
+{
+	const eng_conn *p;
+	char *s = eng__xstrdup(c->name), *t;
+
+	for (p = c->jump_for; p != NULL; p = p->jump_for) {
+		t = eng__xprintf("%s -> %s", p->name, s);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* 0 if c may open a connection to its next hop; else c failed (config). */
+static int
+chain_check(eng_conn *c, const char *hop)
+{
+	const eng_conn *p;
+	char *chain = NULL;
+	int hops = 1;   /* the one about to be opened */
+
+	for (p = c; p != NULL; p = p->jump_for) {
+		if (strcmp(p->name, hop) == 0) {
+			chain = chain_text(c);
+			c->chain_error = 1;
+			eng__conn_fail(c, ENG_FAIL_CONFIG, "ProxyJump loop: %s -> %s", chain, hop);
+			free(chain);
+			return -1;
+		}
+		if (p->jump_for != NULL)
+			hops++;
+	}
+	if (hops > ENG_JUMP_MAX_HOPS) {
+		chain = chain_text(c);
+		c->chain_error = 1;
+		eng__conn_fail(c, ENG_FAIL_CONFIG,
+		    "ProxyJump chain too long (more than %d jump hosts): %s -> %s",
+		    ENG_JUMP_MAX_HOPS, chain, hop);
+		free(chain);
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -372,6 +426,13 @@ on_jump_state(eng_conn *j, eng_conn_state st, void *ud)
 
 		r->jump = NULL;
 		r->ch = NULL;   /* freed with the jump session */
+		j->jump_for = NULL;
+		if (j->chain_error) {
+			/* The chain's own fault, already named in full: pass it on. */
+			c->chain_error = 1;
+			eng__conn_fail(c, f, "%s", j->error);
+			return;
+		}
 		eng__conn_fail(c, f, "via jump host %s: %s", r->hop_name,
 		    j->error != NULL ? j->error : "closed");
 	}
@@ -384,6 +445,8 @@ eng__jump_start(eng_conn *c)
 	eng_relay *r = c->relay;
 	eng_conn_opts o;
 
+	if (chain_check(c, r->hop_name) < 0)
+		return;
 	memset(&o, 0, sizeof(o));
 	o.name = r->hop_name;
 	o.user = r->hop_user;
@@ -396,8 +459,12 @@ eng__jump_start(eng_conn *c)
 	o.accept_new = c->accept_new;
 	o.ask_hostkey = c->ask_hostkey;
 	memcpy(o.auth, c->auth_order, sizeof(o.auth));
-	if (eng_conn_open(c->ctx, &o, &jcbs, r, &r->jump) != 0)
+	if (eng_conn_open(c->ctx, &o, &jcbs, r, &r->jump) != 0) {
 		eng__conn_fail(c, ENG_FAIL_CONFIG, "cannot open jump host %s", r->hop_name);
+		return;
+	}
+	/* Set before the new conn runs: everything it does starts from the loop. */
+	r->jump->jump_for = c;
 }
 
 static void
@@ -423,6 +490,7 @@ eng__jump_teardown(eng_conn *c)
 			ssh_channel_free(r->ch);
 		}
 		eng__conn_op_cancel(r->jump, r);
+		r->jump->jump_for = NULL;
 		eng_conn_set_userdata(r->jump, NULL);
 		eng_conn_close(r->jump);
 		r->jump = NULL;

@@ -4,7 +4,10 @@
  * (one passphrase prompt, asked through the connection that first needs it,
  * while the others wait) and the decrypted key stays in memory only.
  * Decryption (bcrypt KDF: tens of ms of CPU) runs in the libuv thread pool.
+ * A file unreadable only for want of descriptors is not cached as such.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,46 +46,74 @@ key_wake_waiters(eng_key *k)
 	k->waiters = NULL;
 }
 
-eng_key *
-eng__key_get(eng_ctx *ctx, const char *path)
+/* Reads k's file; k->st and k->error say how it went. */
+static void
+key_load(eng_key *k)
 {
-	eng_key *k;
 	char *pub;
-	int asked = 0;
+	int asked = 0, fd;
 
-	for (k = ctx->keys; k != NULL; k = k->next)
-		if (strcmp(k->path, path) == 0)
-			return k;
-	k = eng__xcalloc(1, sizeof(*k));
-	k->path = eng__xstrdup(path);
-	k->ctx = ctx;
-	k->next = ctx->keys;
-	ctx->keys = k;
-	if (access(path, R_OK) != 0) {
+	free(k->error);
+	k->error = NULL;
+	k->transient = 0;
+	/*
+	 * Out of descriptors, libssh's import fails like a file that is no key
+	 * at all, and the cache would keep saying so for the rest of the run:
+	 * told apart here, and read again when next asked for.
+	 */
+	if ((fd = open(k->path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		close(fd);
+	} else if (errno == EMFILE || errno == ENFILE) {
+		k->st = ENG_KEY_UNUSABLE;
+		k->transient = 1;
+		k->error = eng__xstrdup("cannot read: too many open files");
+		return;
+	}
+	if (access(k->path, R_OK) != 0) {
 		k->st = ENG_KEY_UNUSABLE;
 		k->error = eng__xstrdup("cannot read");
-		return k;
+		return;
 	}
-	if (ssh_pki_import_privkey_file(path, NULL, note_encrypted, &asked,
+	if (ssh_pki_import_privkey_file(k->path, NULL, note_encrypted, &asked,
 	    &k->priv) == SSH_OK) {
 		k->st = ENG_KEY_READY;
 		if (ssh_pki_export_privkey_to_pubkey(k->priv, &k->pub) != SSH_OK)
 			k->pub = NULL;
-		return k;
+		return;
 	}
 	k->priv = NULL;
 	if (!asked) {
 		k->st = ENG_KEY_UNUSABLE;
 		k->error = eng__xstrdup("not a private key drover can read");
-		ENG_LOG(ctx, "%s: %s", path, k->error);
-		return k;
+		ENG_LOG(k->ctx, "%s: %s", k->path, k->error);
+		return;
 	}
 	k->st = ENG_KEY_LOCKED;
 	/* The .pub lets us ask the server before bothering the user. */
-	pub = eng__xprintf("%s.pub", path);
+	pub = eng__xprintf("%s.pub", k->path);
 	if (ssh_pki_import_pubkey_file(pub, &k->pub) != SSH_OK)
 		k->pub = NULL;
 	free(pub);
+}
+
+eng_key *
+eng__key_get(eng_ctx *ctx, const char *path)
+{
+	eng_key *k;
+
+	for (k = ctx->keys; k != NULL; k = k->next) {
+		if (strcmp(k->path, path) != 0)
+			continue;
+		if (k->transient)
+			key_load(k);
+		return k;
+	}
+	k = eng__xcalloc(1, sizeof(*k));
+	k->path = eng__xstrdup(path);
+	k->ctx = ctx;
+	k->next = ctx->keys;
+	ctx->keys = k;
+	key_load(k);
 	return k;
 }
 

@@ -1,7 +1,11 @@
 /*
  * engine/util.c - allocation that aborts on failure (ENOMEM never flows
- * through the API), secret wiping, error strings and small formatting.
+ * through the API), secret wiping, error strings, small formatting and
+ * OpenSSH's host pattern matching (ssh_config Host lines, known_hosts).
  */
+#include <ctype.h>
+#include <limits.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,4 +154,95 @@ eng_auth_parse(const char *spec, eng_auth_method order[ENG_AUTH_MAX + 1])
 			p++;
 	}
 	return n == 0 ? ENG_EINVAL : 0;
+}
+
+int
+eng__match_wild(const char *s, const char *p, size_t plen)
+{
+	size_t i;
+
+	for (i = 0; i < plen; i++, s++) {
+		if (p[i] == '*') {
+			for (;; s++) {
+				if (eng__match_wild(s, p + i + 1, plen - i - 1))
+					return 1;
+				if (*s == '\0')
+					return 0;
+			}
+		}
+		if (*s == '\0')
+			return 0;
+		if (p[i] != '?' && tolower((unsigned char)p[i]) != tolower((unsigned char)*s))
+			return 0;
+	}
+	return *s == '\0';
+}
+
+int
+eng__match_list(const char *name, const char *list, size_t len)
+{
+	const char *p = list, *end = list + len, *comma;
+	size_t n;
+	int hit = 0, neg;
+
+	while (p < end) {
+		comma = memchr(p, ',', (size_t)(end - p));
+		n = (size_t)((comma != NULL ? comma : end) - p);
+		neg = n > 0 && *p == '!';
+		if (eng__match_wild(name, p + neg, n - (size_t)neg)) {
+			if (neg)
+				return -1;   /* a matching negation wins, as in OpenSSH */
+			hit = 1;
+		}
+		p += n + 1;
+	}
+	return hit;
+}
+
+int
+eng_fd_limit_raise(void)
+{
+	struct rlimit rl;
+	uv_fs_t req;
+	uv_dirent_t d;
+	int open_fds = 0;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return ENG_EINVAL;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		/* Some systems refuse RLIM_INFINITY as a soft limit: keep what we had. */
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (uv_fs_scandir(NULL, &req, "/proc/self/fd", 0, NULL) >= 0) {
+		while (uv_fs_scandir_next(&req, &d) != UV_EOF)
+			open_fds++;
+		uv_fs_req_cleanup(&req);
+	} else {
+		open_fds = 3;
+	}
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)INT_MAX)
+		return INT_MAX - open_fds;
+	return (int)rl.rlim_cur - open_fds;
+}
+
+char *
+eng__xstrdup_token(const char *s, size_t max)
+{
+	char *out = eng__xmalloc(max + 1);
+	size_t i;
+
+	for (i = 0; s != NULL && s[i] != '\0' && i < max; i++)
+		out[i] = s[i] > 0x20 && s[i] < 0x7f ? s[i] : '?';
+	out[i] = '\0';
+	return out;
+}
+
+void
+eng__scrub_controls(char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
 }
