@@ -29,15 +29,15 @@ struct jumps {
 static char *
 chain_text(const struct jumps *j, const char *last)
 {
-	char *s = cfg__xstrdup(j->stack[0]), *t;
+	char *s = util_xstrdup(j->stack[0]), *t;
 	int i;
 
 	for (i = 1; i < j->depth; i++) {
-		t = cfg__xasprintf("%s -> %s", s, j->stack[i]);
+		t = util_xasprintf("%s -> %s", s, j->stack[i]);
 		free(s);
 		s = t;
 	}
-	t = cfg__xasprintf("%s -> %s", s, last);
+	t = util_xasprintf("%s -> %s", s, last);
 	free(s);
 	return t;
 }
@@ -58,26 +58,26 @@ resolve_hop(struct jumps *j, const char *hop)
 		const char *rb = strchr(host, ']');
 
 		if (rb == NULL)
-			return cfg__xstrdup(hop);
-		name = cfg__xstrndup(host + 1, (size_t)(rb - host - 1));
+			return util_xstrdup(hop);
+		name = util_xstrndup(host + 1, (size_t)(rb - host - 1));
 		port = rb[1] == ':' ? rb + 2 : NULL;
 	} else {
 		port = strrchr(host, ':');
-		name = port != NULL ? cfg__xstrndup(host, (size_t)(port - host)) :
-		    cfg__xstrdup(host);
+		name = port != NULL ? util_xstrndup(host, (size_t)(port - host)) :
+		    util_xstrdup(host);
 		if (port != NULL)
 			port++;
 	}
 	if ((i = cfg__names_find(j->names, name)) == (size_t)-1) {
 		free(name);
-		return cfg__xstrdup(hop);
+		return util_xstrdup(hop);
 	}
 	h = &j->inv->hosts[i];
 	for (k = 0; k < j->depth; k++) {
 		if (strcmp(j->stack[k], h->name) == 0) {
 			char *c = chain_text(j, h->name);
 
-			j->error = cfg__xasprintf("jump loop: %s", c);
+			j->error = util_xasprintf("jump loop: %s", c);
 			free(c);
 			goto out;
 		}
@@ -85,7 +85,7 @@ resolve_hop(struct jumps *j, const char *hop)
 	if (j->depth > CFG_JUMP_MAX_DEPTH) {
 		char *c = chain_text(j, h->name);
 
-		j->error = cfg__xasprintf("jump chain too long (more than %d hops): %s",
+		j->error = util_xasprintf("jump chain too long (more than %d hops): %s",
 		    CFG_JUMP_MAX_DEPTH, c);
 		free(c);
 		goto out;
@@ -97,10 +97,10 @@ resolve_hop(struct jumps *j, const char *hop)
 		if (pre == NULL)
 			goto out;
 	}
-	user = at != NULL ? cfg__xstrndup(hop, (size_t)(at - hop)) :
-	    h->user != NULL ? cfg__xstrdup(h->user) : NULL;
+	user = at != NULL ? util_xstrndup(hop, (size_t)(at - hop)) :
+	    h->user != NULL ? util_xstrdup(h->user) : NULL;
 	addr = h->address != NULL ? h->address : name;
-	out = cfg__xasprintf("%s%s%s%s%s%s%s%s%s",
+	out = util_xasprintf("%s%s%s%s%s%s%s%s%s",
 	    pre != NULL ? pre : "", pre != NULL ? "," : "",
 	    user != NULL ? user : "", user != NULL ? "@" : "",
 	    strchr(addr, ':') != NULL ? "[" : "", addr,
@@ -108,7 +108,7 @@ resolve_hop(struct jumps *j, const char *hop)
 	    port != NULL || h->port > 0 ? ":" : "",
 	    port != NULL ? port : "");
 	if (port == NULL && h->port > 0) {
-		char *t = cfg__xasprintf("%s%d", out, h->port);
+		char *t = util_xasprintf("%s%d", out, h->port);
 
 		free(out);
 		out = t;
@@ -124,7 +124,7 @@ out:
 static char *
 resolve(struct jumps *j, const char *spec)
 {
-	char *copy = cfg__xstrdup(spec), *hop, *save = NULL, *r, *out = NULL, *t;
+	char *copy = util_xstrdup(spec), *hop, *save = NULL, *r, *out = NULL, *t;
 
 	for (hop = strtok_r(copy, ",", &save); hop != NULL; hop = strtok_r(NULL, ",", &save)) {
 		if ((r = resolve_hop(j, hop)) == NULL) {
@@ -132,7 +132,7 @@ resolve(struct jumps *j, const char *spec)
 			out = NULL;
 			break;
 		}
-		t = out != NULL ? cfg__xasprintf("%s,%s", out, r) : r;
+		t = out != NULL ? util_xasprintf("%s,%s", out, r) : r;
 		if (out != NULL) {
 			free(out);
 			free(r);
@@ -141,7 +141,7 @@ resolve(struct jumps *j, const char *spec)
 	}
 	free(copy);
 	if (out == NULL && j->error == NULL)
-		out = cfg__xstrdup(spec);   /* only commas: the engine says why */
+		out = util_xstrdup(spec);   /* only commas: the engine says why */
 	return out;
 }
 
@@ -154,7 +154,7 @@ cfg__inventory_resolve_jumps(cfg_inventory *inv, const cfg__names *names,
 	size_t i;
 	int rc = -1;
 
-	done = cfg__xcalloc(inv->nhosts + 1, sizeof(char *));
+	done = util_xcalloc(inv->nhosts + 1, sizeof(char *));
 	memset(&j, 0, sizeof(j));
 	j.inv = inv;
 	j.names = names;

@@ -59,7 +59,7 @@ conn_free(eng_conn *c)
 	free(c->banner);
 	free(c->host);
 	free(c->login);
-	eng__secure_free(c->answer);
+	util_secure_free(c->answer);
 	c->ctx->nconns--;
 	free(c);
 }
@@ -122,7 +122,7 @@ eng__conn_fail(eng_conn *c, eng_fail f, const char *fmt, ...)
 	va_end(ap);
 	c->fail = f;
 	free(c->error);
-	c->error = msg != NULL ? msg : eng__xstrdup("failed");
+	c->error = msg != NULL ? msg : util_xstrdup("failed");
 	/* libssh's errors may quote the server (a disconnect reason, a banner). */
 	eng__scrub_controls(c->error);
 	ENG_LOG(c->ctx, "%s: failed in %s: %s", c->name,
@@ -139,7 +139,7 @@ conn_do_close(eng_conn *c)
 	c->close_req = 0;
 	if (c->st != ENG_CONN_READY && c->fail == ENG_FAIL_NONE) {
 		c->fail = ENG_FAIL_CANCELLED;
-		c->error = eng__xstrdup("cancelled");
+		c->error = util_xstrdup("cancelled");
 	}
 	eng__conn_set_state(c, ENG_CONN_CLOSING);
 	conn_teardown(c);
@@ -216,7 +216,7 @@ conn_teardown(eng_conn *c)
 	uv_close((uv_handle_t *)&c->t_deadline, eng__conn_handle_closed);
 	uv_close((uv_handle_t *)&c->t_kick, eng__conn_handle_closed);
 	uv_close((uv_handle_t *)&c->t_keepalive, eng__conn_handle_closed);
-	eng__secure_free(c->answer);
+	util_secure_free(c->answer);
 	c->answer = NULL;
 }
 
@@ -387,7 +387,7 @@ conn_setup(eng_conn *c)
 		goto out;
 	}
 	if (c->address != NULL) {
-		what = eng__xprintf("address '%s' (not a host name or IP address)", c->address);
+		what = util_xasprintf("address '%s' (not a host name or IP address)", c->address);
 		if (conn_option(c, SSH_OPTIONS_HOST, c->address, what) < 0)
 			goto out;
 	}
@@ -421,11 +421,11 @@ conn_setup(eng_conn *c)
 		    "config nor an address in the inventory says where it is", c->name);
 		goto out;
 	}
-	c->host = eng__xstrdup(v);
+	c->host = util_xstrdup(v);
 	ssh_string_free_char(v);
 	v = NULL;
 	if (ssh_options_get(c->s, SSH_OPTIONS_USER, &v) == SSH_OK && v != NULL)
-		c->login = eng__xstrdup(v);
+		c->login = util_xstrdup(v);
 	if (ssh_options_get_port(c->s, &c->hport) != SSH_OK)
 		c->hport = 22;
 	r = 0;
@@ -549,7 +549,7 @@ conn_advance(eng_conn *c)
 		if (r <= 0)
 			break;
 		if (c->banner == NULL && (v = ssh_get_issue_banner(c->s)) != NULL) {
-			c->banner = eng__xstrdup(v);
+			c->banner = util_xstrdup(v);
 			ssh_string_free_char(v);
 		}
 		conn_ready(c);
@@ -633,21 +633,21 @@ eng_conn_open(eng_ctx *ctx, const eng_conn_opts *o, const eng_conn_cbs *cbs,
 	*out = NULL;
 	if (ctx == NULL || o == NULL || o->name == NULL || *o->name == '\0')
 		return ENG_EINVAL;
-	c = eng__xcalloc(1, sizeof(*c));
+	c = util_xcalloc(1, sizeof(*c));
 	c->ctx = ctx;
-	c->name = eng__xstrdup(o->name);
-	c->address = eng__xstrdup(o->address);
-	c->user = eng__xstrdup(o->user);
+	c->name = util_xstrdup(o->name);
+	c->address = util_xstrdup(o->address);
+	c->user = util_xstrdup(o->user);
 	c->port = o->port;
-	c->ssh_config = eng__xstrdup(o->ssh_config);
-	c->known_hosts = eng__xstrdup(o->known_hosts);
-	c->jump = eng__xstrdup(o->jump);
+	c->ssh_config = util_xstrdup(o->ssh_config);
+	c->known_hosts = util_xstrdup(o->known_hosts);
+	c->jump = util_xstrdup(o->jump);
 	if (o->keys != NULL)
 		while (o->keys[n] != NULL)
 			n++;
-	c->keys = eng__xcalloc(n + 1, sizeof(char *));
+	c->keys = util_xcalloc(n + 1, sizeof(char *));
 	for (i = 0; i < n; i++)
-		c->keys[i] = eng__xstrdup(o->keys[i]);
+		c->keys[i] = util_xstrdup(o->keys[i]);
 	c->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000;
 	c->keepalive_ms = o->keepalive_ms > 0 ? o->keepalive_ms : 15000;
 	c->accept_new = o->accept_new;

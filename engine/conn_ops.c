@@ -44,8 +44,8 @@ eng_conn_answer(eng_conn *c, const char *answer)
 	if (c == NULL || c->dead || !c->prompt_out || c->answer_ready)
 		return;
 	c->answer_ready = 1;
-	eng__secure_free(c->answer);
-	c->answer = eng__xstrdup(answer);
+	util_secure_free(c->answer);
+	c->answer = util_xstrdup(answer);
 	/* Always continue from a timer: the caller may be inside our callback. */
 	eng__conn_kick(c);
 }
@@ -76,7 +76,7 @@ void
 eng__conn_op_push(eng_conn *c, int (*run)(eng_conn *, void *),
     void (*done)(eng_conn *, void *, int), void *arg)
 {
-	eng_op *op = eng__xcalloc(1, sizeof(*op));
+	eng_op *op = util_xcalloc(1, sizeof(*op));
 
 	op->run = run;
 	op->done = done;

@@ -39,7 +39,7 @@ conn_resolved(eng_conn *c, struct addrinfo *res)
 	    (void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr :
 	    (void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr;
 	inet_ntop(res->ai_family, sa, addr, sizeof(addr));
-	key = eng__xprintf("%s %u", addr, c->hport);
+	key = util_xasprintf("%s %u", addr, c->hport);
 	got = eng__endpoint_acquire(c, key);
 	free(key);
 	if (got) {
@@ -172,7 +172,7 @@ eng__conn_start_tcp(eng_conn *c)
 		}
 		if (fd < 0) {
 			free(c->error);
-			c->error = eng__xprintf("socket: %s", strerror(errno));
+			c->error = util_xasprintf("socket: %s", strerror(errno));
 			continue;
 		}
 		/* libssh leaves Nagle on, which stalls small request/response. */
@@ -199,7 +199,7 @@ eng__conn_start_tcp(eng_conn *c)
 			return;
 		}
 		free(c->error);
-		c->error = eng__xprintf("%s", strerror(errno));
+		c->error = util_xasprintf("%s", strerror(errno));
 		close(fd);
 	}
 	eng__conn_fail(c, ENG_FAIL_CONNECT, "cannot connect to %s port %u: %s",
@@ -220,7 +220,7 @@ eng__conn_tcp_done(eng_conn *c)
 	if (err != 0) {
 		ENG_LOG(c->ctx, "%s: connect: %s", c->name, strerror(err));
 		free(c->error);
-		c->error = eng__xstrdup(strerror(err));
+		c->error = util_xstrdup(strerror(err));
 		uv_poll_stop(&c->poll);
 		close(c->fd);
 		c->fd = -1;

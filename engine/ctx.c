@@ -31,7 +31,7 @@ eng_ctx_new(uv_loop_t *loop, const eng_ctx_opts *opts, eng_ctx **out)
 	*out = NULL;
 	if (loop == NULL)
 		return ENG_EINVAL;
-	ctx = eng__xcalloc(1, sizeof(*ctx));
+	ctx = util_xcalloc(1, sizeof(*ctx));
 	ctx->loop = loop;
 	ctx->sshcfg_fd = -1;
 	if (opts != NULL)
@@ -122,10 +122,10 @@ eng__ctx_local_account(eng_ctx *ctx)
 	if (pw != NULL) {
 		home = pw->pw_dir;
 		if (pw->pw_name != NULL && *pw->pw_name != '\0')
-			ctx->local_user = eng__xstrdup(pw->pw_name);
+			ctx->local_user = util_xstrdup(pw->pw_name);
 	} else {
 		home = getenv("HOME");
 	}
 	if (home != NULL)
-		ctx->local_ssh_dir = eng__xprintf("%s/.ssh", home);
+		ctx->local_ssh_dir = util_xasprintf("%s/.ssh", home);
 }

@@ -22,8 +22,8 @@ endpoint_get(eng_ctx *ctx, const char *key)
 	for (ep = ctx->endpoints; ep != NULL; ep = ep->next)
 		if (strcmp(ep->key, key) == 0)
 			return ep;
-	ep = eng__xcalloc(1, sizeof(*ep));
-	ep->key = eng__xstrdup(key);
+	ep = util_xcalloc(1, sizeof(*ep));
+	ep->key = util_xstrdup(key);
 	ep->next = ctx->endpoints;
 	ctx->endpoints = ep;
 	return ep;

@@ -14,19 +14,14 @@
 #include <libssh/callbacks.h>
 
 #include "engine/engine.h"
+#include "util/util.h"
 
 #define ENG_LOG(ctx, ...) eng__log((ctx), __func__, __VA_ARGS__)
 
 /* libssh 0.10 reads its socket at most this much per poll (MAX_BUF_SIZE). */
 #define ENG_LIBSSH_READ_SIZE 4096
 
-/* ---- util.c ---- */
-void *eng__xmalloc(size_t n);
-void *eng__xcalloc(size_t n, size_t m);
-void *eng__xrealloc(void *p, size_t n);
-char *eng__xstrdup(const char *s);
-char *eng__xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void eng__secure_free(char *s);  /* zero, then free */
+/* ---- text.c (allocation and the like: util/util.h) ---- */
 /*
  * Remote text that goes into the engine's own strings: a token (a signal
  * name) kept to printable ASCII and max bytes, others replaced by '?'; a

@@ -259,7 +259,7 @@ op_exec_done(eng_conn *c, void *arg, int rc)
 		return;
 	if (rc != SSH_OK) {
 		if (!x->killed)
-			x->error = eng__xprintf("cannot start command: %s",
+			x->error = util_xasprintf("cannot start command: %s",
 			    eng__ssh_error(c, "no reason given"));
 		exec_finish(x);
 		return;
@@ -283,7 +283,7 @@ op_pty_done(eng_conn *c, void *arg, int rc)
 	if (x->st != X_OPENING)
 		return;
 	if (rc != SSH_OK) {
-		x->error = eng__xprintf("cannot get a terminal: %s",
+		x->error = util_xasprintf("cannot get a terminal: %s",
 		    eng__ssh_error(c, "no reason given"));
 		exec_finish(x);
 		return;
@@ -298,7 +298,7 @@ op_open_done(eng_conn *c, void *arg, int rc)
 
 	if (rc != SSH_OK || x->ch == NULL) {
 		if (x->error == NULL && !x->killed && !x->timed_out)
-			x->error = eng__xprintf("cannot open channel: %s",
+			x->error = util_xasprintf("cannot open channel: %s",
 			    eng__ssh_error(c, "no reason given"));
 		exec_finish(x);
 		return;
@@ -560,9 +560,9 @@ eng_exec_kill(eng_exec *x)
 	 * ") " are taken. TERM, up to 2 s to go, then KILL.
 	 */
 	if (x->pid > 0) {
-		groups = eng__xprintf("G=%ld", x->pid);
+		groups = util_xasprintf("G=%ld", x->pid);
 	} else if (other_command(x->c, x) == NULL) {
-		groups = eng__xstrdup("if [ -r /proc/$$/stat ]; then "
+		groups = util_xstrdup("if [ -r /proc/$$/stat ]; then "
 		    "G=$(ls /proc | awk -v p=$PPID -v me=$$ '/^[0-9]+$/ && $0 != me { "
 		    "f = \"/proc/\" $0 \"/stat\"; if ((getline s < f) > 0) { "
 		    "sub(/.*\\) /, \"\", s); split(s, a, \" \"); if (a[2] == p) print $0 } "
@@ -573,7 +573,7 @@ eng_exec_kill(eng_exec *x)
 		exec_close_channel(x);
 		return;
 	}
-	cmd = eng__xprintf("%s; [ -n \"$G\" ] || exit 0; "
+	cmd = util_xasprintf("%s; [ -n \"$G\" ] || exit 0; "
 	    "for g in $G; do kill -TERM -$g 2>/dev/null; done; n=0; "
 	    "while [ $n -lt 20 ]; do a=; for g in $G; do kill -0 -$g 2>/dev/null && a=1; done; "
 	    "[ -n \"$a\" ] || exit 0; sleep 0.1; n=$((n+1)); done; "
@@ -621,26 +621,26 @@ eng__exec_start_internal(eng_conn *c, const char *command, int internal,
 	if (!internal && (o = other_command(c, NULL)) != NULL &&
 	    (o->alone || (opts != NULL && opts->alone)))
 		return ENG_ESTATE;
-	x = eng__xcalloc(1, sizeof(*x));
+	x = util_xcalloc(1, sizeof(*x));
 	x->c = c;
 	x->internal = internal;
 	x->alone = !internal && opts != NULL && opts->alone;
 	x->timeout_ms = opts != NULL ? opts->timeout_ms : 0;
 	if (opts != NULL && opts->pty) {
 		x->pty = 1;
-		x->term = eng__xstrdup(opts->term != NULL ? opts->term : "xterm-256color");
+		x->term = util_xstrdup(opts->term != NULL ? opts->term : "xterm-256color");
 		x->cols = opts->cols > 0 ? opts->cols : 80;
 		x->rows = opts->rows > 0 ? opts->rows : 24;
 	}
 	if (command == NULL || x->pty) {
 		/* A terminal merges stderr: no pid line to strip there. */
-		x->command = eng__xstrdup(command);
+		x->command = util_xstrdup(command);
 		x->pid_state = 1;
 	} else if (!internal && !x->alone) {
-		x->command = eng__xprintf("printf '" "\\036drover-pid=%%s\\n' $$ >&2; %s",
+		x->command = util_xasprintf("printf '" "\\036drover-pid=%%s\\n' $$ >&2; %s",
 		    command);
 	} else {
-		x->command = eng__xstrdup(command);
+		x->command = util_xstrdup(command);
 		x->pid_state = 1;
 	}
 	if (cbs != NULL)
@@ -677,7 +677,7 @@ eng_exec_write(eng_exec *x, const void *buf, size_t len)
 		while (cap < x->wlen + len)
 			cap *= 2;
 		/* Not realloc: the old copy would keep keystrokes in freed memory. */
-		nb = eng__xmalloc(cap);
+		nb = util_xmalloc(cap);
 		if (x->wlen > 0)
 			memcpy(nb, x->wbuf, x->wlen);
 		if (x->wbuf != NULL) {
@@ -802,7 +802,7 @@ eng__exec_conn_lost(eng_conn *c)
 
 	while ((x = c->execs) != NULL) {
 		if (x->error == NULL) {
-			x->error = eng__xstrdup(c->error != NULL ? c->error :
+			x->error = util_xstrdup(c->error != NULL ? c->error :
 			    "connection closed");
 			x->fail = c->fail != ENG_FAIL_NONE ? c->fail : ENG_FAIL_CANCELLED;
 		}

@@ -19,7 +19,7 @@ on_hostkey_answer(eng_conn *c, char *answer)
 {
 	int yes = answer != NULL && (strcmp(answer, "yes") == 0 || strcmp(answer, "y") == 0);
 
-	eng__secure_free(answer);
+	util_secure_free(answer);
 	if (!yes) {
 		eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN,
 		    "unknown host key refused by the user");
@@ -114,7 +114,7 @@ eng__hostkey_check(eng_conn *c)
 			break;
 		}
 		if (c->ask_hostkey && c->ctx->opts.prompt != NULL) {
-			text = eng__xprintf("The %s host key of %s port %u is not known. "
+			text = util_xasprintf("The %s host key of %s port %u is not known. "
 			    "Fingerprint %s. Trust it and record it?", type, c->host,
 			    c->hport, fp);
 			eng__conn_prompt(c, ENG_PROMPT_HOSTKEY, text, fp, 1, on_hostkey_answer);

@@ -53,18 +53,18 @@ parse_hop(eng_relay *r, const char *hop)
 	long port;
 
 	if (at != NULL)
-		r->hop_user = eng__xprintf("%.*s", (int)(at - hop), hop);
+		r->hop_user = util_xasprintf("%.*s", (int)(at - hop), hop);
 	colon = strrchr(host, ':');
 	if (host[0] == '[') {
 		const char *rb = strchr(host, ']');
 
 		if (rb == NULL)
 			return -1;
-		r->hop_name = eng__xprintf("%.*s", (int)(rb - host - 1), host + 1);
+		r->hop_name = util_xasprintf("%.*s", (int)(rb - host - 1), host + 1);
 		colon = rb[1] == ':' ? rb + 1 : NULL;
 	} else {
-		r->hop_name = colon ? eng__xprintf("%.*s", (int)(colon - host), host) :
-		    eng__xstrdup(host);
+		r->hop_name = colon ? util_xasprintf("%.*s", (int)(colon - host), host) :
+		    util_xstrdup(host);
 	}
 	if (colon != NULL) {
 		port = strtol(colon + 1, &end, 10);
@@ -82,7 +82,7 @@ parse_spec(eng_relay *r, const char *spec)
 	const char *last = strrchr(spec, ',');
 
 	if (last != NULL)
-		r->hop_next = eng__xprintf("%.*s", (int)(last - spec), spec);
+		r->hop_next = util_xasprintf("%.*s", (int)(last - spec), spec);
 	return parse_hop(r, last ? last + 1 : spec);
 }
 
@@ -90,7 +90,7 @@ parse_spec(eng_relay *r, const char *spec)
 static int
 parse_proxycommand(eng_relay *r, const char *cmd)
 {
-	char *copy = eng__xstrdup(cmd), *tok, *save = NULL;
+	char *copy = util_xstrdup(cmd), *tok, *save = NULL;
 	int ok = 0, w = 0;
 
 	tok = strtok_r(copy, " ", &save);
@@ -98,15 +98,15 @@ parse_proxycommand(eng_relay *r, const char *cmd)
 		goto out;
 	while ((tok = strtok_r(NULL, " ", &save)) != NULL) {
 		if (strcmp(tok, "-l") == 0 && (tok = strtok_r(NULL, " ", &save)) != NULL) {
-			r->hop_user = eng__xstrdup(tok);
+			r->hop_user = util_xstrdup(tok);
 		} else if (strcmp(tok, "-p") == 0 && (tok = strtok_r(NULL, " ", &save)) != NULL) {
 			r->hop_port = atoi(tok);
 		} else if (strcmp(tok, "-J") == 0 && (tok = strtok_r(NULL, " ", &save)) != NULL) {
-			r->hop_next = eng__xstrdup(tok);
+			r->hop_next = util_xstrdup(tok);
 		} else if (strcmp(tok, "-W") == 0 && (tok = strtok_r(NULL, " ", &save)) != NULL) {
 			w = 1;
 		} else if (tok[0] != '-' && r->hop_name == NULL && w) {
-			r->hop_name = eng__xstrdup(tok);
+			r->hop_name = util_xstrdup(tok);
 		} else {
 			goto out;
 		}
@@ -131,7 +131,7 @@ relay_free(eng_relay *r)
 int
 eng__jump_configure(eng_conn *c)
 {
-	eng_relay *r = eng__xcalloc(1, sizeof(*r));
+	eng_relay *r = util_xcalloc(1, sizeof(*r));
 	char *pc = NULL;
 	int rc = 0;
 
@@ -162,7 +162,7 @@ eng__jump_configure(eng_conn *c)
 		/* The session must not try to run the ProxyCommand itself. */
 		ssh_options_set(c->s, SSH_OPTIONS_PROXYCOMMAND, "none");
 		free(c->jump);
-		c->jump = eng__xstrdup(r->hop_name);
+		c->jump = util_xstrdup(r->hop_name);
 		r->target = c;
 		c->relay = r;
 	}
@@ -223,7 +223,7 @@ on_relay_data(ssh_session s, ssh_channel ch, void *data, uint32_t len, int is_st
 		return (int)len;
 	if (r->tlen + len > r->tcap) {
 		r->tcap = (r->tlen + len) * 2;
-		r->to_target = eng__xrealloc(r->to_target, r->tcap);
+		r->to_target = util_xrealloc(r->to_target, r->tcap);
 	}
 	memcpy(r->to_target + r->tlen, data, len);
 	r->tlen += len;
@@ -281,7 +281,7 @@ on_relay_poll(uv_poll_t *p, int status, int events)
 			if (r->jump != NULL)
 				eng__conn_kick(r->jump);
 		} else if (n > 0) {
-			r->to_jump = eng__xrealloc(r->to_jump, (size_t)n);
+			r->to_jump = util_xrealloc(r->to_jump, (size_t)n);
 			memcpy(r->to_jump, buf, (size_t)n);
 			r->jlen = (size_t)n;
 			relay_flush_to_jump(r);
@@ -370,10 +370,10 @@ static char *
 chain_text(const eng_conn *c)
 {
 	const eng_conn *p;
-	char *s = eng__xstrdup(c->name), *t;
+	char *s = util_xstrdup(c->name), *t;
 
 	for (p = c->jump_for; p != NULL; p = p->jump_for) {
-		t = eng__xprintf("%s -> %s", p->name, s);
+		t = util_xasprintf("%s -> %s", p->name, s);
 		free(s);
 		s = t;
 	}

@@ -66,12 +66,12 @@ key_load(eng_key *k)
 	} else if (errno == EMFILE || errno == ENFILE) {
 		k->st = ENG_KEY_UNUSABLE;
 		k->transient = 1;
-		k->error = eng__xstrdup("cannot read: too many open files");
+		k->error = util_xstrdup("cannot read: too many open files");
 		return;
 	}
 	if (access(k->path, R_OK) != 0) {
 		k->st = ENG_KEY_UNUSABLE;
-		k->error = eng__xstrdup("cannot read");
+		k->error = util_xstrdup("cannot read");
 		return;
 	}
 	if (ssh_pki_import_privkey_file(k->path, NULL, note_encrypted, &asked,
@@ -84,13 +84,13 @@ key_load(eng_key *k)
 	k->priv = NULL;
 	if (!asked) {
 		k->st = ENG_KEY_UNUSABLE;
-		k->error = eng__xstrdup("not a private key drover can read");
+		k->error = util_xstrdup("not a private key drover can read");
 		ENG_LOG(k->ctx, "%s: %s", k->path, k->error);
 		return;
 	}
 	k->st = ENG_KEY_LOCKED;
 	/* The .pub lets us ask the server before bothering the user. */
-	pub = eng__xprintf("%s.pub", k->path);
+	pub = util_xasprintf("%s.pub", k->path);
 	if (ssh_pki_import_pubkey_file(pub, &k->pub) != SSH_OK)
 		k->pub = NULL;
 	free(pub);
@@ -108,8 +108,8 @@ eng__key_get(eng_ctx *ctx, const char *path)
 			key_load(k);
 		return k;
 	}
-	k = eng__xcalloc(1, sizeof(*k));
-	k->path = eng__xstrdup(path);
+	k = util_xcalloc(1, sizeof(*k));
+	k->path = util_xstrdup(path);
 	k->ctx = ctx;
 	k->next = ctx->keys;
 	ctx->keys = k;
@@ -134,7 +134,7 @@ key_work_done(uv_work_t *w, int status)
 	eng_key *k = (eng_key *)((char *)w - offsetof(eng_key, work));
 
 	k->ctx->nwork--;
-	eng__secure_free(k->work_pass);
+	util_secure_free(k->work_pass);
 	k->work_pass = NULL;
 	if (status == 0 && k->work_rc == SSH_OK && k->work_key != NULL) {
 		k->priv = k->work_key;
@@ -150,7 +150,7 @@ key_work_done(uv_work_t *w, int status)
 		if (++k->tries >= 3) {
 			k->st = ENG_KEY_UNUSABLE;
 			free(k->error);
-			k->error = eng__xstrdup("wrong passphrase (3 tries)");
+			k->error = util_xstrdup("wrong passphrase (3 tries)");
 		} else {
 			k->st = ENG_KEY_LOCKED;   /* the next waiter asks again */
 		}
@@ -168,7 +168,7 @@ on_passphrase(eng_conn *c, char *answer)
 	if (answer == NULL) {
 		k->st = ENG_KEY_UNUSABLE;
 		free(k->error);
-		k->error = eng__xstrdup("no passphrase given");
+		k->error = util_xstrdup("no passphrase given");
 		key_wake_waiters(k);
 		return;
 	}
@@ -177,7 +177,7 @@ on_passphrase(eng_conn *c, char *answer)
 	k->ctx->nwork++;
 	if (uv_queue_work(k->ctx->loop, &k->work, key_work, key_work_done) != 0) {
 		k->ctx->nwork--;
-		eng__secure_free(k->work_pass);
+		util_secure_free(k->work_pass);
 		k->work_pass = NULL;
 		k->st = ENG_KEY_UNUSABLE;
 		key_wake_waiters(k);
@@ -206,7 +206,7 @@ eng__key_unlock(eng_key *k, eng_conn *c)
 		return;   /* someone is asking or decrypting */
 	k->st = ENG_KEY_ASKING;
 	k->asker = c;
-	text = eng__xprintf("Passphrase for key %s: ", k->path);
+	text = util_xasprintf("Passphrase for key %s: ", k->path);
 	eng__conn_prompt(c, ENG_PROMPT_PASSPHRASE, text, k->path, 0, on_passphrase);
 	free(text);
 }
@@ -244,7 +244,7 @@ eng__keys_free(eng_ctx *ctx)
 		next = k->next;
 		ssh_key_free(k->priv);
 		ssh_key_free(k->pub);
-		eng__secure_free(k->work_pass);
+		util_secure_free(k->work_pass);
 		free(k->error);
 		free(k->path);
 		free(k);

@@ -90,8 +90,8 @@ field(const char **pp, const char **start)
 static int
 key_equal(ssh_key key, const char *type, size_t tlen, const char *b64, size_t blen)
 {
-	char *t = eng__xprintf("%.*s", (int)tlen, type);
-	char *b = eng__xprintf("%.*s", (int)blen, b64);
+	char *t = util_xasprintf("%.*s", (int)tlen, type);
+	char *b = util_xasprintf("%.*s", (int)blen, b64);
 	ssh_key k = NULL;
 	int eq = 0;
 
@@ -133,10 +133,10 @@ scan_file(const char *path, const char *name, ssh_key key, eng_kh_markers *m)
 		if (mlen == 8 && strncmp(mk, "@revoked", 8) == 0) {
 			if (m->revoked == NULL && tlen > 0 && blen > 0 &&
 			    key_equal(key, type, tlen, b64, blen))
-				m->revoked = eng__xprintf("%s:%lu", path, lineno);
+				m->revoked = util_xasprintf("%s:%lu", path, lineno);
 		} else if (mlen == 15 && strncmp(mk, "@cert-authority", 15) == 0) {
 			if (m->cert_authority == NULL)
-				m->cert_authority = eng__xprintf("%s:%lu", path, lineno);
+				m->cert_authority = util_xasprintf("%s:%lu", path, lineno);
 		}
 	}
 	free(line);
@@ -154,8 +154,8 @@ eng__knownhosts_markers(eng_conn *c, ssh_key key, eng_kh_markers *m)
 
 	memset(m, 0, sizeof(*m));
 	/* The name known_hosts files use for this host, as ssh and libssh look it up. */
-	name = c->hport == 22 ? eng__xstrdup(c->host) :
-	    eng__xprintf("[%s]:%u", c->host, c->hport);
+	name = c->hport == 22 ? util_xstrdup(c->host) :
+	    util_xasprintf("[%s]:%u", c->host, c->hport);
 	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
 		path = NULL;
 		if (ssh_options_get(c->s, opts[i], &path) != SSH_OK || path == NULL)

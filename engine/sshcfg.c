@@ -145,7 +145,7 @@ cfg_block_add(eng_sshcfg *f, size_t off)
 {
 	cfg_block *b;
 
-	f->blocks = eng__xrealloc(f->blocks, (f->nblocks + 1) * sizeof(*b));
+	f->blocks = util_xrealloc(f->blocks, (f->nblocks + 1) * sizeof(*b));
 	b = &f->blocks[f->nblocks++];
 	memset(b, 0, sizeof(*b));
 	b->off = off;
@@ -205,8 +205,8 @@ cfg_index(eng_sshcfg *f)
 					b->droppable = 0;
 					break;
 				}
-				b->pats = eng__xrealloc(b->pats, (b->npats + 1) * sizeof(char *));
-				b->pats[b->npats] = eng__xstrdup(p);
+				b->pats = util_xrealloc(b->pats, (b->npats + 1) * sizeof(char *));
+				b->pats[b->npats] = util_xstrdup(p);
 				str_lower(b->pats[b->npats++]);
 			}
 		} else if (strcasecmp(kw, "hostname") == 0) {
@@ -218,9 +218,9 @@ cfg_index(eng_sshcfg *f)
 				goto out;
 			if (nhost == hcap) {
 				hcap = hcap ? 2 * hcap : 16;
-				hostnames = eng__xrealloc(hostnames, hcap * sizeof(char *));
+				hostnames = util_xrealloc(hostnames, hcap * sizeof(char *));
 			}
-			hostnames[nhost] = eng__xstrdup(p);
+			hostnames[nhost] = util_xstrdup(p);
 			str_lower(hostnames[nhost++]);
 		} else if (strcasecmp(kw, "proxyjump") == 0) {
 			b->droppable = 0;   /* checked (and may fail) in any block */
@@ -263,7 +263,7 @@ cfg_load(eng_sshcfg *f, const struct stat *st)
 		return -1;
 	if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
-	f->text = eng__xmalloc((size_t)st->st_size + 1);
+	f->text = util_xmalloc((size_t)st->st_size + 1);
 	while (len < (size_t)st->st_size) {
 		got = read(fd, f->text + len, (size_t)st->st_size - len);
 		if (got < 0 && errno == EINTR)
@@ -299,8 +299,8 @@ cfg_get(eng_ctx *ctx, const char *path)
 		if (strcmp(f->path, path) == 0)
 			break;
 	if (f == NULL) {
-		f = eng__xcalloc(1, sizeof(*f));
-		f->path = eng__xstrdup(path);
+		f = util_xcalloc(1, sizeof(*f));
+		f->path = util_xstrdup(path);
 		f->next = ctx->sshcfgs;
 		ctx->sshcfgs = f;
 	} else if (f->st.st_dev == st.st_dev && f->st.st_ino == st.st_ino &&
@@ -418,7 +418,7 @@ cfg_parse_one(eng_conn *c, const char *path)
 		if (ctx->sshcfg_cap < f->len + 8 * f->nblocks + 1) {
 			ctx->sshcfg_cap = f->len + 8 * f->nblocks + 1;
 			free(ctx->sshcfg_buf);
-			ctx->sshcfg_buf = eng__xmalloc(ctx->sshcfg_cap);
+			ctx->sshcfg_buf = util_xmalloc(ctx->sshcfg_cap);
 		}
 		len = cfg_copy_label(c, f, ctx->sshcfg_buf);
 		out = ctx->sshcfg_buf;
@@ -436,7 +436,7 @@ cfg_parse_one(eng_conn *c, const char *path)
 	if (ctx->sshcfg_cap < f->len + 1) {
 		ctx->sshcfg_cap = f->len + 1;
 		free(ctx->sshcfg_buf);
-		ctx->sshcfg_buf = eng__xmalloc(ctx->sshcfg_cap);
+		ctx->sshcfg_buf = util_xmalloc(ctx->sshcfg_cap);
 	}
 	out = ctx->sshcfg_buf;
 	for (i = 0; i < f->nblocks; i++) {
@@ -488,7 +488,7 @@ eng__sshcfg_parse(eng_conn *c, const char *path)
 	/* libssh's default: "%d/config", then the global file as it is. */
 	if (c->ctx->local_ssh_dir == NULL)
 		return ssh_options_parse_config(c->s, NULL);
-	user = eng__xprintf("%s/config", c->ctx->local_ssh_dir);
+	user = util_xasprintf("%s/config", c->ctx->local_ssh_dir);
 	r = cfg_parse_one(c, user);
 	free(user);
 	if (r < 0)

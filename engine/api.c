@@ -1,86 +1,14 @@
 /*
- * engine/util.c - allocation that aborts on failure (ENOMEM never flows
- * through the API), secret wiping, error strings, small formatting and
- * OpenSSH's host pattern matching (ssh_config Host lines, known_hosts).
+ * engine/api.c - the engine's small stateless functions from engine.h:
+ * error strings, durations as people read them, auth method names, and
+ * raising the descriptor limit (the fan-out sizes itself from it).
  */
-#include <ctype.h>
 #include <limits.h>
-#include <sys/resource.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "engine/engine_int.h"
-
-static void
-oom(void)
-{
-	fputs("drover: out of memory\n", stderr);
-	abort();
-}
-
-void *
-eng__xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (p == NULL)
-		oom();
-	return p;
-}
-
-void *
-eng__xcalloc(size_t n, size_t m)
-{
-	void *p = calloc(n ? n : 1, m ? m : 1);
-
-	if (p == NULL)
-		oom();
-	return p;
-}
-
-void *
-eng__xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (p == NULL)
-		oom();
-	return p;
-}
-
-char *
-eng__xstrdup(const char *s)
-{
-	char *p;
-
-	if (s == NULL)
-		return NULL;
-	if ((p = strdup(s)) == NULL)
-		oom();
-	return p;
-}
-
-char *
-eng__xprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		oom();
-	va_end(ap);
-	return s;
-}
-
-void
-eng__secure_free(char *s)
-{
-	if (s == NULL)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
 
 const char *
 eng_strerror(int code)
@@ -157,49 +85,6 @@ eng_auth_parse(const char *spec, eng_auth_method order[ENG_AUTH_MAX + 1])
 }
 
 int
-eng__match_wild(const char *s, const char *p, size_t plen)
-{
-	size_t i;
-
-	for (i = 0; i < plen; i++, s++) {
-		if (p[i] == '*') {
-			for (;; s++) {
-				if (eng__match_wild(s, p + i + 1, plen - i - 1))
-					return 1;
-				if (*s == '\0')
-					return 0;
-			}
-		}
-		if (*s == '\0')
-			return 0;
-		if (p[i] != '?' && tolower((unsigned char)p[i]) != tolower((unsigned char)*s))
-			return 0;
-	}
-	return *s == '\0';
-}
-
-int
-eng__match_list(const char *name, const char *list, size_t len)
-{
-	const char *p = list, *end = list + len, *comma;
-	size_t n;
-	int hit = 0, neg;
-
-	while (p < end) {
-		comma = memchr(p, ',', (size_t)(end - p));
-		n = (size_t)((comma != NULL ? comma : end) - p);
-		neg = n > 0 && *p == '!';
-		if (eng__match_wild(name, p + neg, n - (size_t)neg)) {
-			if (neg)
-				return -1;   /* a matching negation wins, as in OpenSSH */
-			hit = 1;
-		}
-		p += n + 1;
-	}
-	return hit;
-}
-
-int
 eng_fd_limit_raise(void)
 {
 	struct rlimit rl;
@@ -225,24 +110,4 @@ eng_fd_limit_raise(void)
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)INT_MAX)
 		return INT_MAX - open_fds;
 	return (int)rl.rlim_cur - open_fds;
-}
-
-char *
-eng__xstrdup_token(const char *s, size_t max)
-{
-	char *out = eng__xmalloc(max + 1);
-	size_t i;
-
-	for (i = 0; s != NULL && s[i] != '\0' && i < max; i++)
-		out[i] = s[i] > 0x20 && s[i] < 0x7f ? s[i] : '?';
-	out[i] = '\0';
-	return out;
-}
-
-void
-eng__scrub_controls(char *s)
-{
-	for (; s != NULL && *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
 }

@@ -1,5 +1,5 @@
 /*
- * config/util.c - helpers of the config layer that only config/ needs: error
+ * config/helpers.c - helpers of the config layer that only config/ needs: error
  * causes, the ordered hashed name set used by target resolution,
  * home/tilde handling, splitting and name validation, reading a whole file,
  * the config directory. The general ones (allocation, string vectors,
