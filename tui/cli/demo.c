@@ -36,7 +36,7 @@ static const char demo_usage[] =
 int
 tui_cli_demo(int argc, char **argv, const char *ssh_config, const char *inventory)
 {
-	char *dir = NULL, *script = NULL, self[PATH_MAX];
+	char *dir = NULL, *script = NULL, *rerun = NULL, self[PATH_MAX];
 	char **args = NULL;
 	ssize_t n;
 	int i = 1, hosts, k;
@@ -55,11 +55,13 @@ tui_cli_demo(int argc, char **argv, const char *ssh_config, const char *inventor
 			    argv[i]);
 			return TUI_EXIT_USAGE;
 		}
-		setenv("DEMO_HOSTS", argv[i++], 1);
+		setenv("DEMO_HOSTS", argv[i], 1);
+		rerun = util_xasprintf("drover demo %s", argv[i++]);
 	}
 	if ((dir = cfg_data_dir("fleet")) == NULL) {
 		fprintf(stderr, "drover demo: the demo fleet scripts are not installed "
 		    "(share/drover/fleet next to this drover)\n");
+		free(rerun);
 		return TUI_EXIT_USAGE;
 	}
 	script = util_xasprintf("%s/demo.sh", dir);
@@ -68,7 +70,8 @@ tui_cli_demo(int argc, char **argv, const char *ssh_config, const char *inventor
 		self[n] = '\0';
 		setenv("DROVER_BIN", self, 1);
 	}
-	setenv("DEMO_RERUN", "drover demo", 1);
+	/* The banner's "rerun:" hint, as the user typed it. */
+	setenv("DEMO_RERUN", rerun != NULL ? rerun : "drover demo", 1);
 	args = util_xcalloc((size_t)(argc - i) + 2, sizeof *args);
 	args[0] = script;
 	for (k = 0; i < argc; i++, k++)
@@ -76,6 +79,7 @@ tui_cli_demo(int argc, char **argv, const char *ssh_config, const char *inventor
 	execv(script, args);
 	fprintf(stderr, "drover demo: cannot run %s: %s\n", script, strerror(errno));
 	free(args);
+	free(rerun);
 	free(script);
 	free(dir);
 	return TUI_EXIT_USAGE;
