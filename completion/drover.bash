@@ -6,7 +6,7 @@
 # aliases, options and their values), or ":files" / ":dirs".
 
 _drover() {
-	local line cur words=() cands=() c i prefix
+	local line cur quoted words=() cands=() c i prefix
 	# Split the line up to the cursor on blanks only: COMP_WORDS would break
 	# "@web&@eu" and "host:port" at bash's COMP_WORDBREAKS characters.
 	line=${COMP_LINE:0:COMP_POINT}
@@ -14,6 +14,13 @@ _drover() {
 	[[ $line =~ [[:blank:]]$ ]] && words+=("")
 	((${#words[@]} >= 2)) || return 0
 	cur=${words[${#words[@]} - 1]}
+	# In an open quote ('@web&@e) bash replaces the whole quoted text.
+	quoted=""
+	if [[ $cur == [\'\"]* ]]; then
+		quoted=1
+		cur=${cur:1}
+		words[${#words[@]} - 1]=$cur
+	fi
 
 	local drover=${words[0]}
 	[[ $drover == */* ]] || drover=drover
@@ -35,7 +42,7 @@ _drover() {
 	# bash replaces only the part of the word after its last COMP_WORDBREAKS
 	# character (":", "&", "=" ...): hand back that part of each candidate.
 	prefix=""
-	for ((i = ${#cur} - 1; i >= 0; i--)); do
+	for ((i = ${#cur} - 1; i >= 0 && !quoted; i--)); do
 		if [[ $COMP_WORDBREAKS == *"${cur:i:1}"* ]]; then
 			prefix=${cur:0:i+1}
 			break

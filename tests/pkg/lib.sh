@@ -73,8 +73,9 @@ pkg_check_completion() {
 			t "drover -i inv.ini exec w"
 			t "drover -i inv.ini -F ssh_config jum"
 			t "drover -i inv.ini exec db1,@e"
-			t "drover exec -o g"' _ "$bashf" 2>&1)
-		if [[ $out == $'web1 web2\njumpbox\neu\ngroup' ]]; then
+			t "drover exec -o g"
+			t "drover -i inv.ini exec '\''@web&@e"' _ "$bashf" 2>&1)
+		if [[ $out == $'web1 web2\njumpbox\neu\ngroup\n@web&@eu' ]]; then
 			pkg_ok "bash completes hosts, aliases, tags and values"
 		else
 			pkg_fail "bash completion gave: $out"
