@@ -2,7 +2,9 @@
 # tests/pkg/drift.sh SRC_DIR DROVER: the manual pages and the completion
 # query cannot fall behind the program. Every option of `drover --help`,
 # `drover exec --help` and the console's --help must appear in drover(1)
-# and be offered by `drover complete`; every key of the config readers'
+# and be offered by `drover complete`, and so must the values exec.c
+# accepts for -o and --color and the console's layouts; every key of the
+# config readers''
 # tables (config/inventory_ini.c, config/console_ini.c), every console
 # command (tui/console/commands.c) and every theme element (config/theme.c)
 # in its page. Names are read from the help texts and the source tables,
@@ -71,6 +73,19 @@ comp_global=$("$bin" complete -- - | tr '\n' ' ')
 comp_exec=$("$bin" complete -- exec - | tr '\n' ' ')
 check "drover complete: global and console options" " $comp_global" "${global[@]}" "${console[@]}"
 check "drover complete: exec options" " $comp_exec" "${execo[@]}"
+
+# Option values: every word exec.c compares an option value with (-o,
+# --color) is offered by the completion and named in drover(1); the layouts
+# the completion offers (the console's own table) are in both helps and the
+# page.
+mapfile -t values < <(grep -o 'strcmp(v, "[a-z-]*")' "$src/tui/cli/exec.c" | sed 's/.*"\(.*\)")/\1/')
+comp_values=" $("$bin" complete -- exec -o '' | tr '\n' ' ') $("$bin" complete -- exec --color '' | tr '\n' ' ')"
+check "drover complete: exec option values" "$comp_values" "${values[@]}"
+check "drover(1): exec option values" "$page1" "${values[@]}"
+mapfile -t layouts < <("$bin" complete -- --layout '')
+check "drover(1): layouts" "$page1" "${layouts[@]}"
+check "console --help: layouts" "$("$bin" -c /dev/null --help)" "${layouts[@]}"
+[[ " ${layouts[*]} " == *" main-stack "* ]] || pkg_fail "layouts: main-stack not offered"
 
 # Config keys from the readers' tables.
 mapfile -t inv_keys < <(sed -n 's/^[[:space:]]*\[K_[A-Z_]*\] = { "\([a-z_]*\)".*/\1/p' "$src/config/inventory_ini.c")
