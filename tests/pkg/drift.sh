@@ -5,9 +5,8 @@
 # and be offered by `drover complete`, and so must the values exec.c
 # accepts for -o and --color and the console's layouts; every key of the
 # config readers' tables (config/inventory_ini.c, config/console_ini.c),
-# every console
-# command (tui/console/commands.c) and every theme element (config/theme.c)
-# in its page. Names are read from the help texts and the source tables,
+# every console command (tui/console/commands.c) and every theme element
+# (config/theme.c) in its page. Names are read from the help texts and the source tables,
 # so a new option or key fails this test until it is documented.
 set -euo pipefail
 PKG_PROG=drift.sh
