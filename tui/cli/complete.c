@@ -187,18 +187,14 @@ walk_word(walk *w, const char *s)
 		w->mode = M_EXEC_TARGETS;
 }
 
-/* Candidates, printed sorted and without duplicates. */
-typedef struct cands {
-	util_strv v;
-} cands;
-
+/* Adds head[0..headlen) + word when word starts with cur. */
 static void
-cand_add(cands *c, const char *head, size_t headlen, const char *word,
+cand_add(util_strv *c, const char *head, size_t headlen, const char *word,
     const char *cur)
 {
 	if (strncmp(word, cur, strlen(cur)) != 0)
 		return;
-	util_strv_push_take(&c->v, util_xasprintf("%.*s%s", (int)headlen, head, word));
+	util_strv_push_take(c, util_xasprintf("%.*s%s", (int)headlen, head, word));
 }
 
 static int
@@ -207,16 +203,17 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Sorted, without duplicates (a host may also be an ssh alias). */
 static void
-cands_print(cands *c)
+cands_print(util_strv *c)
 {
 	size_t i;
 
-	if (c->v.n > 1)
-		qsort(c->v.v, c->v.n, sizeof *c->v.v, cmp_str);
-	for (i = 0; i < c->v.n; i++)
-		if (i == 0 || strcmp(c->v.v[i], c->v.v[i - 1]) != 0)
-			puts(c->v.v[i]);
+	if (c->n > 1)
+		qsort(c->v, c->n, sizeof *c->v, cmp_str);
+	for (i = 0; i < c->n; i++)
+		if (i == 0 || strcmp(c->v[i], c->v[i - 1]) != 0)
+			puts(c->v[i]);
 }
 
 /* A leading ~/ as the shell would expand it (the word reaches us quoted). */
@@ -234,7 +231,7 @@ expand_home(const char *path)
 
 /* Hosts, @groups, @tags and ssh aliases for the last term of cur. */
 static void
-complete_targets(cands *c, const walk *w, const char *cur)
+complete_targets(util_strv *c, const walk *w, const char *cur)
 {
 	cfg_inventory *inv = NULL;
 	char *inv_path = expand_home(w->inventory), *cfg_path = expand_home(w->ssh_config);
@@ -277,7 +274,7 @@ complete_targets(cands *c, const walk *w, const char *cur)
 }
 
 static void
-complete_value(cands *c, const copt *o, const char *cur)
+complete_value(util_strv *c, const copt *o, const char *cur)
 {
 	const char *last;
 	size_t i;
@@ -320,7 +317,7 @@ int
 tui_cli_complete(int argc, char **argv, const char *ssh_config, const char *inventory)
 {
 	walk w = { M_START, NULL, ssh_config, inventory };
-	cands c = { { NULL, 0, 0 } };
+	util_strv c = { NULL, 0, 0 };
 	const copt *a, *b;
 	const char *cur;
 	int i = 1;
@@ -347,6 +344,6 @@ tui_cli_complete(int argc, char **argv, const char *ssh_config, const char *inve
 		complete_targets(&c, &w, cur);
 	}
 	cands_print(&c);
-	util_strv_clear(&c.v);
+	util_strv_clear(&c);
 	return fflush(stdout) == 0 ? TUI_EXIT_OK : TUI_EXIT_IOERR;
 }
