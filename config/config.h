@@ -415,8 +415,8 @@ typedef struct cfg_console {
  * The theme is loaded here (cfg_theme_find): a path as given (relative to
  * the console.ini's directory); a name from, in order, the "themes"
  * directory next to console.ini (or $XDG_CONFIG_HOME/drover/themes),
- * $DROVER_THEME_DIR, the DROVER_THEME_DIR compile-time directory if the
- * build defines one, then the built-ins "default" and "mono". A bad theme
+ * $DROVER_THEME_DIR, the installed themes (cfg_data_dir("themes")), then
+ * the built-ins "default" and "mono". A bad theme
  * file fails the load with its own "theme.ini:line: message"; an unknown
  * name with "console.ini:line: unknown theme 'x'".
  */
@@ -429,5 +429,14 @@ int cfg_console_load(const char *path, const cfg_commands *cmds,
 void cfg_console_free(cfg_console *c);
 
 /* ==== end of console settings =========================================== */
+
+/*
+ * The directory of drover's shipped data: "themes" or "fleet" (the demo
+ * fleet scripts). For a binary in its build tree, the source tree's; for
+ * any other, <bindir>/../share/drover/SUB next to the running binary, else
+ * the configured install directory. A malloc'd absolute path of an
+ * existing directory, or NULL (none found, or an unknown sub).
+ */
+char *cfg_data_dir(const char *sub);
 
 #endif

@@ -317,7 +317,7 @@ static int
 load_theme(struct cparse *p, char **cause)
 {
 	const char *dirs[4], *env = getenv("DROVER_THEME_DIR");
-	char *own = NULL, *why = NULL, *slash;
+	char *own = NULL, *data = NULL, *why = NULL, *slash;
 	cfg_theme *t = NULL;
 	size_t n = 0;
 	int r;
@@ -335,9 +335,8 @@ load_theme(struct cparse *p, char **cause)
 	dirs[n++] = own;
 	if (env != NULL && *env != '\0')
 		dirs[n++] = env;
-#ifdef DROVER_THEME_DIR
-	dirs[n++] = DROVER_THEME_DIR;
-#endif
+	if ((data = cfg_data_dir("themes")) != NULL)
+		dirs[n++] = data;
 	dirs[n] = NULL;
 	r = cfg_theme_find(p->c->theme_name, dirs, &t, &why);
 	if (r != 0) {
@@ -354,6 +353,7 @@ load_theme(struct cparse *p, char **cause)
 		p->c->theme = t;
 	}
 	free(own);
+	free(data);
 	return r;
 }
 

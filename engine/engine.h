@@ -28,6 +28,12 @@ enum {
 const char *eng_strerror(int code);
 
 /*
+ * The versions of libssh and libuv this process runs with (not the ones it
+ * was built against): static strings, e.g. "0.10.4/openssl/zlib", "1.44.2".
+ */
+void eng_lib_versions(const char **libssh, const char **libuv);
+
+/*
  * Built-in defaults, the one place they are written down: the engine uses
  * them for a 0 in its option structs, and config/hostopts.c fills them in
  * under the inventory and the command line.

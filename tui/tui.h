@@ -18,6 +18,18 @@ int tui_console_run(int argc, char **argv, const char *ssh_config, const char *i
 /* `drover exec …`; returns the process exit code. */
 int tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventory);
 
+/* `drover --version`: drover's version and the libraries' (cli/version.c). */
+int tui_cli_version(void);
+/* `drover demo [N] [ARGS]`: the demo fleet around drover (cli/demo.c). */
+int tui_cli_demo(int argc, char **argv, const char *ssh_config, const char *inventory);
+/* `drover complete WORDS...`: the shell completion query (cli/complete.c). */
+int tui_cli_complete(int argc, char **argv, const char *ssh_config, const char *inventory);
+
+/* The curses library the console runs with, "ncurses 6.4.20221231". */
+const char *tui_console_curses_version(void);
+/* The console's layout names by index, NULL past the last. */
+const char *tui_console_layout_at(int i);
+
 /* Appends a terminal-safe rendering of remote bytes to a malloc'd buffer. */
 typedef struct tui_buf {
 	char *p;
