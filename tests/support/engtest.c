@@ -1,33 +1,8 @@
 /*
- * tests/engine/engtest.h - shared by the engine tests (one Criterion
- * executable per tests/engine/test_*.c): a uv loop with an engine context,
- * a scripted prompt answerer that records every question, recorders for
- * connection state changes and exec output, a watchdog that fails a test
- * whose loop does not drain in time, and helpers that look at the demo
- * fleet from outside (sshd logs, remote processes of *this* fleet only).
- *
- * Everything is static: each test file includes this once.
+ * tests/support/engtest.c - the engine tests' harness (see engtest.h):
+ * compiled into every tests/engine/test_*.c executable.
  */
-#ifndef DROVER_ENGTEST_H
-#define DROVER_ENGTEST_H
-
-#include <arpa/inet.h>
-#include <ctype.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <criterion/criterion.h>
-#include <uv.h>
-
-#include "engine/engine.h"
-#include "testutil.h"
+#include "engtest.h"
 
 /*
  * The tests look at shared things from outside (sshd logs, remote process
@@ -40,51 +15,18 @@ et_serial(void)
 	setenv("CRITERION_JOBS", "1", 0);
 }
 
-#define ET_MAXST 32
-#define ET_MAXPROMPTS 16
-
-/*
- * 1: every test asserts in et_fini that no file descriptor was left open.
- * 0 for now, because of the known socket leak in engine/conn.c (see
- * test_conn.c, sockets_closed_after_close_and_failure, which checks it on
- * its own); set to 1 once that is fixed - the whole suite passes then.
- */
-#define ET_CHECK_FDS_DEFAULT 1
+/* The current test's scratch dir, also for et_cleanup after a failed assert. */
+static char *et_tmp_path;
 
 /* tu_fleet, cached: one reachable copy per key (clean under LeakSanitizer). */
-static inline const char *
+const char *
 et_fleet(const char *key)
 {
 	/* tu_fleet keeps its values for the life of the test process. */
 	return tu_fleet(key);
 }
 
-/* ---- prompts ------------------------------------------------------------ */
-
-typedef struct et_pending {
-	uv_timer_t t;
-	eng_conn *c;        /* NULL once the engine cancelled the prompt */
-	char *answer;       /* NULL declines */
-	struct et_pending *next;
-} et_pending;
-
-typedef struct et_prompter {
-	int n;                          /* prompts asked */
-	eng_prompt_kind kind[ET_MAXPROMPTS];
-	char host[ET_MAXPROMPTS][64];
-	char text[ET_MAXPROMPTS][512];
-	char detail[ET_MAXPROMPTS][512];
-	int echo[ET_MAXPROMPTS];
-	/* the i-th prompt gets answers[min(i, nanswers - 1)]; none: decline */
-	const char *answers[ET_MAXPROMPTS];
-	int nanswers;
-	int delay_ms;                   /* > 0: answer later, from a timer */
-	int cancels;                    /* prompt_cancel calls */
-	et_pending *pending;
-	uv_loop_t *loop;
-} et_prompter;
-
-static inline void
+void
 et_pending_closed(uv_handle_t *h)
 {
 	et_pending *p = h->data;
@@ -93,7 +35,7 @@ et_pending_closed(uv_handle_t *h)
 	free(p);
 }
 
-static inline void
+void
 et_pending_fire(uv_timer_t *t)
 {
 	et_pending *p = t->data;
@@ -104,7 +46,7 @@ et_pending_fire(uv_timer_t *t)
 	uv_close((uv_handle_t *)&p->t, et_pending_closed);
 }
 
-static inline void
+void
 et_prompt_cb(eng_conn *c, const eng_prompt *p, void *ud)
 {
 	et_prompter *pr = ud;
@@ -137,7 +79,7 @@ et_prompt_cb(eng_conn *c, const eng_prompt *p, void *ud)
 	}
 }
 
-static inline void
+void
 et_prompt_cancel_cb(eng_conn *c, void *ud)
 {
 	et_prompter *pr = ud;
@@ -149,23 +91,8 @@ et_prompt_cancel_cb(eng_conn *c, void *ud)
 			q->c = NULL;
 }
 
-/* ---- loop, context, watchdog -------------------------------------------- */
-
-typedef struct et_env {
-	uv_loop_t loop;
-	eng_ctx *ctx;
-	et_prompter pr;
-	uv_timer_t guard;
-	int guard_fired;
-	double t0;
-	char *tmp;                      /* scratch dir, removed by et_fini */
-	int nfds;                       /* open fds before the engine existed */
-	char fdlist[2048];
-	int check_fds;                  /* et_fini: assert no fd was left open */
-} et_env;
-
 /* Open file descriptors of this process, with a listing for messages. */
-static inline int
+int
 et_count_fds(char *list, size_t len)
 {
 	uv_dirent_t d;
@@ -195,7 +122,7 @@ et_count_fds(char *list, size_t len)
 	return n;
 }
 
-static inline void
+void
 et_guard_fire(uv_timer_t *t)
 {
 	et_env *e = t->data;
@@ -208,7 +135,7 @@ et_guard_fire(uv_timer_t *t)
  * Loop + context. SSH_AUTH_SOCK is removed: a developer's own agent must not
  * make auth tests pass (tests of the agent set it again themselves).
  */
-static inline void
+void
 et_init(et_env *e, int max_handshakes)
 {
 	eng_ctx_opts o;
@@ -237,10 +164,7 @@ et_init(et_env *e, int max_handshakes)
 	e->t0 = tu_now();
 }
 
-/* The current test's scratch dir, also for et_cleanup after a failed assert. */
-static char *et_tmp_path;
-
-static inline const char *
+const char *
 et_tmp(et_env *e)
 {
 	if (e->tmp == NULL)
@@ -249,7 +173,7 @@ et_tmp(et_env *e)
 }
 
 /* For a suite's .fini: removes the scratch dir a failed test left behind. */
-static inline void
+void
 et_cleanup(void)
 {
 	if (et_tmp_path != NULL) {
@@ -262,7 +186,7 @@ et_cleanup(void)
  * Runs the loop until nothing is left to do (every conn closed or failed,
  * every handle closed); fails the test if that takes longer than limit_s.
  */
-static inline void
+void
 et_run(et_env *e, double limit_s)
 {
 	e->guard_fired = 0;
@@ -272,7 +196,7 @@ et_run(et_env *e, double limit_s)
 	uv_timer_stop(&e->guard);
 }
 
-static inline void
+void
 et_walk_report(uv_handle_t *h, void *arg)
 {
 	(void)arg;
@@ -282,7 +206,7 @@ et_walk_report(uv_handle_t *h, void *arg)
 }
 
 /* Frees the context after the loop drained; every handle must be closed. */
-static inline void
+void
 et_fini(et_env *e)
 {
 	eng_ctx_free(e->ctx);
@@ -307,29 +231,7 @@ et_fini(et_env *e)
 	}
 }
 
-/* ---- connections -------------------------------------------------------- */
-
-typedef struct et_conn et_conn;
-struct et_conn {
-	et_env *e;
-	eng_conn *c;                    /* NULL after CLOSED/FAILED */
-	char name[256];
-	eng_conn_state st[ET_MAXST];
-	double at[ET_MAXST];            /* seconds since et_init */
-	int nst;
-	int final;
-	eng_fail fail;                  /* copied on CLOSED/FAILED */
-	char error[1024];
-	int has_error;
-	double t_open, t_ready, t_final;
-	int close_on_ready;             /* eng_conn_close from on_state(READY) */
-	int execs_open;                 /* started, on_done not yet seen */
-	int close_when_idle;            /* close after the last exec ends */
-	void (*hook)(et_conn *ec, eng_conn_state st);
-	void *ud;
-};
-
-static inline void
+void
 et_conn_state_cb(eng_conn *c, eng_conn_state st, void *ud)
 {
 	et_conn *ec = ud;
@@ -360,7 +262,7 @@ et_conn_state_cb(eng_conn *c, eng_conn_state st, void *ud)
 		ec->c = NULL;   /* freed by the engine after we return */
 }
 
-static inline void
+void
 et_conn_opts_init(eng_conn_opts *o, const char *name)
 {
 	memset(o, 0, sizeof(*o));
@@ -368,7 +270,7 @@ et_conn_opts_init(eng_conn_opts *o, const char *name)
 	o->ssh_config = et_fleet("FLEET_SSH_CONFIG");
 }
 
-static inline void
+void
 et_open(et_env *e, et_conn *ec, const eng_conn_opts *o)
 {
 	static const eng_conn_cbs cbs = { et_conn_state_cb };
@@ -386,7 +288,7 @@ et_open(et_env *e, et_conn *ec, const eng_conn_opts *o)
 	cr_assert_str_eq(eng_conn_name(ec->c), o->name);
 }
 
-static inline int
+int
 et_saw(const et_conn *ec, eng_conn_state st)
 {
 	int i;
@@ -398,7 +300,7 @@ et_saw(const et_conn *ec, eng_conn_state st)
 }
 
 /* "resolving connecting ... " for messages. */
-static inline const char *
+const char *
 et_states_str(const et_conn *ec)
 {
 	static char buf[1024];
@@ -412,7 +314,7 @@ et_states_str(const et_conn *ec)
 	return buf;
 }
 
-static inline void
+void
 et_assert_ready_closed(const et_conn *ec)
 {
 	cr_assert(et_saw(ec, ENG_CONN_READY), "%s never got ready: %s; error: %s",
@@ -424,7 +326,7 @@ et_assert_ready_closed(const et_conn *ec)
 	    ec->error);
 }
 
-static inline void
+void
 et_assert_failed_any(const et_conn *ec, eng_fail f)
 {
 	cr_assert(ec->final, "%s did not finish: %s", ec->name, et_states_str(ec));
@@ -437,7 +339,7 @@ et_assert_failed_any(const et_conn *ec, eng_fail f)
 }
 
 /* Failed with f, never having been ready. */
-static inline void
+void
 et_assert_failed(const et_conn *ec, eng_fail f)
 {
 	et_assert_failed_any(ec, f);
@@ -445,31 +347,7 @@ et_assert_failed(const et_conn *ec, eng_fail f)
 	    et_states_str(ec));
 }
 
-/* ---- exec --------------------------------------------------------------- */
-
-typedef struct et_exec et_exec;
-struct et_exec {
-	et_conn *ec;
-	eng_exec *x;
-	char *out, *err;
-	size_t outlen, errlen, outcap, errcap;
-	uint64_t sum_out, sum_err;      /* sum of chunk lengths */
-	int nchunks;
-	int done, ndone;
-	double t_start, t_first, t_done;
-	eng_conn_state conn_state_at_first;   /* conn state at the first chunk */
-	int exit_status;
-	char signal[32];
-	int has_signal, timed_out, killed;
-	char error[512];
-	int has_error;
-	eng_fail fail;
-	uint64_t out_bytes, err_bytes;
-	void (*hook)(et_exec *ex);      /* after on_done was recorded */
-	void *ud;
-};
-
-static inline void
+void
 et_append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
 {
 	if (*len + n + 1 > *cap) {
@@ -483,7 +361,7 @@ et_append(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
 	(*buf)[*len] = '\0';
 }
 
-static inline void
+void
 et_exec_data_cb(eng_exec *x, int stream, const char *buf, size_t len, void *ud)
 {
 	et_exec *ex = ud;
@@ -505,7 +383,7 @@ et_exec_data_cb(eng_exec *x, int stream, const char *buf, size_t len, void *ud)
 	}
 }
 
-static inline void
+void
 et_exec_done_cb(eng_exec *x, const eng_exec_result *r, void *ud)
 {
 	et_exec *ex = ud;
@@ -534,7 +412,7 @@ et_exec_done_cb(eng_exec *x, const eng_exec_result *r, void *ud)
 		eng_conn_close(ec->c);
 }
 
-static inline void
+void
 et_exec_start_opts(et_conn *ec, et_exec *ex, const char *cmd, const eng_exec_opts *o)
 {
 	static const eng_exec_cbs cbs = { et_exec_data_cb, et_exec_done_cb };
@@ -552,7 +430,7 @@ et_exec_start_opts(et_conn *ec, et_exec *ex, const char *cmd, const eng_exec_opt
 	ec->execs_open++;
 }
 
-static inline void
+void
 et_exec_start(et_conn *ec, et_exec *ex, const char *cmd, int timeout_ms)
 {
 	eng_exec_opts o;
@@ -562,7 +440,7 @@ et_exec_start(et_conn *ec, et_exec *ex, const char *cmd, int timeout_ms)
 	et_exec_start_opts(ec, ex, cmd, &o);
 }
 
-static inline void
+void
 et_exec_free(et_exec *ex)
 {
 	free(ex->out);
@@ -570,10 +448,8 @@ et_exec_free(et_exec *ex)
 	ex->out = ex->err = NULL;
 }
 
-/* ---- looking at the fleet from outside ---------------------------------- */
-
 /* Size of a file, 0 if missing. */
-static inline size_t
+size_t
 et_file_size(const char *path)
 {
 	struct stat sb;
@@ -582,7 +458,7 @@ et_file_size(const char *path)
 }
 
 /* Bytes appended to path since offset `mark` (NUL-terminated, caller frees). */
-static inline char *
+char *
 et_file_since(const char *path, size_t mark)
 {
 	size_t len = 0;
@@ -597,7 +473,7 @@ et_file_since(const char *path, size_t mark)
 	return s;
 }
 
-static inline char *
+char *
 et_hostdir_file(int host, const char *file)
 {
 	char *p = NULL;
@@ -607,7 +483,7 @@ et_hostdir_file(int host, const char *file)
 }
 
 /* "SHA256:..." of a public key file. */
-static inline char *
+char *
 et_fingerprint(const char *pubfile)
 {
 	char *cmd = NULL, *out;
@@ -625,7 +501,7 @@ et_fingerprint(const char *pubfile)
  * Waits up to secs for `needle` in what h<host>'s sshd logged after `mark`;
  * returns the new log text (caller frees) and sets *found.
  */
-static inline char *
+char *
 et_sshd_log_wait(int host, size_t mark, const char *needle, double secs, int *found)
 {
 	char *path = et_hostdir_file(host, "sshd.log"), *s = NULL;
@@ -644,7 +520,7 @@ et_sshd_log_wait(int host, size_t mark, const char *needle, double secs, int *fo
 }
 
 /* The first line in s containing both a and b (copy, caller frees) or NULL. */
-static inline char *
+char *
 et_line_with(const char *s, const char *a, const char *b)
 {
 	const char *p = s;
@@ -668,7 +544,7 @@ et_line_with(const char *s, const char *a, const char *b)
  * Waits up to secs for a line with a (and b, if not NULL) in what h<host>'s
  * sshd logged after `mark`; returns that line or NULL, *log gets the text.
  */
-static inline char *
+char *
 et_sshd_log_line(int host, size_t mark, const char *a, const char *b, double secs,
     char **log)
 {
@@ -690,7 +566,7 @@ et_sshd_log_line(int host, size_t mark, const char *a, const char *b, double sec
 	return line;
 }
 
-static inline size_t
+size_t
 et_sshd_log_mark(int host)
 {
 	char *path = et_hostdir_file(host, "sshd.log");
@@ -701,7 +577,7 @@ et_sshd_log_mark(int host)
 }
 
 /* 1 if /proc/pid/environ has DROVER_FLEET_HOST set to a host dir of our fleet. */
-static inline int
+int
 et_pid_in_fleet(long pid)
 {
 	char path[64], *env, *p;
@@ -728,7 +604,7 @@ et_pid_in_fleet(long pid)
  * that it does not match itself, e.g. 'sleep 4141[4]'. Returns the count and
  * fills pids (up to max).
  */
-static inline int
+int
 et_remote_pids(const char *pattern, long *pids, int max)
 {
 	char *cmd = NULL, *out, *p, *end;
@@ -771,7 +647,7 @@ et_remote_pids(const char *pattern, long *pids, int max)
 }
 
 /* Waits up to secs until no process matches; returns how many are left. */
-static inline int
+int
 et_remote_wait_gone(const char *pattern, double secs)
 {
 	double end = tu_now() + secs;
@@ -783,7 +659,7 @@ et_remote_wait_gone(const char *pattern, double secs)
 }
 
 /* Kills (SIGKILL) whatever of ours still matches: cleanup after a failure. */
-static inline void
+void
 et_remote_kill(const char *pattern)
 {
 	long pids[64];
@@ -794,7 +670,7 @@ et_remote_kill(const char *pattern)
 }
 
 /* Parent pid and command line of pid; 0 on failure. */
-static inline long
+long
 et_proc_info(long pid, char *cmdline, size_t len)
 {
 	char path[64], buf[512], *rp;
@@ -824,10 +700,8 @@ et_proc_info(long pid, char *cmdline, size_t len)
 	return ppid;
 }
 
-/* ---- sockets for unreachable endpoints ---------------------------------- */
-
 /* A TCP socket bound to 127.0.0.1:0; *port gets the port. */
-static inline int
+int
 et_bound_socket(int *port)
 {
 	struct sockaddr_in sa;
@@ -846,7 +720,7 @@ et_bound_socket(int *port)
 }
 
 /* Whole file into a malloc'd NUL-terminated string (the fleet's secrets). */
-static inline char *
+char *
 et_secret(const char *fleet_key)
 {
 	char *s = tu_read_file(et_fleet(fleet_key), NULL);
@@ -857,7 +731,7 @@ et_secret(const char *fleet_key)
 }
 
 /* Writes data to dir/name, returns the path (caller frees). */
-static inline char *
+char *
 et_write(const char *dir, const char *name, const char *data)
 {
 	char *p = NULL;
@@ -867,5 +741,3 @@ et_write(const char *dir, const char *name, const char *data)
 	chmod(p, 0644);
 	return p;
 }
-
-#endif
