@@ -736,3 +736,19 @@ Test(exec, outdir_keeps_the_printed_mode)
 	tu_rmrf(dir);
 	free(dir);
 }
+
+/* The fan-out fits the descriptor limit instead of failing hosts with EMFILE. */
+Test(exec, fanout_sized_from_the_descriptor_limit)
+{
+	char *cmd = NULL, *out;
+	int st;
+
+	cr_assert(asprintf(&cmd, "ulimit -Sn 60; ulimit -Hn 60; %s -F %s -i %s exec -v -f 500 "
+	    "'h[1-4],n[001-040]' -- true 2>&1; echo rc=$?", getenv("DROVER_BIN"), cfg, inv) > 0);
+	out = tu_sh(cmd, &st);
+	cr_assert(strstr(out, "hosts in flight at most (") != NULL, "%s", out);
+	cr_assert(strstr(out, "44 ok, 0 failed") != NULL, "%s", out);
+	cr_assert(strstr(out, "rc=0") != NULL, "%s", out);
+	free(out);
+	free(cmd);
+}

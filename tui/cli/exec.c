@@ -89,6 +89,9 @@ typedef struct cli {
 	uint64_t t0;
 } cli;
 
+/* Descriptors kept back from the fan-out: stdio, the loop, the log, a tty. */
+#define FD_RESERVE 16
+
 static int __attribute__((format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
 {
@@ -419,7 +422,7 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	tui_batch_opts bo;
 	tui_ttyprompt *tp = NULL;
 	char *cause = NULL;
-	int rc = 2, r;
+	int rc = 2, r, fds;
 
 	memset(&c, 0, sizeof(c));
 	memset(&run, 0, sizeof(run));
@@ -447,6 +450,23 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	}
 	/* Command line over inventory defaults over built-ins: hostopts.c. */
 	cfg_run_build(inv, hosts, nhosts, &c.ov, &run);
+	/*
+	 * As many descriptors as the hard limit allows, and no more hosts in
+	 * flight than they can hold: running out mid-run fails hosts that
+	 * would have worked a moment later.
+	 */
+	if ((fds = eng_fd_limit_raise()) > 0) {
+		int fit = (fds - FD_RESERVE) / ENG_FDS_PER_CONN;
+
+		if (fit < 1)
+			fit = 1;
+		if (run.fanout.max_parallel > fit) {
+			if (c.verbose)
+				fprintf(stderr, "drover exec: %d hosts in flight at most (%d file "
+				    "descriptors)\n", fit, fds);
+			run.fanout.max_parallel = fit;
+		}
+	}
 	names = util_xcalloc(nhosts, sizeof(*names));
 	for (i = 0; i < nhosts; i++)
 		names[i] = hosts[i].name;

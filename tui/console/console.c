@@ -262,6 +262,8 @@ tui_console_run(int argc, char **argv, const char *ssh_config, const char *inven
 		return 2;
 	}
 	curses_start(&con);
+	/* Every pane holds a socket for as long as it is open. */
+	eng_fd_limit_raise();
 	con.loop = uv_default_loop();
 	/* The run-wide settings (handshakes per server) as exec has them. */
 	cfg_run_build(con.inv, NULL, 0, &con.ov, &run);
