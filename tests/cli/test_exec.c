@@ -752,3 +752,34 @@ Test(exec, fanout_sized_from_the_descriptor_limit)
 	free(out);
 	free(cmd);
 }
+
+/*
+ * A host whose sshd stopped answering cannot hold the user hostage: the
+ * third Ctrl-C exits at once and names the host whose command may remain.
+ */
+Test(exec, third_ctrl_c_exits_at_once)
+{
+	char *cmd = NULL, *out;
+
+	cr_assert(asprintf(&cmd, "cd /tmp; setsid %s -F %s -i %s exec h1 -- 'sleep $((31342+1))' "
+	    ">/tmp/drover-c3.out 2>&1 & p=$!; "
+	    "for i in $(seq 50); do s=$(pgrep -f 'sleep 3134[3]' | head -1); [ -n \"$s\" ] && break; "
+	    "sleep 0.1; done; sh=$(ps -o ppid= -p $s | tr -d ' '); "
+	    "sshd=$(ps -o ppid= -p $sh | tr -d ' '); case $(ps -o comm= -p $sshd) in sshd*) ;; "
+	    "*) sshd=$sh;; esac; kill -STOP $sshd; "
+	    "kill -INT $p; sleep 0.3; kill -INT $p; sleep 0.3; t0=$(date +%%s%%N); kill -INT $p; "
+	    "wait $p; rc=$?; t1=$(date +%%s%%N); echo rc=$rc ms=$(( (t1 - t0) / 1000000 )); "
+	    "kill -CONT $sshd; kill $s 2>/dev/null; cat /tmp/drover-c3.out; rm -f /tmp/drover-c3.out",
+	    getenv("DROVER_BIN"), cfg, inv) > 0);
+	out = tu_sh(cmd, NULL);
+	cr_assert(strstr(out, "rc=130") != NULL, "%s", out);
+	cr_assert(strstr(out, "exiting now; commands may still run on: h1") != NULL, "%s", out);
+	{
+		const char *ms = strstr(out, "ms=");
+
+		cr_assert_not_null(ms, "%s", out);
+		cr_assert_lt(atoi(ms + 3), 1000, "the third Ctrl-C took %s", ms);
+	}
+	free(out);
+	free(cmd);
+}
