@@ -4,6 +4,7 @@
  * (endpoint.c), the key cache (keys.c), the ssh_config index (sshcfg.c)
  * and the local account lookup (here).
  */
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,12 @@ eng_ctx_new(uv_loop_t *loop, const eng_ctx_opts *opts, eng_ctx **out)
 	if (ctx->opts.max_handshakes <= 0)
 		ctx->opts.max_handshakes = 8;
 	if (ctx->opts.log_path != NULL) {
-		ctx->log = fopen(ctx->opts.log_path, "a");
+		/* Private whatever the umask, and never through a planted symlink. */
+		int fd = open(ctx->opts.log_path,
+		    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+		if (fd >= 0 && (ctx->log = fdopen(fd, "a")) == NULL)
+			close(fd);
 		if (ctx->log != NULL)
 			setvbuf(ctx->log, NULL, _IOLBF, 0);
 	}

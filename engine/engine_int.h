@@ -90,6 +90,8 @@ struct eng_ctx {
 	char *sshcfg_buf;           /* the copy being written, kept between sessions */
 	size_t sshcfg_cap;
 	uint64_t sshcfg_dropped;    /* Host blocks left out so far (statistics) */
+	char **sshcfg_jumps;        /* ProxyJump values behind stand-in names */
+	size_t sshcfg_njumps;
 };
 
 void eng__log(eng_ctx *ctx, const char *func, const char *fmt, ...)
@@ -113,6 +115,8 @@ typedef struct eng_sshcfg eng_sshcfg;
  */
 int eng__sshcfg_parse(struct eng_conn *c, const char *path);
 void eng__sshcfg_free(eng_ctx *ctx);
+/* The ProxyJump spec a stand-in hop name stands for, or NULL. */
+const char *eng__sshcfg_jump_spec(eng_ctx *ctx, const char *hop);
 
 /* ---- keys.c ---- */
 eng_key *eng__key_get(eng_ctx *ctx, const char *path);

@@ -9,10 +9,40 @@
  * libssh answers known/changed/unknown; the markers it ignores (@revoked,
  * @cert-authority) come from knownhosts.c first.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "engine/engine_int.h"
+
+/*
+ * libssh creates a missing known_hosts (and its directory) with the umask's
+ * modes (0644): create them first, private, so that what it appends to is
+ * ours alone.
+ */
+static void
+known_hosts_prepare(eng_conn *c)
+{
+	char *path = NULL, *dir = NULL;
+	int fd;
+
+	if (ssh_options_get(c->s, SSH_OPTIONS_KNOWNHOSTS, &path) != SSH_OK || path == NULL)
+		return;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		dir = eng__xstrdup(path);
+		if (mkdir(dirname(dir), 0700) == 0)
+			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		free(dir);
+	}
+	if (fd >= 0)
+		close(fd);
+	ssh_string_free_char(path);
+}
 
 static void
 on_hostkey_answer(eng_conn *c, char *answer)
@@ -25,6 +55,7 @@ on_hostkey_answer(eng_conn *c, char *answer)
 		    "unknown host key refused by the user");
 		return;
 	}
+	known_hosts_prepare(c);
 	if (ssh_session_update_known_hosts(c->s) != SSH_OK) {
 		eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN,
 		    "cannot record host key: %s", eng__ssh_error(c, "no reason given"));
@@ -103,6 +134,7 @@ eng__hostkey_check(eng_conn *c)
 	case SSH_KNOWN_HOSTS_NOT_FOUND:
 	case SSH_KNOWN_HOSTS_UNKNOWN:
 		if (c->accept_new) {
+			known_hosts_prepare(c);
 			if (ssh_session_update_known_hosts(c->s) != SSH_OK) {
 				eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN,
 				    "cannot record host key %s: %s", fp,

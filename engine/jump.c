@@ -143,10 +143,23 @@ eng__jump_configure(eng_conn *c)
 		}
 	} else if (ssh_options_get(c->s, SSH_OPTIONS_PROXYCOMMAND, &pc) == SSH_OK &&
 	    pc != NULL && *pc != '\0') {
+		const char *spec;
+
 		if (parse_proxycommand(r, pc) < 0) {
 			eng__conn_fail(c, ENG_FAIL_CONFIG,
 			    "ProxyCommand is not supported (ProxyJump is): %s", pc);
 			rc = -1;
+		} else if ((spec = eng__sshcfg_jump_spec(c->ctx, r->hop_name)) != NULL) {
+			/* A ProxyJump libssh would refuse, behind its stand-in (sshcfg.c). */
+			free(r->hop_name);
+			free(r->hop_user);
+			free(r->hop_next);
+			r->hop_name = r->hop_user = r->hop_next = NULL;
+			r->hop_port = 0;
+			if (parse_spec(r, spec) < 0) {
+				eng__conn_fail(c, ENG_FAIL_CONFIG, "bad ProxyJump '%s'", spec);
+				rc = -1;
+			}
 		}
 	} else {
 		relay_free(r);

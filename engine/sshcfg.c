@@ -32,6 +32,8 @@
  * name: a block that matches goes in as "Host *", one that does not is
  * left out. (Then, as in OpenSSH, a HostName does not change which later
  * blocks match.) Without a usable copy the name's blocks cannot apply.
+ * For the same reason a ProxyJump naming such a host goes into the copy
+ * as a stand-in name that jump.c turns back into the spec.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -61,6 +63,7 @@ struct eng_sshcfg {
 	char *path;
 	struct stat st;             /* of the version indexed */
 	int filterable;
+	size_t nrewrite;            /* ProxyJump lines libssh would refuse */
 	char *text;
 	size_t len;
 	cfg_block *blocks;
@@ -138,6 +141,7 @@ cfg_clear(eng_sshcfg *f)
 	f->text = NULL;
 	f->len = 0;
 	f->filterable = 0;
+	f->nrewrite = 0;
 }
 
 static cfg_block *
@@ -156,6 +160,89 @@ static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * A ProxyJump value libssh 0.10.6 refuses: it checks each hop as an RFC
+ * 1035 name, so "my_bastion" fails the whole parse (with an empty error).
+ * Such a value is replaced in the session's copy by a stand-in name that
+ * jump.c maps back (eng__sshcfg_jump_spec): the hops are ours to connect.
+ */
+static int
+jump_refused(const char *v)
+{
+	for (; *v != '\0'; v++)
+		if (!isalnum((unsigned char)*v) && strchr(".-@:,[]", *v) == NULL)
+			return 1;
+	return 0;
+}
+
+#define JUMP_STANDIN_FMT "drover-jump-%zu.invalid"
+
+/* The stand-in for spec, recorded in the context (kept for its lifetime). */
+static size_t
+jump_standin(eng_ctx *ctx, const char *spec)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->sshcfg_njumps; i++)
+		if (strcmp(ctx->sshcfg_jumps[i], spec) == 0)
+			return i;
+	ctx->sshcfg_jumps = eng__xrealloc(ctx->sshcfg_jumps,
+	    (ctx->sshcfg_njumps + 1) * sizeof(char *));
+	ctx->sshcfg_jumps[ctx->sshcfg_njumps] = eng__xstrdup(spec);
+	return ctx->sshcfg_njumps++;
+}
+
+const char *
+eng__sshcfg_jump_spec(eng_ctx *ctx, const char *hop)
+{
+	size_t i;
+	char check[64];
+
+	if (sscanf(hop, "drover-jump-%zu.invalid", &i) != 1 || i >= ctx->sshcfg_njumps)
+		return NULL;
+	snprintf(check, sizeof(check), JUMP_STANDIN_FMT, i);
+	return strcmp(check, hop) == 0 ? ctx->sshcfg_jumps[i] : NULL;
+}
+
+/*
+ * Copies len bytes of config text to out, ProxyJump values libssh would
+ * refuse replaced by their stand-ins; returns the bytes written. out has
+ * room for len + JUMP_LINE_MAX per rewritten line.
+ */
+#define JUMP_LINE_MAX 64
+static size_t
+cfg_emit(eng_ctx *ctx, char *out, const char *text, size_t len, int rewrite)
+{
+	char line[CFG_LINE_MAX], *ls, *kw, *v;
+	const char *p, *nl;
+	size_t n, w = 0;
+
+	if (!rewrite) {
+		memcpy(out, text, len);
+		return len;
+	}
+	for (p = text; p < text + len; p += n) {
+		nl = memchr(p, '\n', (size_t)(text + len - p));
+		n = nl != NULL ? (size_t)(nl - p) + 1 : (size_t)(text + len - p);
+		if (n < sizeof(line)) {
+			memcpy(line, p, n);
+			line[n] = '\0';
+			line[strcspn(line, "\r\n")] = '\0';
+			ls = line;
+			kw = cfg_token(&ls);
+			if (strcasecmp(kw, "proxyjump") == 0 && (v = cfg_token(&ls)) != NULL &&
+			    jump_refused(v)) {
+				w += (size_t)snprintf(out + w, JUMP_LINE_MAX,
+				    "ProxyJump " JUMP_STANDIN_FMT "\n", jump_standin(ctx, v));
+				continue;
+			}
+		}
+		memcpy(out + w, p, n);
+		w += n;
+	}
+	return w;
 }
 
 /*
@@ -224,6 +311,8 @@ cfg_index(eng_sshcfg *f)
 			str_lower(hostnames[nhost++]);
 		} else if (strcasecmp(kw, "proxyjump") == 0) {
 			b->droppable = 0;   /* checked (and may fail) in any block */
+			if (jump_refused(s))
+				f->nrewrite++;
 		}
 	}
 	b->len = f->len - b->off;
@@ -380,12 +469,12 @@ cfg_copy_label(eng_conn *c, const eng_sshcfg *f, char *out)
 {
 	const cfg_block *b;
 	size_t i, len = 0, first;
+	int rw = f->nrewrite > 0;
 
 	for (i = 0; i < f->nblocks; i++) {
 		b = &f->blocks[i];
 		if (!b->is_host) {
-			memcpy(out + len, f->text + b->off, b->len);
-			len += b->len;
+			len += cfg_emit(c->ctx, out + len, f->text + b->off, b->len, rw);
 			continue;
 		}
 		if (!cfg_host_matches(f->text + b->off, b->len, c->name))
@@ -394,8 +483,7 @@ cfg_copy_label(eng_conn *c, const eng_sshcfg *f, char *out)
 		first = first < b->len ? first + 1 : b->len;
 		memcpy(out + len, "Host *\n", 7);
 		len += 7;
-		memcpy(out + len, f->text + b->off + first, b->len - first);
-		len += b->len - first;
+		len += cfg_emit(c->ctx, out + len, f->text + b->off + first, b->len - first, rw);
 	}
 	return len;
 }
@@ -415,8 +503,8 @@ cfg_parse_one(eng_conn *c, const char *path)
 		goto whole;
 	if (c->label) {
 		/* "Host *" may be longer than the Host line it replaces. */
-		if (ctx->sshcfg_cap < f->len + 8 * f->nblocks + 1) {
-			ctx->sshcfg_cap = f->len + 8 * f->nblocks + 1;
+		if (ctx->sshcfg_cap < f->len + 8 * f->nblocks + JUMP_LINE_MAX * f->nrewrite + 1) {
+			ctx->sshcfg_cap = f->len + 8 * f->nblocks + JUMP_LINE_MAX * f->nrewrite + 1;
 			free(ctx->sshcfg_buf);
 			ctx->sshcfg_buf = util_xmalloc(ctx->sshcfg_cap);
 		}
@@ -433,8 +521,8 @@ cfg_parse_one(eng_conn *c, const char *path)
 		goto whole;
 	}
 	str_lower(host);
-	if (ctx->sshcfg_cap < f->len + 1) {
-		ctx->sshcfg_cap = f->len + 1;
+	if (ctx->sshcfg_cap < f->len + JUMP_LINE_MAX * f->nrewrite + 1) {
+		ctx->sshcfg_cap = f->len + JUMP_LINE_MAX * f->nrewrite + 1;
 		free(ctx->sshcfg_buf);
 		ctx->sshcfg_buf = util_xmalloc(ctx->sshcfg_cap);
 	}
@@ -450,11 +538,10 @@ cfg_parse_one(eng_conn *c, const char *path)
 				continue;
 			}
 		}
-		memcpy(out + len, f->text + b->off, b->len);
-		len += b->len;
+		len += cfg_emit(ctx, out + len, f->text + b->off, b->len, f->nrewrite > 0);
 	}
 	ssh_string_free_char(host);
-	if (dropped == 0 || (fd = cfg_memfd(ctx)) < 0)
+	if ((dropped == 0 && f->nrewrite == 0) || (fd = cfg_memfd(ctx)) < 0)
 		goto whole;
 write:
 	snprintf(procpath, sizeof(procpath), "/proc/self/fd/%d", fd);
@@ -516,4 +603,8 @@ eng__sshcfg_free(eng_ctx *ctx)
 	free(ctx->sshcfg_buf);
 	ctx->sshcfg_buf = NULL;
 	ctx->sshcfg_cap = 0;
+	while (ctx->sshcfg_njumps > 0)
+		free(ctx->sshcfg_jumps[--ctx->sshcfg_njumps]);
+	free(ctx->sshcfg_jumps);
+	ctx->sshcfg_jumps = NULL;
 }

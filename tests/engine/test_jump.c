@@ -197,3 +197,32 @@ Test(jump, explicit_jump_to_an_alias_with_underscore)
 	free(cfg);
 	et_fini(&e);
 }
+
+/*
+ * libssh 0.10.6 refuses "ProxyJump my_jump" (an '_' in a hop) and with it
+ * the whole config, for the host the line applies to: the engine connects
+ * those hops itself. Both for a target that is a label and one that is not.
+ */
+Test(jump, proxyjump_to_an_alias_with_underscore)
+{
+	et_env e;
+	et_conn c[2];
+	char *a = hop_block("my_jump", NULL), *t1 = hop_block("via_label", "my_jump"),
+	    *t2 = hop_block("vianame", "my_jump,my_jump2"), *b = hop_block("my_jump2", NULL),
+	    *all = NULL, *cfg;
+
+	et_init(&e, 0);
+	cr_assert(asprintf(&all, "%s%s%s%s", a, b, t1, t2) > 0);
+	cfg = config_with(et_tmp(&e), all);
+	run_one(&e, &c[0], cfg, "via_label", NULL, 20);
+	et_assert_ready_closed(&c[0]);
+	run_one(&e, &c[1], cfg, "vianame", NULL, 20);
+	et_assert_ready_closed(&c[1]);
+	free(a);
+	free(b);
+	free(t1);
+	free(t2);
+	free(all);
+	free(cfg);
+	et_fini(&e);
+}
