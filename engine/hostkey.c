@@ -34,7 +34,7 @@ known_hosts_prepare(eng_conn *c)
 		return;
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == ENOENT) {
-		dir = eng__xstrdup(path);
+		dir = util_xstrdup(path);
 		if (mkdir(dirname(dir), 0700) == 0)
 			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		free(dir);

@@ -188,9 +188,9 @@ jump_standin(eng_ctx *ctx, const char *spec)
 	for (i = 0; i < ctx->sshcfg_njumps; i++)
 		if (strcmp(ctx->sshcfg_jumps[i], spec) == 0)
 			return i;
-	ctx->sshcfg_jumps = eng__xrealloc(ctx->sshcfg_jumps,
+	ctx->sshcfg_jumps = util_xrealloc(ctx->sshcfg_jumps,
 	    (ctx->sshcfg_njumps + 1) * sizeof(char *));
-	ctx->sshcfg_jumps[ctx->sshcfg_njumps] = eng__xstrdup(spec);
+	ctx->sshcfg_jumps[ctx->sshcfg_njumps] = util_xstrdup(spec);
 	return ctx->sshcfg_njumps++;
 }
 
