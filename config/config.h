@@ -55,6 +55,7 @@ typedef struct cfg_inventory {
 	cfg_defaults defaults;
 	char **aliases;         /* literal Host names from ssh config, NULL-terminated */
 	size_t naliases;
+	char *runs_path;        /* record of past runs for @failed/@ok; NULL: default */
 } cfg_inventory;
 
 /*
@@ -103,6 +104,31 @@ int cfg_targets_resolve(const cfg_inventory *inv, const char *expr,
     cfg_host **out, size_t *nout, char **cause);
 
 void cfg_hosts_free(cfg_host *hosts, size_t n);
+
+/* ==== the record of past runs (lastrun.c) ================================
+ * `drover exec` records each run's outcome in $XDG_STATE_HOME/drover/
+ * last.json (~/.local/state/drover/last.json), newest first:
+ *   {"runs":[{"time":EPOCH,"command":"...","ok":["h1"],"failed":["h2"]},...]}
+ * Targets name them: @failed / @ok (the last run), @failed:N / @ok:N (N runs
+ * before it). "failed" and "ok" are therefore not group or tag names.
+ */
+typedef struct cfg_run_record {
+	long long time;             /* seconds since the epoch */
+	char *command;
+	char **ok, **failed;        /* NULL-terminated, never NULL once loaded */
+} cfg_run_record;
+
+typedef struct cfg_runs {
+	cfg_run_record *v;          /* newest first */
+	size_t n;
+} cfg_runs;
+
+char *cfg_runs_default_path(void);
+/* path NULL: the default; a missing file is an empty record. */
+int cfg_runs_load(const char *path, cfg_runs **out, char **cause);
+int cfg_runs_parse(const char *name, const char *buf, size_t len, cfg_runs **out,
+    char **cause);
+void cfg_runs_free(cfg_runs *runs);
 
 /* ==== connection and fan-out options (hostopts.c) ========================
  * The one place where the inventory's [defaults], a host's entry and the

@@ -80,6 +80,8 @@ void cfg__split(const char *s, char sep, util_strv *out);
 int cfg__valid_hostname(const char *s);
 /* Tag and group names: [A-Za-z0-9_.-]+, at most 255 bytes. */
 int cfg__valid_tag(const char *s);
+/* "failed" and "ok": @failed and @ok name the hosts of past runs. */
+int cfg__reserved_tag(const char *s);
 
 /* $XDG_CONFIG_HOME/drover/FILE, else ~/.config/drover/FILE; malloc'd. */
 char *cfg__config_path(const char *file);

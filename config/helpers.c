@@ -194,6 +194,12 @@ cfg__valid_hostname(const char *s)
 }
 
 int
+cfg__reserved_tag(const char *s)
+{
+	return strcmp(s, "failed") == 0 || strcmp(s, "ok") == 0;
+}
+
+int
 cfg__valid_tag(const char *s)
 {
 	size_t n = strlen(s), i;

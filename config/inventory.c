@@ -68,6 +68,7 @@ cfg_inventory_free(cfg_inventory *inv)
 	free(inv->defaults.user);
 	util_list_free(inv->defaults.keys);
 	util_list_free(inv->aliases);
+	free(inv->runs_path);
 	free(inv);
 }
 

@@ -187,6 +187,11 @@ section_begin(struct parse *p, char *hdr)
 			parse_fail(p, cfg__ini_line(p->ini), "invalid group name '%s'", name);
 			return -1;
 		}
+		if (cfg__reserved_tag(name)) {
+			parse_fail(p, cfg__ini_line(p->ini), "group name '%s' is reserved "
+			    "(@%s names the hosts of the last run)", name, name);
+			return -1;
+		}
 		i = cfg__names_add(&p->groupnames, name, &added);
 		if (!added) {
 			parse_fail(p, cfg__ini_line(p->ini), "duplicate group '%s' (first at "
@@ -262,6 +267,11 @@ add_list(struct parse *p, int line, enum key k, const char *v)
 		case K_TAGS:
 			if (!cfg__valid_tag(it)) {
 				parse_fail(p, line, "invalid tag '%s'", it);
+				goto out;
+			}
+			if (cfg__reserved_tag(it)) {
+				parse_fail(p, line, "tag '%s' is reserved (@%s names the hosts "
+				    "of the last run)", it, it);
 				goto out;
 			}
 			if (!util_list_has(p->tags.v, it))

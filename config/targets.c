@@ -65,6 +65,7 @@ struct resolver {
 	size_t work;
 	char *err;
 	int err_located;        /* err already starts with file:line */
+	cfg_runs *runs;         /* the record of past runs, read on first use */
 };
 
 static int eval_items(struct resolver *, const util_strv *, const char *,
@@ -372,6 +373,45 @@ out:
 	return rc;
 }
 
+/*
+ * @failed, @ok, @failed:N, @ok:N: the hosts of a past run (lastrun.c),
+ * N runs before the last. Returns 1 if name is none of these.
+ */
+static int
+eval_last_run(struct resolver *r, const char *name, cfg__names *out)
+{
+	const char *colon = strchr(name, ':');
+	size_t base = colon != NULL ? (size_t)(colon - name) : strlen(name);
+	int ago = 0, failed, rc = -1;
+	char **hosts;
+	char *cause = NULL;
+	size_t i;
+
+	if (!((base == 6 && strncmp(name, "failed", 6) == 0) ||
+	    (base == 2 && strncmp(name, "ok", 2) == 0)))
+		return 1;
+	failed = base == 6;
+	if (colon != NULL && util_parse_int(colon + 1, 0, 1000, &ago) != 0)
+		return fail(r, "'@%s': after ':' comes how many runs ago (0, 1, ...)", name);
+	if (r->runs == NULL && cfg_runs_load(r->inv->runs_path, &r->runs, &cause) != 0) {
+		fail(r, "@%s: %s", name, cause);
+		free(cause);
+		return -1;
+	}
+	if ((size_t)ago >= r->runs->n)
+		return fail(r, "@%s: %s", name, r->runs->n == 0 ? "no run recorded yet" :
+		    "not that many runs recorded");
+	hosts = failed ? r->runs->v[ago].failed : r->runs->v[ago].ok;
+	if (spend(r, util_list_len(hosts)) != 0)
+		return -1;
+	for (i = 0; hosts[i] != NULL; i++)
+		if (set_add(r, out, hosts[i]) != 0)
+			goto out;
+	rc = 0;
+out:
+	return rc;
+}
+
 static int
 eval_at(struct resolver *r, const char *name, cfg__names *out)
 {
@@ -379,6 +419,12 @@ eval_at(struct resolver *r, const char *name, cfg__names *out)
 	size_t gi, i;
 	int found = 0;
 
+	if (strncmp(name, "failed", 6) == 0 || strncmp(name, "ok", 2) == 0) {
+		int rc = eval_last_run(r, name, out);
+
+		if (rc != 1)
+			return rc;
+	}
 	if (!cfg__valid_tag(name))
 		return fail(r, "invalid group or tag name '@%s'", name);
 	if ((gi = cfg__names_find(&r->groups, name)) != (size_t)-1) {
@@ -561,6 +607,7 @@ resolver_clear(struct resolver *r)
 	free(r->groupidx);
 	free(r->stack);
 	free(r->err);
+	cfg_runs_free(r->runs);
 }
 
 static int

@@ -783,3 +783,63 @@ Test(exec, third_ctrl_c_exits_at_once)
 	free(out);
 	free(cmd);
 }
+
+/* Every run is recorded; @failed and @ok name its hosts, @failed:1 the run before. */
+Test(exec, failed_and_ok_name_the_hosts_of_past_runs)
+{
+	char *dir = tu_tmpdir(), *env0 = NULL, *rec = NULL, *body;
+	const char *env[] = { NULL, NULL };
+	tu_run r;
+
+	cr_assert(asprintf(&env0, "XDG_STATE_HOME=%s", dir) > 0);
+	env[0] = env0;
+	{
+		/* h2 (127.0.0.3) fails, the others succeed. */
+		const char *const a[] = { "-F", cfg, "-i", inv, "exec", "h1,h2,h3", "--",
+			"case \"$SSH_CONNECTION\" in *\" 127.0.0.3 \"*) exit 7;; esac; echo fine", NULL };
+
+		tu_drover(&r, 30, env, a);
+	}
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	tu_run_free(&r);
+	cr_assert(asprintf(&rec, "%s/drover/last.json", dir) > 0);
+	body = tu_read_file(rec, NULL);
+	cr_assert_not_null(body);
+	cr_assert(strstr(body, "\"ok\":[\"h1\",\"h3\"],\"failed\":[\"h2\"]") != NULL ||
+	    strstr(body, "\"ok\":[\"h3\",\"h1\"],\"failed\":[\"h2\"]") != NULL, "%s", body);
+	free(body);
+	{
+		const char *const a[] = { "-F", cfg, "-i", inv, "exec", "@failed", "--", "echo again",
+			NULL };
+
+		tu_drover(&r, 30, env, a);
+	}
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(tu_count(r.out, "again"), 1, "%s", r.out);
+	cr_assert(strstr(r.out, "h2: again") != NULL, "%s", r.out);
+	tu_run_free(&r);
+	{
+		/* The run before the last: its ok hosts, minus one. */
+		const char *const a[] = { "-F", cfg, "-i", inv, "exec", "@ok:1&!h3", "--",
+			"echo older", NULL };
+
+		tu_drover(&r, 30, env, a);
+	}
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "h1: older") != NULL, "%s", r.out);
+	cr_assert_eq(tu_count(r.out, "older"), 1, "%s", r.out);
+	tu_run_free(&r);
+	{
+		const char *const a[] = { "-F", cfg, "-i", inv, "exec", "@failed:9", "--", "true",
+			NULL };
+
+		tu_drover(&r, 30, env, a);
+	}
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "@failed:9: not that many runs recorded") != NULL, "%s", r.err);
+	tu_run_free(&r);
+	free(rec);
+	free(env0);
+	tu_rmrf(dir);
+	free(dir);
+}

@@ -5,6 +5,7 @@
  * file:line, expansion limits, and the defaults merged into each result.
  */
 #include "cfgtest.h"
+#include "config/config_int.h"
 
 TestSuite(targets, .init = tdir_setup, .fini = tdir_teardown);
 
@@ -489,4 +490,46 @@ Test(targets, group_members_may_hold_lists)
 	    "'x,,y'");
 	free(got);
 	cfg_inventory_free(inv);
+}
+
+/* The record of past runs: read strictly, named by @failed / @ok. */
+Test(targets, past_runs)
+{
+	static const char rec[] = "{\"runs\":[{\"time\":2,\"command\":\"x\",\"ok\":[\"web1\"],"
+	    "\"failed\":[\"web2\",\"db\\u0031\"]},\n{\"time\":1,\"command\":\"y\",\"ok\":[],"
+	    "\"failed\":[\"web3\"],\"later\":{\"a\":[1,2]}}]}\n";
+	static const char *const bad[] = {
+		"", "{", "{\"runs\":[{\"ok\":[]}]}", "{\"runs\":[]} x", "{\"runs\":[{\"ok\":[\"a\0b\"],"
+		"\"failed\":[]}]}", "{\"runs\":[{\"ok\":[\"\\ud800\"],\"failed\":[]}]}",
+		"{\"runs\":[],\"runs\":[]}",
+	};
+	cfg_runs *runs = NULL;
+	char *cause = NULL;
+	size_t i;
+
+	cr_assert_eq(cfg_runs_parse("rec", rec, sizeof rec - 1, &runs, &cause), 0, "%s", cause);
+	cr_assert_eq(runs->n, 2);
+	cr_assert_str_eq(runs->v[0].failed[1], "db1");
+	cr_assert_null(runs->v[1].ok[0]);
+	cr_assert_str_eq(runs->v[1].failed[0], "web3");
+	cfg_runs_free(runs);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cr_assert_eq(cfg_runs_parse("rec", bad[i], strlen(bad[i]), &runs, &cause), -1,
+		    "parsed: %s", bad[i]);
+		cr_assert(strncmp(cause, "rec: not a drover run record", 28) == 0, "%s", cause);
+		free(cause);
+	}
+	/* The names are taken: an inventory cannot define them. */
+	{
+		static const char g[] = "[group failed]\nhosts = a\n";
+		static const char t[] = "[host a]\ntags = web, ok\n";
+		cfg_inventory *inv = NULL;
+
+		cr_assert_eq(cfg__inventory_parse("inv", g, sizeof g - 1, &inv, &cause), -1);
+		cr_assert(strstr(cause, "inv:1: group name 'failed' is reserved") != NULL, "%s", cause);
+		free(cause);
+		cr_assert_eq(cfg__inventory_parse("inv", t, sizeof t - 1, &inv, &cause), -1);
+		cr_assert(strstr(cause, "inv:2: tag 'ok' is reserved") != NULL, "%s", cause);
+		free(cause);
+	}
 }

@@ -161,8 +161,17 @@ build_env(const char *const *extra)
 	env = calloc(n + m + 1, sizeof(char *));
 	cr_assert_not_null(env);
 	for (i = 0; i < n; i++) {
+		const char *eq = strchr(environ[i], '=');
+		size_t j, len = eq != NULL ? (size_t)(eq - environ[i]) + 1 : 0;
+
 		/* A developer's own agent must not make auth tests pass. */
 		if (!have_sock && strncmp(environ[i], "SSH_AUTH_SOCK=", 14) == 0)
+			continue;
+		/* An extra entry replaces the inherited one of the same name. */
+		for (j = 0; len > 0 && j < m; j++)
+			if (strncmp(extra[j], environ[i], len) == 0)
+				break;
+		if (len > 0 && j < m)
 			continue;
 		env[k++] = environ[i];
 	}

@@ -45,6 +45,12 @@ int tui_batch_write_error(const tui_batch *b);
 int tui_batch_finish(tui_batch *b, const eng_fanout *f, uint64_t total_ms);
 void tui_batch_free(tui_batch *b);
 
+/*
+ * Records a finished run (ok and failed hosts) in the record of past runs
+ * that @failed / @ok read; -1 with *cause if it cannot be written.
+ */
+int tui_lastrun_record(const char *command, const eng_fanout *f, char **cause);
+
 /* Headless prompts on /dev/tty with echo off; declines when there is none. */
 typedef struct tui_ttyprompt tui_ttyprompt;
 tui_ttyprompt *tui_ttyprompt_new(uv_loop_t *loop);

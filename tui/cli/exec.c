@@ -516,6 +516,11 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	uv_run(c.loop, UV_RUN_DEFAULT);
 	uv_update_time(c.loop);
 	rc = tui_batch_finish(c.batch, c.f, uv_now(c.loop) - c.t0);
+	if (tui_lastrun_record(c.command, c.f, &cause) != 0) {
+		fprintf(stderr, "drover exec: recording the run for @failed/@ok: %s\n", cause);
+		free(cause);
+		cause = NULL;
+	}
 	if (c.interrupts >= 1 && !c.out_aborted)
 		rc = TUI_EXIT_INTERRUPTED;
 out:
