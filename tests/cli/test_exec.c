@@ -843,3 +843,21 @@ Test(exec, failed_and_ok_name_the_hosts_of_past_runs)
 	tu_rmrf(dir);
 	free(dir);
 }
+
+/* -o diff: the majority once, the odd host as a unified diff against it. */
+Test(exec, diff_against_the_majority)
+{
+	tu_run r;
+
+	RUN(&r, 30, "-o", "diff", "h1,h2,h3", "--",
+	    "echo a; echo b; case \"$SSH_CONNECTION\" in *\" 127.0.0.3 \"*) echo B;; *) echo b2;; "
+	    "esac; echo c; echo d; echo e; echo f; echo g; echo h");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "h[1,3] (2) (majority)\n---------------\na\nb\nb2\nc\n") != NULL,
+	    "%s", r.out);
+	cr_assert(strstr(r.out, "h2 (1)\n---------------\n--- h[1,3] (majority)\n+++ h2\n"
+	    "@@ -1,6 +1,6 @@\n a\n b\n-b2\n+B\n c\n d\n e\n") != NULL, "%s", r.out);
+	/* Only the hunk: the lines far from the change are not repeated. */
+	cr_assert_eq(tu_count(r.out, "\n h\n"), 0, "%s", r.out);
+	tu_run_free(&r);
+}

@@ -431,13 +431,35 @@ add_lines(tui_buf *out, const char *mark, const tui_buf *cap, uint64_t total)
 		    cap->len, (unsigned long long)total);
 }
 
+/* One group's header: its hosts, how many, and what happened if not ok. */
+static void
+group_header(tui_buf *out, const eng_fanout_host *fh, const char *fold, size_t n,
+    const char *note)
+{
+	char *why = tui_sanitize_str(fh->error);
+
+	tui_buf_addf(out, "---------------\n%s (%zu)", fold, n);
+	if (fh->state != ENG_HOST_OK)
+		tui_buf_addf(out, " %s%s%s", tui_host_state_label(fh),
+		    fh->error ? ": " : "", fh->error ? why : "");
+	tui_buf_addf(out, "%s\n---------------\n", note);
+	free(why);
+}
+
+/*
+ * -o group: each group's output once. -o diff: the largest group's (the
+ * majority) once, then every other group as a unified diff against it.
+ */
 static void
 print_groups(tui_batch *b, const eng_fanout *f)
 {
 	size_t *ord = util_xcalloc(b->n, sizeof(size_t));
+	size_t *gstart = util_xcalloc(b->n + 1, sizeof(size_t));
 	const char **names = util_xcalloc(b->n, sizeof(char *));
+	char **folds = util_xcalloc(b->n, sizeof(char *));
 	tui_buf out = { 0 };
-	size_t i, j, k;
+	size_t i, j, g, ng = 0, major = 0;
+	int diff = b->o.mode == TUI_OUT_DIFF;
 
 	for (i = 0; i < b->n; i++)
 		ord[i] = i;
@@ -445,33 +467,52 @@ print_groups(tui_batch *b, const eng_fanout *f)
 	sort_f = f;
 	qsort(ord, b->n, sizeof(size_t), idx_cmp);
 	for (i = 0; i < b->n; i = j) {
-		const eng_fanout_host *fh = eng_fanout_host_get(f, ord[i]);
-		const bhost *h = &b->h[ord[i]];
-		char *fold, *why;
-
 		for (j = i; j < b->n && result_cmp(ord[i], ord[j]) == 0; j++)
 			names[j - i] = b->h[ord[j]].name;
-		fold = tui_fold_hosts(names, j - i);
-		why = tui_sanitize_str(fh->error);
-		tui_buf_reset(&out);
-		tui_buf_addf(&out, "---------------\n%s (%zu)", fold, j - i);
-		if (fh->state != ENG_HOST_OK)
-			tui_buf_addf(&out, " %s%s%s", tui_host_state_label(fh),
-			    fh->error ? ": " : "", fh->error ? why : "");
-		tui_buf_addstr(&out, "\n---------------\n");
-		add_lines(&out, "", &h->cap[1], h->total[1]);
-		add_lines(&out, "[stderr] ", &h->cap[2], h->total[2]);
-		out_write(b, stdout, out.p, out.len);
-		free(fold);
-		free(why);
-		for (k = i; k < j; k++) {
-			tui_buf_free(&b->h[ord[k]].cap[1]);
-			tui_buf_free(&b->h[ord[k]].cap[2]);
-		}
+		folds[ng] = tui_fold_hosts(names, j - i);
+		gstart[ng++] = i;
 	}
+	gstart[ng] = b->n;
+	for (g = 1; g < ng; g++)
+		if (gstart[g + 1] - gstart[g] > gstart[major + 1] - gstart[major])
+			major = g;
+	for (g = 0; g < ng; g++) {
+		/* The majority first in diff mode, the others in their order. */
+		size_t gi = !diff ? g : g == 0 ? major : g <= major ? g - 1 : g;
+		size_t first = ord[gstart[gi]], n = gstart[gi + 1] - gstart[gi];
+		const bhost *h = &b->h[first], *m = &b->h[ord[gstart[major]]];
+		char *mname;
+
+		tui_buf_reset(&out);
+		if (!diff || gi == major || ng == 1) {
+			group_header(&out, eng_fanout_host_get(f, first), folds[gi], n,
+			    diff && ng > 1 ? " (majority)" : "");
+			add_lines(&out, "", &h->cap[1], h->total[1]);
+			add_lines(&out, "[stderr] ", &h->cap[2], h->total[2]);
+		} else {
+			group_header(&out, eng_fanout_host_get(f, first), folds[gi], n, "");
+			mname = util_xasprintf("%s (majority)", folds[major]);
+			if (tui_diff(&out, m->cap[1].p, m->cap[1].len, h->cap[1].p, h->cap[1].len,
+			    mname, folds[gi]) != 0) {
+				tui_buf_addstr(&out, "[drover: too large to diff; its output:]\n");
+				add_lines(&out, "", &h->cap[1], h->total[1]);
+			}
+			free(mname);
+			add_lines(&out, "[stderr] ", &h->cap[2], h->total[2]);
+		}
+		out_write(b, stdout, out.p, out.len);
+	}
+	for (i = 0; i < b->n; i++) {
+		tui_buf_free(&b->h[i].cap[1]);
+		tui_buf_free(&b->h[i].cap[2]);
+	}
+	for (g = 0; g < ng; g++)
+		free(folds[g]);
 	tui_buf_free(&out);
 	out_flush(b);
 	free(ord);
+	free(gstart);
+	free(folds);
 	free(names);
 }
 
@@ -489,7 +530,7 @@ tui_batch_finish(tui_batch *b, const eng_fanout *f, uint64_t total_ms)
 
 	if (names == NULL)
 		abort();
-	if (b->o.mode == TUI_OUT_GROUP)
+	if (b->o.mode == TUI_OUT_GROUP || b->o.mode == TUI_OUT_DIFF)
 		print_groups(b, f);
 	out_flush(b);
 	for (i = 0; i < b->n; i++)

@@ -22,7 +22,7 @@ enum {
 	TUI_EXIT_UNREACHABLE = 255  /* a host unreachable or refused (host key, auth) */
 };
 
-typedef enum { TUI_OUT_STREAM, TUI_OUT_GROUP, TUI_OUT_JSON, TUI_OUT_NONE } tui_out_mode;
+typedef enum { TUI_OUT_STREAM, TUI_OUT_GROUP, TUI_OUT_JSON, TUI_OUT_NONE, TUI_OUT_DIFF } tui_out_mode;
 
 typedef struct tui_batch_opts {
 	tui_out_mode mode;
@@ -50,6 +50,14 @@ void tui_batch_free(tui_batch *b);
  * that @failed / @ok read; -1 with *cause if it cannot be written.
  */
 int tui_lastrun_record(const char *command, const eng_fanout *f, char **cause);
+
+/*
+ * diff.c: a unified diff of b against a (lines, sanitised) into out, with
+ * "--- name_a" / "+++ name_b" headers; -1 (nothing written) if the two
+ * are too large to compare line by line.
+ */
+int tui_diff(tui_buf *out, const char *a, size_t alen, const char *b, size_t blen,
+    const char *name_a, const char *name_b);
 
 /* Headless prompts on /dev/tty with echo off; declines when there is none. */
 typedef struct tui_ttyprompt tui_ttyprompt;

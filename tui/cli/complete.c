@@ -41,7 +41,7 @@ typedef struct copt {
 	const char *const *words;   /* V_LIST */
 } copt;
 
-static const char *const out_modes[] = { "stream", "group", "json", "none", NULL };
+static const char *const out_modes[] = { "stream", "group", "json", "diff", "none", NULL };
 static const char *const color_whens[] = { "auto", "always", "never", NULL };
 static const char *const auth_methods[] = {
 	"agent", "key", "password", "keyboard-interactive", NULL

@@ -47,7 +47,9 @@ static const char exec_usage[] =
 "  -o MODE               stream (default): 'host: line' as it arrives, stderr on\n"
 "                        stderr marked [stderr]; group: identical results collapsed;\n"
 "                        json: one JSON object per host, in completion order;\n"
-"                        none: no per-host output (with --outdir: files only)\n"
+"                        diff: the majority's output once, every other group as\n"
+"                        a unified diff against it; none: no per-host output\n"
+"                        (with --outdir: files only)\n"
 "  --outdir DIR          also write each host's raw stdout/stderr to\n"
 "                        DIR/HOST.out/.err (private files, complete or absent)\n"
 "  -v                    a status line for every finished host\n"
@@ -346,8 +348,10 @@ parse_args(cli *c, int argc, char **argv)
 				c->mode = TUI_OUT_JSON;
 			else if (strcmp(v, "none") == 0)
 				c->mode = TUI_OUT_NONE;
+			else if (strcmp(v, "diff") == 0)
+				c->mode = TUI_OUT_DIFF;
 			else
-				return usage_error("-o: '%s' is not stream, group, json or none", v);
+				return usage_error("-o: '%s' is not stream, group, json, diff or none", v);
 		} else if (strcmp(a, "--outdir") == 0) {
 			if (need_arg(argc, argv, &i, &c->outdir, &o) < 0)
 				return 2;
