@@ -1,0 +1,615 @@
+/*
+ * tests/engine/test_tail.c - engine/tail.c against the demo fleet: files
+ * written here (the hosts share this filesystem) and followed through real
+ * sshds as the fleet user. The main scenario kills the connections (the
+ * per-connection sshd) several times while writers append numbered lines,
+ * rotates one host's file by rename+create and truncates another while
+ * detached, and then checks that every number of every host arrived exactly
+ * once and in order with exactly the expected marks. Then: a missing file
+ * created later, a glob with a new match, permission denied, a 1 MB line
+ * (cut), binary and escape bytes, the partial-line timeout, initial lines,
+ * two files on each of four hosts, a command tail restarted after a
+ * rebind, backpressure, a protocol error, and no remote process left.
+ */
+#include <fcntl.h>
+
+#include "engtest.h"
+
+static void suite_fini(void);
+
+TestSuite(tail, .fini = suite_fini, .timeout = 120);
+
+#define SCRIPT_PAT "drover-tai[l]"
+
+static void
+suite_fini(void)
+{
+	et_cleanup();
+}
+
+/* ---- recording a tail's events ------------------------------------------- */
+
+typedef struct tl_ev {
+	char kind;                  /* 'l' line, 'm' mark, 's' state */
+	char *file;                 /* copy, or NULL */
+	char *buf;                  /* line bytes (NUL added) */
+	size_t len;
+	uint64_t off, bytes;
+	int flags, mark, st;
+	char text[160];
+	double at;
+} tl_ev;
+
+#define TL_MAXCONN 16
+
+typedef struct tl tl;
+struct tl {
+	et_env *e;
+	char host[16];
+	char path[1024];
+	et_conn conns[TL_MAXCONN];
+	int nconn;
+	eng_tail *t;
+	eng_tail_opts o;
+	tl_ev *ev;
+	size_t nev, cap;
+	eng_tail_state st;          /* the tail as a whole */
+	int ndetached, nfollowing, nerror;
+	int reconnect;              /* rebind on a new conn after DETACHED */
+	double detached_at;
+	int rebind_due;             /* the poller rebinds */
+	void (*on_detached)(tl *x); /* while away (before the rebind) */
+	int pause_at_line;          /* backpressure test */
+	int lines_seen;
+};
+
+static void
+tl_push(tl *x, const tl_ev *ev)
+{
+	if (x->nev == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : 256;
+		x->ev = realloc(x->ev, x->cap * sizeof(*x->ev));
+		cr_assert_not_null(x->ev);
+	}
+	x->ev[x->nev] = *ev;
+	x->ev[x->nev].at = tu_now();
+	x->nev++;
+}
+
+static void
+tl_line(eng_tail *t, const eng_tail_line *l, void *ud)
+{
+	tl *x = ud;
+	tl_ev ev;
+
+	cr_assert_eq(t, x->t);
+	cr_assert_not_null(l->host);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = 'l';
+	ev.file = l->file != NULL ? strdup(l->file) : NULL;
+	ev.buf = malloc(l->len + 1);
+	cr_assert_not_null(ev.buf);
+	memcpy(ev.buf, l->buf, l->len);
+	ev.buf[l->len] = '\0';
+	ev.len = l->len;
+	ev.off = l->offset;
+	ev.flags = l->flags;
+	tl_push(x, &ev);
+	x->lines_seen++;
+	if (x->pause_at_line > 0 && x->lines_seen == x->pause_at_line)
+		eng_tail_pause(t, 1);
+}
+
+static void
+tl_mark(eng_tail *t, const char *file, eng_tail_mark m, uint64_t bytes, void *ud)
+{
+	tl *x = ud;
+	tl_ev ev;
+
+	cr_assert_eq(t, x->t);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = 'm';
+	ev.file = file != NULL ? strdup(file) : NULL;
+	ev.mark = (int)m;
+	ev.bytes = bytes;
+	tl_push(x, &ev);
+}
+
+static void
+tl_state(eng_tail *t, const char *file, eng_tail_state st, const char *text, void *ud)
+{
+	tl *x = ud;
+	tl_ev ev;
+
+	cr_assert_eq(t, x->t);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = 's';
+	ev.file = file != NULL ? strdup(file) : NULL;
+	ev.st = (int)st;
+	snprintf(ev.text, sizeof(ev.text), "%s", text != NULL ? text : "");
+	tl_push(x, &ev);
+	if (file != NULL)
+		return;
+	x->st = st;
+	if (st == ENG_TAIL_FOLLOWING)
+		x->nfollowing++;
+	if (st == ENG_TAIL_ERROR)
+		x->nerror++;
+	if (st == ENG_TAIL_DETACHED) {
+		x->ndetached++;
+		x->detached_at = tu_now();
+		if (x->on_detached != NULL)
+			x->on_detached(x);
+		if (x->reconnect)
+			x->rebind_due = 1;
+	}
+}
+
+static const eng_tail_cbs tl_cbs = { tl_line, tl_mark, tl_state };
+
+static et_conn *
+tl_connect(tl *x)
+{
+	eng_conn_opts o;
+	et_conn *ec;
+
+	cr_assert_lt(x->nconn, TL_MAXCONN);
+	ec = &x->conns[x->nconn++];
+	et_conn_opts_init(&o, x->host);
+	et_open(x->e, ec, &o);
+	return ec;
+}
+
+/* A conn to x->host and a tail on it following x->o. */
+static void
+tl_start(et_env *e, tl *x, const char *host)
+{
+	int r;
+
+	x->e = e;
+	snprintf(x->host, sizeof(x->host), "%s", host);
+	tl_connect(x);
+	r = eng_tail_start(x->conns[0].c, &x->o, &tl_cbs, x, &x->t);
+	cr_assert_eq(r, 0, "eng_tail_start: %s", eng_strerror(r));
+	cr_assert_not_null(x->t);
+}
+
+static void
+tl_rebind(tl *x)
+{
+	et_conn *ec = tl_connect(x);
+	int r = eng_tail_rebind(x->t, ec->c);
+
+	cr_assert_eq(r, 0, "eng_tail_rebind: %s", eng_strerror(r));
+	x->rebind_due = 0;
+}
+
+/* Frees the tail and closes every conn still open. */
+static void
+tl_stop(tl *x)
+{
+	int i;
+
+	eng_tail_free(x->t);
+	x->t = NULL;
+	for (i = 0; i < x->nconn; i++)
+		if (x->conns[i].c != NULL)
+			eng_conn_close(x->conns[i].c);
+}
+
+static void
+tl_free(tl *x)
+{
+	size_t i;
+
+	for (i = 0; i < x->nev; i++) {
+		free(x->ev[i].file);
+		free(x->ev[i].buf);
+	}
+	free(x->ev);
+	x->ev = NULL;
+	x->nev = x->cap = 0;
+}
+
+/* Events of a kind ('l', 'm', 's') about file (NULL: any) as text, for messages. */
+static char *
+tl_dump(const tl *x)
+{
+	char *s = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&s, &len);
+
+	for (i = 0; i < x->nev && i < 400; i++) {
+		const tl_ev *ev = &x->ev[i];
+
+		if (ev->kind == 'l')
+			fprintf(f, "  line %s @%llu f%d [%.40s]\n", ev->file ? ev->file : "-",
+			    (unsigned long long)ev->off, ev->flags, ev->buf);
+		else if (ev->kind == 'm')
+			fprintf(f, "  mark %s %s %llu\n", ev->file ? ev->file : "-",
+			    eng_tail_mark_name(ev->mark), (unsigned long long)ev->bytes);
+		else
+			fprintf(f, "  state %s %s %s\n", ev->file ? ev->file : "-",
+			    eng_tail_state_name(ev->st), ev->text);
+	}
+	fclose(f);
+	return s;
+}
+
+static int
+tl_count_marks(const tl *x, eng_tail_mark m)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < x->nev; i++)
+		if (x->ev[i].kind == 'm' && x->ev[i].mark == (int)m)
+			n++;
+	return n;
+}
+
+static int
+tl_count_marks_all(const tl *x)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < x->nev; i++)
+		n += x->ev[i].kind == 'm';
+	return n;
+}
+
+/* The n-th line event (from 0) for file (NULL: any), or NULL. */
+static const tl_ev *
+tl_nth_line(const tl *x, const char *file, int n)
+{
+	size_t i;
+
+	for (i = 0; i < x->nev; i++) {
+		const tl_ev *ev = &x->ev[i];
+
+		if (ev->kind != 'l' || (file != NULL && (ev->file == NULL ||
+		    strcmp(ev->file, file) != 0)))
+			continue;
+		if (n-- == 0)
+			return ev;
+	}
+	return NULL;
+}
+
+static int
+tl_nlines(const tl *x, const char *file)
+{
+	int n = 0;
+
+	while (tl_nth_line(x, file, n) != NULL)
+		n++;
+	return n;
+}
+
+/* The last state reported for file (NULL: the tail), -1 if none. */
+static int
+tl_file_state(const tl *x, const char *file, char *text, size_t tlen)
+{
+	size_t i;
+	int st = -1;
+
+	for (i = 0; i < x->nev; i++) {
+		const tl_ev *ev = &x->ev[i];
+
+		if (ev->kind != 's')
+			continue;
+		if ((file == NULL) != (ev->file == NULL) ||
+		    (file != NULL && strcmp(file, ev->file) != 0))
+			continue;
+		st = ev->st;
+		if (text != NULL)
+			snprintf(text, tlen, "%s", ev->text);
+	}
+	return st;
+}
+
+/* ---- a poller: runs a scenario step every 20 ms until it says done ------- */
+
+typedef struct poller {
+	uv_timer_t t;
+	int (*step)(void *arg);     /* 1: done, stop polling */
+	void *arg;
+} poller;
+
+static void
+poller_tick(uv_timer_t *h)
+{
+	poller *p = h->data;
+
+	if (p->step(p->arg)) {
+		uv_timer_stop(h);
+		uv_close((uv_handle_t *)h, NULL);
+	}
+}
+
+static void
+poller_start(et_env *e, poller *p, int (*step)(void *), void *arg)
+{
+	uv_timer_init(&e->loop, &p->t);
+	p->t.data = p;
+	p->step = step;
+	p->arg = arg;
+	uv_timer_start(&p->t, poller_tick, 20, 20);
+}
+
+/* ---- files ----------------------------------------------------------------- */
+
+static void
+append(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+
+	cr_assert_geq(fd, 0, "open %s: %s", path, strerror(errno));
+	cr_assert_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+static void
+appends(const char *path, const char *s) __attribute__((unused));
+static void
+appends(const char *path, const char *s)
+{
+	append(path, s, strlen(s));
+}
+
+/* A scratch dir the fleet user can read. */
+static char *
+scratch(et_env *e, const char *sub)
+{
+	char *p = NULL;
+
+	chmod(et_tmp(e), 0755);
+	cr_assert(asprintf(&p, "%s/%s", et_tmp(e), sub) > 0);
+	cr_assert_eq(mkdir(p, 0755), 0);
+	chmod(p, 0755);
+	return p;
+}
+
+/*
+ * Kills the per-connection sshd serving the tail script whose command line
+ * matches pattern (walk up: sh -> sshd: user@notty). Returns 1 if killed.
+ */
+static int
+kill_session_of(const char *pattern)
+{
+	long pids[16], p;
+	char cl[512];
+	int n = et_remote_pids(pattern, pids, 16), i, depth;
+
+	for (i = 0; i < n && i < 16; i++) {
+		for (p = pids[i], depth = 0; p > 1 && depth < 6; depth++) {
+			p = et_proc_info(p, cl, sizeof(cl));
+			if (p <= 1)
+				break;
+			et_proc_info(p, cl, sizeof(cl));
+			if (strncmp(cl, "sshd: ", 6) == 0 && strstr(cl, "@notty") != NULL) {
+				kill((pid_t)p, SIGKILL);
+				return 1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* ---- the main scenario: reconnects, rotation, truncation, exact numbers ---- */
+
+#define SC_HOSTS 3
+
+typedef struct scen {
+	et_env *e;
+	tl x[SC_HOSTS];
+	char *dir;
+	char path[SC_HOSTS][1100];
+	char pat[SC_HOSTS][1200];
+	int seq[SC_HOSTS];
+	int wpaused[SC_HOSTS];
+	uv_timer_t wt;
+	double t0;                  /* writer start */
+	int phase, round;
+	double phase_at;
+	int writing, done;
+	poller p;
+} scen;
+
+static scen *sc;
+
+static void
+sc_write(uv_timer_t *h)
+{
+	char buf[64];
+	int i, n;
+
+	(void)h;
+	for (i = 0; i < SC_HOSTS; i++) {
+		if (sc->wpaused[i])
+			continue;
+		n = snprintf(buf, sizeof(buf), "h%d %06d\n", i + 1, ++sc->seq[i]);
+		append(sc->path[i], buf, (size_t)n);
+	}
+}
+
+/* Bytes the tail of host i has consumed in the file now at its path. */
+static uint64_t
+sc_consumed(int i)
+{
+	const tl *x = &sc->x[i];
+	size_t k;
+
+	for (k = x->nev; k-- > 0;) {
+		const tl_ev *ev = &x->ev[k];
+
+		if (ev->kind == 'l')
+			return ev->off + ev->len + 1;
+		if (ev->kind == 'm')
+			return 0;
+	}
+	return 0;
+}
+
+static void
+sc_detached(tl *x)
+{
+	int i = (int)(x - sc->x);
+	char *old = NULL;
+
+	/* Round 2: h2's file is rotated by rename while we are away. */
+	if (i == 1 && x->ndetached == 2) {
+		cr_assert(asprintf(&old, "%s.1", sc->path[i]) > 0);
+		cr_assert_eq(rename(sc->path[i], old), 0);
+		free(old);
+	}
+	/* Round 3: h3's file is truncated in place (it was read to the end). */
+	if (i == 2 && x->ndetached == 3)
+		cr_assert_eq(truncate(sc->path[i], 0), 0);
+}
+
+static int
+sc_step(void *arg)
+{
+	double now = tu_now();
+	int i, all;
+
+	(void)arg;
+	for (i = 0; i < SC_HOSTS; i++) {
+		tl *x = &sc->x[i];
+
+		if (x->rebind_due && now - x->detached_at > 0.3)
+			tl_rebind(x);
+		/* h3's writer waits until the tail is back after the truncation. */
+		if (i == 2 && sc->wpaused[i] && x->ndetached == 3 &&
+		    x->st == ENG_TAIL_FOLLOWING)
+			sc->wpaused[i] = 0;
+	}
+	switch (sc->phase) {
+	case 0:   /* every tail following its (empty) file: start writing */
+		for (i = 0, all = 1; i < SC_HOSTS; i++)
+			all &= tl_file_state(&sc->x[i], sc->path[i], NULL, 0) == ENG_TAIL_FOLLOWING;
+		if (!all) {
+			cr_assert_lt(now - sc->e->t0, 10, "tails did not start");
+			return 0;
+		}
+		uv_timer_start(&sc->wt, sc_write, 10, 10);
+		sc->t0 = sc->phase_at = now;
+		sc->phase = 1;
+		return 0;
+	case 1:   /* a round: wait, then cut every connection */
+		if (now - sc->phase_at < 1.2)
+			return 0;
+		for (i = 0, all = 1; i < SC_HOSTS; i++)
+			all &= sc->x[i].st == ENG_TAIL_FOLLOWING;
+		if (!all)
+			return 0;   /* the previous rebind is not through yet */
+		if (sc->round == 2 && !sc->wpaused[2]) {
+			sc->wpaused[2] = 1;   /* let h3's tail catch up first */
+			sc->phase_at = now - 1.2;
+			return 0;
+		}
+		if (sc->round == 2 && sc_consumed(2) != et_file_size(sc->path[2]))
+			return 0;
+		for (i = 0; i < SC_HOSTS; i++)
+			cr_assert(kill_session_of(sc->pat[i]), "no session found for h%d", i + 1);
+		sc->round++;
+		sc->phase_at = now;
+		sc->phase = 2;
+		return 0;
+	case 2:   /* every tail saw the loss */
+		for (i = 0, all = 1; i < SC_HOSTS; i++)
+			all &= sc->x[i].ndetached == sc->round;
+		if (!all) {
+			cr_assert_lt(now - sc->phase_at, 10, "round %d: a tail never detached",
+			    sc->round);
+			return 0;
+		}
+		sc->phase = sc->round < 3 ? 1 : 3;
+		sc->phase_at = now;
+		return 0;
+	case 3:   /* back and writing for a while, then stop the writers */
+		for (i = 0, all = 1; i < SC_HOSTS; i++)
+			all &= sc->x[i].st == ENG_TAIL_FOLLOWING && !sc->wpaused[i];
+		if (!all || now - sc->phase_at < 1.0)
+			return 0;
+		uv_timer_stop(&sc->wt);
+		uv_close((uv_handle_t *)&sc->wt, NULL);
+		sc->phase = 4;
+		sc->phase_at = now;
+		return 0;
+	case 4:   /* every line in */
+		for (i = 0, all = 1; i < SC_HOSTS; i++)
+			all &= tl_nlines(&sc->x[i], NULL) >= sc->seq[i];
+		if (!all && now - sc->phase_at < 8)
+			return 0;
+		for (i = 0; i < SC_HOSTS; i++)
+			tl_stop(&sc->x[i]);
+		return 1;
+	}
+	return 0;
+}
+
+Test(tail, exact_across_kills_rotation_truncation)
+{
+	et_env e;
+	int i;
+
+	sc = calloc(1, sizeof(*sc));
+	cr_assert_not_null(sc);
+	et_init(&e, 0);
+	sc->e = &e;
+	sc->dir = scratch(&e, "sc");
+	for (i = 0; i < SC_HOSTS; i++) {
+		char host[8], *d = NULL;
+
+		snprintf(host, sizeof(host), "h%d", i + 1);
+		cr_assert(asprintf(&d, "%s/%s", sc->dir, host) > 0);
+		cr_assert_eq(mkdir(d, 0755), 0);
+		snprintf(sc->path[i], sizeof(sc->path[i]), "%s/app.log", d);
+		/* pgrep -f: the script names its file; [.] keeps pgrep off itself */
+		snprintf(sc->pat[i], sizeof(sc->pat[i]), "%s/app[.]log", d);
+		free(d);
+		append(sc->path[i], "", 0);
+		sc->x[i].o.path = sc->path[i];
+		sc->x[i].reconnect = 1;
+		sc->x[i].on_detached = sc_detached;
+		tl_start(&e, &sc->x[i], host);
+	}
+	uv_timer_init(&e.loop, &sc->wt);
+	poller_start(&e, &sc->p, sc_step, NULL);
+	et_run(&e, 60);
+	for (i = 0; i < SC_HOSTS; i++) {
+		tl *x = &sc->x[i];
+		char *dump = tl_dump(x);
+		int n = tl_nlines(x, NULL), k;
+
+		cr_assert_eq(x->ndetached, 3, "h%d detached %d times\n%s", i + 1, x->ndetached, dump);
+		cr_assert_gt(sc->seq[i], 200, "h%d: only %d lines written", i + 1, sc->seq[i]);
+		cr_assert_eq(n, sc->seq[i], "h%d: %d lines for %d written\n%s", i + 1, n, sc->seq[i],
+		    dump);
+		for (k = 0; k < n; k++) {
+			const tl_ev *ev = tl_nth_line(x, NULL, k);
+			char want[32];
+
+			snprintf(want, sizeof(want), "h%d %06d", i + 1, k + 1);
+			cr_assert_str_eq(ev->buf, want, "h%d line %d\n%s", i + 1, k, dump);
+			cr_assert_eq(ev->flags, 0);
+			cr_assert_str_eq(ev->file, sc->path[i]);
+		}
+		cr_assert_eq(tl_count_marks(x, ENG_TAIL_MARK_ROTATED), i == 1, "h%d\n%s", i + 1, dump);
+		cr_assert_eq(tl_count_marks(x, ENG_TAIL_MARK_TRUNCATED), i == 2, "h%d\n%s", i + 1,
+		    dump);
+		cr_assert_eq(tl_count_marks_all(x), i > 0, "h%d: other marks\n%s", i + 1, dump);
+		cr_assert_eq(x->nerror, 0, "h%d\n%s", i + 1, dump);
+		free(dump);
+		cr_assert_eq(et_remote_wait_gone(sc->pat[i], 3), 0,
+		    "h%d: the remote script outlived its channel", i + 1);
+	}
+	for (i = 0; i < SC_HOSTS; i++)
+		tl_free(&sc->x[i]);
+	free(sc->dir);
+	free(sc);
+	et_fini(&e);
+}
