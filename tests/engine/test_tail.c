@@ -351,8 +351,6 @@ append(const char *path, const void *data, size_t len)
 }
 
 static void
-appends(const char *path, const char *s) __attribute__((unused));
-static void
 appends(const char *path, const char *s)
 {
 	append(path, s, strlen(s));
@@ -618,4 +616,156 @@ Test(tail, exact_across_kills_rotation_truncation)
 	free(sc->dir);
 	free(sc);
 	et_fini(&e);
+}
+
+/* ---- one tail on h1, driven by a step function ----------------------------- */
+
+typedef struct one one;
+struct one {
+	et_env e;
+	tl x;
+	poller p;
+	char *dir;
+	char path[1100];
+	int phase;
+	double phase_at;
+	int (*step)(one *g, double since);   /* 1: done (the tail is stopped then) */
+	double limit;
+};
+
+static one *g1;
+
+static int
+one_tick(void *arg)
+{
+	one *g = arg;
+	double now = tu_now();
+
+	cr_assert_lt(now - g->e.t0, g->limit, "phase %d did not finish\n%s", g->phase,
+	    tl_dump(&g->x));
+	if (g->step(g, now - g->phase_at)) {
+		tl_stop(&g->x);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+one_next(one *g)
+{
+	g->phase++;
+	g->phase_at = tu_now();
+}
+
+/* Sets up g1 with a scratch dir and path = dir/name; the caller fills o. */
+static one *
+one_new(const char *name)
+{
+	one *g = calloc(1, sizeof(*g));
+
+	cr_assert_not_null(g);
+	et_init(&g->e, 0);
+	g->dir = scratch(&g->e, "d");
+	snprintf(g->path, sizeof(g->path), "%s/%s", g->dir, name);
+	g->x.o.path = g->path;
+	g->limit = 20;
+	g1 = g;
+	return g;
+}
+
+static void
+one_run(one *g, const char *host)
+{
+	tl_start(&g->e, &g->x, host != NULL ? host : "h1");
+	g->phase_at = tu_now();
+	poller_start(&g->e, &g->p, one_tick, g);
+	et_run(&g->e, g->limit + 10);
+}
+
+static void
+one_free(one *g)
+{
+	tl_free(&g->x);
+	free(g->dir);
+	et_fini(&g->e);
+	free(g);
+}
+
+/* ---- a file that does not exist yet ---------------------------------------- */
+
+static int
+missing_step(one *g, double since)
+{
+	switch (g->phase) {
+	case 0:
+		if (tl_file_state(&g->x, g->path, NULL, 0) != ENG_TAIL_WAITING)
+			return 0;
+		cr_assert_eq(tl_nlines(&g->x, NULL), 0);
+		one_next(g);
+		return 0;
+	case 1:   /* still waiting a while later, then it appears */
+		if (since < 0.6)
+			return 0;
+		cr_assert_eq(tl_file_state(&g->x, g->path, NULL, 0), ENG_TAIL_WAITING);
+		appends(g->path, "first\nsecond\n");
+		one_next(g);
+		return 0;
+	default:
+		return tl_nlines(&g->x, NULL) >= 2 && since > 0.5;
+	}
+}
+
+Test(tail, missing_file_waited_for)
+{
+	one *g = one_new("later.log");
+	const tl_ev *l;
+
+	g->step = missing_step;
+	one_run(g, NULL);
+	cr_assert_eq(tl_file_state(&g->x, g->path, NULL, 0), ENG_TAIL_FOLLOWING);
+	cr_assert_eq(tl_nlines(&g->x, NULL), 2, "%s", tl_dump(&g->x));
+	/* A file that appears is read from its start (like tail -F). */
+	l = tl_nth_line(&g->x, g->path, 0);
+	cr_assert_str_eq(l->buf, "first");
+	cr_assert_eq(l->off, 0);
+	l = tl_nth_line(&g->x, g->path, 1);
+	cr_assert_str_eq(l->buf, "second");
+	cr_assert_eq(l->off, 6);
+	cr_assert_eq(tl_count_marks_all(&g->x), 0);
+	one_free(g);
+}
+
+/* ---- initial lines ----------------------------------------------------------- */
+
+static int
+initial_step(one *g, double since)
+{
+	(void)g;
+	return since > 1.0;
+}
+
+Test(tail, initial_lines)
+{
+	int lines[3] = { 0, 3, -1 }, want[3] = { 10, 3, 0 }, k, i;
+
+	for (k = 0; k < 3; k++) {
+		one *g = one_new("init.log");
+		char buf[32];
+
+		for (i = 1; i <= 30; i++) {
+			snprintf(buf, sizeof(buf), "line %d\n", i);
+			appends(g->path, buf);
+		}
+		g->x.o.lines = lines[k];
+		g->step = initial_step;
+		one_run(g, NULL);
+		cr_assert_eq(tl_nlines(&g->x, NULL), want[k], "lines=%d\n%s", lines[k],
+		    tl_dump(&g->x));
+		for (i = 0; i < want[k]; i++) {
+			snprintf(buf, sizeof(buf), "line %d", 30 - want[k] + 1 + i);
+			cr_assert_str_eq(tl_nth_line(&g->x, NULL, i)->buf, buf);
+			cr_assert_eq(tl_nth_line(&g->x, NULL, i)->flags, 0);
+		}
+		one_free(g);
+	}
 }
