@@ -769,3 +769,284 @@ Test(tail, initial_lines)
 		one_free(g);
 	}
 }
+
+/* ---- a glob: matches at start (initial lines), a new match later ------------ */
+
+static char glob_a[1100], glob_b[1100];
+
+static int
+glob_step(one *g, double since)
+{
+	switch (g->phase) {
+	case 0:
+		if (tl_nlines(&g->x, glob_a) < 2)
+			return 0;
+		one_next(g);
+		return 0;
+	case 1:   /* a new match, and a file the glob does not match */
+		if (since < 0.5)
+			return 0;
+		appends(glob_b, "b1\nb2\n");
+		{
+			char *other = NULL;
+
+			cr_assert(asprintf(&other, "%s/c.txt", g->dir) > 0);
+			appends(other, "not me\n");
+			free(other);
+		}
+		appends(glob_a, "a3\n");
+		one_next(g);
+		return 0;
+	default:
+		return (tl_nlines(&g->x, glob_b) >= 2 && tl_nlines(&g->x, glob_a) >= 3 &&
+		    since > 0.6) || since > 5;
+	}
+}
+
+Test(tail, glob_picks_up_new_files)
+{
+	one *g = one_new("*.log");
+
+	snprintf(glob_a, sizeof(glob_a), "%s/a.log", g->dir);
+	snprintf(glob_b, sizeof(glob_b), "%s/b.log", g->dir);
+	appends(glob_a, "a1\na2\n");
+	g->step = glob_step;
+	one_run(g, NULL);
+	cr_assert_eq(tl_nlines(&g->x, NULL), 5, "%s", tl_dump(&g->x));
+	cr_assert_str_eq(tl_nth_line(&g->x, glob_a, 0)->buf, "a1");
+	cr_assert_str_eq(tl_nth_line(&g->x, glob_a, 2)->buf, "a3");
+	cr_assert_str_eq(tl_nth_line(&g->x, glob_b, 0)->buf, "b1");
+	cr_assert_eq(tl_nth_line(&g->x, glob_b, 0)->off, 0);
+	cr_assert_str_eq(tl_nth_line(&g->x, glob_b, 1)->buf, "b2");
+	cr_assert_eq(tl_file_state(&g->x, glob_b, NULL, 0), ENG_TAIL_FOLLOWING);
+	one_free(g);
+}
+
+/* A glob that matches nothing yet: the pattern is shown waiting. */
+static int
+glob_empty_step(one *g, double since)
+{
+	if (g->phase == 0) {
+		if (tl_file_state(&g->x, g->path, NULL, 0) != ENG_TAIL_WAITING)
+			return 0;
+		appends(glob_a, "late\n");
+		one_next(g);
+		return 0;
+	}
+	return tl_nlines(&g->x, NULL) >= 1 || since > 5;
+}
+
+Test(tail, glob_without_matches_waits)
+{
+	one *g = one_new("*.log");
+
+	snprintf(glob_a, sizeof(glob_a), "%s/x.log", g->dir);
+	g->step = glob_empty_step;
+	one_run(g, NULL);
+	cr_assert_eq(tl_nlines(&g->x, glob_a), 1, "%s", tl_dump(&g->x));
+	cr_assert_str_eq(tl_nth_line(&g->x, glob_a, 0)->buf, "late");
+	one_free(g);
+}
+
+/* ---- permission denied: a per-file error ------------------------------------ */
+
+static int
+perm_step(one *g, double since)
+{
+	(void)since;
+	if (g->phase == 0) {
+		if (tl_file_state(&g->x, glob_b, NULL, 0) != ENG_TAIL_ERROR ||
+		    tl_nlines(&g->x, glob_a) < 1)
+			return 0;
+		appends(glob_a, "more\n");
+		one_next(g);
+		return 0;
+	}
+	return tl_nlines(&g->x, glob_a) >= 2;
+}
+
+Test(tail, permission_denied_is_per_file)
+{
+	one *g = one_new("*.log");
+	char text[160];
+
+	snprintf(glob_a, sizeof(glob_a), "%s/open.log", g->dir);
+	snprintf(glob_b, sizeof(glob_b), "%s/secret.log", g->dir);
+	appends(glob_a, "visible\n");
+	appends(glob_b, "hidden\n");
+	cr_assert_eq(chmod(glob_b, 0600), 0);   /* ours (root); the fleet user may not read */
+	g->step = perm_step;
+	one_run(g, NULL);
+	cr_assert_eq(tl_file_state(&g->x, glob_b, text, sizeof(text)), ENG_TAIL_ERROR);
+	cr_assert_str_eq(text, "permission denied");
+	cr_assert_eq(tl_nlines(&g->x, glob_b), 0);
+	cr_assert_eq(tl_nlines(&g->x, glob_a), 2, "%s", tl_dump(&g->x));
+	cr_assert_eq(tl_file_state(&g->x, NULL, NULL, 0), ENG_TAIL_FOLLOWING);
+	one_free(g);
+}
+
+/* ---- a 1 MB line without a newline: cut, the rest dropped with a mark ------- */
+
+static int
+cut_step(one *g, double since)
+{
+	if (g->phase == 0) {
+		if (tl_file_state(&g->x, g->path, NULL, 0) != ENG_TAIL_FOLLOWING)
+			return 0;
+		{
+			char *big = malloc(1048576);
+
+			cr_assert_not_null(big);
+			memset(big, 'x', 1048576);
+			append(g->path, big, 1048576);
+			free(big);
+		}
+		one_next(g);
+		return 0;
+	}
+	if (g->phase == 1) {
+		/* Delivered cut right away, no need to wait for the newline. */
+		if (tl_nlines(&g->x, NULL) < 1 || eng_tail_received(g->x.t) < 1048576)
+			return 0;
+		cr_assert_eq(tl_count_marks_all(&g->x), 0, "the cut mark comes with the newline");
+		appends(g->path, "yz\nnext\n");
+		one_next(g);
+		return 0;
+	}
+	return tl_nlines(&g->x, NULL) >= 2 || since > 5;
+}
+
+Test(tail, long_line_cut_with_mark)
+{
+	one *g = one_new("big.log");
+	const tl_ev *l;
+	size_t i;
+
+	appends(g->path, "");
+	g->step = cut_step;
+	one_run(g, NULL);
+	cr_assert_eq(tl_nlines(&g->x, NULL), 2, "%s", tl_dump(&g->x));
+	l = tl_nth_line(&g->x, NULL, 0);
+	cr_assert_eq(l->len, 65536);
+	cr_assert_eq(l->flags, ENG_TAIL_CUT);
+	cr_assert_eq(l->off, 0);
+	for (i = 0; i < l->len; i++)
+		cr_assert_eq(l->buf[i], 'x');
+	cr_assert_eq(tl_count_marks(&g->x, ENG_TAIL_MARK_CUT), 1);
+	for (i = 0; i < g->x.nev; i++)
+		if (g->x.ev[i].kind == 'm')
+			cr_assert_eq(g->x.ev[i].bytes, 1048576 + 2 - 65536);
+	l = tl_nth_line(&g->x, NULL, 1);
+	cr_assert_str_eq(l->buf, "next");
+	cr_assert_eq(l->flags, 0);
+	cr_assert_eq(l->off, 1048576 + 3);
+	one_free(g);
+}
+
+/* ---- binary and escape bytes arrive as they are ----------------------------- */
+
+static char bin_data[600];
+static size_t bin_len;
+
+static int
+bin_step(one *g, double since)
+{
+	if (g->phase == 0) {
+		if (tl_file_state(&g->x, g->path, NULL, 0) != ENG_TAIL_FOLLOWING)
+			return 0;
+		append(g->path, bin_data, bin_len);
+		one_next(g);
+		return 0;
+	}
+	return tl_nlines(&g->x, NULL) >= 3 || since > 5;
+}
+
+Test(tail, binary_and_escape_bytes_intact)
+{
+	one *g = one_new("bin.log");
+	size_t i, n = 0, l1;
+	static const char esc[] = "\033]0;title\007\033[2J\033[31mred\r\033P+q\033\\";
+	const tl_ev *l;
+
+	/* Line 1: every byte value but the newline; line 2: escapes; line 3: empty. */
+	for (i = 0; i < 256; i++)
+		if (i != '\n')
+			bin_data[n++] = (char)i;
+	l1 = n;
+	bin_data[n++] = '\n';
+	memcpy(bin_data + n, esc, sizeof(esc) - 1);
+	n += sizeof(esc) - 1;
+	bin_data[n++] = '\n';
+	bin_data[n++] = '\n';
+	bin_len = n;
+	appends(g->path, "");
+	g->step = bin_step;
+	one_run(g, NULL);
+	cr_assert_eq(tl_nlines(&g->x, NULL), 3, "%s", tl_dump(&g->x));
+	l = tl_nth_line(&g->x, NULL, 0);
+	cr_assert_eq(l->len, l1);
+	cr_assert(memcmp(l->buf, bin_data, l1) == 0, "binary line altered");
+	l = tl_nth_line(&g->x, NULL, 1);
+	cr_assert_eq(l->len, sizeof(esc) - 1);
+	cr_assert(memcmp(l->buf, esc, sizeof(esc) - 1) == 0, "escape line altered");
+	l = tl_nth_line(&g->x, NULL, 2);
+	cr_assert_eq(l->len, 0);
+	cr_assert_eq(l->off, bin_len - 1);
+	one_free(g);
+}
+
+/* ---- an unfinished line: held, shown as partial, continued without repeats -- */
+
+static double partial_written, partial_seen;
+
+static int
+partial_step(one *g, double since)
+{
+	switch (g->phase) {
+	case 0:
+		if (tl_file_state(&g->x, g->path, NULL, 0) != ENG_TAIL_FOLLOWING)
+			return 0;
+		appends(g->path, "whole\nhalf a ");
+		partial_written = tu_now();
+		one_next(g);
+		return 0;
+	case 1:
+		if (tl_nlines(&g->x, NULL) < 2)
+			return 0;
+		partial_seen = tu_now();
+		appends(g->path, "line\nnext\n");
+		one_next(g);
+		return 0;
+	default:
+		return tl_nlines(&g->x, NULL) >= 4 || since > 5;
+	}
+}
+
+Test(tail, partial_line_after_timeout)
+{
+	one *g = one_new("part.log");
+	const tl_ev *l;
+	double held;
+
+	appends(g->path, "");
+	g->x.o.partial_ms = 1000;
+	g->step = partial_step;
+	one_run(g, NULL);
+	cr_assert_eq(tl_nlines(&g->x, NULL), 4, "%s", tl_dump(&g->x));
+	cr_assert_str_eq(tl_nth_line(&g->x, NULL, 0)->buf, "whole");
+	l = tl_nth_line(&g->x, NULL, 1);
+	cr_assert_str_eq(l->buf, "half a ");
+	cr_assert_eq(l->flags, ENG_TAIL_PARTIAL);
+	cr_assert_eq(l->off, 6);
+	held = partial_seen - partial_written;
+	cr_assert(held > 0.9 && held < 2.0, "partial line shown after %.2fs", held);
+	/* The rest only, marked as a continuation. */
+	l = tl_nth_line(&g->x, NULL, 2);
+	cr_assert_str_eq(l->buf, "line");
+	cr_assert_eq(l->flags, ENG_TAIL_CONT);
+	cr_assert_eq(l->off, 13);
+	l = tl_nth_line(&g->x, NULL, 3);
+	cr_assert_str_eq(l->buf, "next");
+	cr_assert_eq(l->flags, 0);
+	one_free(g);
+}
