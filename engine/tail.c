@@ -97,6 +97,17 @@ struct eng_tail {
 	size_t exit_len;
 	int exit_status;
 	int paused;
+	/*
+	 * What came in but waits because the consumer paused mid-chunk: the
+	 * rest of a record's bytes (already counted in their file's off) and
+	 * channel bytes not parsed yet. Each at most one chunk.
+	 */
+	char *rest;
+	size_t rest_len, rest_cap;
+	tfile *rest_f;
+	uint64_t rest_off;
+	char *raw;
+	size_t raw_len, raw_cap;
 	int freed;
 	int refs;                   /* the timer handle + a running exec */
 	uv_timer_t timer;           /* partial-line deadline */
@@ -153,6 +164,8 @@ tail_unref(eng_tail *t)
 	free(t->path);
 	free(t->command);
 	free(t->exit_line);
+	free(t->rest);
+	free(t->raw);
 	free(t);
 }
 
@@ -249,11 +262,16 @@ hold_append(eng_tail *t, tfile *f, const char *buf, size_t n, uint64_t off)
 	f->hlen += n;
 }
 
-/* Bytes at file offset off, in order: whole lines out, the rest held. */
-static void
+/*
+ * Bytes at file offset off, in order: whole lines out, the rest held.
+ * Returns how much was taken: less than len when the consumer paused.
+ */
+static size_t
 feed(eng_tail *t, tfile *f, const char *buf, size_t len, uint64_t off)
 {
-	while (len > 0 && !t->freed) {
+	size_t len0 = len;
+
+	while (len > 0 && !t->freed && !t->paused) {
 		const char *nl;
 		size_t seg, room;
 
@@ -262,7 +280,7 @@ feed(eng_tail *t, tfile *f, const char *buf, size_t len, uint64_t off)
 			seg = nl != NULL ? (size_t)(nl - buf) : len;
 			f->skipped += seg;
 			if (nl == NULL)
-				return;
+				return len0;
 			mark(t, f, ENG_TAIL_MARK_CUT, f->skipped);
 			f->skipping = 0;
 			f->skipped = 0;
@@ -293,7 +311,7 @@ feed(eng_tail *t, tfile *f, const char *buf, size_t len, uint64_t off)
 		}
 		if (nl == NULL) {
 			hold_append(t, f, buf, seg, off);
-			return;
+			return len0;
 		}
 		if (f->hlen == 0) {
 			line(t, f, buf, seg, off, f->hflags);
@@ -307,7 +325,38 @@ feed(eng_tail *t, tfile *f, const char *buf, size_t len, uint64_t off)
 		len -= seg + 1;
 		off += seg + 1;
 	}
+	return len0 - len;
 }
+
+static void
+keep(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
+{
+	if (*len + n > *cap) {
+		*cap = *len + n;
+		*buf = eng__xrealloc(*buf, *cap);
+	}
+	memcpy(*buf + *len, data, n);
+	*len += n;
+}
+
+/* Record bytes the consumer did not take yet (it paused). */
+static void
+keep_rest(eng_tail *t, tfile *f, const char *data, size_t n, uint64_t off)
+{
+	t->rest_f = f;
+	t->rest_off = off;
+	t->rest_len = 0;
+	keep(&t->rest, &t->rest_len, &t->rest_cap, data, n);
+}
+
+static int
+pending(const eng_tail *t)
+{
+	return t->rest_len > 0 || t->raw_len > 0;
+}
+
+static void drain(eng_tail *t);
+static void fail_protocol(eng_tail *t);
 
 static void
 on_partial_timer(uv_timer_t *h)
@@ -316,7 +365,9 @@ on_partial_timer(uv_timer_t *h)
 	uint64_t now = uv_now(t->loop);
 	size_t i;
 
-	for (i = 0; i < t->nfiles && !t->freed; i++) {
+	if (!t->paused && pending(t))
+		drain(t);
+	for (i = 0; i < t->nfiles && !t->freed && !t->paused; i++) {
 		tfile *f = t->files[i];
 
 		if (f != NULL && f->hlen > 0 && now - f->hsince >= (uint64_t)t->partial_ms)
@@ -333,6 +384,13 @@ arm_timer(eng_tail *t)
 	uint64_t due = UINT64_MAX, now = uv_now(t->loop);
 	size_t i;
 
+	if (t->paused) {
+		/* Nothing goes out while paused; eng_tail_pause(t, 0) re-arms. */
+		uv_timer_stop(&t->timer);
+		return;
+	}
+	if (pending(t))
+		due = now;   /* resumed: what waited goes first, from the loop */
 	for (i = 0; i < t->nfiles; i++) {
 		tfile *f = t->files[i];
 
@@ -444,7 +502,14 @@ on_rec(const eng_tail_rec *r, void *ud)
 		t->received += r->len;
 		if ((uint64_t)f->off > f->seen)
 			f->seen = (uint64_t)f->off;
-		feed(t, f, r->data, r->dlen, r->off);
+		{
+			size_t n = feed(t, f, r->data, r->dlen, r->off);
+
+			if (n < r->dlen && !t->freed) {
+				keep_rest(t, f, r->data + n, r->dlen - n, r->off + n);
+				return 1;
+			}
+		}
 		break;
 	case 'T':
 		if (!same_file(f, r) || r->len >= (uint64_t)f->off)
@@ -602,12 +667,81 @@ fail_protocol(eng_tail *t)
 		eng_exec_kill(t->x);
 }
 
+/* A file tail's channel bytes through the parser; a pause keeps the rest. */
+static int
+take(eng_tail *t, const char *buf, size_t len)
+{
+	size_t used;
+	int r;
+
+	while (len > 0 && !t->freed) {
+		if (t->paused || pending(t)) {
+			keep(&t->raw, &t->raw_len, &t->raw_cap, buf, len);
+			return 0;
+		}
+		r = eng__tail_parse(&t->p, buf, len, &used, on_rec, t);
+		if (r < 0)
+			return -1;
+		buf += used;
+		len -= used;
+		if (r == 0)
+			break;
+	}
+	return 0;
+}
+
+/* A command's output: lines straight away; a pause keeps the rest. */
+static void
+take_command(eng_tail *t, const char *buf, size_t len)
+{
+	tfile *f = t->files[0];
+	uint64_t off = (uint64_t)f->off;
+	size_t n = 0;
+
+	f->off += (int64_t)len;
+	t->received += len;
+	if (pending(t)) {
+		keep(&t->rest, &t->rest_len, &t->rest_cap, buf, len);
+		return;
+	}
+	n = feed(t, f, buf, len, off);
+	if (n < len && !t->freed)
+		keep_rest(t, f, buf + n, len - n, off + n);
+}
+
+/* After a resume, from the loop: what waited goes out before the channel reopens. */
+static void
+drain(eng_tail *t)
+{
+	if (t->rest_len > 0) {
+		size_t n = feed(t, t->rest_f, t->rest, t->rest_len, t->rest_off);
+
+		memmove(t->rest, t->rest + n, t->rest_len - n);
+		t->rest_len -= n;
+		t->rest_off += n;
+		if (t->rest_len > 0 || t->freed)
+			return;
+	}
+	if (t->raw_len > 0) {
+		char *b = t->raw;
+		size_t n = t->raw_len;
+
+		t->raw = NULL;
+		t->raw_len = t->raw_cap = 0;
+		if (take(t, b, n) < 0)
+			fail_protocol(t);
+		free(b);
+		if (pending(t) || t->freed || t->paused)
+			return;
+	}
+	if (t->x != NULL && !t->paused)
+		eng_exec_pause(t->x, 0);
+}
+
 static void
 on_x_data(eng_exec *x, int stream, const char *buf, size_t len, void *ud)
 {
 	eng_tail *t = ud;
-	size_t used;
-	int r;
 
 	(void)x;
 	if (t->freed || t->killed_by_us)
@@ -620,26 +754,10 @@ on_x_data(eng_exec *x, int stream, const char *buf, size_t len, void *ud)
 	t->first = 0;   /* the first script ran: no initial lines after this */
 	if (t->st != ENG_TAIL_FOLLOWING)
 		set_state(t, ENG_TAIL_FOLLOWING, NULL);
-	if (t->command != NULL) {
-		tfile *f = t->files[0];
-		uint64_t off = (uint64_t)f->off;
-
-		f->off += (int64_t)len;
-		t->received += len;
-		feed(t, f, buf, len, off);
-	} else {
-		while (len > 0 && !t->freed) {
-			r = eng__tail_parse(&t->p, buf, len, &used, on_rec, t);
-			if (r < 0) {
-				fail_protocol(t);
-				return;
-			}
-			buf += used;
-			len -= used;
-			if (r == 0)
-				break;
-		}
-	}
+	if (t->command != NULL)
+		take_command(t, buf, len);
+	else if (take(t, buf, len) < 0)
+		fail_protocol(t);
 	if (!t->freed)
 		arm_timer(t);
 }
@@ -658,7 +776,12 @@ on_x_done(eng_exec *x, const eng_exec_result *r, void *ud)
 		return;
 	}
 	t->refs--;   /* the exec's; the timer's stays */
-	eng__tail_parser_reset(&t->p);   /* a record cut short is re-read */
+	/*
+	 * A record cut short, and channel bytes a pause kept unparsed, are
+	 * not counted in any offset: the next script sends them again.
+	 */
+	eng__tail_parser_reset(&t->p);
+	t->raw_len = 0;
 	if (t->killed_by_us) {
 		t->killed_by_us = 0;
 		return;   /* ERROR was reported */
@@ -695,7 +818,7 @@ tail_exec(eng_tail *t)
 	if (r != 0)
 		return r;
 	t->refs++;
-	if (t->paused)
+	if (t->paused || pending(t))
 		eng_exec_pause(t->x, 1);
 	return 0;
 }
@@ -790,11 +913,13 @@ eng_tail_rebind(eng_tail *t, eng_conn *c)
 void
 eng_tail_pause(eng_tail *t, int paused)
 {
-	if (t == NULL || t->paused == !!paused)
+	if (t == NULL || t->freed || t->paused == !!paused)
 		return;
 	t->paused = !!paused;
-	if (t->x != NULL)
+	/* Resuming: what waited here goes first (drain), then the channel. */
+	if (t->x != NULL && (t->paused || !pending(t)))
 		eng_exec_pause(t->x, t->paused);
+	arm_timer(t);
 }
 
 uint64_t

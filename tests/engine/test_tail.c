@@ -282,6 +282,8 @@ tl_nlines(const tl *x, const char *file)
 {
 	int n = 0;
 
+	if (file == NULL)
+		return x->lines_seen;
 	while (tl_nth_line(x, file, n) != NULL)
 		n++;
 	return n;
@@ -1048,5 +1050,283 @@ Test(tail, partial_line_after_timeout)
 	l = tl_nth_line(&g->x, NULL, 3);
 	cr_assert_str_eq(l->buf, "next");
 	cr_assert_eq(l->flags, 0);
+	one_free(g);
+}
+
+/* ---- four hosts, two files each (two tails sharing each host's conn) ------- */
+
+#define MH_HOSTS 4
+
+typedef struct mh {
+	et_env e;
+	tl x[MH_HOSTS][2];
+	char path[MH_HOSTS][2][1100];
+	int seq[MH_HOSTS][2];
+	uv_timer_t wt;
+	poller p;
+	int phase;
+	double phase_at;
+} mh;
+
+static mh *m;
+
+static void
+mh_write(uv_timer_t *h)
+{
+	char buf[64];
+	int i, j, n;
+
+	(void)h;
+	for (i = 0; i < MH_HOSTS; i++) {
+		for (j = 0; j < 2; j++) {
+			n = snprintf(buf, sizeof(buf), "h%d f%d %06d\n", i + 1, j, ++m->seq[i][j]);
+			append(m->path[i][j], buf, (size_t)n);
+		}
+	}
+}
+
+static int
+mh_step(void *arg)
+{
+	double now = tu_now();
+	int i, j, all = 1;
+
+	(void)arg;
+	for (i = 0; i < MH_HOSTS; i++)
+		for (j = 0; j < 2; j++)
+			all &= m->phase == 0 ?
+			    tl_file_state(&m->x[i][j], m->path[i][j], NULL, 0) == ENG_TAIL_FOLLOWING :
+			    tl_nlines(&m->x[i][j], NULL) >= m->seq[i][j];
+	switch (m->phase) {
+	case 0:
+		if (!all)
+			return 0;
+		uv_timer_start(&m->wt, mh_write, 5, 5);
+		m->phase = 1;
+		m->phase_at = now;
+		return 0;
+	case 1:
+		if (now - m->phase_at < 2.0)
+			return 0;
+		uv_timer_stop(&m->wt);
+		uv_close((uv_handle_t *)&m->wt, NULL);
+		m->phase = 2;
+		m->phase_at = now;
+		return 0;
+	default:
+		if (!all && now - m->phase_at < 8)
+			return 0;
+		for (i = 0; i < MH_HOSTS; i++)
+			for (j = 1; j >= 0; j--)
+				tl_stop(&m->x[i][j]);
+		return 1;
+	}
+}
+
+Test(tail, four_hosts_two_files_each)
+{
+	int i, j, k, r;
+
+	m = calloc(1, sizeof(*m));
+	cr_assert_not_null(m);
+	et_init(&m->e, 0);
+	chmod(et_tmp(&m->e), 0755);
+	for (i = 0; i < MH_HOSTS; i++) {
+		char host[8];
+
+		snprintf(host, sizeof(host), "h%d", i + 1);
+		for (j = 0; j < 2; j++) {
+			tl *x = &m->x[i][j];
+
+			snprintf(m->path[i][j], sizeof(m->path[i][j]), "%s/%s-f%d.log",
+			    et_tmp(&m->e), host, j);
+			append(m->path[i][j], "", 0);
+			x->o.path = m->path[i][j];
+			if (j == 0) {
+				tl_start(&m->e, x, host);
+				continue;
+			}
+			/* The second file's tail shares the host's conn. */
+			x->e = &m->e;
+			snprintf(x->host, sizeof(x->host), "%s", host);
+			r = eng_tail_start(m->x[i][0].conns[0].c, &x->o, &tl_cbs, x, &x->t);
+			cr_assert_eq(r, 0);
+		}
+	}
+	uv_timer_init(&m->e.loop, &m->wt);
+	poller_start(&m->e, &m->p, mh_step, NULL);
+	et_run(&m->e, 30);
+	for (i = 0; i < MH_HOSTS; i++) {
+		for (j = 0; j < 2; j++) {
+			tl *x = &m->x[i][j];
+			int n = tl_nlines(x, NULL);
+
+			cr_assert_gt(m->seq[i][j], 100);
+			cr_assert_eq(n, m->seq[i][j], "h%d f%d: %d lines of %d", i + 1, j, n,
+			    m->seq[i][j]);
+			for (k = 0; k < n; k++) {
+				char want[32];
+
+				snprintf(want, sizeof(want), "h%d f%d %06d", i + 1, j, k + 1);
+				cr_assert_str_eq(tl_nth_line(x, NULL, k)->buf, want);
+				cr_assert_str_eq(tl_nth_line(x, NULL, k)->file, m->path[i][j]);
+			}
+			cr_assert_eq(tl_count_marks_all(x), 0);
+			tl_free(x);
+		}
+	}
+	et_fini(&m->e);
+	free(m);
+}
+
+/* ---- a command: followed, restarted after a rebind with a mark, its end --- */
+
+#define CMD_PAT "tailcmd434[3]"
+
+static int
+cmd_step(one *g, double since)
+{
+	tl *x = &g->x;
+
+	if (x->rebind_due && tu_now() - x->detached_at > 0.2)
+		tl_rebind(x);
+	switch (g->phase) {
+	case 0:
+		if (tl_nlines(x, NULL) < 5)
+			return 0;
+		cr_assert(kill_session_of(CMD_PAT), "no session for the command");
+		one_next(g);
+		return 0;
+	case 1:
+		if (x->ndetached < 1 || x->st != ENG_TAIL_FOLLOWING || tl_count_marks_all(x) < 1)
+			return 0;
+		one_next(g);
+		return 0;
+	default:
+		return since > 0.5;
+	}
+}
+
+Test(tail, command_restarted_after_rebind)
+{
+	one *g = one_new("unused");
+	size_t i;
+	int restart = -1, n = 0;
+
+	g->x.o.path = NULL;
+	g->x.o.command = ": tailcmd4343; i=0; while :; do i=$((i+1)); echo c$i; sleep 0.05; done";
+	g->x.reconnect = 1;
+	g->step = cmd_step;
+	one_run(g, NULL);
+	cr_assert_eq(et_remote_wait_gone(CMD_PAT, 3), 0, "the command outlived its channel");
+	cr_assert_eq(tl_count_marks(&g->x, ENG_TAIL_MARK_RESTARTED), 1, "%s", tl_dump(&g->x));
+	/* c1, c2, ... then after the mark c1, c2, ... again (the command restarted). */
+	for (i = 0; i < g->x.nev; i++) {
+		const tl_ev *ev = &g->x.ev[i];
+		char want[16];
+
+		if (ev->kind == 'm') {
+			restart = n;
+			n = 0;
+			continue;
+		}
+		if (ev->kind != 'l')
+			continue;
+		snprintf(want, sizeof(want), "c%d", ++n);
+		cr_assert_str_eq(ev->buf, want, "%s", tl_dump(&g->x));
+		cr_assert_null(ev->file);
+	}
+	cr_assert_geq(restart, 5);
+	cr_assert_geq(n, 3);
+	one_free(g);
+}
+
+static int
+cmd_end_step(one *g, double since)
+{
+	(void)since;
+	return g->x.st == ENG_TAIL_ENDED;
+}
+
+Test(tail, command_end_reported)
+{
+	one *g = one_new("unused");
+	char text[160];
+
+	g->x.o.path = NULL;
+	g->x.o.command = "echo one; echo two >&2; printf three; exit 3";
+	g->step = cmd_end_step;
+	one_run(g, NULL);
+	cr_assert_eq(tl_file_state(&g->x, NULL, text, sizeof(text)), ENG_TAIL_ENDED);
+	cr_assert_str_eq(text, "command exited with status 3");
+	cr_assert_eq(tl_nlines(&g->x, NULL), 3, "%s", tl_dump(&g->x));
+	cr_assert_str_eq(tl_nth_line(&g->x, NULL, 0)->buf, "one");
+	cr_assert_str_eq(tl_nth_line(&g->x, NULL, 1)->buf, "two");
+	cr_assert_str_eq(tl_nth_line(&g->x, NULL, 2)->buf, "three");
+	cr_assert_eq(tl_nth_line(&g->x, NULL, 2)->flags, ENG_TAIL_PARTIAL);
+	one_free(g);
+}
+
+/* ---- backpressure: a paused tail lets the SSH window stop the host --------- */
+
+#define BP_LINES 200000         /* 100 bytes each: 20 MB */
+
+static uint64_t bp_in_paused;
+
+static int
+bp_step(one *g, double since)
+{
+	tl *x = &g->x;
+	eng_traffic tr;
+
+	switch (g->phase) {
+	case 0:
+		if (tl_file_state(x, g->path, NULL, 0) != ENG_TAIL_FOLLOWING)
+			return 0;
+		{
+			FILE *f = fopen(g->path, "a");
+			int i;
+
+			cr_assert_not_null(f);
+			for (i = 1; i <= BP_LINES; i++)
+				fprintf(f, "%07d %091d\n", i, 0);
+			fclose(f);
+		}
+		one_next(g);
+		return 0;
+	case 1:   /* paused at line 1 by tl_line; the host keeps 20 MB for us */
+		if (since < 2.0)
+			return 0;
+		cr_assert_eq(tl_nlines(x, NULL), 1, "lines delivered while paused");
+		eng_conn_traffic(x->conns[0].c, &tr);
+		bp_in_paused = tr.in_bytes;
+		eng_tail_pause(x->t, 0);
+		one_next(g);
+		return 0;
+	default:
+		return tl_nlines(x, NULL) >= BP_LINES || since > 15;
+	}
+}
+
+Test(tail, paused_consumer_bounds_memory)
+{
+	one *g = one_new("flood.log");
+	int i;
+
+	appends(g->path, "");
+	g->x.pause_at_line = 1;
+	g->step = bp_step;
+	g->limit = 30;
+	one_run(g, NULL);
+	/* sshd's channel window (2 MB) plus what libssh holds: far below 20 MB. */
+	cr_assert_lt(bp_in_paused, 6u << 20, "%llu bytes came in while paused",
+	    (unsigned long long)bp_in_paused);
+	cr_assert_eq(tl_nlines(&g->x, NULL), BP_LINES);
+	for (i = 0; i < BP_LINES; i += 997) {
+		char want[16];
+
+		snprintf(want, sizeof(want), "%07d ", i + 1);
+		cr_assert(strncmp(tl_nth_line(&g->x, NULL, i)->buf, want, 8) == 0);
+	}
 	one_free(g);
 }
