@@ -12,12 +12,27 @@
  * lines), w_k (what was last announced: W, E, F or empty).
  *
  * LC_ALL=C so that ${#name} counts bytes. st() is the one stat call per
- * file and tick. rd() sends [o, size) in chunks, each padded with zeros to
- * its announced length (cat /dev/zero) should the file shrink under dd, and
- * confirmed by a second stat (K) or withdrawn (X). gone() handles a name
+ * file and tick. rd() sends [o, size) in chunks: one dd block with
+ * conv=sync, so a file that shrinks under the read still gives exactly the
+ * announced length (zeros; a read at or past the end gives no block at
+ * all, then head pads), confirmed by a second stat (K) or withdrawn (X). gone() handles a name
  * that no longer points at the followed inode: the inode is looked for in
  * the same directory (rotation by rename) and read to its end (R), else
- * reported lost (L). The loop runs in the background with stdin from
+ * reported lost (L).
+ *
+ * Between ticks: after a tick that read data, sleep T (a busy log is read
+ * in batches). After an idle tick, wake() blocks until a file changes:
+ * one `tail -c +OFF -F` per file (inotify in GNU tail; it starts at our
+ * offset, so bytes written since the last read wake it at once) into
+ * `head -c 1`, at most 5 s (timeout --foreground, which unlike plain
+ * timeout stays in our process group), never less than T (a tail that
+ * exits at once cannot spin the loop). Without timeout, or with more than
+ * 8 files, it just sleeps T. The waker only says "look now": every byte
+ * still goes through the framed path above, so a late wake-up costs
+ * latency, never data. Idle, on this machine: 0.7% of one core per file
+ * (stat + sleep every 250 ms instead: 4.8%; fork+exec is slow here).
+ *
+ * The loop runs in the background with stdin from
  * /dev/null; the foreground shell waits for EOF on the channel and then
  * kills the process group, so nothing outlives the channel.
  */
@@ -39,11 +54,11 @@ const char eng__tail_script[] =
 	"\t\tl=$((ss - o))\n"
 	"\t\t[ \"$l\" -le \"$C\" ] || l=$C\n"
 	"\t\tprintf 'D %s %s %s %s %s\\n' \"$k\" \"$d\" \"$i\" \"$o\" \"$l\"\n"
-	"\t\t{ dd if=\"$1\" bs=65536 skip=\"$o\" count=\"$l\" iflag=skip_bytes,count_bytes 2>/dev/null\n"
-	"\t\t  cat /dev/zero; } | head -c \"$l\"\n"
+	"\t\tr=$(dd if=\"$1\" bs=\"$l\" skip=\"$o\" count=1 iflag=skip_bytes conv=sync 2>&1 >&4)\n"
+	"\t\tcase $r in *\"0+0 records in\"*) head -c \"$l\" /dev/zero ;; esac\n"
 	"\t\tif st \"$1\" && [ \"$sd\" = \"$d\" ] && [ \"$si\" = \"$i\" ] && [ \"$ss\" -ge $((o + l)) ]; then\n"
 	"\t\t\tprintf 'K\\n'\n"
-	"\t\t\to=$((o + l))\n"
+	"\t\t\to=$((o + l)) got=1\n"
 	"\t\telse\n"
 	"\t\t\tprintf 'X\\n'\n"
 	"\t\t\treturn 1\n"
@@ -126,10 +141,30 @@ const char eng__tail_script[] =
 	"\tdone\n"
 	"\tif [ \"$M\" -eq 0 ] && [ -z \"$gw\" ]; then printf 'G\\n'; gw=1; fi\n"
 	"}\n"
+	"wake() {\n"
+	"\tif [ -z \"$TO\" ] || [ \"$M\" -eq 0 ] || [ \"$M\" -gt 8 ]; then\n"
+	"\t\tsleep \"$T\"\n"
+	"\t\treturn\n"
+	"\tfi\n"
+	"\t{\n"
+	"\t\tk=1\n"
+	"\t\twhile [ \"$k\" -le \"$M\" ]; do\n"
+	"\t\t\tld \"$k\"\n"
+	"\t\t\t[ \"$o\" -ge 0 ] || o=0\n"
+	"\t\t\t[ -n \"$i\" ] || o=0\n"
+	"\t\t\t[ \"$w\" = E ] || timeout --foreground 5 tail -c +$((o + 1)) -F -- \"$n\" 2>/dev/null &\n"
+	"\t\t\tk=$((k + 1))\n"
+	"\t\tdone\n"
+	"\t\tsleep \"$T\" &\n"
+	"\t\twait\n"
+	"\t} | head -c 1 >/dev/null\n"
+	"}\n"
 	"main() {\n"
 	"\tIFS=\n"
+	"\tTO=\n"
+	"\ttimeout --foreground 1 true 2>/dev/null && TO=1\n"
 	"\twhile :; do\n"
-	"\t\tbusy=0\n"
+	"\t\tbusy=0 got=0\n"
 	"\t\t[ \"$G\" = 0 ] || expand\n"
 	"\t\tk=1\n"
 	"\t\twhile [ \"$k\" -le \"$M\" ]; do\n"
@@ -137,9 +172,10 @@ const char eng__tail_script[] =
 	"\t\t\tk=$((k + 1))\n"
 	"\t\tdone\n"
 	"\t\tFIRST=0\n"
-	"\t\t[ \"$busy\" = 1 ] || sleep \"$T\"\n"
+	"\t\t[ \"$busy\" = 1 ] && continue\n"
+	"\t\tif [ \"$got\" = 1 ]; then sleep \"$T\"; else wake; fi\n"
 	"\tdone\n"
 	"}\n"
-	"main </dev/null &\n"
+	"main </dev/null 4>&1 &\n"
 	"while read -r _; do :; done\n"
 	"kill 0\n";

@@ -1269,7 +1269,7 @@ Test(tail, command_end_reported)
 
 /* ---- backpressure: a paused tail lets the SSH window stop the host --------- */
 
-#define BP_LINES 200000         /* 100 bytes each: 20 MB */
+#define BP_LINES 100000         /* 100 bytes each: 10 MB */
 
 static uint64_t bp_in_paused;
 
@@ -1304,7 +1304,7 @@ bp_step(one *g, double since)
 		one_next(g);
 		return 0;
 	default:
-		return tl_nlines(x, NULL) >= BP_LINES || since > 15;
+		return tl_nlines(x, NULL) >= BP_LINES || since > 25;
 	}
 }
 
@@ -1316,9 +1316,9 @@ Test(tail, paused_consumer_bounds_memory)
 	appends(g->path, "");
 	g->x.pause_at_line = 1;
 	g->step = bp_step;
-	g->limit = 30;
+	g->limit = 40;
 	one_run(g, NULL);
-	/* sshd's channel window (2 MB) plus what libssh holds: far below 20 MB. */
+	/* sshd's channel window (2 MB) plus what libssh holds: far below 10 MB. */
 	cr_assert_lt(bp_in_paused, 6u << 20, "%llu bytes came in while paused",
 	    (unsigned long long)bp_in_paused);
 	cr_assert_eq(tl_nlines(&g->x, NULL), BP_LINES);
