@@ -59,7 +59,7 @@
 typedef struct tfile {
 	char *name;                 /* NULL for a command */
 	int have_id;
-	uint64_t dev, ino;
+	uint64_t dev, ino, birth;   /* birth: creation ns, 0 unknown */
 	int64_t off;                /* next byte expected; -1: initial lines wanted */
 	uint64_t seen;              /* largest size the host told us about */
 	eng_tail_state st;          /* last state reported for this file */
@@ -475,7 +475,8 @@ on_rec(const eng_tail_rec *r, void *ud)
 		break;
 	case 'A':
 		if (f->have_id) {
-			if (!same_file(f, r) || (int64_t)r->off != f->off)
+			if (!same_file(f, r) || r->birth != f->birth ||
+			    (int64_t)r->off != f->off)
 				return proto(t, "resumed at another file or offset");
 		} else {
 			if (f->off >= 0 && (int64_t)r->off != f->off)
@@ -485,6 +486,7 @@ on_rec(const eng_tail_rec *r, void *ud)
 			f->have_id = 1;
 			f->dev = r->dev;
 			f->ino = r->ino;
+			f->birth = r->birth;
 			f->off = (int64_t)r->off;
 			f->seen = 0;
 		}
@@ -585,7 +587,7 @@ add(char **buf, size_t *len, size_t *cap, const char *s)
 static char *
 tail_command(eng_tail *t)
 {
-	char *s = NULL, *cmd = NULL, tmp[160];
+	char *s = NULL, *cmd = NULL, tmp[256];
 	size_t len = 0, cap = 0, clen = 0, ccap = 0, i;
 
 	if (t->command != NULL) {
@@ -615,11 +617,11 @@ tail_command(eng_tail *t)
 			sq(&s, &len, &cap, f->name, strlen(f->name));
 			if (f->have_id)
 				snprintf(tmp, sizeof(tmp), " d_%zu=%" PRIu64 " i_%zu=%" PRIu64
-				    " o_%zu=%" PRId64 " w_%zu=\n", i + 1, f->dev, i + 1, f->ino,
-				    i + 1, f->off, i + 1);
+				    " b_%zu=%" PRIu64 " o_%zu=%" PRId64 " w_%zu=\n", i + 1, f->dev,
+				    i + 1, f->ino, i + 1, f->birth, i + 1, f->off, i + 1);
 			else
-				snprintf(tmp, sizeof(tmp), " d_%zu= i_%zu= o_%zu=%" PRId64 " w_%zu=\n",
-				    i + 1, i + 1, i + 1, f->off, i + 1);
+				snprintf(tmp, sizeof(tmp), " d_%zu= i_%zu= b_%zu= o_%zu=%" PRId64
+				    " w_%zu=\n", i + 1, i + 1, i + 1, i + 1, f->off, i + 1);
 			add(&s, &len, &cap, tmp);
 		}
 		add(&s, &len, &cap, eng__tail_script);

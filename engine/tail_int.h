@@ -9,7 +9,9 @@
  *   W idx                            file does not exist (yet)
  *   E idx word                       file unusable: perm, notreg
  *   G                                glob matches nothing (yet)
- *   A idx dev ino off size           following (dev, ino) from off
+ *   A idx dev ino off size birth     following (dev, ino) from off; birth:
+ *                                    creation time in ns, 0 if unknown (an
+ *                                    inode number can be reused at once)
  *   D idx dev ino off len \n <len bytes> K|X \n
  *                                    file bytes [off, off+len); X = discard
  *                                    (the file changed under the read)
@@ -27,12 +29,13 @@
 #define ENG_TAIL_CHUNK 65536      /* largest D body the script sends */
 #define ENG_TAIL_MAXNAME 4096     /* longest file name */
 #define ENG_TAIL_MAXFILES 4096    /* glob matches per tail */
-#define ENG_TAIL_HDRMAX 160       /* longest header line */
+#define ENG_TAIL_HDRMAX 200       /* longest header line */
 
 typedef struct eng_tail_rec {
 	char type;                  /* 'F', 'W', 'E', 'G', 'A', 'D', 'T', 'R', 'L' */
 	uint32_t idx;               /* 1..ENG_TAIL_MAXFILES; 0 for G */
 	uint64_t dev, ino, off, len; /* A: len = size; T: len = size */
+	uint64_t birth;             /* A */
 	const char *data;           /* F: name; E: word; D: bytes */
 	size_t dlen;
 	int ok;                     /* D: 1 keep (K), 0 discard (X) */

@@ -83,7 +83,7 @@ header(eng_tail_parser *p)
 {
 	eng_tail_rec *r = &p->rec;
 	const char *s = p->hdr + 1;
-	uint64_t f[5] = { 0 };
+	uint64_t f[6] = { 0 };
 	int nf, i;
 
 	memset(r, 0, sizeof(*r));
@@ -93,7 +93,8 @@ header(eng_tail_parser *p)
 	case 'W': case 'E': nf = 1; break;
 	case 'F': nf = 2; break;
 	case 'T': case 'R': case 'L': nf = 4; break;
-	case 'A': case 'D': nf = 5; break;
+	case 'D': nf = 5; break;
+	case 'A': nf = 6; break;
 	default:
 		return fail(p, "unknown record");
 	}
@@ -138,6 +139,7 @@ header(eng_tail_parser *p)
 		r->ino = f[2];
 		r->off = f[3];
 		r->len = f[4];
+		r->birth = f[5];
 		if (r->type == 'D' && (r->len == 0 || r->len > ENG_TAIL_CHUNK))
 			return fail(p, "bad data length");
 		if (r->off > UINT64_MAX - r->len)

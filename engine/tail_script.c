@@ -8,11 +8,13 @@
  * tail.c puts the settings first: T (poll interval, s), C (chunk), NL
  * (initial lines), G (1: P is a glob), FIRST (1: files present now get the
  * last NL lines), M (files known) and per known file k: n_k (name), d_k,
- * i_k (dev, inode; empty if not known yet), o_k (offset; -1: initial
+ * i_k, b_k (dev, inode, birth time in ns or 0; empty if not known yet), o_k (offset; -1: initial
  * lines), w_k (what was last announced: W, E, F or empty).
  *
  * LC_ALL=C so that ${#name} counts bytes. st() is the one stat call per
- * file and tick. rd() sends [o, size) in chunks: one dd block with
+ * file and tick; a file is (dev, inode, birth): an inode number freed by a
+ * deleted log is given to the next new file at once on ext4, and without
+ * the birth time that new file would look like the old one truncated. rd() sends [o, size) in chunks: one dd block with
  * conv=sync, so a file that shrinks under the read still gives exactly the
  * announced length (zeros; a read at or past the end gives no block at
  * all, then head pads), confirmed by a second stat (K) or withdrawn (X). gone() handles a name
@@ -42,13 +44,16 @@ const char eng__tail_script[] =
 	"LC_ALL=C; export LC_ALL\n"
 	"st() {\n"
 	"\tIFS=' '\n"
-	"\tset -- $(stat -L -c '%d %i %s' -- \"$1\" 2>/dev/null)\n"
+	"\tset -- $(stat -L -c \"$SF\" -- \"$1\" 2>/dev/null)\n"
 	"\tIFS=\n"
-	"\t[ $# -eq 3 ] || return 1\n"
-	"\tsd=$1 si=$2 ss=$3\n"
+	"\t[ $# -eq 4 ] || return 1\n"
+	"\tsd=$1 si=$2 ss=$3 sb=$4\n"
+	"\tcase $sb in *[!0-9.]* | '' | *.*.*) sb=0 ;; *.*) sb=${sb%.*}${sb#*.} ;; esac\n"
+	"\twhile :; do case $sb in 0?*) sb=${sb#0} ;; *) break ;; esac; done\n"
 	"}\n"
-	"ld() { eval \"n=\\$n_$1 d=\\$d_$1 i=\\$i_$1 o=\\$o_$1 w=\\$w_$1\"; }\n"
-	"sv() { eval \"n_$1=\\$n d_$1=\\$d i_$1=\\$i o_$1=\\$o w_$1=\\$w\"; }\n"
+	"same() { [ \"$sd\" = \"$d\" ] && [ \"$si\" = \"$i\" ] && [ \"$sb\" = \"$b\" ]; }\n"
+	"ld() { eval \"n=\\$n_$1 d=\\$d_$1 i=\\$i_$1 b=\\$b_$1 o=\\$o_$1 w=\\$w_$1\"; }\n"
+	"sv() { eval \"n_$1=\\$n d_$1=\\$d i_$1=\\$i b_$1=\\$b o_$1=\\$o w_$1=\\$w\"; }\n"
 	"rd() {\n"
 	"\twhile [ \"$ss\" -gt \"$o\" ]; do\n"
 	"\t\tl=$((ss - o))\n"
@@ -56,7 +61,7 @@ const char eng__tail_script[] =
 	"\t\tprintf 'D %s %s %s %s %s\\n' \"$k\" \"$d\" \"$i\" \"$o\" \"$l\"\n"
 	"\t\tr=$(dd if=\"$1\" bs=\"$l\" skip=\"$o\" count=1 iflag=skip_bytes conv=sync 2>&1 >&4)\n"
 	"\t\tcase $r in *\"0+0 records in\"*) head -c \"$l\" /dev/zero ;; esac\n"
-	"\t\tif st \"$1\" && [ \"$sd\" = \"$d\" ] && [ \"$si\" = \"$i\" ] && [ \"$ss\" -ge $((o + l)) ]; then\n"
+	"\t\tif st \"$1\" && same && [ \"$ss\" -ge $((o + l)) ]; then\n"
 	"\t\t\tprintf 'K\\n'\n"
 	"\t\t\to=$((o + l)) got=1\n"
 	"\t\telse\n"
@@ -69,7 +74,7 @@ const char eng__tail_script[] =
 	"\tcase $n in */*) dir=${n%/*} ;; *) dir=. ;; esac\n"
 	"\t[ -n \"$dir\" ] || dir=/\n"
 	"\tp=$(find \"$dir\" -maxdepth 1 -inum \"$i\" 2>/dev/null | head -n 1)\n"
-	"\tif [ -n \"$p\" ] && st \"$p\" && [ \"$sd\" = \"$d\" ] && [ \"$si\" = \"$i\" ]; then\n"
+	"\tif [ -n \"$p\" ] && st \"$p\" && same; then\n"
 	"\t\tif [ \"$ss\" -lt \"$o\" ]; then\n"
 	"\t\t\tprintf 'T %s %s %s %s\\n' \"$k\" \"$d\" \"$i\" \"$ss\"\n"
 	"\t\t\to=0\n"
@@ -82,7 +87,7 @@ const char eng__tail_script[] =
 	"\telse\n"
 	"\t\tprintf 'L %s %s %s %s\\n' \"$k\" \"$d\" \"$i\" \"$o\"\n"
 	"\tfi\n"
-	"\td= i= o=0 w=\n"
+	"\td= i= b= o=0 w=\n"
 	"\tbusy=1\n"
 	"}\n"
 	"step() {\n"
@@ -92,7 +97,7 @@ const char eng__tail_script[] =
 	"\t\t[ \"$w\" = W ] || { printf 'W %s\\n' \"$k\"; w=W; }\n"
 	"\t\treturn\n"
 	"\tfi\n"
-	"\tif [ -n \"$i\" ] && { [ \"$sd\" != \"$d\" ] || [ \"$si\" != \"$i\" ]; }; then\n"
+	"\tif [ -n \"$i\" ] && ! same; then\n"
 	"\t\tgone\n"
 	"\t\treturn\n"
 	"\tfi\n"
@@ -105,16 +110,16 @@ const char eng__tail_script[] =
 	"\t\treturn\n"
 	"\tfi\n"
 	"\tif [ -z \"$i\" ]; then\n"
-	"\t\td=$sd i=$si\n"
+	"\t\td=$sd i=$si b=$sb\n"
 	"\t\tif [ \"$o\" -lt 0 ]; then\n"
-	"\t\t\tb=$((ss > 1048576 ? ss - 1048576 : 0))\n"
-	"\t\t\tb=$(dd if=\"$n\" bs=65536 skip=\"$b\" count=$((ss - b)) iflag=skip_bytes,count_bytes 2>/dev/null | tail -n \"$NL\" | wc -c)\n"
-	"\t\t\to=$((ss - b))\n"
+	"\t\t\tx=$((ss > 1048576 ? ss - 1048576 : 0))\n"
+	"\t\t\tx=$(dd if=\"$n\" bs=65536 skip=\"$x\" count=$((ss - x)) iflag=skip_bytes,count_bytes 2>/dev/null | tail -n \"$NL\" | wc -c)\n"
+	"\t\t\to=$((ss - x))\n"
 	"\t\tfi\n"
 	"\t\tw=\n"
 	"\tfi\n"
 	"\tif [ \"$w\" != F ]; then\n"
-	"\t\tprintf 'A %s %s %s %s %s\\n' \"$k\" \"$d\" \"$i\" \"$o\" \"$ss\"\n"
+	"\t\tprintf 'A %s %s %s %s %s %s\\n' \"$k\" \"$d\" \"$i\" \"$o\" \"$ss\" \"$b\"\n"
 	"\t\tw=F\n"
 	"\tfi\n"
 	"\tif [ \"$ss\" -lt \"$o\" ]; then\n"
@@ -136,7 +141,7 @@ const char eng__tail_script[] =
 	"\t\t[ -e \"$f\" ] || continue\n"
 	"\t\tknown \"$f\" && continue\n"
 	"\t\tM=$((M + 1))\n"
-	"\t\teval \"n_$M=\\$f d_$M= i_$M= w_$M= o_$M=$((FIRST ? -1 : 0))\"\n"
+	"\t\teval \"n_$M=\\$f d_$M= i_$M= b_$M= w_$M= o_$M=$((FIRST ? -1 : 0))\"\n"
 	"\t\tprintf 'F %s %s\\n%s\\n' \"$M\" \"${#f}\" \"$f\"\n"
 	"\tdone\n"
 	"\tif [ \"$M\" -eq 0 ] && [ -z \"$gw\" ]; then printf 'G\\n'; gw=1; fi\n"
@@ -162,6 +167,8 @@ const char eng__tail_script[] =
 	"main() {\n"
 	"\tIFS=\n"
 	"\tTO=\n"
+	"\tSF='%d %i %s %.9W'\n"
+	"\tstat -L -c \"$SF\" / >/dev/null 2>&1 || SF='%d %i %s 0'\n"
 	"\ttimeout --foreground 1 true 2>/dev/null && TO=1\n"
 	"\twhile :; do\n"
 	"\t\tbusy=0 got=0\n"

@@ -1330,3 +1330,243 @@ Test(tail, paused_consumer_bounds_memory)
 	}
 	one_free(g);
 }
+
+/* ---- rotation while connected: the rest of the old file first -------------- */
+
+static int live_seq;
+static uv_timer_t live_wt;
+
+static void
+live_write(uv_timer_t *h)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "n %06d\n", ++live_seq);
+
+	(void)h;
+	append(g1->path, buf, (size_t)n);
+}
+
+static int
+live_step(one *g, double since)
+{
+	char *old = NULL;
+
+	switch (g->phase) {
+	case 0:
+		if (tl_file_state(&g->x, g->path, NULL, 0) != ENG_TAIL_FOLLOWING)
+			return 0;
+		uv_timer_init(&g->e.loop, &live_wt);
+		uv_timer_start(&live_wt, live_write, 5, 5);
+		one_next(g);
+		return 0;
+	case 1:
+	case 2:   /* rotated twice, a second apart */
+		if (since < 1.0)
+			return 0;
+		cr_assert(asprintf(&old, "%s.%d", g->path, g->phase) > 0);
+		cr_assert_eq(rename(g->path, old), 0);
+		free(old);
+		one_next(g);
+		return 0;
+	case 3:
+		if (since < 1.0)
+			return 0;
+		uv_timer_stop(&live_wt);
+		uv_close((uv_handle_t *)&live_wt, NULL);
+		one_next(g);
+		return 0;
+	default:
+		return tl_nlines(&g->x, NULL) >= live_seq || since > 5;
+	}
+}
+
+Test(tail, rotation_while_connected)
+{
+	one *g = one_new("live.log");
+	int i, n;
+
+	appends(g->path, "");
+	live_seq = 0;
+	g->step = live_step;
+	one_run(g, NULL);
+	n = tl_nlines(&g->x, NULL);
+	cr_assert_gt(live_seq, 200);
+	cr_assert_eq(n, live_seq, "%d lines for %d written\n%s", n, live_seq, tl_dump(&g->x));
+	for (i = 0; i < n; i++) {
+		char want[16];
+
+		snprintf(want, sizeof(want), "n %06d", i + 1);
+		cr_assert_str_eq(tl_nth_line(&g->x, NULL, i)->buf, want);
+	}
+	cr_assert_eq(tl_count_marks(&g->x, ENG_TAIL_MARK_ROTATED), 2, "%s", tl_dump(&g->x));
+	cr_assert_eq(tl_count_marks_all(&g->x), 2);
+	one_free(g);
+}
+
+/* ---- the old file gone while we were away: a mark, never silence ---------- */
+
+static void
+gone_detached(tl *x)
+{
+	char *old = NULL;
+
+	(void)x;
+	appends(g1->path, "unseen 1\nunseen 2\n");
+	cr_assert(asprintf(&old, "%s.1", g1->path) > 0);
+	cr_assert_eq(rename(g1->path, old), 0);
+	cr_assert_eq(unlink(old), 0);
+	free(old);
+	appends(g1->path, "fresh\n");
+}
+
+static int
+gone_step(one *g, double since)
+{
+	tl *x = &g->x;
+
+	(void)since;
+	if (x->rebind_due)
+		tl_rebind(x);
+	switch (g->phase) {
+	case 0:
+		if (tl_nlines(x, NULL) < 2)
+			return 0;
+		cr_assert(kill_session_of(g->path), "no session");
+		one_next(g);
+		return 0;
+	default:
+		return tl_nlines(x, NULL) >= 3;
+	}
+}
+
+Test(tail, old_file_gone_while_away)
+{
+	one *g = one_new("gone.log");
+	size_t i;
+	int lost = -1, rot = -1, fresh = -1;
+
+	appends(g->path, "seen 1\nseen 2\n");
+	g->x.reconnect = 1;
+	g->x.on_detached = gone_detached;
+	g->step = gone_step;
+	one_run(g, NULL);
+	cr_assert_eq(tl_nlines(&g->x, NULL), 3, "%s", tl_dump(&g->x));
+	cr_assert_str_eq(tl_nth_line(&g->x, NULL, 2)->buf, "fresh");
+	cr_assert_eq(tl_nth_line(&g->x, NULL, 2)->off, 0);
+	for (i = 0; i < g->x.nev; i++) {
+		const tl_ev *ev = &g->x.ev[i];
+
+		if (ev->kind == 'm' && ev->mark == ENG_TAIL_MARK_LOST)
+			lost = (int)i;
+		if (ev->kind == 'm' && ev->mark == ENG_TAIL_MARK_ROTATED)
+			rot = (int)i;
+		if (ev->kind == 'l' && strcmp(ev->buf, "fresh") == 0)
+			fresh = (int)i;
+	}
+	/* The lost mark, then the new file; how much was lost is unknown (0). */
+	cr_assert(lost >= 0 && rot > lost && fresh > rot, "%s", tl_dump(&g->x));
+	cr_assert_eq(tl_count_marks_all(&g->x), 2);
+	one_free(g);
+}
+
+/* ---- freeing the tail from its own callback: not one callback more -------- */
+
+static void
+free_on_second(eng_tail *t, const eng_tail_line *l, void *ud)
+{
+	tl *x = ud;
+
+	tl_line(t, l, ud);
+	if (x->lines_seen == 2) {
+		eng_tail_free(t);
+		x->t = NULL;   /* tl_line asserts every later callback against this */
+	}
+}
+
+static int
+free_step(one *g, double since)
+{
+	return g->x.t == NULL && since > 1.0;
+}
+
+Test(tail, free_inside_callback)
+{
+	static const eng_tail_cbs cbs = { free_on_second, tl_mark, tl_state };
+	one *g = one_new("free.log");
+	int r;
+
+	appends(g->path, "1\n2\n3\n4\n");
+	g->step = free_step;
+	g->e.t0 = tu_now();
+	g->x.e = &g->e;
+	snprintf(g->x.host, sizeof(g->x.host), "h1");
+	tl_connect(&g->x);
+	r = eng_tail_start(g->x.conns[0].c, &g->x.o, &cbs, &g->x, &g->x.t);
+	cr_assert_eq(r, 0);
+	g->phase_at = tu_now();
+	poller_start(&g->e, &g->p, one_tick, g);
+	et_run(&g->e, 20);
+	cr_assert_eq(tl_nlines(&g->x, NULL), 2);
+	cr_assert_eq(et_remote_wait_gone(g->path, 3), 0, "the script outlived eng_tail_free");
+	one_free(g);
+}
+
+/* ---- API contract: errors never call back ---------------------------------- */
+
+static int api_cb_calls;
+
+static void
+api_line(eng_tail *t, const eng_tail_line *l, void *ud)
+{
+	(void)t;
+	(void)l;
+	(void)ud;
+	api_cb_calls++;
+}
+
+static void
+api_ready(et_conn *ec, eng_conn_state st)
+{
+	static const eng_tail_cbs cbs = { api_line, NULL, NULL };
+	eng_tail_opts o;
+	eng_tail *t = (eng_tail *)1;
+	int r;
+
+	if (st != ENG_CONN_READY)
+		return;
+	memset(&o, 0, sizeof(o));
+	cr_assert_eq(eng_tail_start(ec->c, &o, &cbs, NULL, &t), ENG_EINVAL);
+	cr_assert_null(t);
+	o.path = "/x";
+	o.command = "y";
+	cr_assert_eq(eng_tail_start(ec->c, &o, &cbs, NULL, &t), ENG_EINVAL);
+	o.command = NULL;
+	cr_assert_eq(eng_tail_start(NULL, &o, &cbs, NULL, &t), ENG_EINVAL);
+	/* Attached: rebind is refused. */
+	r = eng_tail_start(ec->c, &o, &cbs, NULL, &t);
+	cr_assert_eq(r, 0);
+	cr_assert_eq(eng_tail_rebind(t, ec->c), ENG_ESTATE);
+	eng_tail_free(t);
+	eng_conn_close(ec->c);
+	t = (eng_tail *)1;
+	cr_assert_eq(eng_tail_start(ec->c, &o, &cbs, NULL, &t), ENG_ECLOSED);
+	cr_assert_null(t);
+}
+
+Test(tail, api_errors_never_call_back)
+{
+	et_env e;
+	et_conn c;
+	eng_conn_opts o;
+
+	et_init(&e, 0);
+	et_conn_opts_init(&o, "h1");
+	et_open(&e, &c, &o);
+	c.hook = api_ready;
+	et_run(&e, 20);
+	et_assert_ready_closed(&c);
+	cr_assert_eq(api_cb_calls, 0);
+	cr_assert_str_eq(eng_tail_state_name(ENG_TAIL_DETACHED), "detached");
+	cr_assert_str_eq(eng_tail_mark_name(ENG_TAIL_MARK_LOST), "lost");
+	et_fini(&e);
+}

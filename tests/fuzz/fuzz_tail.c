@@ -53,7 +53,7 @@ static int
 on_rec(const eng_tail_rec *r, void *ud)
 {
 	sink *k = ud;
-	char hdr[160];
+	char hdr[200];
 	int n;
 
 	check(strchr("FWEGADTRL", r->type) != NULL && r->type != '\0', "record type");
@@ -70,9 +70,10 @@ on_rec(const eng_tail_rec *r, void *ud)
 	}
 	if (r->type == 'E')
 		check(r->dlen >= 1 && r->dlen <= 16 && strlen(r->data) == r->dlen, "error word");
-	n = snprintf(hdr, sizeof(hdr), "%c %u %llu %llu %llu %llu %d %zu|", r->type, r->idx,
-	    (unsigned long long)r->dev, (unsigned long long)r->ino,
-	    (unsigned long long)r->off, (unsigned long long)r->len, r->ok, r->dlen);
+	n = snprintf(hdr, sizeof(hdr), "%c %u %llu %llu %llu %llu %llu %d %zu|", r->type,
+	    r->idx, (unsigned long long)r->dev, (unsigned long long)r->ino,
+	    (unsigned long long)r->off, (unsigned long long)r->len,
+	    (unsigned long long)r->birth, r->ok, r->dlen);
 	put(k, hdr, (size_t)n);
 	if (r->data != NULL)
 		put(k, r->data, r->dlen);
