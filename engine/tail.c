@@ -86,6 +86,15 @@ struct eng_tail {
 	void *ud;
 	tfile **files;              /* files[idx - 1]; a command uses files[0] */
 	size_t nfiles;
+	/*
+	 * Files read to their end after a rotation (R), with that end: when
+	 * one shows up again under a name we follow (a glob like app.log*
+	 * matching app.log.1), it is continued there, not read again.
+	 */
+	struct tretired {
+		uint64_t dev, ino, birth, off;
+	} *ret;
+	size_t nret;
 	int first;                  /* no script has run yet: initial lines */
 	int ever_ran;               /* a command ran before: mark RESTARTED */
 	eng_tail_parser p;
@@ -158,6 +167,7 @@ tail_unref(eng_tail *t)
 	for (i = 0; i < t->nfiles; i++)
 		tfile_free(t->files[i]);
 	free(t->files);
+	free(t->ret);
 	eng__tail_parser_free(&t->p);
 	free(t->host);
 	free(t->path);
@@ -426,6 +436,43 @@ proto(eng_tail *t, const char *what)
 	return -1;
 }
 
+#define MAX_RETIRED 256
+
+static void
+retired_add(eng_tail *t, const tfile *f, uint64_t off)
+{
+	if (t->nret == MAX_RETIRED) {
+		/* The oldest: long since renamed out of reach (app.log.5.gz). */
+		memmove(t->ret, t->ret + 1, (MAX_RETIRED - 1) * sizeof(*t->ret));
+		t->nret--;
+	}
+	t->ret = eng__xrealloc(t->ret, (t->nret + 1) * sizeof(*t->ret));
+	t->ret[t->nret].dev = f->dev;
+	t->ret[t->nret].ino = f->ino;
+	t->ret[t->nret].birth = f->birth;
+	t->ret[t->nret].off = off;
+	t->nret++;
+}
+
+/* 1 if r (an A) continues a retired file at its end; the entry goes. */
+static int
+retired_take(eng_tail *t, const eng_tail_rec *r)
+{
+	size_t i;
+
+	for (i = 0; i < t->nret; i++) {
+		uint64_t off = t->ret[i].off;
+
+		if (t->ret[i].dev != r->dev || t->ret[i].ino != r->ino ||
+		    t->ret[i].birth != r->birth)
+			continue;
+		memmove(&t->ret[i], &t->ret[i + 1], (t->nret - i - 1) * sizeof(*t->ret));
+		t->nret--;
+		return r->off == off;
+	}
+	return 0;
+}
+
 static int
 same_file(const tfile *f, const eng_tail_rec *r)
 {
@@ -479,7 +526,9 @@ on_rec(const eng_tail_rec *r, void *ud)
 			    (int64_t)r->off != f->off)
 				return proto(t, "resumed at another file or offset");
 		} else {
-			if (f->off >= 0 && (int64_t)r->off != f->off)
+			int adopted = retired_take(t, r);
+
+			if (f->off >= 0 && (int64_t)r->off != f->off && !adopted)
 				return proto(t, "new file started at the wrong offset");
 			if (r->off > r->len || r->off > INT64_MAX)
 				return proto(t, "start beyond the end of the file");
@@ -525,6 +574,8 @@ on_rec(const eng_tail_rec *r, void *ud)
 		if (!same_file(f, r) || (int64_t)r->off != f->off)
 			return proto(t, "rotation record for another file or offset");
 		reset_lines(t, f);
+		if (r->type == 'R')
+			retired_add(t, f, r->off);
 		if (r->type == 'L')
 			mark(t, f, ENG_TAIL_MARK_LOST, f->seen > r->off ? f->seen - r->off : 0);
 		mark(t, f, ENG_TAIL_MARK_ROTATED, 0);
@@ -608,7 +659,13 @@ tail_command(eng_tail *t)
 		    t->lines, t->glob, t->first, t->nfiles);
 		add(&s, &len, &cap, tmp);
 		sq(&s, &len, &cap, t->path, strlen(t->path));
-		add(&s, &len, &cap, "\n");
+		add(&s, &len, &cap, "\nRET=' ");
+		for (i = 0; i < t->nret; i++) {
+			snprintf(tmp, sizeof(tmp), "%" PRIu64 ":%" PRIu64 ":%" PRIu64 ":%" PRIu64 " ",
+			    t->ret[i].dev, t->ret[i].ino, t->ret[i].birth, t->ret[i].off);
+			add(&s, &len, &cap, tmp);
+		}
+		add(&s, &len, &cap, "'\n");
 		for (i = 0; i < t->nfiles; i++) {
 			tfile *f = t->files[i];
 

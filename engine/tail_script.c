@@ -9,7 +9,8 @@
  * (initial lines), G (1: P is a glob), FIRST (1: files present now get the
  * last NL lines), M (files known) and per known file k: n_k (name), d_k,
  * i_k, b_k (dev, inode, birth time in ns or 0; empty if not known yet), o_k (offset; -1: initial
- * lines), w_k (what was last announced: W, E, F or empty).
+ * lines), w_k (what was last announced: W, E, F or empty), and RET: files
+ * read to their end after a rotation, " dev:ino:birth:off " each.
  *
  * LC_ALL=C so that ${#name} counts bytes. st() is the one stat call per
  * file and tick; a file is (dev, inode, birth): an inode number freed by a
@@ -20,7 +21,10 @@
  * all, then head pads), confirmed by a second stat (K) or withdrawn (X). gone() handles a name
  * that no longer points at the followed inode: the inode is looked for in
  * the same directory (rotation by rename) and read to its end (R), else
- * reported lost (L).
+ * reported lost (L). A name that comes to point at a file another name
+ * follows waits until that one is done with it; at a retired file (RET),
+ * it continues at that file's end: with a glob like app.log* the renamed
+ * app.log.1 is neither read twice nor missed.
  *
  * Between ticks: after a tick that read data, sleep T (a busy log is read
  * in batches). After an idle tick, wake() blocks until a file changes:
@@ -81,6 +85,7 @@ const char eng__tail_script[] =
 	"\t\tfi\n"
 	"\t\tif rd \"$p\"; then\n"
 	"\t\t\tprintf 'R %s %s %s %s\\n' \"$k\" \"$d\" \"$i\" \"$o\"\n"
+	"\t\t\tRET=\"$RET$d:$i:$b:$o \"\n"
 	"\t\telse\n"
 	"\t\t\tprintf 'L %s %s %s %s\\n' \"$k\" \"$d\" \"$i\" \"$o\"\n"
 	"\t\tfi\n"
@@ -110,7 +115,21 @@ const char eng__tail_script[] =
 	"\t\treturn\n"
 	"\tfi\n"
 	"\tif [ -z \"$i\" ]; then\n"
+	"\t\tid=$sd:$si:$sb\n"
+	"\t\tj=1\n"
+	"\t\twhile [ \"$j\" -le \"$M\" ]; do\n"
+	"\t\t\tif [ \"$j\" != \"$k\" ] && eval \"[ \\\"\\$d_$j:\\$i_$j:\\$b_$j\\\" = \\\"\\$id\\\" ]\"; then\n"
+	"\t\t\t\treturn\n"
+	"\t\t\tfi\n"
+	"\t\t\tj=$((j + 1))\n"
+	"\t\tdone\n"
 	"\t\td=$sd i=$si b=$sb\n"
+	"\t\tcase $RET in *\" $id:\"*)\n"
+	"\t\t\tx=${RET#*\" $id:\"}\n"
+	"\t\t\to=${x%% *}\n"
+	"\t\t\tRET=\"${RET%%\" $id:\"*} ${x#* }\"\n"
+	"\t\t\t;;\n"
+	"\t\tesac\n"
 	"\t\tif [ \"$o\" -lt 0 ]; then\n"
 	"\t\t\tx=$((ss > 1048576 ? ss - 1048576 : 0))\n"
 	"\t\t\tx=$(dd if=\"$n\" bs=65536 skip=\"$x\" count=$((ss - x)) iflag=skip_bytes,count_bytes 2>/dev/null | tail -n \"$NL\" | wc -c)\n"
