@@ -98,6 +98,7 @@ struct eng_tail {
 	} *ret;
 	size_t nret;
 	int first;                  /* no script has run yet: initial lines */
+	int x_first;                /* the running script was started as first */
 	int ever_ran;               /* a command ran before: mark RESTARTED */
 	eng_tail_parser p;
 	eng_tail_state st;          /* the tail as a whole */
@@ -501,7 +502,7 @@ on_rec(const eng_tail_rec *r, void *ud)
 		if (!t->glob || r->idx != t->nfiles + 1)
 			return proto(t, "unexpected file record");
 		t->files = eng__xrealloc(t->files, (t->nfiles + 1) * sizeof(*t->files));
-		t->files[t->nfiles++] = tfile_new(r->data, r->dlen, t->first ? -1 : 0);
+		t->files[t->nfiles++] = tfile_new(r->data, r->dlen, t->x_first ? -1 : 0);
 		t->glob_waiting = 0;
 		return 0;
 	}
@@ -871,6 +872,7 @@ tail_exec(eng_tail *t)
 	int r;
 
 	eng__tail_parser_reset(&t->p);
+	t->x_first = t->first;
 	t->exit_status = -1;
 	t->exit_len = 0;
 	r = eng_exec_start(t->c, cmd, NULL, &xcbs, t, &t->x);

@@ -51,7 +51,10 @@ typedef struct eng_tail_parser {
 	char err[128];
 } eng_tail_parser;
 
-/* Record callback; nonzero stops the parse (eng__tail_parse returns 1). */
+/*
+ * Record callback: 0 goes on, 1 stops the parse (eng__tail_parse returns
+ * 1), -1 rejects the record (it returns -1; the callback fills p->err).
+ */
 typedef int (*eng_tail_rec_fn)(const eng_tail_rec *r, void *ud);
 
 /* tail_script.c: the remote script's body. */
@@ -61,8 +64,9 @@ void eng__tail_parser_reset(eng_tail_parser *p);   /* also initialises */
 void eng__tail_parser_free(eng_tail_parser *p);
 /*
  * Feeds remote bytes. Returns 0 (all taken), 1 (the callback stopped it;
- * *used says how much was taken) or -1 (garbage; p->err says what; the
- * parser must be reset before it is fed again).
+ * *used says how much was taken) or -1 (garbage, or a record the callback
+ * rejected; p->err says what; the parser must be reset before it is fed
+ * again).
  */
 int eng__tail_parse(eng_tail_parser *p, const char *buf, size_t len, size_t *used,
     eng_tail_rec_fn cb, void *ud);

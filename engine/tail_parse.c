@@ -215,9 +215,15 @@ eng__tail_parse(eng_tail_parser *p, const char *buf, size_t len, size_t *used,
 				p->rec.ok = t[0] == 'K';
 			}
 		}
-		if (cb(&p->rec, ud) != 0) {
+		switch (cb(&p->rec, ud)) {
+		case 0:
+			break;
+		case 1:
 			*used = i;
 			return 1;
+		default:
+			*used = i;
+			return -1;   /* the callback put its reason in p->err */
 		}
 	}
 	*used = i;
