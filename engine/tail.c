@@ -89,8 +89,8 @@ struct eng_tail {
 	tfile **files;              /* files[idx - 1]; a command uses files[0] */
 	size_t nfiles;
 	/*
-	 * Files read to their end after a rotation (R), with that end: when
-	 * one shows up again under a name we follow (a glob like app.log*
+	 * Files left after a rotation (R, L), with where we stopped: when one
+	 * shows up again under a name we follow (a glob like app.log*
 	 * matching app.log.1), it is continued there, not read again.
 	 */
 	struct tretired {
@@ -577,8 +577,8 @@ on_rec(const eng_tail_rec *r, void *ud)
 		if (!same_file(f, r) || (int64_t)r->off != f->off)
 			return proto(t, "rotation record for another file or offset");
 		reset_lines(t, f);
-		if (r->type == 'R')
-			retired_add(t, f, r->off);
+		/* Both: should it show up again (a glob), it goes on from r->off. */
+		retired_add(t, f, r->off);
 		if (r->type == 'L')
 			mark(t, f, ENG_TAIL_MARK_LOST, f->seen > r->off ? f->seen - r->off : 0);
 		mark(t, f, ENG_TAIL_MARK_ROTATED, 0);
