@@ -288,7 +288,8 @@ void eng_fanout_free(eng_fanout *f);
  *
  * The front end owns reconnect policy: when the conn is lost the tail goes
  * DETACHED (on_state with file NULL) and keeps its place; eng_tail_rebind()
- * gives it a new conn and it continues where it stopped.
+ * gives it a new conn to the same host and it continues where it stopped.
+ * Order is per file: the files of a glob are read side by side.
  */
 typedef struct eng_tail eng_tail;
 
@@ -309,7 +310,8 @@ typedef struct eng_tail_line {
 typedef enum eng_tail_mark {
 	ENG_TAIL_MARK_TRUNCATED, /* file shorter than our offset: read again from 0 */
 	ENG_TAIL_MARK_ROTATED,   /* old file read to its end, now a new one at the path */
-	ENG_TAIL_MARK_LOST,      /* old file gone before it was read: bytes = at least this many lost */
+	ENG_TAIL_MARK_LOST,      /* old file gone before it was read to its end: at least
+	                          * `bytes` lost (0: how many is unknown) */
 	ENG_TAIL_MARK_RESTARTED, /* command started again after a rebind */
 	ENG_TAIL_MARK_CUT        /* end of a cut line: bytes = how many were dropped */
 } eng_tail_mark;
@@ -342,7 +344,8 @@ typedef struct eng_tail_opts {
 	const char *path;     /* file or glob (* ? [ ]) on the host, or NULL ... */
 	const char *command;  /* ... a command whose output is followed (journalctl -f) */
 	int lines;            /* initial lines of files present at first attach: 0 = 10, < 0 none */
-	int poll_ms;          /* remote poll interval, 0 = 250 */
+	int poll_ms;          /* re-read interval while a file grows, 0 = 250 (idle
+	                       * files wake the reader through inotify instead) */
 	int partial_ms;       /* hold an unfinished line this long, 0 = 3000 */
 	size_t max_line;      /* longer lines are cut, 0 = 65536 */
 } eng_tail_opts;
@@ -350,11 +353,13 @@ typedef struct eng_tail_opts {
 /* Starts following on c (queued until c is ready). */
 int eng_tail_start(eng_conn *c, const eng_tail_opts *opts, const eng_tail_cbs *cbs,
     void *ud, eng_tail **out);
-/* Continues a DETACHED tail on c; ENG_ESTATE while still attached. */
+/* Continues a DETACHED (or ERROR) tail on c; ENG_ESTATE while attached. */
 int eng_tail_rebind(eng_tail *t, eng_conn *c);
 /*
- * Backpressure for a consumer whose queue is full: the tail stops reading,
- * the SSH window closes and the remote reader blocks; nothing piles up here.
+ * Backpressure for a consumer whose queue is full: no on_line/on_mark from
+ * now on (also when called inside on_line) until resumed; the tail stops
+ * reading, the SSH window closes and the remote reader blocks, so at most
+ * one chunk waits here.
  */
 void eng_tail_pause(eng_tail *t, int paused);
 /* Bytes of file data (or command output) received so far. */
