@@ -50,6 +50,13 @@
  * latency, never data. Idle, on this machine: 0.7% of one core per file
  * (stat + sleep every 250 ms instead: 4.8%; fork+exec is slow here).
  *
+ * Limit: the script sees the path once per tick. A file that came and
+ * went between two looks (two rotations within one tick, or while
+ * detached: app.log -> .1 and then the next app.log -> .1 -> .2 before
+ * we look) is not followed, and nothing marks it: only the file we were
+ * reading is found again by its inode. A glob that matches the rotated
+ * names (app.log*) does pick such a file up.
+ *
  * The loop runs in the background with stdin from /dev/null; the
  * foreground shell waits for EOF on the channel and then kills the process
  * group, so nothing outlives the channel.
