@@ -50,12 +50,13 @@
  * latency, never data. Idle, on this machine: 0.7% of one core per file
  * (stat + sleep every 250 ms instead: 4.8%; fork+exec is slow here).
  *
- * Limit: the script sees the path once per tick. A file that came and
- * went between two looks (two rotations within one tick, or while
- * detached: app.log -> .1 and then the next app.log -> .1 -> .2 before
- * we look) is not followed, and nothing marks it: only the file we were
- * reading is found again by its inode. A glob that matches the rotated
- * names (app.log*) does pick such a file up.
+ * The script sees the path once per tick. When two rotations fall between
+ * two looks (a slow tick, or while detached: app.log -> .1, then the next
+ * app.log -> .1 -> .2), the file in between was never at the path when we
+ * looked. between() finds such files by birth time - named like the path
+ * (app.log*), born after the file we left and before the one now at the
+ * path - and reads each whole, oldest first, before the new file. Without
+ * birth times (a filesystem that has none) they are missed, unmarked.
  *
  * The loop runs in the background with stdin from /dev/null; the
  * foreground shell waits for EOF on the channel and then kills the process
@@ -117,17 +118,64 @@ const char eng__tail_script[] =
 	"\t\tprintf 'L %s %s %s %s\\n' \"$k\" \"$d\" \"$i\" \"$o\"\n"
 	"\tfi\n"
 	"\tRET=\"$RET$d:$i:$b:$o \"\n"
+	"\t[ \"$b\" = 0 ] || between\n"
 	"\td= i= b= o=0 w=\n"
 	"\tbusy=1\n"
 	"}\n"
+	"# Files born after the one we left (b) and before the one now at the path\n"
+	"# (nb): they were at the path in between (two rotations between looks).\n"
+	"# Each is read whole, oldest first, as if we had seen it there. Birth times\n"
+	"# tick in jiffies: files made within a few ms share one, hence -ge/-le\n"
+	"# (the file we left is in RET, the one at the path is excluded by name).\n"
+	"between() {\n"
+	"\tcase $n in */*) base=${n##*/} ;; *) base=$n ;; esac\n"
+	"\twhile :; do\n"
+	"\t\tq= qb=\n"
+	"\t\tfor f in \"$dir\"/\"$base\"*; do\n"
+	"\t\t\t[ \"$f\" != \"$n\" ] && [ -f \"$f\" ] && [ -r \"$f\" ] && st \"$f\" || continue\n"
+	"\t\t\t[ \"$sb\" -ge \"$b\" ] || continue\n"
+	"\t\t\t[ -z \"$nb\" ] || [ \"$sb\" -le \"$nb\" ] || continue\n"
+	"\t\t\tcase $RET in *\" $sd:$si:$sb:\"*) continue ;; esac\n"
+	"\t\t\towned && continue\n"
+	"\t\t\t[ -n \"$qb\" ] && [ \"$sb\" -ge \"$qb\" ] && continue\n"
+	"\t\t\tq=$f qb=$sb\n"
+	"\t\tdone\n"
+	"\t\t[ -n \"$q\" ] || return 0\n"
+	"\t\tst \"$q\" || return 0\n"
+	"\t\td=$sd i=$si b=$sb o=0\n"
+	"\t\tprintf 'A %s %s %s %s %s %s\\n' \"$k\" \"$d\" \"$i\" \"$o\" \"$ss\" \"$b\"\n"
+	"\t\tx=0\n"
+	"\t\twhile rd \"$q\"; do\n"
+	"\t\t\tst \"$q\" && same && [ \"$ss\" -gt \"$o\" ] || { x=1; break; }\n"
+	"\t\tdone\n"
+	"\t\tif [ \"$x\" = 1 ]; then\n"
+	"\t\t\tprintf 'R %s %s %s %s\\n' \"$k\" \"$d\" \"$i\" \"$o\"\n"
+	"\t\telse\n"
+	"\t\t\tprintf 'L %s %s %s %s\\n' \"$k\" \"$d\" \"$i\" \"$o\"\n"
+	"\t\tfi\n"
+	"\t\tRET=\"$RET$d:$i:$b:$o \"\n"
+	"\tdone\n"
+	"}\n"
+	"# 0 if the file just stat'ed is followed under another name.\n"
+	"owned() {\n"
+	"\tj=1\n"
+	"\twhile [ \"$j\" -le \"$M\" ]; do\n"
+	"\t\tif [ \"$j\" != \"$k\" ] && eval \"[ \\\"\\$d_$j:\\$i_$j:\\$b_$j\\\" = \\\"\\$sd:\\$si:\\$sb\\\" ]\"; then\n"
+	"\t\t\treturn 0\n"
+	"\t\tfi\n"
+	"\t\tj=$((j + 1))\n"
+	"\tdone\n"
+	"\treturn 1\n"
+	"}\n"
 	"step() {\n"
 	"\tif ! st \"$n\"; then\n"
-	"\t\tif [ -n \"$i\" ]; then gone; return; fi\n"
+	"\t\tif [ -n \"$i\" ]; then nb=; gone; return; fi\n"
 	"\t\t[ \"$o\" -ge 0 ] || o=0\n"
 	"\t\t[ \"$w\" = W ] || { printf 'W %s\\n' \"$k\"; w=W; }\n"
 	"\t\treturn\n"
 	"\tfi\n"
 	"\tif [ -n \"$i\" ] && ! same; then\n"
+	"\t\tnb=$sb\n"
 	"\t\tgone\n"
 	"\t\treturn\n"
 	"\tfi\n"
