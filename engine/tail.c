@@ -27,9 +27,9 @@
  * poll_ms while data flows, and when idle blocks in `tail -F` (inotify)
  * until a file changes. Host CPU per followed file, measured on this
  * machine (where one fork+exec costs about 12 ms of CPU, several times a
- * usual server's): idle 0.7% of one core (stat+sleep every 250 ms instead:
- * 4.8%); 500 lines/s: 8.5%. Client: 0.48 s of CPU per million 72-byte
- * lines, decryption included. Details in tail_script.c.
+ * usual server's): idle about 1% of one core (stat+sleep every 250 ms
+ * instead: 4.8%); 500 lines/s: 9-10%. Client: 0.48 s of CPU per million
+ * 72-byte lines, decryption included. Details in tail_script.c.
  *
  * The remote process must not outlive the channel (NOTES-libs.md: a
  * pipeline without a pty survives channel close): the loop runs in the

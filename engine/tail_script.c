@@ -25,7 +25,7 @@
  * instead. A second stat then confirms the chunk (K) or withdraws it (X).
  * A tick reads what its stat saw: chasing a growing file would read it in
  * tiny pieces back to back (51% of a core at 500 lines/s here, against
- * 8.5%); only the old file after a rotation is read until it stops
+ * 9-10%); only the old file after a rotation is read until it stops
  * growing.
  *
  * gone() handles a name that no longer points at the followed file: the
@@ -47,8 +47,8 @@
  * exits at once cannot spin the loop). Without timeout, or with more than
  * 8 files, it just sleeps T. The waker only says "look now": every byte
  * still goes through the framed path above, so a late wake-up costs
- * latency, never data. Idle, on this machine: 0.7% of one core per file
- * (stat + sleep every 250 ms instead: 4.8%; fork+exec is slow here).
+ * latency, never data. Idle, on this machine: about 1% of one core per
+ * file (stat + sleep every 250 ms instead: 4.8%; fork+exec is slow here).
  *
  * The script sees the path once per tick. When two rotations fall between
  * two looks (a slow tick, or while detached: app.log -> .1, then the next
