@@ -2,7 +2,8 @@
  * engine/tail.c - log tails: follow a remote file (or every match of a
  * glob, or a command's output) over one exec channel per tail on a host's
  * shared conn, installing nothing. Owns the per-file state (identity
- * dev+inode, offset of the next byte, the held unfinished line), turns file
+ * dev+inode+birth, offset of the next byte, the held unfinished line, the
+ * files retired by rotations), turns file
  * bytes into line events, and restarts the remote reader on a new conn when
  * the front end rebinds a detached tail. Talks to exec.c (public exec API),
  * tail_parse.c (the record parser) and the front end (eng_tail_cbs).
@@ -11,11 +12,13 @@
  * switches files on rotation by itself and says so on stderr, which is not
  * ordered with its stdout, so after a rotation we could no longer tell
  * which file, or which offset, a byte came from - and a reconnect must
- * resume at an exact (inode, offset). The script below prints framed
+ * resume at an exact (inode, offset). The script (tail_script.c) prints framed
  * records instead (format in tail_int.h): every data chunk names its file's
  * dev, inode and offset, so the client checks each one against its own
  * state (a mismatch is a protocol error, never a silent gap). It uses only
- * sh, stat, dd, head, tail, wc, find, sleep; nothing is installed.
+ * sh, stat, dd, head, tail, wc, find, sleep (and timeout if there is one);
+ * nothing is installed. GNU coreutils or busybox: dd iflag=skip_bytes and
+ * stat -c are not POSIX.
  *
  * The script, per file and per tick: stat the path; same inode and bigger:
  * read [off, size) in <= 64 KB chunks with dd, each confirmed by a second
