@@ -303,6 +303,97 @@ size_t eng_fanout_count(const eng_fanout *f);
 const eng_fanout_host *eng_fanout_host_get(const eng_fanout *f, size_t i);
 void eng_fanout_free(eng_fanout *f);
 
+/* ---- tails ------------------------------------------------------------- */
+
+/*
+ * A tail follows a remote file (or every file a glob matches, or a
+ * command's output) over an exec channel on a conn, with nothing installed
+ * on the host. Files are exact: each byte of each file is delivered once,
+ * in order, across rotations and across rebinding to a new conn; where data
+ * is really gone, a mark says so (never a silent gap, never a duplicate).
+ * Lines are raw remote bytes (untrusted: sanitise before showing).
+ *
+ * The front end owns reconnect policy: when the conn is lost the tail goes
+ * DETACHED (on_state with file NULL) and keeps its place; eng_tail_rebind()
+ * gives it a new conn to the same host and it continues where it stopped.
+ * Order is per file: the files of a glob are read side by side.
+ */
+typedef struct eng_tail eng_tail;
+
+/* eng_tail_line.flags */
+#define ENG_TAIL_PARTIAL 0x1 /* no newline yet: held too long, or the file ended */
+#define ENG_TAIL_CUT     0x2 /* longer than max_line: the rest of the line is dropped */
+#define ENG_TAIL_CONT    0x4 /* continues a line delivered earlier as PARTIAL */
+
+typedef struct eng_tail_line {
+	const char *host;     /* the conn's name */
+	const char *file;     /* remote path; NULL for a command */
+	const char *buf;      /* the line without its newline (raw bytes) */
+	size_t len;
+	uint64_t offset;      /* of buf[0] in the file (a command: in its output) */
+	int flags;            /* ENG_TAIL_* */
+} eng_tail_line;
+
+typedef enum eng_tail_mark {
+	ENG_TAIL_MARK_TRUNCATED, /* file shorter than our offset: read again from 0 */
+	ENG_TAIL_MARK_ROTATED,   /* old file read to its end, now a new one at the path */
+	ENG_TAIL_MARK_LOST,      /* old file gone before it was read to its end: at least
+	                          * `bytes` lost (0: how many is unknown) */
+	ENG_TAIL_MARK_RESTARTED, /* command started again after a rebind */
+	ENG_TAIL_MARK_CUT        /* end of a cut line: bytes = how many were dropped */
+} eng_tail_mark;
+const char *eng_tail_mark_name(eng_tail_mark m);
+
+typedef enum eng_tail_state {
+	ENG_TAIL_STARTING,    /* script/command being started */
+	ENG_TAIL_WAITING,     /* file (or glob: no match yet) does not exist */
+	ENG_TAIL_FOLLOWING,
+	ENG_TAIL_ERROR,       /* file: permission denied etc.; tail: protocol error */
+	ENG_TAIL_DETACHED,    /* conn lost: eng_tail_rebind() to go on */
+	ENG_TAIL_ENDED        /* the tailed command exited */
+} eng_tail_state;
+const char *eng_tail_state_name(eng_tail_state st);
+
+typedef struct eng_tail_cbs {
+	void (*on_line)(eng_tail *t, const eng_tail_line *l, void *ud);
+	/* file NULL for a command */
+	void (*on_mark)(eng_tail *t, const char *file, eng_tail_mark m, uint64_t bytes,
+	    void *ud);
+	/*
+	 * file NULL: the tail as a whole (STARTING, FOLLOWING, DETACHED, ERROR,
+	 * ENDED); else one file (WAITING, FOLLOWING, ERROR). text: why, or NULL.
+	 */
+	void (*on_state)(eng_tail *t, const char *file, eng_tail_state st,
+	    const char *text, void *ud);
+} eng_tail_cbs;
+
+typedef struct eng_tail_opts {
+	const char *path;     /* file or glob (* ? [ ]) on the host, or NULL ... */
+	const char *command;  /* ... a command whose output is followed (journalctl -f) */
+	int lines;            /* initial lines of files present at first attach: 0 = 10, < 0 none */
+	int poll_ms;          /* re-read interval while a file grows, 0 = 250 (idle
+	                       * files wake the reader through inotify instead) */
+	int partial_ms;       /* hold an unfinished line this long, 0 = 3000 */
+	size_t max_line;      /* longer lines are cut, 0 = 65536 */
+} eng_tail_opts;
+
+/* Starts following on c (queued until c is ready). */
+int eng_tail_start(eng_conn *c, const eng_tail_opts *opts, const eng_tail_cbs *cbs,
+    void *ud, eng_tail **out);
+/* Continues a DETACHED (or ERROR) tail on c; ENG_ESTATE while attached. */
+int eng_tail_rebind(eng_tail *t, eng_conn *c);
+/*
+ * Backpressure for a consumer whose queue is full: no on_line/on_mark from
+ * now on (also when called inside on_line) until resumed; the tail stops
+ * reading, the SSH window closes and the remote reader blocks, so at most
+ * one chunk waits here.
+ */
+void eng_tail_pause(eng_tail *t, int paused);
+/* Bytes of file data (or command output) received so far. */
+uint64_t eng_tail_received(const eng_tail *t);
+/* Stops (the remote reader ends with its channel); no callback after this. */
+void eng_tail_free(eng_tail *t);
+
 /* ---- helpers ----------------------------------------------------------- */
 
 /*
