@@ -271,7 +271,7 @@ hold_append(eng_tail *t, tfile *f, const char *buf, size_t n, uint64_t off)
 		f->hoff = off;
 		f->hsince = uv_now(t->loop);
 		if (f->hold == NULL)
-			f->hold = eng__xmalloc(t->max_line);
+			f->hold = util_xmalloc(t->max_line);
 	}
 	memcpy(f->hold + f->hlen, buf, n);
 	f->hlen += n;
@@ -348,7 +348,7 @@ keep(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
 {
 	if (*len + n > *cap) {
 		*cap = *len + n;
-		*buf = eng__xrealloc(*buf, *cap);
+		*buf = util_xrealloc(*buf, *cap);
 	}
 	memcpy(*buf + *len, data, n);
 	*len += n;
@@ -424,10 +424,10 @@ arm_timer(eng_tail *t)
 static tfile *
 tfile_new(const char *name, size_t len, int64_t off)
 {
-	tfile *f = eng__xcalloc(1, sizeof(*f));
+	tfile *f = util_xcalloc(1, sizeof(*f));
 
 	if (name != NULL) {
-		f->name = eng__xmalloc(len + 1);
+		f->name = util_xmalloc(len + 1);
 		memcpy(f->name, name, len);
 		f->name[len] = '\0';
 	}
@@ -452,7 +452,7 @@ retired_add(eng_tail *t, const tfile *f, uint64_t off)
 		memmove(t->ret, t->ret + 1, (MAX_RETIRED - 1) * sizeof(*t->ret));
 		t->nret--;
 	}
-	t->ret = eng__xrealloc(t->ret, (t->nret + 1) * sizeof(*t->ret));
+	t->ret = util_xrealloc(t->ret, (t->nret + 1) * sizeof(*t->ret));
 	t->ret[t->nret].dev = f->dev;
 	t->ret[t->nret].ino = f->ino;
 	t->ret[t->nret].birth = f->birth;
@@ -504,7 +504,7 @@ on_rec(const eng_tail_rec *r, void *ud)
 	if (r->type == 'F') {
 		if (!t->glob || r->idx != t->nfiles + 1)
 			return proto(t, "unexpected file record");
-		t->files = eng__xrealloc(t->files, (t->nfiles + 1) * sizeof(*t->files));
+		t->files = util_xrealloc(t->files, (t->nfiles + 1) * sizeof(*t->files));
 		t->files[t->nfiles++] = tfile_new(r->data, r->dlen, t->x_first ? -1 : 0);
 		t->glob_waiting = 0;
 		return 0;
@@ -608,7 +608,7 @@ sq(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 	/* The worst case: every byte a quote, 4 bytes each. */
 	if (*len + 4 * n + 3 > *cap) {
 		*cap = (*len + 4 * n + 3) * 2;
-		*buf = eng__xrealloc(*buf, *cap);
+		*buf = util_xrealloc(*buf, *cap);
 	}
 	(*buf)[(*len)++] = '\'';
 	for (i = 0; i < n; i++) {
@@ -630,7 +630,7 @@ add(char **buf, size_t *len, size_t *cap, const char *s)
 
 	if (*len + n + 1 > *cap) {
 		*cap = (*len + n + 1) * 2;
-		*buf = eng__xrealloc(*buf, *cap);
+		*buf = util_xrealloc(*buf, *cap);
 	}
 	memcpy(*buf + *len, s, n + 1);
 	*len += n;
@@ -712,7 +712,7 @@ command_stderr(eng_tail *t, const char *buf, size_t len)
 			continue;
 		}
 		if (t->exit_line == NULL)
-			t->exit_line = eng__xmalloc(64);
+			t->exit_line = util_xmalloc(64);
 		if (t->exit_len < 63)
 			t->exit_line[t->exit_len++] = buf[i];
 	}
@@ -721,7 +721,7 @@ command_stderr(eng_tail *t, const char *buf, size_t len)
 static void
 fail_protocol(eng_tail *t)
 {
-	char *msg = eng__xprintf("tail protocol error: %s", t->p.err);
+	char *msg = util_xasprintf("tail protocol error: %s", t->p.err);
 
 	ENG_LOG(t->c->ctx, "%s: %s", t->host, msg);
 	t->killed_by_us = 1;
@@ -857,10 +857,10 @@ on_x_done(eng_exec *x, const eng_exec_result *r, void *ud)
 	if (t->command != NULL) {
 		reset_lines(t, t->files[0]);
 		if (t->exit_status >= 0)
-			msg = eng__xprintf("command exited with status %d", t->exit_status);
+			msg = util_xasprintf("command exited with status %d", t->exit_status);
 		set_state(t, ENG_TAIL_ENDED, msg != NULL ? msg : "command ended");
 	} else {
-		msg = eng__xprintf("remote reader ended (status %d%s%s)", r->exit_status,
+		msg = util_xasprintf("remote reader ended (status %d%s%s)", r->exit_status,
 		    r->signal != NULL ? ", signal " : "", r->signal != NULL ? r->signal : "");
 		set_state(t, ENG_TAIL_ERROR, msg);
 	}
@@ -908,12 +908,12 @@ eng_tail_start(eng_conn *c, const eng_tail_opts *opts, const eng_tail_cbs *cbs,
 	r = ENG_ECLOSED;
 	if (c->dead || c->close_req)
 		goto out;
-	t = eng__xcalloc(1, sizeof(*t));
+	t = util_xcalloc(1, sizeof(*t));
 	t->loop = c->ctx->loop;
 	t->c = c;
-	t->host = eng__xstrdup(c->name);
-	t->path = eng__xstrdup(opts->path);
-	t->command = eng__xstrdup(opts->command);
+	t->host = util_xstrdup(c->name);
+	t->path = util_xstrdup(opts->path);
+	t->command = util_xstrdup(opts->command);
 	t->glob = opts->path != NULL && strpbrk(opts->path, "*?[") != NULL;
 	t->lines = opts->lines == 0 ? DEF_LINES : opts->lines < 0 ? 0 : opts->lines;
 	t->poll_ms = opts->poll_ms > 0 ? opts->poll_ms : DEF_POLL_MS;
@@ -925,7 +925,7 @@ eng_tail_start(eng_conn *c, const eng_tail_opts *opts, const eng_tail_cbs *cbs,
 	t->first = 1;
 	t->st = ENG_TAIL_STARTING;
 	if (!t->glob) {
-		t->files = eng__xcalloc(1, sizeof(*t->files));
+		t->files = util_xcalloc(1, sizeof(*t->files));
 		t->files[0] = tfile_new(opts->path, opts->path != NULL ? strlen(opts->path) : 0,
 		    t->command != NULL ? 0 : -1);
 		t->nfiles = 1;
@@ -962,7 +962,7 @@ eng_tail_rebind(eng_tail *t, eng_conn *c)
 	old = t->c;
 	t->c = c;
 	free(t->host);
-	t->host = eng__xstrdup(c->name);
+	t->host = util_xstrdup(c->name);
 	if ((r = tail_exec(t)) != 0) {
 		t->c = old;
 		return r;

@@ -186,7 +186,7 @@ eng__tail_parse(eng_tail_parser *p, const char *buf, size_t len, size_t *used,
 				p->bneed = (size_t)p->rec.len + (p->rec.type == 'F' ? 1 : 2);
 				if (p->bcap < p->bneed) {
 					p->bcap = p->bneed;
-					p->buf = eng__xrealloc(p->buf, p->bcap);
+					p->buf = util_xrealloc(p->buf, p->bcap);
 				}
 				continue;
 			}
