@@ -12,6 +12,7 @@
 static const char usage[] =
 "usage: drover [-F ssh_config] [-i inventory] [console options] [TARGETS]\n"
 "       drover [-F ssh_config] [-i inventory] exec [options] TARGETS -- COMMAND...\n"
+"       drover [-F ssh_config] [-i inventory] tail [options] TARGETS -- FILE...\n"
 "       drover demo [N] [drover arguments]\n"
 "\n"
 "drover is an operator console for fleets of SSH hosts.\n"
@@ -19,6 +20,7 @@ static const char usage[] =
 "  drover TARGETS   opens the console: a pane with a shell per host\n"
 "  drover           opens the console with the inventory in a sidebar\n"
 "  drover exec ...  runs a command on many hosts (drover exec --help)\n"
+"  drover tail ...  follows log files on many hosts (drover tail --help)\n"
 "  drover demo [N]  tries it on a throw-away local fleet of N sshd (default 4)\n"
 "\n"
 "  -F FILE        ssh config file instead of ~/.ssh/config\n"
@@ -62,6 +64,8 @@ main(int argc, char **argv)
 	}
 	if (i < argc && strcmp(argv[i], "exec") == 0)
 		return tui_cli_exec(argc - i, argv + i, ssh_config, inventory);
+	if (i < argc && strcmp(argv[i], "tail") == 0)
+		return tui_cli_tail(argc - i, argv + i, ssh_config, inventory);
 	if (i < argc && strcmp(argv[i], "demo") == 0)
 		return tui_cli_demo(argc - i, argv + i, ssh_config, inventory);
 	if (i < argc && strcmp(argv[i], "complete") == 0)

@@ -15,6 +15,9 @@
 /* `drover [TARGETS]`: the console; returns the process exit code. */
 int tui_console_run(int argc, char **argv, const char *ssh_config, const char *inventory);
 
+/* `drover tail …`; returns the process exit code. */
+int tui_cli_tail(int argc, char **argv, const char *ssh_config, const char *inventory);
+
 /* `drover exec …`; returns the process exit code. */
 int tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventory);
 
@@ -76,6 +79,11 @@ int tui_result_cmp(const tui_result *a, const tui_result *b);
  * "lost" (the link died during the command), "unreachable".
  */
 const char *tui_host_state_label(const eng_fanout_host *h);
+
+/* Reconnect policy (backoff.c): worth another try? */
+int tui_backoff_transient(eng_fail f);
+/* The wait before try number attempt (1, 2 ...): jittered, at most max_ms. */
+uint64_t tui_backoff_delay(int attempt, uint64_t max_ms, uint32_t *rng);
 
 /* One command-line word as an option: "--color=never" -> "--color", "never". */
 typedef struct tui_arg {

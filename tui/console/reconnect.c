@@ -1,9 +1,8 @@
 /*
  * tui/console/reconnect.c - a pane whose connection failed for a reason
- * that may pass tries again by itself, waiting 1 s, 2 s, 4 s ... up to the
- * configured ceiling, each wait jittered into [3/4, 1] of itself so that
- * hosts lost together (a network blip, 200 handshakes on a busy box) do
- * not come back in lockstep. One console timer serves every pane: it wakes
+ * that may pass tries again by itself, with the backoff of tui/backoff.c
+ * (1 s, 2 s, 4 s ... jittered, up to the configured ceiling). One console
+ * timer serves every pane: it wakes
  * for the next attempt or the next second a countdown in a title changes,
  * and is stopped when no pane waits (idle CPU stays 0).
  */
@@ -11,7 +10,6 @@
 
 #include "tui/console/console.h"
 
-#define RETRY_BASE_MS 1000
 /* A session that lasted this long starts the next outage over at 1 s; one
  * that dies right after login (a host that kicks us out) keeps backing off. */
 #define RETRY_STABLE_MS 10000
@@ -19,46 +17,6 @@
 #define RETRY_SLACK_MS 50
 /* The backoff's exponent stops growing here (the ceiling caps the wait). */
 #define RETRY_MAX_ATTEMPTS 64
-
-/* Worth trying again: the network, the peer, a deadline. Not: host keys,
- * credentials, our own config, or a close we asked for. */
-static int
-retry_transient(eng_fail f)
-{
-	switch (f) {
-	case ENG_FAIL_RESOLVE:
-	case ENG_FAIL_CONNECT:
-	case ENG_FAIL_TIMEOUT:
-	case ENG_FAIL_PROTOCOL:
-	case ENG_FAIL_LOST:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-static uint32_t
-retry_rand(tui_console *con)
-{
-	/* xorshift32: jitter needs spread, not secrecy. */
-	con->rng ^= con->rng << 13;
-	con->rng ^= con->rng >> 17;
-	con->rng ^= con->rng << 5;
-	return con->rng;
-}
-
-static uint64_t
-retry_delay(tui_console *con, int attempt)
-{
-	uint64_t max = (uint64_t)con->cfg->reconnect_max * 1000, d = RETRY_BASE_MS;
-	int i;
-
-	for (i = 1; i < attempt && d < max; i++)
-		d *= 2;
-	if (d > max)
-		d = max;
-	return d - retry_rand(con) % (d / 4 + 1);
-}
 
 /*
  * A new connection for a pane whose last one is gone; the emulator, and so
@@ -134,14 +92,15 @@ tui__retry_schedule(tui_pane *p, eng_fail f)
 	tui_console *con = p->con;
 	uint64_t now = uv_now(con->loop);
 
-	if (!con->cfg->reconnect || con->quit || p->zombie || !retry_transient(f))
+	if (!con->cfg->reconnect || con->quit || p->zombie || !tui_backoff_transient(f))
 		return;
 	if (p->ready_at != 0 && now - p->ready_at >= RETRY_STABLE_MS)
 		p->attempts = 0;
 	p->ready_at = 0;
 	if (p->attempts < RETRY_MAX_ATTEMPTS)
 		p->attempts++;
-	p->retry_at = now + retry_delay(con, p->attempts);
+	p->retry_at = now + tui_backoff_delay(p->attempts,
+	    (uint64_t)con->cfg->reconnect_max * 1000, &con->rng);
 	tui__retry_arm(con);
 }
 
