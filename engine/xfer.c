@@ -67,7 +67,7 @@ join(const char *dir, const char *name)
 void
 eng__xf_progress(eng_xfer *j, xf_file *f, int force)
 {
-	uint64_t now = uv_now(j->c->ctx->loop);
+	uint64_t now = uv_now(j->loop);
 
 	if (j->cbs.on_progress == NULL)
 		return;
@@ -252,7 +252,7 @@ put_scandir(eng_xfer *j, xf_dir *d)
 	w->j = j;
 	w->d = d;
 	w->req.data = w;
-	uv_fs_scandir(j->c->ctx->loop, &w->req, d->src, 0, on_put_scandir);
+	uv_fs_scandir(j->loop, &w->req, d->src, 0, on_put_scandir);
 }
 
 static void
@@ -481,9 +481,9 @@ walk_next(eng_xfer *j)
 	w->d = d;
 	w->req.data = w;
 	if (j->dir == ENG_XFER_PUT)
-		uv_fs_stat(j->c->ctx->loop, &w->req, d->src, on_put_dir_lstat);
+		uv_fs_stat(j->loop, &w->req, d->src, on_put_dir_lstat);
 	else
-		uv_fs_mkdir(j->c->ctx->loop, &w->req, d->dst, 0700, on_get_mkdir);
+		uv_fs_mkdir(j->loop, &w->req, d->dst, 0700, on_get_mkdir);
 }
 
 /* ---- sources: what each named path is ---- */
@@ -606,7 +606,7 @@ sources_start(eng_xfer *j)
 		o->req.data = o;
 		j->walking++;
 		if (j->dir == ENG_XFER_PUT) {
-			uv_fs_stat(j->c->ctx->loop, &o->req, o->src, on_src_local);
+			uv_fs_stat(j->loop, &o->req, o->src, on_src_local);
 		} else if (eng_sftp_stat(st->s, o->src, on_src_remote, o) != 0) {
 			j->walking--;
 			file_failed_early(j, o->src, NULL, ENG_XFER_FAILED, "%s: sftp session "
@@ -626,11 +626,12 @@ dst_known(eng_xfer *j, int isdir, int exists, const char *why)
 	if (j->cancelled)
 		return;
 	j->dst_is_dir = isdir;
-	if (!isdir && (j->nsrc > 1 || (exists < 0))) {
+	if (!isdir && (j->nsrc > 1 || exists < 0)) {
 		free(j->error);
-		j->error = j->nsrc > 1 ? eng__xprintf("%s: %s", j->dst, why != NULL ? why :
-		    "not a directory (several sources)") :
-		    eng__xprintf("%s: %s", j->dst, why);
+		if (j->nsrc > 1 && exists == 0)
+			j->error = eng__xprintf("%s: not a directory (several sources)", j->dst);
+		else
+			j->error = eng__xprintf("%s: %s", j->dst, why);
 		eng_xfer_cancel(j);
 		return;
 	}
@@ -647,7 +648,7 @@ on_dst_local(uv_fs_t *req)
 	uv_fs_req_cleanup(req);
 	free(req);
 	j->walking--;
-	dst_known(j, isdir, r == 0 || r == UV_ENOENT ? 0 : -1, uv_strerror(r));
+	dst_known(j, isdir, r == 0 || r == UV_ENOENT ? 0 : -1, r < 0 ? uv_strerror(r) : "");
 	eng__xf_pump(j);
 }
 
@@ -685,7 +686,7 @@ resolve_dst(eng_xfer *j)
 		uv_fs_t *req = eng__xcalloc(1, sizeof(*req));
 
 		req->data = j;
-		uv_fs_stat(j->c->ctx->loop, req, j->dst, on_dst_local);
+		uv_fs_stat(j->loop, req, j->dst, on_dst_local);
 	}
 }
 
@@ -878,10 +879,10 @@ job_dirs(eng_xfer *j)
 			uv_fs_chmod(NULL, &sreq, d->dst, mode, NULL);
 			uv_fs_req_cleanup(&sreq);
 			if (j->o.preserve)
-				uv_fs_utime(j->c->ctx->loop, req, d->dst, (double)d->atime,
+				uv_fs_utime(j->loop, req, d->dst, (double)d->atime,
 				    (double)d->mtime, on_dir_attr_local);
 			else
-				uv_fs_chmod(j->c->ctx->loop, req, d->dst, mode, on_dir_attr_local);
+				uv_fs_chmod(j->loop, req, d->dst, mode, on_dir_attr_local);
 			dir_free(d);
 			return;
 		}
@@ -912,6 +913,7 @@ job_free(eng_xfer *j)
 		dir_free(d);
 	}
 	free(j->dst);
+	free(j->name);
 	free(j->data);
 	free(j->error);
 	free(j);
@@ -979,6 +981,9 @@ job_new(eng_conn *c, eng_xfer_dir dir, const char *const *src, size_t n, const c
 			return ENG_EINVAL;
 	j = eng__xcalloc(1, sizeof(*j));
 	j->c = c;
+	j->ctx = c->ctx;
+	j->loop = c->ctx->loop;
+	j->name = eng__xstrdup(eng_conn_name(c));
 	j->dir = dir;
 	if (opts != NULL)
 		j->o = *opts;

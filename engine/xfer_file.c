@@ -54,6 +54,7 @@ typedef struct fsop {
 
 static void advance(xf_file *f);
 static void on_r(eng_sftp *s, const eng_sftp_reply *r, void *ud);
+static void drop_parked(xf_file *f);
 
 static int
 is_put(const xf_file *f)
@@ -102,13 +103,17 @@ eng__xf_file_fail(xf_file *f, const char *fmt, ...)
 			abort();
 		va_end(ap);
 		f->error = m;
-		ENG_LOG(f->j->c->ctx, "%s: %s", eng_conn_name(f->j->c), m);
+		ENG_LOG(f->j->ctx, "%s: %s", f->j->name, m);
 	}
 	if (f->failing)
 		return;
 	f->failing = 1;
 	f->step = FS_C_CLOSE;
 	f->pub.error = f->error;
+	/* Held so that nothing below finishes (and frees) f under us. */
+	f->pending++;
+	drop_parked(f);
+	f->pending--;
 	advance(f);
 }
 
@@ -387,7 +392,7 @@ verify_start(xf_file *f)
 	{
 		uv_buf_t b = uv_buf_init((char *)o->buf, k);
 
-		uv_fs_read(f->j->c->ctx->loop, &o->req, f->fd, &b, 1, (int64_t)f->voff, on_l);
+		uv_fs_read(f->j->loop, &o->req, f->fd, &b, 1, (int64_t)f->voff, on_l);
 	}
 	SEND(f, FS_VREAD, eng_sftp_read(prim(f)->s, &f->h[f->primary], f->voff, k, on_r, f),
 	    f->src);
@@ -411,12 +416,12 @@ verify_finish(xf_file *f)
 		f->pub.done = f->next_off;
 		f->j->prog.bytes_done += f->next_off;
 		f->send_off = f->next_off;
-		ENG_LOG(f->j->c->ctx, "%s: %s: resuming at %llu", eng_conn_name(f->j->c),
+		ENG_LOG(f->j->ctx, "%s: %s: resuming at %llu", f->j->name,
 		    f->dst, (unsigned long long)f->next_off);
 		f->step = FS_DATA;
 	} else {
-		ENG_LOG(f->j->c->ctx, "%s: %s: kept part differs, starting over",
-		    eng_conn_name(f->j->c), f->dst);
+		ENG_LOG(f->j->ctx, "%s: %s: kept part differs, starting over",
+		    f->j->name, f->dst);
 		f->next_off = f->send_off = 0;
 		f->step = FS_TRUNC;
 	}
@@ -457,6 +462,26 @@ chunk_end(xf_chunk *k)
 	f->pending--;
 	advance(f);   /* may free f */
 	eng__xf_pump(j);
+}
+
+/* Chunks read and waiting for their turn to be sent: they never will. */
+static void
+drop_parked(xf_file *f)
+{
+	xf_chunk *k;
+	int found = 1;
+
+	while (found) {
+		found = 0;
+		for (k = f->chunks; k != NULL; k = k->next) {
+			if (k->sending) {
+				k->sending = 0;
+				chunk_end(k);
+				found = 1;
+				break;
+			}
+		}
+	}
 }
 
 static void
@@ -559,7 +584,7 @@ chunk_put_read(xf_chunk *k)
 	}
 	b = uv_buf_init((char *)k->buf + k->have, k->len - k->have);
 	k->req.data = k;
-	uv_fs_read(f->j->c->ctx->loop, &k->req, f->fd, &b, 1,
+	uv_fs_read(f->j->loop, &k->req, f->fd, &b, 1,
 	    (int64_t)(k->off + k->have), on_put_read);
 }
 
@@ -633,7 +658,7 @@ on_get_data(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 	memcpy(k->buf, r->data, r->len);
 	b = uv_buf_init((char *)k->buf, (unsigned int)r->len);
 	k->req.data = k;
-	uv_fs_write(f->j->c->ctx->loop, &k->req, f->fd, &b, 1, (int64_t)k->off, on_get_written);
+	uv_fs_write(f->j->loop, &k->req, f->fd, &b, 1, (int64_t)k->off, on_get_written);
 }
 
 static void
@@ -698,7 +723,7 @@ eng__xf_file_issue(xf_file *f, xf_stream *st)
 static void
 local_op(xf_file *f, int what)
 {
-	uv_loop_t *loop = f->j->c->ctx->loop;
+	uv_loop_t *loop = f->j->loop;
 	fsop *o = fsop_new(f, what);
 	int flags;
 

@@ -62,7 +62,14 @@ typedef struct xf_dir {
 } xf_dir;
 
 struct eng_xfer {
+	/*
+	 * c only to start streams: the conn may be freed before the job
+	 * ends (local operations still finishing), so the rest uses these.
+	 */
 	eng_conn *c;
+	eng_ctx *ctx;
+	uv_loop_t *loop;
+	char *name;
 	eng_xfer_dir dir;
 	eng_xfer_opts o;
 	eng_xfer_cbs cbs;
