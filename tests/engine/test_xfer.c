@@ -15,6 +15,7 @@
 #include <sys/mount.h>
 #include <sys/wait.h>
 #include <libgen.h>
+#include <sys/types.h>
 
 #include "engtest.h"
 
@@ -873,5 +874,298 @@ Test(xfer, disk_full_both_sides)
 	free(p);
 	free(src);
 	free(full);
+	et_fini(&e);
+}
+
+/* ---- through the fault proxy ---- */
+
+typedef struct proxy {
+	pid_t pid;
+	int port;
+	char known_hosts[1024];
+} proxy;
+
+/* Starts drover-faultproxy in front of h1 with extra options (NULL-terminated). */
+static void
+proxy_start(et_env *e, proxy *p, const char *const *extra)
+{
+	char bin[4096], target[128], *dir;
+	const char *argv[20];
+	int fds[2], n = 0, i;
+	char line[64] = "";
+	ssize_t got, used = 0;
+
+	snprintf(bin, sizeof(bin), "%s", getenv("DROVER_BIN"));
+	dir = dirname(bin);
+	memmove(bin, dir, strlen(dir) + 1);
+	strncat(bin, "/drover-faultproxy", sizeof(bin) - strlen(bin) - 1);
+	snprintf(target, sizeof(target), "%s:%s", et_fleet("FLEET_ADDR_1"),
+	    et_fleet("FLEET_PORT"));
+	argv[n++] = bin;
+	argv[n++] = "-l";
+	argv[n++] = "127.0.0.1:0";
+	argv[n++] = "-t";
+	argv[n++] = target;
+	for (i = 0; extra != NULL && extra[i] != NULL; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	cr_assert_eq(pipe(fds), 0);
+	p->pid = fork();
+	cr_assert_geq(p->pid, 0);
+	if (p->pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (used < (ssize_t)sizeof(line) - 1 &&
+	    (got = read(fds[0], line + used, sizeof(line) - 1 - (size_t)used)) > 0) {
+		used += got;
+		line[used] = '\0';
+		if (strchr(line, '\n') != NULL)
+			break;
+	}
+	close(fds[0]);
+	cr_assert(sscanf(line, "PORT %d", &p->port) == 1, "proxy said '%s' (%s)", line, bin);
+	/* Another address:port: a known_hosts of its own, learnt on first use. */
+	snprintf(p->known_hosts, sizeof(p->known_hosts), "%s/kh-%d", et_tmp(e), p->port);
+}
+
+static void
+proxy_stop(proxy *p)
+{
+	int st;
+
+	if (p->pid > 0) {
+		kill(p->pid, SIGTERM);
+		waitpid(p->pid, &st, 0);
+		p->pid = 0;
+	}
+}
+
+static void
+proxy_conn_opts(eng_conn_opts *o, const proxy *p)
+{
+	et_conn_opts_init(o, "h1");
+	o->address = "127.0.0.1";
+	o->port = p->port;
+	o->known_hosts = p->known_hosts;
+	o->accept_new = 1;
+}
+
+Test(xfer, through_proxy_with_delay)
+{
+	static const char *const opts[] = { "-d", "15", NULL };
+	et_env e;
+	proxy p;
+	eng_conn_opts o;
+	char *src, *mid, *back, *f, *m, *b;
+	xrun *r;
+	double t0, t_put, t_get;
+	const size_t n = 24u << 20;
+
+	et_init(&e, 0);
+	src = shared_dir(&e, "src");
+	mid = shared_dir(&e, "remote");
+	back = shared_dir(&e, "back");
+	f = mkfile(src, "f", n, 21);
+	proxy_start(&e, &p, opts);
+	proxy_conn_opts(&o, &p);
+	r = calloc(1, sizeof(*r));
+	r->dir = ENG_XFER_PUT;
+	r->src[0] = f;
+	r->nsrc = 1;
+	r->dst = mid;
+	r->o.stripe_min = 4u << 20;
+	t0 = tu_now();
+	x_run_opts(&e, r, &o, 60);
+	t_put = tu_now() - t0;
+	cr_assert(!r->has_error && r->fst[0] == ENG_XFER_OK, "%s %s", r->error, r->ferr[0]);
+	x_free(r);
+	free(r);
+	m = mkpath(mid, "f");
+	r = calloc(1, sizeof(*r));
+	r->dir = ENG_XFER_GET;
+	r->src[0] = m;
+	r->nsrc = 1;
+	r->dst = back;
+	r->o.stripe_min = 4u << 20;
+	t0 = tu_now();
+	x_run_opts(&e, r, &o, 60);
+	t_get = tu_now() - t0;
+	cr_assert(!r->has_error && r->fst[0] == ENG_XFER_OK, "%s %s", r->error, r->ferr[0]);
+	x_free(r);
+	free(r);
+	proxy_stop(&p);
+	b = mkpath(back, "f");
+	cr_assert(same_file(f, m) && same_file(f, b), "copies through the proxy differ");
+	/* 30 ms RTT: the handshake alone takes several; a transfer is not instant. */
+	cr_assert_gt(t_put, 0.1, "no delay seen: %.3f s", t_put);
+	fprintf(stderr, "xfer: 24 MiB at 30 ms RTT (connect included): put %.2fs (%.1f MB/s), "
+	    "get %.2fs (%.1f MB/s)\n", t_put, n / t_put / 1e6, t_get, n / t_get / 1e6);
+	free(f);
+	free(m);
+	free(b);
+	free(src);
+	free(mid);
+	free(back);
+	et_fini(&e);
+}
+
+Test(xfer, proxy_reset_mid_transfer)
+{
+	static const char *const opts[] = { "-x", "3000000", NULL };
+	et_env e;
+	proxy p;
+	eng_conn_opts o;
+	char *src, *mid, *back, *f, *target, *tmps, *old;
+	xrun *r;
+	int put;
+
+	et_init(&e, 0);
+	src = shared_dir(&e, "src");
+	mid = shared_dir(&e, "remote");
+	back = shared_dir(&e, "back");
+	f = mkfile(mid, "f", 8u << 20, 31);   /* the get's source */
+	for (put = 1; put >= 0; put--) {
+		target = mkpath(put ? mid : back, put ? "g" : "f");
+		tu_write_file(target, "old");
+		chmod(target, 0666);
+		proxy_start(&e, &p, opts);
+		proxy_conn_opts(&o, &p);
+		r = calloc(1, sizeof(*r));
+		r->dir = put ? ENG_XFER_PUT : ENG_XFER_GET;
+		r->src[0] = f;
+		r->nsrc = 1;
+		r->dst = target;
+		x_run_opts(&e, r, &o, 60);
+		proxy_stop(&p);
+		cr_assert_eq(r->nfiles, 1);
+		cr_assert_eq(r->fst[0], ENG_XFER_FAILED, "%s survived a reset", put ? "put" : "get");
+		cr_assert(r->has_error, "no job error after a reset");
+		old = tu_read_file(target, NULL);
+		cr_assert_str_eq(old, "old", "target changed");
+		free(old);
+		if (put) {
+			cr_assert_eq(r->nleftover, 1);
+			unlink(r->leftover[0]);
+		}
+		tmps = temporaries(et_tmp(&e));
+		cr_assert_str_eq(tmps, "", "temporaries left: %s", tmps);
+		free(tmps);
+		x_free(r);
+		free(r);
+		free(target);
+	}
+	free(f);
+	free(src);
+	free(mid);
+	free(back);
+	et_fini(&e);
+}
+
+/* ---- atomicity: a reader polling the target sees old or new, nothing else ---- */
+
+static struct {
+	const char *path;
+	size_t old_len, new_len;
+	volatile int stop;
+	int reads, saw_old, saw_new, bad;
+	char what[256];
+} rd;
+
+static void *
+reader(void *arg)
+{
+	static char buf[8u << 20];
+
+	(void)arg;
+	while (!rd.stop) {
+		FILE *fp = fopen(rd.path, "r");
+		size_t len, i;
+		char c;
+
+		if (fp == NULL) {
+			rd.bad++;
+			snprintf(rd.what, sizeof(rd.what), "target missing: %s", strerror(errno));
+			continue;
+		}
+		len = fread(buf, 1, sizeof(buf), fp);
+		fclose(fp);
+		rd.reads++;
+		c = len == rd.old_len ? 'A' : 'B';
+		if (len != rd.old_len && len != rd.new_len) {
+			rd.bad++;
+			snprintf(rd.what, sizeof(rd.what), "length %zu", len);
+			continue;
+		}
+		for (i = 0; i < len && buf[i] == c; i++)
+			;
+		if (i != len) {
+			rd.bad++;
+			snprintf(rd.what, sizeof(rd.what), "byte %zu of %zu is %02x", i, len,
+			    (unsigned char)buf[i]);
+			continue;
+		}
+		if (c == 'A')
+			rd.saw_old++;
+		else
+			rd.saw_new++;
+	}
+	return NULL;
+}
+
+Test(xfer, reader_sees_old_or_new_only)
+{
+	static const char *const opts[] = { "-r", "20000000", NULL };
+	et_env e;
+	proxy p;
+	eng_conn_opts o;
+	char *src, *mid, *f, *target, *cmd = NULL;
+	xrun *r;
+	pthread_t th;
+
+	et_init(&e, 0);
+	src = shared_dir(&e, "src");
+	mid = shared_dir(&e, "remote");
+	target = mkpath(mid, "f");
+	f = mkpath(src, "f");
+	cr_assert(asprintf(&cmd, "head -c 4000000 /dev/zero | tr '\\0' A > %s; "
+	    "head -c 6000000 /dev/zero | tr '\\0' B > %s; chmod 666 %s %s", target, f, target,
+	    f) > 0);
+	free(tu_sh(cmd, NULL));
+	free(cmd);
+	memset(&rd, 0, sizeof(rd));
+	rd.path = target;
+	rd.old_len = 4000000;
+	rd.new_len = 6000000;
+	/* 20 MB/s through the proxy: the put takes a while, the reader reads on. */
+	proxy_start(&e, &p, opts);
+	proxy_conn_opts(&o, &p);
+	cr_assert_eq(pthread_create(&th, NULL, reader, NULL), 0);
+	r = calloc(1, sizeof(*r));
+	r->dir = ENG_XFER_PUT;
+	r->src[0] = f;
+	r->nsrc = 1;
+	r->dst = target;
+	x_run_opts(&e, r, &o, 60);
+	usleep(50000);
+	rd.stop = 1;
+	pthread_join(th, NULL);
+	proxy_stop(&p);
+	cr_assert(!r->has_error && r->fst[0] == ENG_XFER_OK, "%s %s", r->error, r->ferr[0]);
+	cr_assert_eq(rd.bad, 0, "%d bad reads, e.g. %s", rd.bad, rd.what);
+	cr_assert_gt(rd.saw_old, 10, "the reader saw the old content %d times", rd.saw_old);
+	cr_assert_gt(rd.saw_new, 0, "the reader never saw the new content");
+	fprintf(stderr, "xfer: reader: %d reads, %d old, %d new, 0 torn\n", rd.reads,
+	    rd.saw_old, rd.saw_new);
+	x_free(r);
+	free(r);
+	free(f);
+	free(target);
+	free(src);
+	free(mid);
 	et_fini(&e);
 }

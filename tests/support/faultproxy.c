@@ -96,6 +96,8 @@ conn_close(conn *c, int rst)
 	if (c->closing)
 		return;
 	c->closing = 1;
+	/* Reads and timers pointed at a direction; the close callback wants c. */
+	c->a.data = c->b.data = c->up.timer.data = c->down.timer.data = c;
 	/* RST where asked and possible (a socket never connected just closes). */
 	if (!rst || uv_tcp_close_reset(&c->a, on_closed) != 0)
 		uv_close((uv_handle_t *)&c->a, on_closed);
