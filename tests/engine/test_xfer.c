@@ -28,8 +28,16 @@ TestSuite(xfer, .fini = suite_fini, .timeout = 300);
 static char *mounted;   /* a tmpfs to unmount after a failed test */
 
 static void
+hostile_clear(void)
+{
+	if (tu_fleet_has("FLEET_SFTP_HOSTILE_FILE"))
+		unlink(tu_fleet("FLEET_SFTP_HOSTILE_FILE"));
+}
+
+static void
 suite_fini(void)
 {
+	hostile_clear();
 	et_remote_kill(SLEEP_PAT);
 	if (mounted != NULL) {
 		umount2(mounted, MNT_DETACH);
@@ -1167,5 +1175,116 @@ Test(xfer, reader_sees_old_or_new_only)
 	free(target);
 	free(src);
 	free(mid);
+	et_fini(&e);
+}
+
+/* ---- a hostile server (tests/support/hostile_sftp.py as h2's subsystem) ---- */
+
+static void
+hostile_set(const char *mode)
+{
+	char *line = NULL;
+
+	cr_assert(tu_fleet_has("FLEET_SFTP_HOSTILE_FILE"), "fleet without the hostile hook");
+	cr_assert(asprintf(&line, "python3 %s/tests/support/hostile_sftp.py %s\n",
+	    getenv("DROVER_SRC"), mode) > 0);
+	tu_write_file(tu_fleet("FLEET_SFTP_HOSTILE_FILE"), line);
+	chmod(tu_fleet("FLEET_SFTP_HOSTILE_FILE"), 0644);
+	free(line);
+}
+
+Test(xfer, hostile_names_and_reply_order)
+{
+	et_env e;
+	char *back, *got, *found, *cmd = NULL, *okpath;
+	size_t len = 0, i;
+	xrun *r;
+	int ok = 0, skipped = 0;
+
+	et_init(&e, 0);
+	back = shared_dir(&e, "back");
+	hostile_set("names");
+	r = calloc(1, sizeof(*r));
+	r->dir = ENG_XFER_GET;
+	r->src[0] = "/hostile";
+	r->nsrc = 1;
+	r->dst = back;
+	r->o.recursive = 1;
+	r->o.chunk = 32768;   /* ten reads in flight, answered in reverse order */
+	x_run(&e, r, tu_fleet("FLEET_SFTP_SERVER_HOST"), 30);
+	hostile_clear();
+	cr_assert(!r->has_error, "job error: %s", r->error);
+	for (i = 0; i < (size_t)r->nfiles; i++) {
+		if (r->fst[i] == ENG_XFER_OK) {
+			ok++;
+			cr_assert(strstr(r->fdst[i], "/hostile/ok.txt"), "%s", r->fdst[i]);
+		} else {
+			cr_assert_eq(r->fst[i], ENG_XFER_SKIPPED, "%s: %s", r->fsrc[i], r->ferr[i]);
+			cr_assert(strstr(r->ferr[i], "4 name(s) refused"), "%s", r->ferr[i]);
+			skipped++;
+		}
+	}
+	cr_assert(ok == 1 && skipped == 1, "ok %d skipped %d", ok, skipped);
+	okpath = mkpath(back, "hostile/ok.txt");
+	got = tu_read_file(okpath, &len);
+	cr_assert_not_null(got);
+	cr_assert_eq(len, 300000);
+	for (i = 0; i < len; i++)
+		cr_assert_eq((unsigned char)got[i], i % 251, "byte %zu", i);
+	free(got);
+	/* Nothing but that one file was created, anywhere. */
+	cr_assert(asprintf(&cmd, "cd '%s' && find . -mindepth 1 | sort; "
+	    "ls /etc/evil 2>/dev/null; find / -xdev -name evil -newer '%s' 2>/dev/null | head",
+	    et_tmp(&e), et_fleet("FLEET_DIR")) > 0);
+	found = tu_sh(cmd, NULL);
+	free(cmd);
+	cr_assert_str_eq(found, "./back\n./back/hostile\n./back/hostile/ok.txt\n",
+	    "created: %s", found);
+	free(found);
+	free(okpath);
+	x_free(r);
+	free(r);
+	free(back);
+	et_fini(&e);
+}
+
+Test(xfer, hostile_protocol_errors)
+{
+	static const char *const modes[] = { "badlen", "hugecount", "dupid", "bigpacket" };
+	et_env e;
+	char *back, *tmps;
+	xrun *r;
+	size_t m;
+	int i;
+
+	et_init(&e, 0);
+	back = shared_dir(&e, "back");
+	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		char all[4096] = "";
+
+		hostile_set(modes[m]);
+		r = calloc(1, sizeof(*r));
+		r->dir = ENG_XFER_GET;
+		r->src[0] = "/hostile";
+		r->nsrc = 1;
+		r->dst = back;
+		r->o.recursive = 1;
+		x_run(&e, r, tu_fleet("FLEET_SFTP_SERVER_HOST"), 30);
+		hostile_clear();
+		snprintf(all, sizeof(all), "%s", r->error);
+		for (i = 0; i < r->nfiles; i++) {
+			cr_assert_neq(r->fst[i], ENG_XFER_OK, "%s: a file came through", modes[m]);
+			strncat(all, " | ", sizeof(all) - strlen(all) - 1);
+			strncat(all, r->ferr[i], sizeof(all) - strlen(all) - 1);
+		}
+		cr_assert(strstr(all, "protocol error") != NULL, "%s: %s", modes[m], all);
+		fprintf(stderr, "xfer: hostile %s: %s\n", modes[m], all);
+		x_free(r);
+		free(r);
+	}
+	tmps = temporaries(et_tmp(&e));
+	cr_assert_str_eq(tmps, "", "temporaries left: %s", tmps);
+	free(tmps);
+	free(back);
 	et_fini(&e);
 }
