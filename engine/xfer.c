@@ -94,7 +94,7 @@ eng__xf_pick_stream(eng_xfer *j)
 	/* Round robin over the ready streams. */
 	for (k = 0; k < j->nst; k++) {
 		i = (int)((rr + (unsigned)k) % (unsigned)j->nst);
-		if (j->st[i].ready && !j->st[i].ended) {
+		if (j->st[i].ready && !j->st[i].ended && eng_sftp_is_ready(j->st[i].s)) {
 			rr = (unsigned)i + 1;
 			return &j->st[i];
 		}
@@ -108,7 +108,7 @@ any_stream(eng_xfer *j)
 	int i;
 
 	for (i = 0; i < j->nst; i++)
-		if (j->st[i].ready && !j->st[i].ended)
+		if (j->st[i].ready && !j->st[i].ended && eng_sftp_is_ready(j->st[i].s))
 			return &j->st[i];
 	return NULL;
 }
@@ -607,7 +607,7 @@ sources_start(eng_xfer *j)
 		j->walking++;
 		if (j->dir == ENG_XFER_PUT) {
 			uv_fs_stat(j->loop, &o->req, o->src, on_src_local);
-		} else if (eng_sftp_stat(st->s, o->src, on_src_remote, o) != 0) {
+		} else if (st == NULL || eng_sftp_stat(st->s, o->src, on_src_remote, o) != 0) {
 			j->walking--;
 			file_failed_early(j, o->src, NULL, ENG_XFER_FAILED, "%s: sftp session "
 			    "closed", o->src);
@@ -677,7 +677,7 @@ resolve_dst(eng_xfer *j)
 		j->dst_is_dir = 0;
 		sources_start(j);
 	} else if (j->dir == ENG_XFER_PUT) {
-		if (eng_sftp_stat(st->s, j->dst, on_dst_remote, j) != 0) {
+		if (st == NULL || eng_sftp_stat(st->s, j->dst, on_dst_remote, j) != 0) {
 			j->walking--;
 			j->error = eng__xstrdup("sftp session closed");
 			eng_xfer_cancel(j);
@@ -726,11 +726,12 @@ on_st_end(eng_sftp *s, const char *error, void *ud)
 	j->nended++;
 	if (st->ready)
 		j->nready--;
-	if (error != NULL && j->phase < J_CLOSING) {
+	if (error != NULL) {
 		/*
 		 * A stream refused before it was ready (e.g. MaxSessions) is
 		 * only one less; a ready one going away means the connection
-		 * or the server is gone: the job ends.
+		 * or the server is gone: the job ends, saying why (also when
+		 * its last files already failed with it).
 		 */
 		if (st->ready || j->nended == j->nst) {
 			if (j->error == NULL)
