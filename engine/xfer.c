@@ -942,10 +942,19 @@ job_check_end(eng_xfer *j)
 	}
 	if (j->phase == J_DIRS)
 		return;
-	/* J_CLOSING: every stream ends before on_done (they point at j). */
-	for (i = 0; i < j->nst; i++)
-		if (!j->st[i].ended && j->st[i].s != NULL)
-			eng_sftp_close(j->st[i].s);
+	/*
+	 * J_CLOSING: every stream ends before on_done (they point at j). A
+	 * stream whose channel never opened ends inside eng_sftp_close: the
+	 * held in_pump keeps those callbacks from finishing j under us.
+	 */
+	if (!j->closes_sent) {
+		j->closes_sent = 1;
+		j->in_pump++;
+		for (i = 0; i < j->nst; i++)
+			if (!j->st[i].ended && j->st[i].s != NULL)
+				eng_sftp_close(j->st[i].s);
+		j->in_pump--;
+	}
 	if (j->nended < j->nst || j->phase == J_DONE)
 		return;
 	j->phase = J_DONE;

@@ -99,6 +99,7 @@ struct eng_xfer {
 	uint32_t chunk, window;
 	mode_t umask;
 	int in_pump, pump_again;
+	int closes_sent;
 };
 
 /* xfer.c */

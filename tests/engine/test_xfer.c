@@ -1288,3 +1288,173 @@ Test(xfer, hostile_protocol_errors)
 	free(back);
 	et_fini(&e);
 }
+
+/* ---- throughput against OpenSSH's sftp (only with DROVER_XFER_BENCH=MB) ---- */
+
+static double
+openssh_sftp(const char *batch, const proxy *p)
+{
+	char *cmd = NULL;
+	double t0 = tu_now();
+	int st;
+
+	if (p != NULL)
+		cr_assert(asprintf(&cmd, "printf '%%s\\n' '%s' | sftp -q -F %s -o HostName=127.0.0.1 "
+		    "-o Port=%d -o UserKnownHostsFile=/dev/null -o StrictHostKeyChecking=no "
+		    "-b - h1 >/dev/null 2>&1", batch, et_fleet("FLEET_SSH_CONFIG"), p->port) > 0);
+	else
+		cr_assert(asprintf(&cmd, "printf '%%s\\n' '%s' | sftp -q -F %s -b - h1 >/dev/null 2>&1",
+		    batch, et_fleet("FLEET_SSH_CONFIG")) > 0);
+	free(tu_sh(cmd, &st));
+	free(cmd);
+	cr_assert_eq(st, 0, "sftp failed: %s", batch);
+	return tu_now() - t0;
+}
+
+Test(xfer, bench_vs_openssh)
+{
+	static const char *const opts[] = { "-d", "15", NULL };
+	et_env e;
+	proxy p;
+	eng_conn_opts o;
+	char *src, *mid, *back, *f, *m, batch[4096];
+	const char *mb = getenv("DROVER_XFER_BENCH");
+	size_t n;
+	int via;
+
+	if (mb == NULL) {
+		cr_skip_test("set DROVER_XFER_BENCH=<MiB> to compare with OpenSSH sftp");
+		return;
+	}
+	n = (size_t)atoi(mb) << 20;
+	et_init(&e, 0);
+	src = shared_dir(&e, "src");
+	mid = shared_dir(&e, "remote");
+	back = shared_dir(&e, "back");
+	f = mkfile(src, "f", n, 77);
+	m = mkpath(mid, "f");
+	for (via = 0; via < 2; via++) {
+		double t[4];
+		xrun *r;
+
+		if (via)
+			proxy_start(&e, &p, opts);
+		for (int dir = 0; dir < 2; dir++) {
+			r = calloc(1, sizeof(*r));
+			r->dir = dir == 0 ? ENG_XFER_PUT : ENG_XFER_GET;
+			r->src[0] = dir == 0 ? f : m;
+			r->nsrc = 1;
+			r->dst = dir == 0 ? mid : back;
+			t[dir] = tu_now();
+			if (via) {
+				proxy_conn_opts(&o, &p);
+				x_run_opts(&e, r, &o, 600);
+			} else {
+				x_run(&e, r, "h1", 600);
+			}
+			t[dir] = tu_now() - t[dir];
+			cr_assert(r->fst[0] == ENG_XFER_OK, "%s", r->ferr[0]);
+			x_free(r);
+			free(r);
+		}
+		snprintf(batch, sizeof(batch), "put %s %s/g", f, mid);
+		t[2] = openssh_sftp(batch, via ? &p : NULL);
+		snprintf(batch, sizeof(batch), "get %s %s/g", m, back);
+		t[3] = openssh_sftp(batch, via ? &p : NULL);
+		if (via)
+			proxy_stop(&p);
+		fprintf(stderr, "bench %zu MiB %s: drover put %.2fs (%.0f MB/s) get %.2fs (%.0f MB/s) | "
+		    "sftp put %.2fs (%.0f MB/s) get %.2fs (%.0f MB/s) | ratio put %.2fx get %.2fx\n",
+		    n >> 20, via ? "30ms RTT" : "loopback", t[0], n / t[0] / 1e6, t[1],
+		    n / t[1] / 1e6, t[2], n / t[2] / 1e6, t[3], n / t[3] / 1e6, t[2] / t[0],
+		    t[3] / t[1]);
+	}
+	free(f);
+	free(m);
+	free(src);
+	free(mid);
+	free(back);
+	et_fini(&e);
+}
+
+/* ---- cancel: before the channels open, and in the middle ---- */
+
+static void
+cancel_at_third(xrun *r)
+{
+	if (r->x != NULL && r->last_done > (16u << 20) / 3 && !r->killed) {
+		r->killed = 1;   /* reused: cancelled once */
+		eng_xfer_cancel(r->x);
+	}
+}
+
+static void
+cancel_now(et_conn *ec, eng_conn_state st)
+{
+	xrun *r = ec->ud;
+
+	if (st != ENG_CONN_READY)
+		return;
+	x_start(r);
+	eng_xfer_cancel(r->x);   /* the sftp channels are still opening */
+}
+
+Test(xfer, cancel_early_and_midway)
+{
+	et_env e;
+	char *src, *mid, *f, *target, *old, *tmps;
+	eng_conn_opts o;
+	xrun *r;
+	int pass;
+
+	et_init(&e, 0);
+	src = shared_dir(&e, "src");
+	mid = shared_dir(&e, "remote");
+	f = mkfile(src, "f", 16u << 20, 41);
+	target = mkpath(mid, "f");
+	tu_write_file(target, "old");
+	chmod(target, 0666);
+	for (pass = 0; pass < 2; pass++) {
+		r = calloc(1, sizeof(*r));
+		r->dir = ENG_XFER_PUT;
+		r->src[0] = f;
+		r->nsrc = 1;
+		r->dst = target;
+		r->o.chunk = 16384;    /* many small steps: progress comes often */
+		r->o.window = 262144;
+		r->e = &e;
+		et_conn_opts_init(&o, "h1");
+		et_open(&e, &r->ec, &o);
+		r->ec.ud = r;
+		if (pass == 0) {
+			r->ec.hook = cancel_now;
+		} else {
+			r->ec.hook = x_conn;
+			r->on_progress_hook = cancel_at_third;
+		}
+		et_run(&e, 60);
+		cr_assert(r->done, "pass %d: the job never ended", pass);
+		cr_assert(r->cancelled, "pass %d: not reported as cancelled (error %s)", pass,
+		    r->error);
+		cr_assert(!r->has_error, "pass %d: %s", pass, r->error);
+		if (pass == 1) {
+			cr_assert_eq(r->nfiles, 1);
+			cr_assert_eq(r->fst[0], ENG_XFER_FAILED);
+			cr_assert(strstr(r->ferr[0], "cancelled"), "%s", r->ferr[0]);
+			cr_assert_lt(r->prog.bytes_done, 16u << 20);
+		}
+		old = tu_read_file(target, NULL);
+		cr_assert_str_eq(old, "old", "pass %d: target changed", pass);
+		free(old);
+		tmps = temporaries(mid);
+		cr_assert_str_eq(tmps, "", "pass %d: temporaries left: %s", pass, tmps);
+		free(tmps);
+		x_free(r);
+		free(r);
+	}
+	free(f);
+	free(target);
+	free(src);
+	free(mid);
+	et_fini(&e);
+}
