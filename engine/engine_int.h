@@ -1,7 +1,8 @@
 /*
  * engine/engine_int.h - structures shared inside the engine: the context,
- * connections (session + poll + timers + op queue), the key cache and exec
- * channels. Nothing outside engine/ includes this.
+ * connections (session + poll + timers + op queue), the key cache, exec
+ * channels and SFTP sessions (transfers have engine/xfer_int.h). Nothing
+ * outside engine/ includes this.
  */
 #ifndef DROVER_ENGINE_INT_H
 #define DROVER_ENGINE_INT_H
@@ -289,5 +290,43 @@ int eng__sftp_parse_statvfs(const unsigned char *p, size_t len, eng_sftp_vfs *v)
 int eng__sftp_parse_limits(const unsigned char *p, size_t len, eng_sftp_limits *l);
 /* 1 if name is safe to use as one path component. */
 int eng__sftp_name_ok(const char *name, size_t len);
+
+/* ---- sftp.c / sftp_req.c: one session ---- */
+
+#define ENG__SFTP_NBUCKET 64
+
+/* A request sent and not yet answered. */
+struct eng__sftp_req {
+	uint32_t id;
+	uint8_t type;              /* request type */
+	uint8_t ext;               /* ENG__SFTP_EXT_* for EXTENDED requests */
+	eng_sftp_cb cb;
+	void *ud;
+	struct eng__sftp_req *next;
+};
+
+/* What an EXTENDED request expects back. */
+enum { ENG__SFTP_EXT_NONE, ENG__SFTP_EXT_STATVFS, ENG__SFTP_EXT_LIMITS, ENG__SFTP_EXT_STATUS };
+
+struct eng_sftp {
+	eng_conn *c;
+	eng_exec *x;
+	eng_sftp_cbs cbs;
+	void *ud;
+	int ready, failed, ended, close_req;
+	char *error;               /* why it ended (first reason wins) */
+	uint32_t version;
+	char **exts;               /* extension names offered */
+	size_t nexts;
+	eng_sftp_limits limits;
+	uint32_t next_id;
+	struct eng__sftp_req *tab[ENG__SFTP_NBUCKET];
+	size_t ninflight;
+	unsigned char *rbuf;       /* an incomplete packet */
+	size_t rlen, rcap;
+};
+
+void eng__sftp_req_add(eng_sftp *s, struct eng__sftp_req *q);
+int eng__sftp_send_limits(eng_sftp *s, eng_sftp_cb cb);
 
 #endif

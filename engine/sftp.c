@@ -11,43 +11,15 @@
  *
  * Owns: the pending-request table (hashed by id), the receive buffer (one
  * packet at most, bounded by ENG_SFTP_MAX_PACKET). Talks to exec.c below
- * and to xfer.c / front ends above; sftp_proto.c parses.
+ * and to xfer.c / front ends above; sftp_req.c encodes the requests,
+ * sftp_proto.c parses the replies.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/engine_int.h"
 
-#define NBUCKET 64
-
-typedef struct req {
-	uint32_t id;
-	uint8_t type;              /* request type */
-	uint8_t ext;               /* EXT_* for EXTENDED requests */
-	eng_sftp_cb cb;
-	void *ud;
-	struct req *next;
-} req;
-
-enum { EXT_NONE, EXT_STATVFS, EXT_LIMITS, EXT_STATUS_ONLY };
-
-struct eng_sftp {
-	eng_conn *c;
-	eng_exec *x;
-	eng_sftp_cbs cbs;
-	void *ud;
-	int ready, failed, ended, close_req;
-	char *error;               /* why it ended (first reason wins) */
-	uint32_t version;
-	char **exts;               /* extension names offered */
-	size_t nexts;
-	eng_sftp_limits limits;
-	uint32_t next_id;
-	req *tab[NBUCKET];
-	size_t ninflight;
-	unsigned char *rbuf;       /* an incomplete packet */
-	size_t rlen, rcap;
-};
+typedef struct eng__sftp_req req;
 
 static const char *const status_text[] = {
 	"ok", "end of file", "no such file", "permission denied", "failure",
@@ -64,10 +36,10 @@ eng_sftp_status_str(uint32_t status)
 
 /* ---- pending requests ---- */
 
-static void
-req_add(eng_sftp *s, req *q)
+void
+eng__sftp_req_add(eng_sftp *s, struct eng__sftp_req *q)
 {
-	req **b = &s->tab[q->id % NBUCKET];
+	req **b = &s->tab[q->id % ENG__SFTP_NBUCKET];
 
 	q->next = *b;
 	*b = q;
@@ -79,7 +51,7 @@ req_take(eng_sftp *s, uint32_t id)
 {
 	req **pp;
 
-	for (pp = &s->tab[id % NBUCKET]; *pp != NULL; pp = &(*pp)->next) {
+	for (pp = &s->tab[id % ENG__SFTP_NBUCKET]; *pp != NULL; pp = &(*pp)->next) {
 		if ((*pp)->id == id) {
 			req *q = *pp;
 
@@ -110,7 +82,7 @@ fail_pending(eng_sftp *s)
 	size_t i;
 	req *q;
 
-	for (i = 0; i < NBUCKET; i++) {
+	for (i = 0; i < ENG__SFTP_NBUCKET; i++) {
 		while ((q = s->tab[i]) != NULL) {
 			s->tab[i] = q->next;
 			s->ninflight--;
@@ -136,434 +108,6 @@ sftp_fail(eng_sftp *s, const char *why)
 		eng_exec_kill(s->x);
 }
 
-/* ---- sending ---- */
-
-typedef struct pkt {
-	unsigned char *b;
-	size_t len, cap;
-} pkt;
-
-static void
-put_raw(pkt *p, const void *d, size_t n)
-{
-	if (p->len + n > p->cap) {
-		size_t cap = p->cap ? p->cap : 256;
-
-		while (cap < p->len + n)
-			cap *= 2;
-		p->b = eng__xrealloc(p->b, cap);
-		p->cap = cap;
-	}
-	memcpy(p->b + p->len, d, n);
-	p->len += n;
-}
-
-static void
-put_u32(pkt *p, uint32_t v)
-{
-	unsigned char b[4] = { v >> 24, v >> 16, v >> 8, v };
-
-	put_raw(p, b, 4);
-}
-
-static void
-put_u64(pkt *p, uint64_t v)
-{
-	put_u32(p, (uint32_t)(v >> 32));
-	put_u32(p, (uint32_t)v);
-}
-
-static void
-put_str(pkt *p, const void *d, size_t n)
-{
-	put_u32(p, (uint32_t)n);
-	put_raw(p, d, n);
-}
-
-static void
-put_cstr(pkt *p, const char *s)
-{
-	put_str(p, s, strlen(s));
-}
-
-static void
-put_attrs(pkt *p, const eng_sftp_attrs *a)
-{
-	uint32_t f = a != NULL ? a->flags & 0x0f : 0;
-
-	put_u32(p, f);
-	if (f & ENG_SFTP_ATTR_SIZE)
-		put_u64(p, a->size);
-	if (f & ENG_SFTP_ATTR_UIDGID) {
-		put_u32(p, a->uid);
-		put_u32(p, a->gid);
-	}
-	if (f & ENG_SFTP_ATTR_PERMISSIONS)
-		put_u32(p, a->perm);
-	if (f & ENG_SFTP_ATTR_ACMODTIME) {
-		put_u32(p, a->atime);
-		put_u32(p, a->mtime);
-	}
-}
-
-/* Starts a request packet: length placeholder, type, id. */
-static void
-begin(pkt *p, uint8_t type, uint32_t id)
-{
-	memset(p, 0, sizeof(*p));
-	put_u32(p, 0);
-	put_raw(p, &type, 1);
-	put_u32(p, id);
-}
-
-static int
-check(eng_sftp *s, eng_sftp_cb cb)
-{
-	if (s == NULL || cb == NULL)
-		return ENG_EINVAL;
-	if (s->failed || s->close_req)
-		return ENG_ECLOSED;
-	if (!s->ready)
-		return ENG_ESTATE;
-	return 0;
-}
-
-/*
- * Sends p (and extra, appended without a copy into p: WRITE data) and
- * records the request; the length word counts both.
- */
-static int
-send_req(eng_sftp *s, pkt *p, const void *extra, size_t elen, uint8_t type,
-    uint8_t ext, eng_sftp_cb cb, void *ud)
-{
-	size_t total = p->len - 4 + elen;
-	req *q;
-	int r;
-
-	p->b[0] = (unsigned char)(total >> 24);
-	p->b[1] = (unsigned char)(total >> 16);
-	p->b[2] = (unsigned char)(total >> 8);
-	p->b[3] = (unsigned char)total;
-	r = eng_exec_write(s->x, p->b, p->len);
-	if (r == 0 && elen > 0)
-		r = eng_exec_write(s->x, extra, elen);
-	free(p->b);
-	if (r != 0)
-		return ENG_ECLOSED;
-	q = eng__xcalloc(1, sizeof(*q));
-	q->id = s->next_id - 1;
-	q->type = type;
-	q->ext = ext;
-	q->cb = cb;
-	q->ud = ud;
-	req_add(s, q);
-	return 0;
-}
-
-static int
-path_req(eng_sftp *s, uint8_t type, const char *path, eng_sftp_cb cb, void *ud)
-{
-	pkt p;
-	int r;
-
-	if ((r = check(s, cb)) != 0)
-		return r;
-	if (path == NULL)
-		return ENG_EINVAL;
-	begin(&p, type, s->next_id++);
-	put_cstr(&p, path);
-	return send_req(s, &p, NULL, 0, type, EXT_NONE, cb, ud);
-}
-
-static int
-two_path_req(eng_sftp *s, uint8_t type, const char *ext, const char *a, const char *b,
-    eng_sftp_cb cb, void *ud)
-{
-	pkt p;
-	int r;
-
-	if ((r = check(s, cb)) != 0)
-		return r;
-	if (a == NULL || b == NULL)
-		return ENG_EINVAL;
-	if (ext != NULL && !eng_sftp_has_ext(s, ext))
-		return ENG_ENOTSUP;
-	begin(&p, type, s->next_id++);
-	if (ext != NULL)
-		put_cstr(&p, ext);
-	put_cstr(&p, a);
-	put_cstr(&p, b);
-	return send_req(s, &p, NULL, 0, type, ext ? EXT_STATUS_ONLY : EXT_NONE, cb, ud);
-}
-
-static int
-handle_req(eng_sftp *s, uint8_t type, const char *ext, const eng_sftp_handle *h,
-    eng_sftp_cb cb, void *ud)
-{
-	pkt p;
-	int r;
-
-	if ((r = check(s, cb)) != 0)
-		return r;
-	if (h == NULL || h->len == 0 || h->len > sizeof(h->data))
-		return ENG_EINVAL;
-	if (ext != NULL && !eng_sftp_has_ext(s, ext))
-		return ENG_ENOTSUP;
-	begin(&p, type, s->next_id++);
-	if (ext != NULL)
-		put_cstr(&p, ext);
-	put_str(&p, h->data, h->len);
-	return send_req(s, &p, NULL, 0, type, ext ? EXT_STATUS_ONLY : EXT_NONE, cb, ud);
-}
-
-int
-eng_sftp_open(eng_sftp *s, const char *path, uint32_t flags, const eng_sftp_attrs *a,
-    eng_sftp_cb cb, void *ud)
-{
-	pkt p;
-	int r;
-
-	if ((r = check(s, cb)) != 0)
-		return r;
-	if (path == NULL)
-		return ENG_EINVAL;
-	begin(&p, ENG__FXP_OPEN, s->next_id++);
-	put_cstr(&p, path);
-	put_u32(&p, flags);
-	put_attrs(&p, a);
-	return send_req(s, &p, NULL, 0, ENG__FXP_OPEN, EXT_NONE, cb, ud);
-}
-
-int
-eng_sftp_fclose(eng_sftp *s, const eng_sftp_handle *h, eng_sftp_cb cb, void *ud)
-{
-	return handle_req(s, ENG__FXP_CLOSE, NULL, h, cb, ud);
-}
-
-int
-eng_sftp_read(eng_sftp *s, const eng_sftp_handle *h, uint64_t off, uint32_t len,
-    eng_sftp_cb cb, void *ud)
-{
-	pkt p;
-	int r;
-
-	if ((r = check(s, cb)) != 0)
-		return r;
-	if (h == NULL || h->len == 0 || h->len > sizeof(h->data) || len == 0)
-		return ENG_EINVAL;
-	begin(&p, ENG__FXP_READ, s->next_id++);
-	put_str(&p, h->data, h->len);
-	put_u64(&p, off);
-	put_u32(&p, len);
-	return send_req(s, &p, NULL, 0, ENG__FXP_READ, EXT_NONE, cb, ud);
-}
-
-int
-eng_sftp_write(eng_sftp *s, const eng_sftp_handle *h, uint64_t off, const void *buf,
-    size_t len, eng_sftp_cb cb, void *ud)
-{
-	pkt p;
-	int r;
-
-	if ((r = check(s, cb)) != 0)
-		return r;
-	if (h == NULL || h->len == 0 || h->len > sizeof(h->data) ||
-	    len > ENG_SFTP_MAX_PACKET - 1024 || (len > 0 && buf == NULL))
-		return ENG_EINVAL;
-	begin(&p, ENG__FXP_WRITE, s->next_id++);
-	put_str(&p, h->data, h->len);
-	put_u64(&p, off);
-	put_u32(&p, (uint32_t)len);
-	return send_req(s, &p, buf, len, ENG__FXP_WRITE, EXT_NONE, cb, ud);
-}
-
-int
-eng_sftp_stat(eng_sftp *s, const char *path, eng_sftp_cb cb, void *ud)
-{
-	return path_req(s, ENG__FXP_STAT, path, cb, ud);
-}
-
-int
-eng_sftp_lstat(eng_sftp *s, const char *path, eng_sftp_cb cb, void *ud)
-{
-	return path_req(s, ENG__FXP_LSTAT, path, cb, ud);
-}
-
-int
-eng_sftp_fstat(eng_sftp *s, const eng_sftp_handle *h, eng_sftp_cb cb, void *ud)
-{
-	return handle_req(s, ENG__FXP_FSTAT, NULL, h, cb, ud);
-}
-
-int
-eng_sftp_setstat(eng_sftp *s, const char *path, const eng_sftp_attrs *a,
-    eng_sftp_cb cb, void *ud)
-{
-	pkt p;
-	int r;
-
-	if ((r = check(s, cb)) != 0)
-		return r;
-	if (path == NULL)
-		return ENG_EINVAL;
-	begin(&p, ENG__FXP_SETSTAT, s->next_id++);
-	put_cstr(&p, path);
-	put_attrs(&p, a);
-	return send_req(s, &p, NULL, 0, ENG__FXP_SETSTAT, EXT_NONE, cb, ud);
-}
-
-int
-eng_sftp_fsetstat(eng_sftp *s, const eng_sftp_handle *h, const eng_sftp_attrs *a,
-    eng_sftp_cb cb, void *ud)
-{
-	pkt p;
-	int r;
-
-	if ((r = check(s, cb)) != 0)
-		return r;
-	if (h == NULL || h->len == 0 || h->len > sizeof(h->data))
-		return ENG_EINVAL;
-	begin(&p, ENG__FXP_FSETSTAT, s->next_id++);
-	put_str(&p, h->data, h->len);
-	put_attrs(&p, a);
-	return send_req(s, &p, NULL, 0, ENG__FXP_FSETSTAT, EXT_NONE, cb, ud);
-}
-
-int
-eng_sftp_opendir(eng_sftp *s, const char *path, eng_sftp_cb cb, void *ud)
-{
-	return path_req(s, ENG__FXP_OPENDIR, path, cb, ud);
-}
-
-int
-eng_sftp_readdir(eng_sftp *s, const eng_sftp_handle *h, eng_sftp_cb cb, void *ud)
-{
-	return handle_req(s, ENG__FXP_READDIR, NULL, h, cb, ud);
-}
-
-int
-eng_sftp_mkdir(eng_sftp *s, const char *path, const eng_sftp_attrs *a,
-    eng_sftp_cb cb, void *ud)
-{
-	pkt p;
-	int r;
-
-	if ((r = check(s, cb)) != 0)
-		return r;
-	if (path == NULL)
-		return ENG_EINVAL;
-	begin(&p, ENG__FXP_MKDIR, s->next_id++);
-	put_cstr(&p, path);
-	put_attrs(&p, a);
-	return send_req(s, &p, NULL, 0, ENG__FXP_MKDIR, EXT_NONE, cb, ud);
-}
-
-int
-eng_sftp_rmdir(eng_sftp *s, const char *path, eng_sftp_cb cb, void *ud)
-{
-	return path_req(s, ENG__FXP_RMDIR, path, cb, ud);
-}
-
-int
-eng_sftp_remove(eng_sftp *s, const char *path, eng_sftp_cb cb, void *ud)
-{
-	return path_req(s, ENG__FXP_REMOVE, path, cb, ud);
-}
-
-int
-eng_sftp_rename(eng_sftp *s, const char *oldpath, const char *newpath,
-    eng_sftp_cb cb, void *ud)
-{
-	return two_path_req(s, ENG__FXP_RENAME, NULL, oldpath, newpath, cb, ud);
-}
-
-int
-eng_sftp_realpath(eng_sftp *s, const char *path, eng_sftp_cb cb, void *ud)
-{
-	return path_req(s, ENG__FXP_REALPATH, path, cb, ud);
-}
-
-int
-eng_sftp_readlink(eng_sftp *s, const char *path, eng_sftp_cb cb, void *ud)
-{
-	return path_req(s, ENG__FXP_READLINK, path, cb, ud);
-}
-
-int
-eng_sftp_symlink(eng_sftp *s, const char *target, const char *linkpath,
-    eng_sftp_cb cb, void *ud)
-{
-	/*
-	 * OpenSSH's sftp-server reads SYMLINK's two paths in the opposite
-	 * order from the draft (target first); every client follows it.
-	 */
-	return two_path_req(s, ENG__FXP_SYMLINK, NULL, target, linkpath, cb, ud);
-}
-
-int
-eng_sftp_posix_rename(eng_sftp *s, const char *oldpath, const char *newpath,
-    eng_sftp_cb cb, void *ud)
-{
-	return two_path_req(s, ENG__FXP_EXTENDED, "posix-rename@openssh.com", oldpath,
-	    newpath, cb, ud);
-}
-
-int
-eng_sftp_hardlink(eng_sftp *s, const char *oldpath, const char *newpath,
-    eng_sftp_cb cb, void *ud)
-{
-	return two_path_req(s, ENG__FXP_EXTENDED, "hardlink@openssh.com", oldpath,
-	    newpath, cb, ud);
-}
-
-int
-eng_sftp_fsync(eng_sftp *s, const eng_sftp_handle *h, eng_sftp_cb cb, void *ud)
-{
-	return handle_req(s, ENG__FXP_EXTENDED, "fsync@openssh.com", h, cb, ud);
-}
-
-int
-eng_sftp_statvfs(eng_sftp *s, const char *path, eng_sftp_cb cb, void *ud)
-{
-	pkt p;
-	int r;
-
-	if ((r = check(s, cb)) != 0)
-		return r;
-	if (path == NULL)
-		return ENG_EINVAL;
-	if (!eng_sftp_has_ext(s, "statvfs@openssh.com"))
-		return ENG_ENOTSUP;
-	begin(&p, ENG__FXP_EXTENDED, s->next_id++);
-	put_cstr(&p, "statvfs@openssh.com");
-	put_cstr(&p, path);
-	return send_req(s, &p, NULL, 0, ENG__FXP_EXTENDED, EXT_STATVFS, cb, ud);
-}
-
-int
-eng_sftp_copy_data(eng_sftp *s, const eng_sftp_handle *src, uint64_t src_off,
-    uint64_t len, const eng_sftp_handle *dst, uint64_t dst_off, eng_sftp_cb cb, void *ud)
-{
-	pkt p;
-	int r;
-
-	if ((r = check(s, cb)) != 0)
-		return r;
-	if (src == NULL || dst == NULL || src->len == 0 || src->len > sizeof(src->data) ||
-	    dst->len == 0 || dst->len > sizeof(dst->data))
-		return ENG_EINVAL;
-	if (!eng_sftp_has_ext(s, "copy-data"))
-		return ENG_ENOTSUP;
-	begin(&p, ENG__FXP_EXTENDED, s->next_id++);
-	put_cstr(&p, "copy-data");
-	put_str(&p, src->data, src->len);
-	put_u64(&p, src_off);
-	put_u64(&p, len);
-	put_str(&p, dst->data, dst->len);
-	put_u64(&p, dst_off);
-	return send_req(s, &p, NULL, 0, ENG__FXP_EXTENDED, EXT_STATUS_ONLY, cb, ud);
-}
-
 /* ---- receiving ---- */
 
 /* Which reply types answer a request type (STATUS answers everything). */
@@ -585,7 +129,7 @@ expected_reply(const req *q)
 	case ENG__FXP_FSTAT:
 		return ENG__FXP_ATTRS;
 	case ENG__FXP_EXTENDED:
-		return q->ext == EXT_STATUS_ONLY ? ENG__FXP_STATUS : ENG__FXP_EXTENDED_REPLY;
+		return q->ext == ENG__SFTP_EXT_STATUS ? ENG__FXP_STATUS : ENG__FXP_EXTENDED_REPLY;
 	default:
 		return ENG__FXP_STATUS;
 	}
@@ -608,7 +152,6 @@ static void
 got_version(eng_sftp *s, const eng__sftp_msg *m)
 {
 	size_t i;
-	pkt p;
 
 	if (s->version != 0) {
 		sftp_fail(s, "protocol error: a second VERSION");
@@ -636,9 +179,7 @@ got_version(eng_sftp *s, const eng__sftp_msg *m)
 			s->cbs.on_ready(s, s->ud);
 		return;
 	}
-	begin(&p, ENG__FXP_EXTENDED, s->next_id++);
-	put_cstr(&p, "limits@openssh.com");
-	if (send_req(s, &p, NULL, 0, ENG__FXP_EXTENDED, EXT_LIMITS, on_limits, NULL) != 0)
+	if (eng__sftp_send_limits(s, on_limits) != 0)
 		sftp_fail(s, "cannot send the limits request");
 }
 
@@ -717,13 +258,13 @@ dispatch(eng_sftp *s, const unsigned char *body, size_t len)
 		r.attrs = &m.attrs;
 		break;
 	case ENG__FXP_EXTENDED_REPLY:
-		if (q->ext == EXT_STATVFS) {
+		if (q->ext == ENG__SFTP_EXT_STATVFS) {
 			if (eng__sftp_parse_statvfs(m.data, m.len, &vfs) != 0) {
 				msg = eng__xstrdup("protocol error: bad statvfs reply");
 				goto out_msg;
 			}
 			r.vfs = &vfs;
-		} else if (q->ext == EXT_LIMITS) {
+		} else if (q->ext == ENG__SFTP_EXT_LIMITS) {
 			if (eng__sftp_parse_limits(m.data, m.len, &lim) != 0) {
 				msg = eng__xstrdup("protocol error: bad limits reply");
 				goto out_msg;
@@ -739,7 +280,7 @@ out_msg:
 out:
 	if (msg != NULL && q != NULL) {
 		/* The request is answered by the failure, like the others. */
-		req_add(s, q);
+		eng__sftp_req_add(s, q);
 		q = NULL;
 	}
 	free(q);

@@ -3,15 +3,14 @@
  * asynchronous steps: open the source and a temporary next to the target
  * (created exclusively under an unpredictable name, or the kept
  * ".drover-part" when resuming, whose tail is compared with the source
- * first), move the bytes in chunks over one or (striped) every stream of
- * the job, then fsync, set mode/mtime, close and rename over the target.
- * A failure waits for everything in flight, then closes and removes the
+ * first), move the bytes in chunks (xfer_chunk.c) over one or (striped)
+ * every stream of the job, then fsync, set mode/mtime, close and rename
+ * over the target. A failure waits for everything in flight, then closes and removes the
  * temporary (resume: truncates it to the bytes known good and keeps it).
  *
- * Local I/O is uv_fs_* (thread pool), never on the loop thread. Memory per
- * chunk is one buffer of the chunk size; the job's per-stream window caps
- * how many exist. Owned by xfer.c's scheduler, which calls
- * eng__xf_file_issue whenever a stream has room.
+ * Local I/O is uv_fs_* (thread pool), never on the loop thread. Owned by
+ * xfer.c's scheduler, which calls eng__xf_file_issue whenever a stream
+ * has room.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,27 +22,9 @@
 
 #include "engine/xfer_int.h"
 
-/* Steps, in order; PUT and GET share the names where they match. */
-enum {
-	FS_INIT, FS_LOPEN, FS_LSTAT, FS_ROPEN, FS_RSTAT, FS_VREAD, FS_TRUNC,
-	FS_DATA, FS_FSYNC, FS_CHMOD, FS_UTIME, FS_CLOSE, FS_SETSTAT, FS_RMTARGET,
-	FS_RENAME, FS_DONE,
-	FS_C_CLOSE, FS_C_REMOVE, FS_C_DONE
-};
 
 #define VERIFY_MAX 65536
 
-typedef struct xf_chunk {
-	xf_file *f;
-	xf_stream *st;
-	uint64_t off;
-	uint32_t len;               /* still to move */
-	uint32_t have;              /* put: bytes read so far */
-	unsigned char *buf;
-	int sending;                /* put: read done, waiting for its turn */
-	uv_fs_t req;
-	struct xf_chunk *next;
-} xf_chunk;
 
 typedef struct fsop {
 	uv_fs_t req;
@@ -52,12 +33,10 @@ typedef struct fsop {
 	unsigned char *buf;
 } fsop;
 
-static void advance(xf_file *f);
 static void on_r(eng_sftp *s, const eng_sftp_reply *r, void *ud);
-static void drop_parked(xf_file *f);
 
-static int
-is_put(const xf_file *f)
+int
+eng__xf_is_put(const xf_file *f)
 {
 	return f->j->dir == ENG_XFER_PUT;
 }
@@ -66,7 +45,7 @@ static void
 fs_done(xf_file *f)
 {
 	f->pending--;
-	advance(f);
+	eng__xf_file_advance(f);
 }
 
 static fsop *
@@ -112,9 +91,9 @@ eng__xf_file_fail(xf_file *f, const char *fmt, ...)
 	f->pub.error = f->error;
 	/* Held so that nothing below finishes (and frees) f under us. */
 	f->pending++;
-	drop_parked(f);
+	eng__xf_drop_parked(f);
 	f->pending--;
-	advance(f);
+	eng__xf_file_advance(f);
 }
 
 /* A remote request failed to go out (session gone): the file fails. */
@@ -125,8 +104,8 @@ req_failed(xf_file *f, int rc, const char *what)
 	eng__xf_file_fail(f, "%s: %s", what, eng_strerror(rc));
 }
 
-static const char *
-status_msg(const eng_sftp_reply *r)
+const char *
+eng__xf_status_msg(const eng_sftp_reply *r)
 {
 	return r->message != NULL ? r->message : eng_sftp_status_str(r->status);
 }
@@ -143,15 +122,15 @@ prim(xf_file *f)
 #define SEND(f, kind, call, what) do { int rc_; (f)->pending++; (f)->rwhat = (kind); \
 	if ((rc_ = (call)) != 0) { req_failed((f), rc_, (what)); return; } } while (0)
 
-static void
-remote_open(xf_file *f, int si)
+void
+eng__xf_remote_open(xf_file *f, int si)
 {
 	eng_sftp_attrs a = { .flags = ENG_SFTP_ATTR_PERMISSIONS, .perm = 0600 };
 	xf_stream *st = &f->j->st[si];
 	uint32_t fl;
 
 	f->hst[si] = H_OPENING;
-	if (!is_put(f)) {
+	if (!eng__xf_is_put(f)) {
 		SEND(f, FS_ROPEN, eng_sftp_open(st->s, f->src, ENG_SFTP_READ, NULL, on_r, f), f->src);
 		return;
 	}
@@ -184,46 +163,46 @@ on_r(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 		} else if (si < f->j->nst && f->hst[si] == H_CLOSING) {
 			f->hst[si] = H_NONE;
 		}
-		advance(f);
+		eng__xf_file_advance(f);
 		return;
 	}
 	if (si < f->j->nst && f->hst[si] == H_OPENING) {
 		if (r->status != ENG_SFTP_OK) {
 			f->hst[si] = H_FAILED;
-			if (is_put(f) && si == f->primary && r->status == ENG_SFTP_FAILURE &&
+			if (eng__xf_is_put(f) && si == f->primary && r->status == ENG_SFTP_FAILURE &&
 			    !f->j->o.resume)
 				eng__xf_file_fail(f, "%s: cannot create a temporary there: %s",
-				    f->dst, status_msg(r));
+				    f->dst, eng__xf_status_msg(r));
 			else
-				eng__xf_file_fail(f, "%s: %s", is_put(f) ? f->dst : f->src,
-				    status_msg(r));
+				eng__xf_file_fail(f, "%s: %s", eng__xf_is_put(f) ? f->dst : f->src,
+				    eng__xf_status_msg(r));
 			return;
 		}
 		f->h[si] = *r->handle;
 		f->hst[si] = H_OPEN;
 		if (si == f->primary) {
-			if (is_put(f))
+			if (eng__xf_is_put(f))
 				f->tmp_created = 1;
-			f->step = is_put(f) ? (f->j->o.resume ? FS_RSTAT : FS_DATA) :
+			f->step = eng__xf_is_put(f) ? (f->j->o.resume ? FS_RSTAT : FS_DATA) :
 			    (f->have_stat ? FS_LOPEN : FS_RSTAT);
 			if (f->step == FS_DATA)
 				f->next_off = f->send_off = 0;
 		}
-		advance(f);
+		eng__xf_file_advance(f);
 		return;
 	}
 	if (si < f->j->nst && f->hst[si] == H_CLOSING) {
 		f->hst[si] = H_NONE;
-		advance(f);
+		eng__xf_file_advance(f);
 		return;
 	}
 	switch (f->rwhat) {
 	case FS_RSTAT:
 		if (r->status != ENG_SFTP_OK || r->attrs == NULL) {
-			eng__xf_file_fail(f, "%s: %s", f->src, status_msg(r));
+			eng__xf_file_fail(f, "%s: %s", f->src, eng__xf_status_msg(r));
 			return;
 		}
-		if (is_put(f)) {
+		if (eng__xf_is_put(f)) {
 			/* The kept temporary: its size is where we may go on from. */
 			f->voff = r->attrs->size;
 			f->step = FS_VREAD;
@@ -255,20 +234,20 @@ on_r(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 	case FS_FSYNC:
 		if (r->status != ENG_SFTP_OK) {
 			eng__xf_file_fail(f, "%s: %s: %s", f->dst, f->step == FS_FSYNC ? "fsync" :
-			    "setting attributes", status_msg(r));
+			    "setting attributes", eng__xf_status_msg(r));
 			return;
 		}
 		break;
 	case FS_RMTARGET:
 		if (r->status != ENG_SFTP_OK && r->status != ENG_SFTP_NO_SUCH_FILE) {
-			eng__xf_file_fail(f, "%s: cannot replace it: %s", f->dst, status_msg(r));
+			eng__xf_file_fail(f, "%s: cannot replace it: %s", f->dst, eng__xf_status_msg(r));
 			return;
 		}
 		break;
 	case FS_RENAME:
 		if (r->status != ENG_SFTP_OK) {
 			eng__xf_file_fail(f, "%s: rename of the temporary failed: %s", f->dst,
-			    status_msg(r));
+			    eng__xf_status_msg(r));
 			return;
 		}
 		f->tmp_created = 0;
@@ -276,7 +255,7 @@ on_r(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 	default:
 		break;
 	}
-	advance(f);
+	eng__xf_file_advance(f);
 }
 
 /* ---- local steps ---- */
@@ -300,7 +279,7 @@ on_l(uv_fs_t *req)
 	switch (o->what) {
 	case FS_LOPEN:
 		if (res < 0) {
-			if (is_put(f))
+			if (eng__xf_is_put(f))
 				eng__xf_file_fail(f, "%s: %s", f->src, uv_strerror((int)res));
 			else
 				eng__xf_file_fail(f, "%s: cannot create a temporary: %s", f->tmp,
@@ -308,16 +287,16 @@ on_l(uv_fs_t *req)
 			break;
 		}
 		f->fd = (uv_file)res;
-		if (!is_put(f))
+		if (!eng__xf_is_put(f))
 			f->tmp_created = 1;
-		f->step = is_put(f) || f->j->o.resume ? FS_LSTAT : FS_DATA;
+		f->step = eng__xf_is_put(f) || f->j->o.resume ? FS_LSTAT : FS_DATA;
 		break;
 	case FS_LSTAT:
 		if (res < 0) {
 			eng__xf_file_fail(f, "%s: %s", f->src, uv_strerror((int)res));
 			break;
 		}
-		if (is_put(f)) {
+		if (eng__xf_is_put(f)) {
 			if (!S_ISREG(req->statbuf.st_mode)) {
 				eng__xf_file_fail(f, "%s: not a regular file", f->src);
 				break;
@@ -353,7 +332,7 @@ on_l(uv_fs_t *req)
 	case FS_CLOSE:
 		f->fd = -1;
 		if (res < 0)
-			eng__xf_file_fail(f, "%s: close: %s", is_put(f) ? f->src : f->tmp,
+			eng__xf_file_fail(f, "%s: close: %s", eng__xf_is_put(f) ? f->src : f->tmp,
 			    uv_strerror((int)res));
 		break;
 	case FS_RENAME:
@@ -381,7 +360,7 @@ verify_start(xf_file *f)
 		/* Nothing kept, or more than the source has: start over. */
 		f->step = have == 0 ? FS_DATA : FS_TRUNC;
 		f->voff = 0;
-		advance(f);
+		eng__xf_file_advance(f);
 		return;
 	}
 	k = have < VERIFY_MAX ? (uint32_t)have : VERIFY_MAX;
@@ -425,297 +404,7 @@ verify_finish(xf_file *f)
 		f->next_off = f->send_off = 0;
 		f->step = FS_TRUNC;
 	}
-	advance(f);
-}
-
-/* ---- chunks ---- */
-
-static void chunk_put_read(xf_chunk *k);
-static void chunk_get_read(xf_chunk *k);
-
-static void
-chunk_unlink(xf_chunk *k)
-{
-	xf_chunk **pp;
-
-	for (pp = &k->f->chunks; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == k) {
-			*pp = k->next;
-			break;
-		}
-}
-
-/* The chunk is finished (ok or not): release its window share. */
-static void
-chunk_end(xf_chunk *k)
-{
-	xf_file *f = k->f;
-	eng_xfer *j = f->j;
-
-	k->st->inflight -= k->len;
-	if (k->len > 0 && k->off < f->hole)
-		f->hole = k->off;   /* these bytes never arrived */
-	chunk_unlink(k);
-	free(k->buf);
-	free(k);
-	f->nchunks--;
-	f->pending--;
-	advance(f);   /* may free f */
-	eng__xf_pump(j);
-}
-
-/* Chunks read and waiting for their turn to be sent: they never will. */
-static void
-drop_parked(xf_file *f)
-{
-	xf_chunk *k;
-	int found = 1;
-
-	while (found) {
-		found = 0;
-		for (k = f->chunks; k != NULL; k = k->next) {
-			if (k->sending) {
-				k->sending = 0;
-				chunk_end(k);
-				found = 1;
-				break;
-			}
-		}
-	}
-}
-
-static void
-moved(xf_file *f, xf_chunk *k, uint32_t n)
-{
-	f->pub.done += n;
-	f->j->prog.bytes_done += n;
-	k->st->inflight -= n;
-	k->off += n;
-	k->len -= n;
-	eng__xf_progress(f->j, f, 0);
-}
-
-static void
-on_put_written(eng_sftp *s, const eng_sftp_reply *r, void *ud)
-{
-	xf_chunk *k = ud;
-	xf_file *f = k->f;
-
-	(void)s;
-	if (r->status != ENG_SFTP_OK && !f->failing)
-		eng__xf_file_fail(f, "%s: write at offset %llu failed: %s", f->dst,
-		    (unsigned long long)k->off, status_msg(r));
-	if (!f->failing)
-		moved(f, k, k->len);
-	chunk_end(k);
-}
-
-/* Sends chunks whose bytes are read, in offset order when f->ordered. */
-static void
-put_send_ready(xf_file *f)
-{
-	xf_chunk *k;
-	int again = 1, si;
-
-	while (again && !f->failing) {
-		again = 0;
-		for (k = f->chunks; k != NULL; k = k->next) {
-			int rc;
-
-			if (!k->sending || (f->ordered && k->off != f->send_off))
-				continue;
-			si = k->st->idx;
-			k->sending = 0;
-			rc = eng_sftp_write(k->st->s, &f->h[si], k->off, k->buf, k->len,
-			    on_put_written, k);
-			free(k->buf);
-			k->buf = NULL;
-			if (rc != 0) {
-				eng__xf_file_fail(f, "%s: write: %s", f->dst, eng_strerror(rc));
-				chunk_end(k);
-				return;
-			}
-			f->send_off = k->off + k->len;
-			again = f->ordered;
-			break;
-		}
-	}
-}
-
-static void
-on_put_read(uv_fs_t *req)
-{
-	xf_chunk *k = req->data;
-	xf_file *f = k->f;
-	ssize_t res = req->result;
-
-	uv_fs_req_cleanup(req);
-	if (f->failing) {
-		chunk_end(k);
-		return;
-	}
-	if (res <= 0) {
-		eng__xf_file_fail(f, "%s: %s", f->src, res < 0 ? uv_strerror((int)res) :
-		    "the file got shorter while being sent");
-		chunk_end(k);
-		return;
-	}
-	k->have += (uint32_t)res;
-	if (k->have < k->len) {
-		chunk_put_read(k);   /* short read: the rest */
-		return;
-	}
-	k->sending = 1;
-	put_send_ready(f);
-}
-
-static void
-chunk_put_read(xf_chunk *k)
-{
-	xf_file *f = k->f;
-	uv_buf_t b;
-
-	if (f->j->data != NULL) {
-		memcpy(k->buf, f->j->data + k->off, k->len);
-		k->have = k->len;
-		k->sending = 1;
-		put_send_ready(f);
-		return;
-	}
-	b = uv_buf_init((char *)k->buf + k->have, k->len - k->have);
-	k->req.data = k;
-	uv_fs_read(f->j->loop, &k->req, f->fd, &b, 1,
-	    (int64_t)(k->off + k->have), on_put_read);
-}
-
-static void
-on_get_written(uv_fs_t *req)
-{
-	xf_chunk *k = req->data;
-	xf_file *f = k->f;
-	ssize_t res = req->result;
-	uint32_t n = k->have;
-
-	uv_fs_req_cleanup(req);
-	if (f->failing) {
-		chunk_end(k);
-		return;
-	}
-	if (res < 0 || (size_t)res != n) {
-		eng__xf_file_fail(f, "%s: write: %s", f->tmp, res < 0 ? uv_strerror((int)res) :
-		    "short write (disk full?)");
-		chunk_end(k);
-		return;
-	}
-	moved(f, k, n);
-	free(k->buf);
-	k->buf = NULL;
-	if (k->len > 0 && k->off < f->size) {
-		chunk_get_read(k);   /* the server sent less than asked: ask again */
-		return;
-	}
-	chunk_end(k);
-}
-
-static void
-on_get_data(eng_sftp *s, const eng_sftp_reply *r, void *ud)
-{
-	xf_chunk *k = ud;
-	xf_file *f = k->f;
-	uv_buf_t b;
-
-	(void)s;
-	if (f->failing) {
-		chunk_end(k);
-		return;
-	}
-	if (r->status == ENG_SFTP_EOF) {
-		/* The file is shorter than it was: it ends here. */
-		if (k->off < f->size) {
-			f->j->prog.bytes_total -= f->size - k->off;
-			f->size = k->off;
-			f->pub.total = f->size;
-		}
-		k->st->inflight -= k->len;
-		k->len = 0;
-		chunk_end(k);
-		return;
-	}
-	if (r->status != ENG_SFTP_OK) {
-		eng__xf_file_fail(f, "%s: read at offset %llu: %s", f->src,
-		    (unsigned long long)k->off, status_msg(r));
-		chunk_end(k);
-		return;
-	}
-	if (r->len == 0 || r->len > k->len) {
-		eng__xf_file_fail(f, "%s: the server answered a read of %u bytes with %zu",
-		    f->src, k->len, r->len);
-		chunk_end(k);
-		return;
-	}
-	k->have = (uint32_t)r->len;
-	k->buf = eng__xmalloc(r->len);
-	memcpy(k->buf, r->data, r->len);
-	b = uv_buf_init((char *)k->buf, (unsigned int)r->len);
-	k->req.data = k;
-	uv_fs_write(f->j->loop, &k->req, f->fd, &b, 1, (int64_t)k->off, on_get_written);
-}
-
-static void
-chunk_get_read(xf_chunk *k)
-{
-	int rc = eng_sftp_read(k->st->s, &k->f->h[k->st->idx], k->off, k->len, on_get_data, k);
-
-	if (rc != 0) {
-		eng__xf_file_fail(k->f, "%s: read: %s", k->f->src, eng_strerror(rc));
-		chunk_end(k);
-	}
-}
-
-int
-eng__xf_file_issue(xf_file *f, xf_stream *st)
-{
-	xf_chunk *k;
-	uint64_t len;
-
-	if (f->failing || f->step != FS_DATA || f->next_off >= f->size)
-		return 0;
-	if (st->idx != f->primary && !f->striped)
-		return 0;
-	if (f->hst[st->idx] == H_NONE) {
-		/* Striped: this stream gets its own handle first. */
-		remote_open(f, st->idx);
-		return 0;
-	}
-	if (f->hst[st->idx] != H_OPEN)
-		return 0;
-	len = f->size - f->next_off;
-	if (len > f->j->chunk)
-		len = f->j->chunk;
-	k = eng__xcalloc(1, sizeof(*k));
-	k->f = f;
-	k->st = st;
-	k->off = f->next_off;
-	k->len = (uint32_t)len;
-	f->next_off += len;
-	st->inflight += len;
-	/* Append: the list stays in offset order. */
-	{
-		xf_chunk **pp = &f->chunks;
-
-		while (*pp != NULL)
-			pp = &(*pp)->next;
-		*pp = k;
-	}
-	f->nchunks++;
-	f->pending++;
-	if (is_put(f)) {
-		k->buf = eng__xmalloc(k->len);
-		chunk_put_read(k);
-	} else {
-		chunk_get_read(k);
-	}
-	return 1;
+	eng__xf_file_advance(f);
 }
 
 /* ---- the step machine ---- */
@@ -729,7 +418,7 @@ local_op(xf_file *f, int what)
 
 	switch (what) {
 	case FS_LOPEN:
-		if (is_put(f)) {
+		if (eng__xf_is_put(f)) {
 			uv_fs_open(loop, &o->req, f->src, O_RDONLY | O_CLOEXEC, 0, on_l);
 		} else {
 			flags = O_CREAT | O_NOFOLLOW | O_CLOEXEC;
@@ -815,32 +504,34 @@ finish(xf_file *f, eng_xfer_fstate st)
 static void
 cleanup_step(xf_file *f)
 {
-	uv_fs_t req;
 	xf_stream *st = prim(f);
+	fsop *o;
 
 	switch (f->step) {
 	case FS_C_CLOSE:
+		f->step = FS_C_SHUT;
+		/* Resume keeps what is known good: no hole, no stray tail. */
+		if (f->fd >= 0 && !eng__xf_is_put(f) && f->j->o.resume && f->tmp_created &&
+		    f->in_data) {
+			o = fsop_new(f, FS_TRUNC);
+			uv_fs_ftruncate(f->j->loop, &o->req, f->fd, (int64_t)contiguous(f), on_l);
+			return;
+		}
+		/* fall through */
+	case FS_C_SHUT:
 		f->step = FS_C_REMOVE;
 		close_handles(f);
-		if (f->fd >= 0) {
-			/* Resume keeps what is known good: no hole, no stray tail. */
-			if (!is_put(f) && f->j->o.resume && f->tmp_created) {
-				uint64_t keep = contiguous(f);
-
-				uv_fs_ftruncate(NULL, &req, f->fd, (int64_t)keep, NULL);
-				uv_fs_req_cleanup(&req);
-			}
+		if (f->fd >= 0)
 			local_op(f, FS_CLOSE);
-		}
 		if (f->pending > 0)
 			return;
 		/* fall through */
 	case FS_C_REMOVE:
 		f->step = FS_C_DONE;
 		if (f->tmp_created && !f->j->o.resume) {
-			if (!is_put(f)) {
-				uv_fs_unlink(NULL, &req, f->tmp, NULL);
-				uv_fs_req_cleanup(&req);
+			if (!eng__xf_is_put(f)) {
+				o = fsop_new(f, FS_C_REMOVE);
+				uv_fs_unlink(f->j->loop, &o->req, f->tmp, on_l);
 			} else if (!st->ended && eng_sftp_is_ready(st->s)) {
 				f->pending++;
 				if (eng_sftp_remove(st->s, f->tmp, on_r, f) != 0) {
@@ -860,8 +551,8 @@ cleanup_step(xf_file *f)
 	}
 }
 
-static void
-advance(xf_file *f)
+void
+eng__xf_file_advance(xf_file *f)
 {
 	eng_xfer *j = f->j;
 	eng_sftp_attrs a;
@@ -875,20 +566,20 @@ advance(xf_file *f)
 	}
 	switch (f->step) {
 	case FS_INIT:
-		if (is_put(f) && j->data != NULL) {
+		if (eng__xf_is_put(f) && j->data != NULL) {
 			f->size = j->datalen;
 			f->mode = 0644 & ~j->umask;
 			f->mtime = f->atime = (uint32_t)time(NULL);
 			f->pub.total = f->size;
 			j->prog.bytes_total += f->size;
 			f->step = FS_ROPEN;
-			advance(f);
-		} else if (is_put(f)) {
+			eng__xf_file_advance(f);
+		} else if (eng__xf_is_put(f)) {
 			f->step = FS_LOPEN;
 			local_op(f, FS_LOPEN);
 		} else {
 			f->step = FS_ROPEN;
-			advance(f);
+			eng__xf_file_advance(f);
 		}
 		break;
 	case FS_LOPEN:
@@ -898,15 +589,15 @@ advance(xf_file *f)
 		local_op(f, FS_LSTAT);
 		break;
 	case FS_ROPEN:
-		if (!is_put(f) && !f->have_stat)
+		if (!eng__xf_is_put(f) && !f->have_stat)
 			f->striped = 0;   /* decided once the size is known */
-		remote_open(f, f->primary);
+		eng__xf_remote_open(f, f->primary);
 		break;
 	case FS_RSTAT:
 		SEND(f, FS_RSTAT, eng_sftp_fstat(prim(f)->s, &f->h[f->primary], on_r, f), f->src);
 		break;
 	case FS_VREAD:
-		if (!is_put(f) && f->size >= j->o.stripe_min)
+		if (!eng__xf_is_put(f) && f->size >= j->o.stripe_min)
 			f->striped = 1;
 		verify_start(f);
 		break;
@@ -915,7 +606,7 @@ advance(xf_file *f)
 		break;
 	case FS_TRUNC:
 		f->step = FS_DATA;
-		if (is_put(f)) {
+		if (eng__xf_is_put(f)) {
 			memset(&a, 0, sizeof(a));
 			a.flags = ENG_SFTP_ATTR_SIZE;
 			f->step = FS_TRUNC + 100;
@@ -928,10 +619,11 @@ advance(xf_file *f)
 		break;
 	case FS_TRUNC + 100:
 		f->step = FS_DATA;
-		advance(f);
+		eng__xf_file_advance(f);
 		break;
 	case FS_DATA:
-		if (!is_put(f) && !f->striped && f->size >= j->o.stripe_min && !j->o.resume)
+		f->in_data = 1;   /* from here a failed resume keeps only what is good */
+		if (!eng__xf_is_put(f) && !f->striped && f->size >= j->o.stripe_min && !j->o.resume)
 			f->striped = 1;
 		if (f->next_off < f->size || f->nchunks > 0) {
 			eng__xf_pump(j);
@@ -941,20 +633,20 @@ advance(xf_file *f)
 			return;
 		/* Every byte is there. */
 		f->step = FS_FSYNC;
-		if (is_put(f)) {
+		if (eng__xf_is_put(f)) {
 			if (eng_sftp_has_ext(prim(f)->s, "fsync@openssh.com")) {
 				SEND(f, FS_FSYNC, eng_sftp_fsync(prim(f)->s, &f->h[f->primary],
 				    on_r, f), f->dst);
 				return;
 			}
-			advance(f);
+			eng__xf_file_advance(f);
 		} else {
 			local_op(f, FS_FSYNC);
 		}
 		break;
 	case FS_FSYNC:
-		f->step = is_put(f) ? FS_CLOSE : FS_CHMOD;
-		advance(f);
+		f->step = eng__xf_is_put(f) ? FS_CLOSE : FS_CHMOD;
+		eng__xf_file_advance(f);
 		break;
 	case FS_CHMOD:
 		f->step = j->o.preserve ? FS_UTIME : FS_CLOSE;
@@ -965,12 +657,12 @@ advance(xf_file *f)
 		local_op(f, FS_UTIME);
 		break;
 	case FS_CLOSE:
-		f->step = is_put(f) ? FS_SETSTAT : FS_RENAME;
+		f->step = eng__xf_is_put(f) ? FS_SETSTAT : FS_RENAME;
 		close_handles(f);
 		if (f->fd >= 0)
 			local_op(f, FS_CLOSE);
 		if (f->pending == 0)
-			advance(f);
+			eng__xf_file_advance(f);
 		break;
 	case FS_SETSTAT:
 		memset(&a, 0, sizeof(a));
@@ -992,7 +684,7 @@ advance(xf_file *f)
 		break;
 	case FS_RENAME:
 	case FS_RENAME + 200:
-		if (!is_put(f)) {
+		if (!eng__xf_is_put(f)) {
 			f->step = FS_RENAME + 100;
 			local_op(f, FS_RENAME);
 		} else {
@@ -1071,7 +763,7 @@ eng__xf_file_begin(xf_file *f)
 		f->pub.total = f->size;
 		f->j->prog.bytes_total += f->size;
 	}
-	advance(f);
+	eng__xf_file_advance(f);
 }
 
 void

@@ -1422,6 +1422,7 @@ Test(xfer, cancel_early_and_midway)
 		r->dst = target;
 		r->o.chunk = 16384;    /* many small steps: progress comes often */
 		r->o.window = 262144;
+		r->o.progress_ms = 1;  /* the cancel comes in the middle */
 		r->e = &e;
 		et_conn_opts_init(&o, "h1");
 		et_open(&e, &r->ec, &o);
