@@ -286,10 +286,22 @@ job_dirs(eng_xfer *j)
 }
 
 static void
+free_handle(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void
 job_free(eng_xfer *j)
 {
 	size_t i;
 	xf_dir *d;
+
+	if (j->cancel_timer != NULL) {
+		j->cancel_timer->data = NULL;
+		uv_timer_stop(j->cancel_timer);
+		uv_close((uv_handle_t *)j->cancel_timer, free_handle);
+	}
 
 	for (i = 0; i < j->nsrc; i++)
 		free(j->srcs[i]);
@@ -474,6 +486,32 @@ eng_xfer_put_data(eng_conn *c, const void *buf, size_t len, const char *dst,
 	return 0;
 }
 
+/*
+ * The cleanup after a cancel (closes, removing temporaries) waits for the
+ * server; a stalled one would hold the job until the connection's
+ * keepalive gives up. After a grace period the streams are closed: what
+ * is still pending fails at once and remote temporaries become leftovers.
+ */
+#define CANCEL_GRACE_MS 3000
+
+static void
+on_cancel_grace(uv_timer_t *t)
+{
+	eng_xfer *j = t->data;
+	int i;
+
+	if (j == NULL)
+		return;
+	ENG_LOG(j->ctx, "%s: transfer: no answer %d ms after the cancel, closing",
+	    j->name, CANCEL_GRACE_MS);
+	j->in_pump++;
+	for (i = 0; i < j->nst; i++)
+		if (!j->st[i].ended && j->st[i].s != NULL)
+			eng_sftp_close(j->st[i].s);
+	j->in_pump--;
+	eng__xf_pump(j);
+}
+
 void
 eng_xfer_cancel(eng_xfer *j)
 {
@@ -483,6 +521,10 @@ eng_xfer_cancel(eng_xfer *j)
 	if (j == NULL || j->phase >= J_CLOSING || j->cancelled)
 		return;
 	j->cancelled = 1;
+	j->cancel_timer = eng__xcalloc(1, sizeof(*j->cancel_timer));
+	uv_timer_init(j->loop, j->cancel_timer);
+	j->cancel_timer->data = j;
+	uv_timer_start(j->cancel_timer, on_cancel_grace, CANCEL_GRACE_MS, 0);
 	while ((f = j->qhead) != NULL) {
 		j->qhead = f->next;
 		f->next = NULL;

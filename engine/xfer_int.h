@@ -125,6 +125,7 @@ struct eng_xfer {
 	mode_t umask;
 	int in_pump, pump_again;
 	int closes_sent;
+	uv_timer_t *cancel_timer;   /* a cancel that the server does not answer */
 };
 
 /* xfer.c */

@@ -164,6 +164,12 @@ x_start(xrun *r)
 	cr_assert_eq(rc, 0, "start: %s", eng_strerror(rc));
 }
 
+static void
+free_handle(uv_handle_t *h)
+{
+	free(h);
+}
+
 /* The helper exec reports the session sshd's pid ($PPID of its shell). */
 static void
 helper_data(uv_timer_t *t)
@@ -173,7 +179,7 @@ helper_data(uv_timer_t *t)
 	if (r->helper.outlen > 0 && strchr(r->helper.out, '\n') != NULL) {
 		r->sshd_pid = strtol(r->helper.out, NULL, 10);
 		uv_timer_stop(t);
-		uv_close((uv_handle_t *)t, (uv_close_cb)free);
+		uv_close((uv_handle_t *)t, free_handle);
 		x_start(r);
 	}
 }
@@ -386,6 +392,20 @@ Test(xfer, sizes_both_ways_sftp_server_one_stream)
 
 /* ---- a large file, striped ---- */
 
+/* Peak resident set of this process so far, in KiB. */
+static long
+peak_rss_kib(void)
+{
+	char *st = tu_read_file("/proc/self/status", NULL), *p;
+	long v = -1;
+
+	cr_assert_not_null(st);
+	if ((p = strstr(st, "VmHWM:")) != NULL)
+		v = strtol(p + 6, NULL, 10);
+	free(st);
+	return v;
+}
+
 Test(xfer, large_file_striped_both_ways)
 {
 	et_env e;
@@ -393,12 +413,14 @@ Test(xfer, large_file_striped_both_ways)
 	char *src, *mid, *back, *p, *m, *b;
 	xrun *r;
 	double t0, t_put, t_get;
+	long rss0, rss1;
 
 	et_init(&e, 0);
 	src = shared_dir(&e, "src");
 	mid = shared_dir(&e, "remote");
 	back = shared_dir(&e, "back");
 	p = mkfile(src, "big", big, 7);
+	rss0 = peak_rss_kib();
 	r = calloc(1, sizeof(*r));
 	r->dir = ENG_XFER_PUT;
 	r->src[0] = p;
@@ -424,8 +446,12 @@ Test(xfer, large_file_striped_both_ways)
 	cr_assert(!r->has_error && r->fst[0] == ENG_XFER_OK, "get: %s %s", r->error, r->ferr[0]);
 	b = mkpath(back, "big");
 	cr_assert(same_file(p, b), "the local copy differs");
-	fprintf(stderr, "xfer: 128 MiB loopback: put %.2fs (%.0f MB/s), get %.2fs (%.0f MB/s)\n",
-	    t_put, big / t_put / 1e6, t_get, big / t_get / 1e6);
+	rss1 = peak_rss_kib();
+	fprintf(stderr, "xfer: 128 MiB loopback: put %.2fs (%.0f MB/s), get %.2fs (%.0f MB/s), "
+	    "peak RSS +%ld KiB\n", t_put, big / t_put / 1e6, t_get, big / t_get / 1e6,
+	    rss1 - rss0);
+	/* Memory follows the windows (4 streams x 2 MiB), not the file size. */
+	cr_assert_lt(rss1 - rss0, 48 * 1024, "peak RSS grew by %ld KiB", rss1 - rss0);
 	x_free(r);
 	free(r);
 	free(p);
@@ -1453,6 +1479,84 @@ Test(xfer, cancel_early_and_midway)
 		x_free(r);
 		free(r);
 	}
+	free(f);
+	free(target);
+	free(src);
+	free(mid);
+	et_fini(&e);
+}
+
+/* A server that stops answering (the proxy stalls): cancel still ends the job. */
+static void
+cancel_later(uv_timer_t *t)
+{
+	xrun *r = t->data;
+
+	if (r->x != NULL)
+		eng_xfer_cancel(r->x);
+	uv_close((uv_handle_t *)t, free_handle);
+}
+
+static void
+stall_conn(et_conn *ec, eng_conn_state st)
+{
+	xrun *r = ec->ud;
+	uv_timer_t *t;
+
+	if (st != ENG_CONN_READY)
+		return;
+	x_start(r);
+	t = calloc(1, sizeof(*t));
+	uv_timer_init(&r->e->loop, t);
+	t->data = r;
+	uv_timer_start(t, cancel_later, 1000, 0);
+}
+
+Test(xfer, cancel_while_the_server_stalls)
+{
+	static const char *const opts[] = { "-s", "2000000", NULL };
+	et_env e;
+	proxy p;
+	eng_conn_opts o;
+	char *src, *mid, *f, *target, *old;
+	xrun *r;
+	double t0;
+
+	et_init(&e, 0);
+	src = shared_dir(&e, "src");
+	mid = shared_dir(&e, "remote");
+	f = mkfile(src, "f", 8u << 20, 51);
+	target = mkpath(mid, "f");
+	tu_write_file(target, "old");
+	chmod(target, 0666);
+	proxy_start(&e, &p, opts);
+	proxy_conn_opts(&o, &p);
+	r = calloc(1, sizeof(*r));
+	r->e = &e;
+	r->dir = ENG_XFER_PUT;
+	r->src[0] = f;
+	r->nsrc = 1;
+	r->dst = target;
+	et_open(&e, &r->ec, &o);
+	r->ec.ud = r;
+	r->ec.hook = stall_conn;
+	t0 = tu_now();
+	et_run(&e, 30);
+	proxy_stop(&p);
+	cr_assert(r->done && r->cancelled, "done %d cancelled %d: %s", r->done, r->cancelled,
+	    r->error);
+	cr_assert_lt(tu_now() - t0, 10, "the cancel took %.1f s", tu_now() - t0);
+	cr_assert(r->nfiles == 1 && r->fst[0] == ENG_XFER_FAILED, "%s", r->ferr[0]);
+	cr_assert_lt(r->prog.bytes_done, 8u << 20);
+	/* Its temporary could not be removed through the stalled server. */
+	cr_assert_eq(r->nleftover, 1);
+	cr_assert(strstr(r->leftover[0], "/.f.drover-") != NULL, "%s", r->leftover[0]);
+	unlink(r->leftover[0]);
+	old = tu_read_file(target, NULL);
+	cr_assert_str_eq(old, "old");
+	free(old);
+	x_free(r);
+	free(r);
 	free(f);
 	free(target);
 	free(src);
