@@ -1,15 +1,19 @@
 /*
- * tests/engine/test_xfer.c - engine/xfer.c against the fleet's real sshd
+ * tests/engine/test_xfer.c - engine/xfer*.c against the fleet's real sshd
  * (h1 internal-sftp, h2 the sftp-server binary): put and get of sizes 0,
  * 1, around the request size, the server's read cap and the window, byte
- * for byte; a large file striped over four streams (cmp); a tree with
- * recursive + preserve (modes, mtimes); data from memory (stdin); the
- * connection killed mid-transfer (sshd child SIGKILLed): target unchanged,
- * no temporary, then resume completes and matches; a reader polling the
- * target during a put sees only the old or the new content; permission
- * denied, missing paths, disk full (a 1 MiB tmpfs), each a per-file
- * error; and the fault proxy: 15 ms one-way delay, and a reset after N
- * bytes.
+ * for byte; a 128 MiB file striped over four streams (cmp, peak RSS
+ * bounded); a tree with recursive + preserve (modes, mtimes, 200 small
+ * files pipelined); data from memory (stdin); the connection killed
+ * mid-transfer (sshd child SIGKILLed): target unchanged, no temporary,
+ * then resume completes and matches, and a part with other bytes is not
+ * trusted; a reader polling the target during a put sees only the old or
+ * the new content; permission denied, missing paths, disk full (a 1 MiB
+ * tmpfs), each a per-file error; the fault proxy: 15 ms one-way delay, a
+ * reset after N bytes, a stall (cancel still ends the job); cancel before
+ * the channels open and midway; a hostile server (bad names, replies in
+ * reverse order, bad lengths, huge counts, duplicate ids, a 1 GiB packet).
+ * bench_vs_openssh runs only with DROVER_XFER_BENCH=<MiB>.
  */
 #include <pthread.h>
 #include <sys/mount.h>
@@ -1376,6 +1380,8 @@ Test(xfer, bench_vs_openssh)
 			r->src[0] = dir == 0 ? f : m;
 			r->nsrc = 1;
 			r->dst = dir == 0 ? mid : back;
+			if (getenv("DROVER_XFER_BENCH_STREAMS") != NULL)
+				r->o.streams = atoi(getenv("DROVER_XFER_BENCH_STREAMS"));
 			t[dir] = tu_now();
 			if (via) {
 				proxy_conn_opts(&o, &p);
