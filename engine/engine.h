@@ -535,7 +535,12 @@ int eng_xfer_get(eng_conn *c, const char *const *src, size_t n, const char *dst,
 /* Bytes (e.g. stdin read once) to the remote file dst, atomically; buf copied. */
 int eng_xfer_put_data(eng_conn *c, const void *buf, size_t len, const char *dst,
     const eng_xfer_opts *opts, const eng_xfer_cbs *cbs, void *ud, eng_xfer **out);
-/* Stops: files in progress fail (temporaries removed or kept as above). */
+/*
+ * Stops: queued files fail, files in progress fail once their requests are
+ * answered (temporaries removed, or kept with resume). A server that does
+ * not answer within 3 s gets its streams closed; its temporaries are then
+ * leftovers. on_done follows (cancelled = 1 unless the job had an error).
+ */
 void eng_xfer_cancel(eng_xfer *x);
 void eng_xfer_get_progress(const eng_xfer *x, eng_xfer_progress *p);
 

@@ -551,6 +551,49 @@ Test(sftp, four_sessions_on_one_conn)
 	et_fini(&e);
 }
 
+/* ---- copy-data: the server copies between two handles ---- */
+
+static void c_open(sess *t)
+{
+	REQ(eng_sftp_open(t->s, P(t, "src"), ENG_SFTP_READ, NULL, on_rep, t));
+	REQ(eng_sftp_open(t->s, P(t, "dst"), ENG_SFTP_WRITE | ENG_SFTP_CREAT | ENG_SFTP_TRUNC,
+	    NULL, on_rep, t));
+}
+static void c_copy(sess *t)
+{
+	cr_assert(t->r[0].has_handle && t->r[1].has_handle, "%s / %s", t->r[0].message,
+	    t->r[1].message);
+	/* bytes 6.. of src to offset 0 of dst, to EOF (len 0) */
+	REQ(eng_sftp_copy_data(t->s, &t->r[0].handle, 6, 0, &t->r[1].handle, 0, on_rep, t));
+}
+static void c_close(sess *t)
+{
+	REQ(eng_sftp_fclose(t->s, &t->r[0].handle, on_rep, t));
+	REQ(eng_sftp_fclose(t->s, &t->r[1].handle, on_rep, t));
+}
+
+Test(sftp, copy_data_between_handles)
+{
+	static step_fn steps[] = { c_open, c_copy, c_close };
+	et_env e;
+	sess *t = calloc(1, sizeof(*t));
+	char *w, *got;
+
+	et_init(&e, 0);
+	snprintf(t->dir, sizeof(t->dir), "%s", et_tmp(&e));
+	chmod(t->dir, 01777);
+	w = et_write(t->dir, "src", "hello world");
+	sess_run(&e, t, "h1", steps, 3);
+	cr_assert(!t->has_end_error, "%s", t->end_error);
+	cr_assert_eq(t->r[2].status, ENG_SFTP_OK, "copy-data: %s", t->r[2].message);
+	got = tu_read_file(P(t, "dst"), NULL);
+	cr_assert_str_eq(got, "world");
+	free(got);
+	free(w);
+	free(t);
+	et_fini(&e);
+}
+
 /* ---- the parser on hostile bytes ---- */
 
 static int
