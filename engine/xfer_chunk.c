@@ -85,9 +85,12 @@ on_put_written(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 	xf_file *f = k->f;
 
 	(void)s;
-	if (r->status != ENG_SFTP_OK && !f->failing)
+	if (r->status != ENG_SFTP_OK && !f->failing) {
+		/* OpenSSH says only "Failure" for ENOSPC: the cleanup asks statvfs. */
+		f->write_failed = r->status == ENG_SFTP_FAILURE;
 		eng__xf_file_fail(f, "%s: write at offset %llu failed: %s", f->dst,
 		    (unsigned long long)k->off, eng__xf_status_msg(r));
+	}
 	if (!f->failing)
 		moved(f, k, k->len);
 	chunk_end(k);

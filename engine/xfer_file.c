@@ -501,6 +501,25 @@ finish(xf_file *f, eng_xfer_fstate st)
 	eng__xf_pump(j);
 }
 
+/* The answer to the disk-full question of a failed put. */
+static void
+on_vfs(eng_sftp *s, const eng_sftp_reply *r, void *ud)
+{
+	xf_file *f = ud;
+	char *m;
+
+	(void)s;
+	if (r->vfs != NULL && r->vfs->bavail * (r->vfs->frsize ? r->vfs->frsize :
+	    r->vfs->bsize) < f->j->chunk) {
+		m = eng__xprintf("%s (no space left on the host)", f->error);
+		free(f->error);
+		f->error = m;
+		f->pub.error = m;
+	}
+	f->pending--;
+	eng__xf_file_advance(f);
+}
+
 static void
 cleanup_step(xf_file *f)
 {
@@ -519,12 +538,29 @@ cleanup_step(xf_file *f)
 		}
 		/* fall through */
 	case FS_C_SHUT:
-		f->step = FS_C_REMOVE;
+		f->step = FS_C_VFS;
 		close_handles(f);
 		if (f->fd >= 0)
 			local_op(f, FS_CLOSE);
 		if (f->pending > 0)
 			return;
+		/* fall through */
+	case FS_C_VFS:
+		f->step = FS_C_REMOVE;
+		/* Before the temporary goes: is the host's disk full? */
+		if (f->write_failed && !st->ended && eng_sftp_is_ready(st->s) &&
+		    eng_sftp_has_ext(st->s, "statvfs@openssh.com")) {
+			char *dir = eng__xstrdup(f->tmp), *sl = strrchr(dir, '/');
+
+			if (sl != NULL)
+				sl[sl == dir ? 1 : 0] = '\0';
+			f->pending++;
+			if (eng_sftp_statvfs(st->s, sl != NULL ? dir : ".", on_vfs, f) != 0)
+				f->pending--;
+			free(dir);
+			if (f->pending > 0)
+				return;
+		}
 		/* fall through */
 	case FS_C_REMOVE:
 		f->step = FS_C_DONE;

@@ -29,7 +29,7 @@ enum {
 	FS_INIT, FS_LOPEN, FS_LSTAT, FS_ROPEN, FS_RSTAT, FS_VREAD, FS_TRUNC,
 	FS_DATA, FS_FSYNC, FS_CHMOD, FS_UTIME, FS_CLOSE, FS_SETSTAT, FS_RMTARGET,
 	FS_RENAME, FS_DONE,
-	FS_C_CLOSE, FS_C_SHUT, FS_C_REMOVE, FS_C_DONE
+	FS_C_CLOSE, FS_C_SHUT, FS_C_VFS, FS_C_REMOVE, FS_C_DONE
 };
 
 /* Per file and stream: a remote handle. */
@@ -56,6 +56,7 @@ struct xf_file {
 	struct xf_chunk *chunks;    /* outstanding, in issue order */
 	int tmp_created;            /* the temporary exists (remove on failure) */
 	int in_data;                /* bytes have started to move */
+	int write_failed;           /* a remote WRITE said FAILURE (disk full?) */
 	int failing;
 	char *error;
 	unsigned char *vbuf[2];     /* resume check: remote and local tail */

@@ -902,8 +902,7 @@ Test(xfer, disk_full_both_sides)
 		cr_assert_eq(r->fst[0], ENG_XFER_FAILED, "%s into a full disk succeeded",
 		    dir == 0 ? "put" : "get");
 		cr_assert(strstr(r->ferr[0], "three-mb") != NULL, "error: %s", r->ferr[0]);
-		if (dir == 1)
-			cr_assert(strstr(r->ferr[0], "no space"), "error: %s", r->ferr[0]);
+		cr_assert(strstr(r->ferr[0], "no space"), "error: %s", r->ferr[0]);
 		fprintf(stderr, "xfer: disk full (%s): %s\n", dir == 0 ? "put" : "get",
 		    r->ferr[0]);
 		x_free(r);
