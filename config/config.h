@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "engine/engine.h"
+
 typedef struct cfg_host {
 	char *name;     /* inventory name, ssh_config alias or ad-hoc name */
 	char *address;  /* HostName override; NULL: ssh config / the name */
@@ -21,6 +23,11 @@ typedef struct cfg_host {
 	char *jump;     /* ProxyJump spec, NULL if none */
 	int in_inventory; /* 1 if declared in the inventory file */
 } cfg_host;
+
+/* Deep copy (dst is overwritten, not freed); the one way to copy a host. */
+void cfg_host_copy(cfg_host *dst, const cfg_host *src);
+/* Frees the strings of one host and zeroes it (NULL-safe). */
+void cfg_host_clear(cfg_host *h);
 
 typedef struct cfg_group {
 	char *name;
@@ -85,7 +92,7 @@ int cfg_inventory_add_ssh_aliases(cfg_inventory *inv, const char *path, char **c
  *   web[01-20]    numeric range (zero padding kept), also [1-3,7]
  *   a,b           union, in order of first appearance, de-duplicated
  *   !web3         exclusion (applies to the whole union)
- *   @web&@eu      intersection
+ *   @web&@eu      intersection; @web&!@eu: @web without @eu
  *
  * Each result is a fresh cfg_host with inventory defaults applied (user,
  * port, keys) under the host's own settings. An expression that matches
@@ -97,8 +104,50 @@ int cfg_targets_resolve(const cfg_inventory *inv, const char *expr,
 
 void cfg_hosts_free(cfg_host *hosts, size_t n);
 
+/* ==== connection and fan-out options (hostopts.c) ========================
+ * The one place where the inventory's [defaults], a host's entry and the
+ * command line become the engine's options, like OpenSSH's
+ * fill_default_options(). Every front end (exec, the console's panes, the
+ * fan-out board, transfers, tails) builds its options here. Precedence:
+ * command line, then the host's entry (user, port, keys, jump, address;
+ * cfg_targets_resolve already put [defaults] under them), then [defaults]
+ * (connect_timeout, command timeout, fanout, max_handshakes, accept_new),
+ * then the built-in ENG_DEFAULT_* values.
+ */
+
+/* Command-line settings; 0 / NULL means "not given". */
+typedef struct cfg_overrides {
+	const char *ssh_config;         /* -F */
+	const char *user;               /* -l */
+	int port;                       /* -p */
+	const char *const *keys;        /* -k (NULL-terminated): tried before the host's */
+	const char *auth;               /* --auth, already checked by eng_auth_parse */
+	int accept_new;                 /* --accept-new */
+	int ask_hostkey;                /* the front end can ask about unknown keys */
+	int connect_timeout;            /* seconds */
+	int keepalive;                  /* seconds */
+	int command_timeout;            /* seconds */
+	int fanout;
+	int max_handshakes;
+} cfg_overrides;
+
+/* A run's resolved options. Pointers refer to the hosts and overrides
+ * given to cfg_run_build (keep them alive) and to storage owned here. */
+typedef struct cfg_run {
+	eng_conn_opts *conn;            /* one per host */
+	size_t n;
+	eng_fanout_opts fanout;         /* max_parallel, command_timeout_ms */
+	int max_handshakes;             /* for eng_ctx_opts */
+	char ***keys;                   /* owned: merged key lists */
+} cfg_run;
+
+/* Fills *out for hosts[0..n-1] (n may be 0: the run-wide values only). */
+void cfg_run_build(const cfg_inventory *inv, const cfg_host *hosts, size_t n,
+    const cfg_overrides *ov, cfg_run *out);
+void cfg_run_free(cfg_run *r);
+
 /* ==== console settings: themes, key bindings, console.ini ================
- * theme.c, keymap.c, console.c. Plain data for the console (tui/); no
+ * theme.c, keymap.c, console_ini.c. Plain data for the console (tui/); no
  * curses types: colours are indexes / RGB, keys are code points or
  * CFG_KEY_* values with CFG_MOD_* bits.
  */
@@ -217,8 +266,6 @@ int cfg_color_parse(const char *s, cfg_color *out);
  * indexes 0-7 stay palette numbers. ncolors <= 0: -1.
  */
 int cfg_color_index(const cfg_color *c, int ncolors);
-/* 1 if $NO_COLOR is set and not empty (no-color.org). */
-int cfg_no_color(void);
 
 /*
  * Keys: a Unicode code point (printable characters, ' ' for Space) or one
@@ -265,6 +312,24 @@ int cfg_key_parse(const char *spec, int *key, int *mods, char **cause);
 char *cfg_key_format(int key, int mods);
 void cfg_key_normalize(int *key, int *mods);
 
+/*
+ * A console command as the front end declares it. The front end's command
+ * table (each entry beginning with a cfg_command, its handler after it)
+ * is the one source of names, default keys and help lines: the keymap and
+ * the help screen are built from it.
+ */
+typedef struct cfg_command {
+	const char *name;           /* "zoom" */
+	const char *key;            /* default: a key spec, "direct:SPEC", "none" or NULL */
+	const char *help;           /* one line for the help screen */
+} cfg_command;
+
+/* n table entries, stride bytes apart (sizeof the front end's entry). */
+typedef struct cfg_commands {
+	const void *table;
+	size_t n, stride;
+} cfg_commands;
+
 typedef struct cfg_binding {
 	const char *command;        /* "zoom" */
 	const char *description;    /* one line for the help screen */
@@ -275,17 +340,13 @@ typedef struct cfg_binding {
 typedef struct cfg_keymap cfg_keymap;
 
 /*
- * The commands and their default keys. Bindings work after the prefix key
- * (C-g by default) unless direct. Commands: prefix, send-prefix,
- * split-layout-next, layout-tiled, layout-even-horizontal,
- * layout-even-vertical, layout-main-stack, zoom, focus-left, focus-right,
- * focus-up, focus-down, focus-next, focus-prev, focus-1 .. focus-9,
- * close-pane, add-host, broadcast-toggle, arm-toggle, arm-by-target,
- * run-command, reconnect, scroll-mode, search, help, detach-quit,
- * sidebar-toggle, rerun-failed, open-shell-from-board.
+ * The keymap of a command table, every command on its default key.
+ * Bindings work after the prefix key unless direct. The first command must
+ * be "prefix" (always direct); names must be unique and default keys must
+ * not clash: otherwise NULL with *cause (a bug in the table).
  */
-cfg_keymap *cfg_keymap_default(void);
-void cfg_keymap_free(cfg_keymap *km);
+cfg_keymap *cfg_keymap_new(const cfg_commands *cmds, char **cause);
+void cfg_keymap_free(cfg_keymap *km);     /* NULL-safe */
 /*
  * Rebinds command to keyspec: a key spec, "direct:SPEC" to work without
  * the prefix, or "none" to unbind. The prefix is always direct. A direct
@@ -343,6 +404,10 @@ typedef struct cfg_console {
  *   [keys]
  *   zoom = z                command = key spec (see cfg_keymap_set)
  *
+ * A rebound prefix takes the command "send-prefix" (if the table has one)
+ * along unless [keys] binds it; another command bound after the prefix to
+ * the prefix key itself is an error.
+ *
  * path NULL: the default path, and a missing default file gives the
  * defaults. Errors: "file:line: message", e.g. "console.ini:7: unknown
  * command 'zom'", "bad key 'C-'", a key bound twice names both commands.
@@ -350,16 +415,28 @@ typedef struct cfg_console {
  * The theme is loaded here (cfg_theme_find): a path as given (relative to
  * the console.ini's directory); a name from, in order, the "themes"
  * directory next to console.ini (or $XDG_CONFIG_HOME/drover/themes),
- * $DROVER_THEME_DIR, the DROVER_THEME_DIR compile-time directory if the
- * build defines one, then the built-ins "default" and "mono". A bad theme
+ * $DROVER_THEME_DIR, the installed themes (cfg_data_dir("themes")), then
+ * the built-ins "default" and "mono". A bad theme
  * file fails the load with its own "theme.ini:line: message"; an unknown
  * name with "console.ini:line: unknown theme 'x'".
  */
 char *cfg_console_default_path(void);
-cfg_console *cfg_console_new(void);
-int cfg_console_load(const char *path, cfg_console **out, char **cause);
+/* Defaults only; NULL with *cause if the command table is bad. */
+cfg_console *cfg_console_new(const cfg_commands *cmds, char **cause);
+/* [keys] names commands of cmds. */
+int cfg_console_load(const char *path, const cfg_commands *cmds,
+    cfg_console **out, char **cause);
 void cfg_console_free(cfg_console *c);
 
 /* ==== end of console settings =========================================== */
+
+/*
+ * The directory of drover's shipped data: "themes" or "fleet" (the demo
+ * fleet scripts). For a binary in its build tree, the source tree's; for
+ * any other, <bindir>/../share/drover/SUB next to the running binary, else
+ * the configured install directory. A malloc'd absolute path of an
+ * existing directory, or NULL (none found, or an unknown sub).
+ */
+char *cfg_data_dir(const char *sub);
 
 #endif

@@ -1,8 +1,8 @@
 /*
  * config/config_int.h - helpers shared by the files of config/ and nothing
- * else (tests and fuzz targets may use them): allocation that aborts on
- * failure, string vectors, an ordered string set, name validation, and the
- * in-memory entry point of the inventory parser.
+ * else (tests and fuzz targets may use them): error causes, an ordered
+ * string set, name validation, and the in-memory entry point of the
+ * inventory parser. General helpers come from util/util.h.
  */
 #ifndef DROVER_CONFIG_INT_H
 #define DROVER_CONFIG_INT_H
@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "config/config.h"
+#include "util/util.h"
 
 /* Most hosts one target expression may resolve to (also one range term). */
 #define CFG_MAX_TARGETS 100000
@@ -27,41 +28,11 @@
 
 #define CFG__PRINTF(f, a) __attribute__((format(printf, f, a)))
 
-void *cfg__xmalloc(size_t size);
-void *cfg__xcalloc(size_t n, size_t size);
-void *cfg__xreallocarray(void *p, size_t n, size_t size);
-char *cfg__xstrdup(const char *s);
-char *cfg__xstrndup(const char *s, size_t n);
-char *cfg__xasprintf(const char *fmt, ...) CFG__PRINTF(1, 2);
-char *cfg__xvasprintf(const char *fmt, va_list ap) CFG__PRINTF(1, 0);
-
 /*
  * Stores a malloc'd message in *cause if cause != NULL. Whatever *cause held
  * is overwritten, not freed: callers may pass uninitialised pointers.
  */
 void cfg__set_cause(char **cause, const char *fmt, ...) CFG__PRINTF(2, 3);
-
-/*
- * A growable vector of owned strings, kept NULL-terminated so that v can be
- * handed out as a char ** list once non-empty.
- */
-typedef struct cfg__strv {
-	char **v;
-	size_t n;
-	size_t cap;
-} cfg__strv;
-
-void cfg__strv_push(cfg__strv *sv, const char *s);
-void cfg__strv_push_take(cfg__strv *sv, char *s);
-/* Releases the array to the caller: NULL-terminated, NULL if empty. */
-char **cfg__strv_steal(cfg__strv *sv);
-void cfg__strv_clear(cfg__strv *sv);
-
-/* NULL-terminated lists as found in cfg_host and friends. */
-size_t cfg__list_len(char *const *list);
-char **cfg__list_dup(char *const *list);
-int cfg__list_has(char *const *list, const char *s);
-void cfg__list_free(char **list);
 
 /*
  * Ordered set of owned strings: insertion order is kept, lookups are hashed
@@ -81,6 +52,13 @@ size_t cfg__names_add(cfg__names *ns, const char *s, int *added);
 size_t cfg__names_find(const cfg__names *ns, const char *s);
 void cfg__names_clear(cfg__names *ns);
 
+/*
+ * Rewrites each host's jump spec so that hops naming inventory hosts say how
+ * to reach them (inventory_jump.c). lines[i]: host i's header line.
+ */
+int cfg__inventory_resolve_jumps(cfg_inventory *inv, const cfg__names *names,
+    const char *file, const int *lines, char **cause);
+
 /* Home directory ($HOME, else the passwd entry, else "/"), malloc'd. */
 char *cfg__home(void);
 /* "~" and "~/x" become $HOME and $HOME/x; anything else is copied. */
@@ -92,7 +70,7 @@ char *cfg__trim(char *s);
  * Splits s on sep, except inside [...] so that "n[1-3,7]" stays one item.
  * Items are trimmed; empty items are kept (callers decide if they are errors).
  */
-void cfg__split(const char *s, char sep, cfg__strv *out);
+void cfg__split(const char *s, char sep, util_strv *out);
 
 /*
  * Host names: non-empty, at most 255 bytes, no whitespace or control bytes,
@@ -105,18 +83,11 @@ int cfg__valid_tag(const char *s);
 
 /* $XDG_CONFIG_HOME/drover/FILE, else ~/.config/drover/FILE; malloc'd. */
 char *cfg__config_path(const char *file);
-/* A decimal in [min, max] with nothing around it: 0, else -1. */
-int cfg__parse_int(const char *v, long min, long max, int *out);
-/* yes/true/on/1 or no/false/off/0 (any case): 0, else -1. */
-int cfg__parse_bool(const char *v, int *out);
 /*
  * Reads a whole file of at most max bytes into a malloc'd buffer (not
  * NUL-terminated). Returns 0, or an errno value (EISDIR, EFBIG...).
  */
 int cfg__read_file(const char *path, size_t max, char **bufp, size_t *lenp);
-
-/* Frees the strings of one host and zeroes it (NULL-safe). */
-void cfg__host_clear(cfg_host *h);
 
 /*
  * Parses inventory text held in memory. name is used in messages and stored

@@ -1,7 +1,7 @@
 /*
  * config/inventory.c - the cfg_inventory object: creation, freeing, the
- * default path and loading a file. The file's syntax is inventory_ini.c's
- * business (cfg__inventory_parse); targets.c and sshconfig.c read and extend
+ * default path and loading a file; the host record's one copy function. The file's syntax is inventory_ini.c's
+ * business (cfg__inventory_parse); targets.c and ssh_aliases.c read and extend
  * the structs built here.
  */
 #include <errno.h>
@@ -11,15 +11,29 @@
 #include "config/config_int.h"
 
 void
-cfg__host_clear(cfg_host *h)
+cfg_host_copy(cfg_host *dst, const cfg_host *src)
+{
+	memset(dst, 0, sizeof *dst);
+	dst->name = util_xstrdup(src->name);
+	dst->address = util_xstrdup(src->address);
+	dst->user = util_xstrdup(src->user);
+	dst->port = src->port;
+	dst->keys = util_list_dup(src->keys);
+	dst->tags = util_list_dup(src->tags);
+	dst->jump = util_xstrdup(src->jump);
+	dst->in_inventory = src->in_inventory;
+}
+
+void
+cfg_host_clear(cfg_host *h)
 {
 	if (h == NULL)
 		return;
 	free(h->name);
 	free(h->address);
 	free(h->user);
-	cfg__list_free(h->keys);
-	cfg__list_free(h->tags);
+	util_list_free(h->keys);
+	util_list_free(h->tags);
 	free(h->jump);
 	memset(h, 0, sizeof *h);
 }
@@ -27,11 +41,11 @@ cfg__host_clear(cfg_host *h)
 cfg_inventory *
 cfg_inventory_new(void)
 {
-	cfg_inventory *inv = cfg__xcalloc(1, sizeof *inv);
+	cfg_inventory *inv = util_xcalloc(1, sizeof *inv);
 
 	inv->defaults.accept_new = -1;
 	/* Always a list, so callers can walk it without a NULL check. */
-	inv->aliases = cfg__xcalloc(1, sizeof *inv->aliases);
+	inv->aliases = util_xcalloc(1, sizeof *inv->aliases);
 	return inv;
 }
 
@@ -44,16 +58,16 @@ cfg_inventory_free(cfg_inventory *inv)
 		return;
 	free(inv->path);
 	for (i = 0; i < inv->nhosts; i++)
-		cfg__host_clear(&inv->hosts[i]);
+		cfg_host_clear(&inv->hosts[i]);
 	free(inv->hosts);
 	for (i = 0; i < inv->ngroups; i++) {
 		free(inv->groups[i].name);
-		cfg__list_free(inv->groups[i].members);
+		util_list_free(inv->groups[i].members);
 	}
 	free(inv->groups);
 	free(inv->defaults.user);
-	cfg__list_free(inv->defaults.keys);
-	cfg__list_free(inv->aliases);
+	util_list_free(inv->defaults.keys);
+	util_list_free(inv->aliases);
 	free(inv);
 }
 

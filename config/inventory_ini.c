@@ -5,7 +5,7 @@
  * inventory.c calls cfg__inventory_parse() with the file's bytes (the fuzz
  * target does the same with its input).
  *
- * Lines, headers, comments and continuation lines are ini.c's business
+ * Lines, headers, comments and continuation lines are ini_parse.c's business
  * (the INI reader all of config/ shares): an indented line that does not
  * look like "key =" continues the previous key, which list keys (key,
  * tags, hosts) accept.
@@ -68,9 +68,9 @@ struct parse {
 	char *label;            /* "[host web1]" for messages */
 	int key_line[K__COUNT]; /* first line of each key in this section */
 	int last_key;           /* what a continuation line continues; -1 none */
-	cfg__strv keys;         /* list values of the current section */
-	cfg__strv tags;
-	cfg__strv members;
+	util_strv keys;         /* list values of the current section */
+	util_strv tags;
+	util_strv members;
 };
 
 static void parse_fail(struct parse *, int, const char *, ...) CFG__PRINTF(3, 4);
@@ -82,7 +82,7 @@ parse_fail(struct parse *p, int line, const char *fmt, ...)
 	char *msg;
 
 	va_start(ap, fmt);
-	msg = cfg__xvasprintf(fmt, ap);
+	msg = util_xvasprintf(fmt, ap);
 	va_end(ap);
 	cfg__ini_fail_at(p->ini, line, "%s", msg);
 	free(msg);
@@ -98,18 +98,18 @@ section_end(struct parse *p)
 
 	switch (p->sect) {
 	case S_DEFAULTS:
-		inv->defaults.keys = cfg__strv_steal(&p->keys);
+		inv->defaults.keys = util_strv_steal(&p->keys);
 		break;
 	case S_HOST:
 		h = &inv->hosts[inv->nhosts - 1];
-		h->keys = cfg__strv_steal(&p->keys);
-		h->tags = cfg__strv_steal(&p->tags);
+		h->keys = util_strv_steal(&p->keys);
+		h->tags = util_strv_steal(&p->tags);
 		break;
 	case S_GROUP:
 		g = &inv->groups[inv->ngroups - 1];
-		g->members = cfg__strv_steal(&p->members);
+		g->members = util_strv_steal(&p->members);
 		if (g->members == NULL)
-			g->members = cfg__xcalloc(1, sizeof *g->members);
+			g->members = util_xcalloc(1, sizeof *g->members);
 		break;
 	case S_NONE:
 		break;
@@ -145,7 +145,7 @@ section_begin(struct parse *p, char *hdr)
 		}
 		p->defaults_line = cfg__ini_line(p->ini);
 		p->sect = S_DEFAULTS;
-		p->label = cfg__xstrdup("[defaults]");
+		p->label = util_xstrdup("[defaults]");
 		return 0;
 	}
 	if (strcasecmp(kind, "host") == 0) {
@@ -165,17 +165,17 @@ section_begin(struct parse *p, char *hdr)
 		}
 		if (inv->nhosts == p->hosts_cap) {
 			p->hosts_cap = p->hosts_cap ? p->hosts_cap * 2 : 16;
-			inv->hosts = cfg__xreallocarray(inv->hosts, p->hosts_cap,
+			inv->hosts = util_xreallocarray(inv->hosts, p->hosts_cap,
 			    sizeof *inv->hosts);
-			p->host_lines = cfg__xreallocarray(p->host_lines,
+			p->host_lines = util_xreallocarray(p->host_lines,
 			    p->hosts_cap, sizeof *p->host_lines);
 		}
 		memset(&inv->hosts[inv->nhosts], 0, sizeof *inv->hosts);
-		inv->hosts[inv->nhosts].name = cfg__xstrdup(name);
+		inv->hosts[inv->nhosts].name = util_xstrdup(name);
 		inv->hosts[inv->nhosts].in_inventory = 1;
 		p->host_lines[inv->nhosts++] = cfg__ini_line(p->ini);
 		p->sect = S_HOST;
-		p->label = cfg__xasprintf("[host %s]", name);
+		p->label = util_xasprintf("[host %s]", name);
 		return 0;
 	}
 	if (strcasecmp(kind, "group") == 0) {
@@ -195,14 +195,14 @@ section_begin(struct parse *p, char *hdr)
 		}
 		if (inv->ngroups == p->groups_cap) {
 			p->groups_cap = p->groups_cap ? p->groups_cap * 2 : 8;
-			inv->groups = cfg__xreallocarray(inv->groups,
+			inv->groups = util_xreallocarray(inv->groups,
 			    p->groups_cap, sizeof *inv->groups);
 		}
 		memset(&inv->groups[inv->ngroups], 0, sizeof *inv->groups);
-		inv->groups[inv->ngroups].name = cfg__xstrdup(name);
+		inv->groups[inv->ngroups].name = util_xstrdup(name);
 		inv->groups[inv->ngroups++].line = cfg__ini_line(p->ini);
 		p->sect = S_GROUP;
-		p->label = cfg__xasprintf("[group %s]", name);
+		p->label = util_xasprintf("[group %s]", name);
 		return 0;
 	}
 	if (*name != '\0')
@@ -229,7 +229,7 @@ set_string(struct parse *p, int line, enum key k, const char *v, char **dst)
 		parse_fail(p, line, "invalid %s '%s'", keydefs[k].name, v);
 		return -1;
 	}
-	*dst = cfg__xstrdup(v);
+	*dst = util_xstrdup(v);
 	return 0;
 }
 
@@ -240,7 +240,7 @@ set_string(struct parse *p, int line, enum key k, const char *v, char **dst)
 static int
 add_list(struct parse *p, int line, enum key k, const char *v)
 {
-	cfg__strv items = { 0 };
+	util_strv items = { 0 };
 	const char *it;
 	size_t i;
 	int r = -1;
@@ -257,19 +257,19 @@ add_list(struct parse *p, int line, enum key k, const char *v)
 		}
 		switch (k) {
 		case K_KEY:
-			cfg__strv_push_take(&p->keys, cfg__expand_tilde(it));
+			util_strv_push_take(&p->keys, cfg__expand_tilde(it));
 			break;
 		case K_TAGS:
 			if (!cfg__valid_tag(it)) {
 				parse_fail(p, line, "invalid tag '%s'", it);
 				goto out;
 			}
-			if (!cfg__list_has(p->tags.v, it))
-				cfg__strv_push(&p->tags, it);
+			if (!util_list_has(p->tags.v, it))
+				util_strv_push(&p->tags, it);
 			break;
 		case K_HOSTS:
 			/* Kept raw: expressions are checked when resolved. */
-			cfg__strv_push(&p->members, it);
+			util_strv_push(&p->members, it);
 			break;
 		default:
 			abort();
@@ -277,7 +277,7 @@ add_list(struct parse *p, int line, enum key k, const char *v)
 	}
 	r = 0;
 out:
-	cfg__strv_clear(&items);
+	util_strv_clear(&items);
 	return r;
 }
 
@@ -321,7 +321,7 @@ set_value(struct parse *p, int line, enum key k, const char *v)
 		max = MAX_COUNT;
 		break;
 	case K_ACCEPT_NEW:
-		if (cfg__parse_bool(v, &d->accept_new) != 0) {
+		if (util_parse_bool(v, &d->accept_new) != 0) {
 			parse_fail(p, line, "invalid accept_new '%s' (yes or "
 			    "no)", v);
 			return -1;
@@ -330,7 +330,7 @@ set_value(struct parse *p, int line, enum key k, const char *v)
 	default:
 		abort();
 	}
-	if (cfg__parse_int(v, min, max, num) != 0) {
+	if (util_parse_int(v, min, max, num) != 0) {
 		parse_fail(p, line, "invalid %s '%s'", keydefs[k].name, v);
 		return -1;
 	}
@@ -341,7 +341,7 @@ static int
 on_section(cfg__ini *ini, const char *name, void *ud)
 {
 	struct parse *p = ud;
-	char *hdr = cfg__xstrdup(name);
+	char *hdr = util_xstrdup(name);
 	int r;
 
 	p->ini = ini;
@@ -428,15 +428,18 @@ cfg__inventory_parse(const char *name, const char *buf, size_t len,
 	r = cfg__ini_parse(name != NULL ? name : "inventory", buf, len, &ops,
 	    NULL, &p, cause);
 	section_end(&p);
+	if (r == 0)
+		r = cfg__inventory_resolve_jumps(p.inv, &p.hostnames,
+		    name != NULL ? name : "inventory", p.host_lines, cause);
 	if (r == 0) {
 		if (name != NULL)
-			p.inv->path = cfg__xstrdup(name);
+			p.inv->path = util_xstrdup(name);
 		*out = p.inv;
 		p.inv = NULL;
 	}
-	cfg__strv_clear(&p.keys);
-	cfg__strv_clear(&p.tags);
-	cfg__strv_clear(&p.members);
+	util_strv_clear(&p.keys);
+	util_strv_clear(&p.tags);
+	util_strv_clear(&p.members);
 	cfg_inventory_free(p.inv);
 	cfg__names_clear(&p.hostnames);
 	cfg__names_clear(&p.groupnames);

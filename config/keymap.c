@@ -1,10 +1,10 @@
 /*
- * config/keymap.c - the console's command table {name, default key,
- * description}, key spec parsing and formatting ("C-a", "M-Left", "F5"),
- * the normal form keys are compared in, and the keymap: bindings per
- * command, overridable by console.ini (console.c) or cfg_keymap_set, looked
- * up by the console's input code. The console maps command names to its
- * handlers; nothing here knows curses.
+ * config/keymap.c - key spec parsing and formatting ("C-a", "M-Left", "F5"),
+ * the normal form keys are compared in, and the keymap: one binding per
+ * command of the front end's command table (tui/console/commands.c: name,
+ * default key, handler, help), overridable by console.ini (console_ini.c)
+ * or cfg_keymap_set, looked up by the console's input code, and the help
+ * text generated from it. Nothing here knows curses or the handlers.
  *
  * The default prefix is C-g, not tmux's C-b or screen's C-a: drover is
  * often run inside tmux or screen, and C-g is free in both by default, so
@@ -23,54 +23,9 @@
 
 enum { CMD_PREFIX = 0 };
 
-static const struct command {
-	const char *name;
-	const char *key;        /* default spec; "direct:" for no prefix */
-	const char *desc;
-} commands[] = {
-	[CMD_PREFIX] = { "prefix", "C-g", "the prefix key: press it, then a command key" },
-	{ "send-prefix", "C-g", "send the prefix key itself to the focused pane" },
-	{ "split-layout-next", "Space", "switch to the next layout" },
-	{ "layout-tiled", "M-5", "tiled layout (a grid)" },
-	{ "layout-even-horizontal", "M-1", "panes side by side" },
-	{ "layout-even-vertical", "M-2", "panes stacked" },
-	{ "layout-main-stack", "M-4", "focused pane large on the left, the rest stacked" },
-	{ "zoom", "z", "zoom the focused pane / unzoom" },
-	{ "focus-left", "Left", "focus the pane to the left" },
-	{ "focus-right", "Right", "focus the pane to the right" },
-	{ "focus-up", "Up", "focus the pane above" },
-	{ "focus-down", "Down", "focus the pane below" },
-	{ "focus-next", "o", "focus the next pane" },
-	{ "focus-prev", "O", "focus the previous pane" },
-	{ "focus-1", "1", "focus pane 1" },
-	{ "focus-2", "2", "focus pane 2" },
-	{ "focus-3", "3", "focus pane 3" },
-	{ "focus-4", "4", "focus pane 4" },
-	{ "focus-5", "5", "focus pane 5" },
-	{ "focus-6", "6", "focus pane 6" },
-	{ "focus-7", "7", "focus pane 7" },
-	{ "focus-8", "8", "focus pane 8" },
-	{ "focus-9", "9", "focus pane 9" },
-	{ "close-pane", "x", "close the focused pane" },
-	{ "add-host", "c", "open panes for more hosts (target expression)" },
-	{ "broadcast-toggle", "b", "type into every armed pane (all if none armed)" },
-	{ "arm-toggle", "m", "arm / disarm the focused pane for broadcast" },
-	{ "arm-by-target", "M", "arm the panes matching a target expression" },
-	{ "run-command", ":", "run a command on the armed / selected hosts" },
-	{ "reconnect", "r", "reconnect the focused pane now" },
-	{ "scroll-mode", "[", "scroll back through the pane's history" },
-	{ "search", "/", "search the pane's history" },
-	{ "help", "?", "show the key bindings" },
-	{ "detach-quit", "d", "leave the console (closes the sessions)" },
-	{ "sidebar-toggle", "s", "show / hide the host sidebar" },
-	{ "rerun-failed", "F", "run the last command again on the failed hosts" },
-	{ "open-shell-from-board", "S", "open a shell pane on the board's selected host" },
-};
-
-#define NCOMMANDS (sizeof commands / sizeof commands[0])
-
 struct cfg_keymap {
-	cfg_binding b[NCOMMANDS];
+	cfg_binding *b;         /* one per command, in table order */
+	size_t n;
 	char prefix[32];        /* the prefix's spec, for the status bar */
 };
 
@@ -167,35 +122,12 @@ cfg_key_normalize(int *keyp, int *modsp)
 static long
 one_codepoint(const char *s)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	long c;
-	int n, i;
+	size_t len = strlen(s);
+	uint32_t cp;
 
-	if (u[0] == '\0')
+	if (len == 0 || util_utf8_decode((const unsigned char *)s, len, &cp) != len)
 		return -1;
-	if (u[0] < 0x80)
-		n = 1, c = u[0];
-	else if ((u[0] & 0xe0) == 0xc0)
-		n = 2, c = u[0] & 0x1f;
-	else if ((u[0] & 0xf0) == 0xe0)
-		n = 3, c = u[0] & 0x0f;
-	else if ((u[0] & 0xf8) == 0xf0)
-		n = 4, c = u[0] & 0x07;
-	else
-		return -1;
-	for (i = 1; i < n; i++) {
-		if ((u[i] & 0xc0) != 0x80)
-			return -1;
-		c = (c << 6) | (u[i] & 0x3f);
-	}
-	if (u[n] != '\0')
-		return -1;
-	/* Overlong forms, surrogates, beyond Unicode. */
-	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) ||
-	    (n == 4 && c < 0x10000) || c > 0x10ffff ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return -1;
-	return c;
+	return (long)cp;
 }
 
 int
@@ -267,7 +199,7 @@ cfg_key_format(int key, int mods)
 
 	cfg_key_normalize(&key, &mods);
 	if (key == CFG_KEY_TAB && mods == CFG_MOD_SHIFT)
-		return cfg__xstrdup("BTab");
+		return util_xstrdup("BTab");
 	for (i = 0; i < NKEYNAMES && name == NULL; i++)
 		if (keynames[i].key == key && keynames[i].mods == 0)
 			name = keynames[i].name;
@@ -276,31 +208,13 @@ cfg_key_format(int key, int mods)
 		name = ch;
 	} else if (name == NULL && key > 0 && key <= 0x10ffff) {
 		/* UTF-8 of the character. */
-		unsigned c = (unsigned)key;
+		size_t len = util_utf8_encode((uint32_t)key, ch);
 
-		if (c < 0x80) {
-			ch[0] = (char)c;
-			ch[1] = '\0';
-		} else if (c < 0x800) {
-			ch[0] = (char)(0xc0 | (c >> 6));
-			ch[1] = (char)(0x80 | (c & 0x3f));
-			ch[2] = '\0';
-		} else if (c < 0x10000) {
-			ch[0] = (char)(0xe0 | (c >> 12));
-			ch[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-			ch[2] = (char)(0x80 | (c & 0x3f));
-			ch[3] = '\0';
-		} else {
-			ch[0] = (char)(0xf0 | (c >> 18));
-			ch[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-			ch[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-			ch[3] = (char)(0x80 | (c & 0x3f));
-			ch[4] = '\0';
-		}
+		ch[len] = '\0';
 		name = ch;
 	}
 	if (name == NULL)
-		return cfg__xstrdup("-");
+		return util_xstrdup("-");
 	if (mods & CFG_MOD_CTRL)
 		n += snprintf(buf + n, sizeof buf - (size_t)n, "C-");
 	if (mods & CFG_MOD_ALT)
@@ -308,18 +222,18 @@ cfg_key_format(int key, int mods)
 	if (mods & CFG_MOD_SHIFT)
 		n += snprintf(buf + n, sizeof buf - (size_t)n, "S-");
 	snprintf(buf + n, sizeof buf - (size_t)n, "%s", name);
-	return cfg__xstrdup(buf);
+	return util_xstrdup(buf);
 }
 
 /* ---- keymap -------------------------------------------------------- */
 
 static int
-find_command(const char *name)
+find_command(const cfg_keymap *km, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < NCOMMANDS; i++)
-		if (strcmp(name, commands[i].name) == 0)
+	for (i = 0; i < km->n; i++)
+		if (strcmp(name, km->b[i].command) == 0)
 			return (int)i;
 	return -1;
 }
@@ -349,7 +263,7 @@ prefix_label(cfg_keymap *km)
 
 /* Sets one binding without looking at the others. */
 static int
-bind(cfg_keymap *km, int cmd, const char *spec, char **cause)
+bind_spec(cfg_keymap *km, int cmd, const char *spec, char **cause)
 {
 	cfg_binding *b = &km->b[cmd];
 	const char *s = spec;
@@ -395,7 +309,7 @@ label(const cfg_binding *b)
 {
 	char *k = cfg_key_format(b->key, b->mods), *s;
 
-	s = cfg__xasprintf("%s%s", b->direct && strcmp(b->command, "prefix") !=
+	s = util_xasprintf("%s%s", b->direct && strcmp(b->command, "prefix") !=
 	    0 ? "direct:" : "", k);
 	free(k);
 	return s;
@@ -409,7 +323,7 @@ cfg__keymap_clash(const cfg_keymap *km, int cmd)
 
 	if (a->key == CFG_KEY_NONE)
 		return -1;
-	for (i = 0; i < NCOMMANDS; i++) {
+	for (i = 0; i < km->n; i++) {
 		o = &km->b[i];
 		if ((int)i != cmd && o->key == a->key && o->mods == a->mods &&
 		    o->direct == a->direct)
@@ -418,25 +332,64 @@ cfg__keymap_clash(const cfg_keymap *km, int cmd)
 	return -1;
 }
 
-cfg_keymap *
-cfg_keymap_default(void)
+/* The command in entry i of a front end's table. */
+static const cfg_command *
+command_at(const cfg_commands *cmds, size_t i)
 {
-	cfg_keymap *km = cfg__xcalloc(1, sizeof *km);
-	size_t i;
+	return (const cfg_command *)(const void *)((const char *)cmds->table +
+	    i * cmds->stride);
+}
 
-	for (i = 0; i < NCOMMANDS; i++) {
-		km->b[i].command = commands[i].name;
-		km->b[i].description = commands[i].desc;
-		/* The table is ours: a bad default is a bug the tests catch. */
-		if (bind(km, (int)i, commands[i].key, NULL) != 0)
-			abort();
+cfg_keymap *
+cfg_keymap_new(const cfg_commands *cmds, char **cause)
+{
+	cfg_keymap *km = NULL;
+	const cfg_command *c;
+	size_t i, j;
+	int other;
+
+	if (cmds == NULL || cmds->n == 0 || cmds->stride < sizeof(cfg_command) ||
+	    strcmp(command_at(cmds, 0)->name, "prefix") != 0) {
+		cfg__set_cause(cause, "command table: the first command must be 'prefix'");
+		return NULL;
+	}
+	km = util_xcalloc(1, sizeof *km);
+	km->n = cmds->n;
+	km->b = util_xcalloc(km->n, sizeof *km->b);
+	for (i = 0; i < km->n; i++) {
+		c = command_at(cmds, i);
+		for (j = 0; j < i; j++) {
+			if (strcmp(km->b[j].command, c->name) == 0) {
+				cfg__set_cause(cause, "command table: '%s' twice", c->name);
+				goto fail;
+			}
+		}
+		km->b[i].command = c->name;
+		km->b[i].description = c->help;
+		if (bind_spec(km, (int)i, c->key != NULL ? c->key : "none", cause) != 0)
+			goto fail;
+	}
+	for (i = 0; i < km->n; i++) {
+		if ((other = cfg__keymap_clash(km, (int)i)) >= 0) {
+			char *m = cfg__keymap_clash_msg(km, (int)i, other);
+
+			cfg__set_cause(cause, "command table: %s", m);
+			free(m);
+			goto fail;
+		}
 	}
 	return km;
+fail:
+	cfg_keymap_free(km);
+	return NULL;
 }
 
 void
 cfg_keymap_free(cfg_keymap *km)
 {
+	if (km == NULL)
+		return;
+	free(km->b);
 	free(km);
 }
 
@@ -444,7 +397,7 @@ int
 cfg__keymap_bind(cfg_keymap *km, const char *command, const char *spec,
     int *cmd, char **cause)
 {
-	int c = find_command(command);
+	int c = find_command(km, command);
 
 	if (c < 0) {
 		cfg__set_cause(cause, "unknown command '%s'", command);
@@ -452,7 +405,7 @@ cfg__keymap_bind(cfg_keymap *km, const char *command, const char *spec,
 	}
 	if (cmd != NULL)
 		*cmd = c;
-	return bind(km, c, spec, cause);
+	return bind_spec(km, c, spec, cause);
 }
 
 char *
@@ -460,7 +413,7 @@ cfg__keymap_clash_msg(const cfg_keymap *km, int a, int b)
 {
 	char *l = label(&km->b[a]), *m;
 
-	m = cfg__xasprintf("key '%s' is bound to both '%s' and '%s'", l,
+	m = util_xasprintf("key '%s' is bound to both '%s' and '%s'", l,
 	    km->b[a].command, km->b[b].command);
 	free(l);
 	return m;
@@ -474,11 +427,11 @@ cfg_keymap_set(cfg_keymap *km, const char *command, const char *keyspec,
 	char *m;
 	int cmd, other;
 
-	if (find_command(command) < 0) {
+	if (find_command(km, command) < 0) {
 		cfg__set_cause(cause, "unknown command '%s'", command);
 		return -1;
 	}
-	saved = km->b[find_command(command)];
+	saved = km->b[find_command(km, command)];
 	if (cfg__keymap_bind(km, command, keyspec, &cmd, cause) != 0)
 		return -1;
 	if ((other = cfg__keymap_clash(km, cmd)) >= 0) {
@@ -500,7 +453,7 @@ cfg_keymap_lookup(const cfg_keymap *km, int key, int mods, int after_prefix)
 	cfg_key_normalize(&key, &mods);
 	if (key == CFG_KEY_NONE)
 		return NULL;
-	for (i = 0; i < NCOMMANDS; i++)
+	for (i = 0; i < km->n; i++)
 		if (km->b[i].key == key && km->b[i].mods == mods &&
 		    km->b[i].direct == !after_prefix)
 			return km->b[i].command;
@@ -511,7 +464,7 @@ const cfg_binding *
 cfg_keymap_bindings(const cfg_keymap *km, size_t *n)
 {
 	if (n != NULL)
-		*n = NCOMMANDS;
+		*n = km->n;
 	return km->b;
 }
 
@@ -524,7 +477,7 @@ cfg_keymap_prefix_name(const cfg_keymap *km)
 const cfg_binding *
 cfg_keymap_get(const cfg_keymap *km, const char *command)
 {
-	int c = find_command(command);
+	int c = find_command(km, command);
 
 	return c < 0 ? NULL : &km->b[c];
 }
@@ -532,7 +485,7 @@ cfg_keymap_get(const cfg_keymap *km, const char *command)
 char *
 cfg_keymap_format(const cfg_keymap *km)
 {
-	cfg__strv lines = { 0 };
+	util_strv lines = { 0 };
 	char *prefix = cfg_key_format(km->b[CMD_PREFIX].key,
 	    km->b[CMD_PREFIX].mods), *k, *keys, *out;
 	size_t i, len = 1;
@@ -540,7 +493,7 @@ cfg_keymap_format(const cfg_keymap *km)
 
 	/* Prefixed bindings first, then direct ones, then unbound. */
 	for (pass = 0; pass < 3; pass++)
-		for (i = 0; i < NCOMMANDS; i++) {
+		for (i = 0; i < km->n; i++) {
 			const cfg_binding *b = &km->b[i];
 			int which = b->key == CFG_KEY_NONE ? 2 : b->direct ? 1 : 0;
 
@@ -548,10 +501,10 @@ cfg_keymap_format(const cfg_keymap *km)
 				continue;
 			k = cfg_key_format(b->key, b->mods);
 			if (pass == 0)
-				keys = cfg__xasprintf("%s %s", prefix, k);
+				keys = util_xasprintf("%s %s", prefix, k);
 			else
-				keys = cfg__xstrdup(pass == 1 ? k : "-");
-			cfg__strv_push_take(&lines, cfg__xasprintf(
+				keys = util_xstrdup(pass == 1 ? k : "-");
+			util_strv_push_take(&lines, util_xasprintf(
 			    "%-14s %-24s %s\n", keys, b->command,
 			    b->description));
 			free(keys);
@@ -559,7 +512,7 @@ cfg_keymap_format(const cfg_keymap *km)
 		}
 	for (i = 0; i < lines.n; i++)
 		len += strlen(lines.v[i]);
-	out = cfg__xmalloc(len);
+	out = util_xmalloc(len);
 	out[0] = '\0';
 	len = 0;
 	for (i = 0; i < lines.n; i++) {
@@ -568,7 +521,7 @@ cfg_keymap_format(const cfg_keymap *km)
 		memcpy(out + len, lines.v[i], l + 1);
 		len += l;
 	}
-	cfg__strv_clear(&lines);
+	util_strv_clear(&lines);
 	free(prefix);
 	return out;
 }

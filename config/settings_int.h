@@ -1,10 +1,10 @@
 /*
- * config/settings_int.h - shared by the console-settings files of config/
- * (ini.c, theme.c, keymap.c, console.c) and nothing else (tests may use
- * it): the small INI front end of the theme and console.ini loaders, and
- * the keymap entry points console.c needs to bind first and check clashes
- * afterwards. (The inventory has its own, richer reader in
- * inventory_ini.c.) A sibling of config_int.h, which it includes.
+ * config/settings_int.h - shared by the files of config/ that read INI
+ * files (ini_parse.c, inventory_ini.c, theme.c, keymap.c, console_ini.c)
+ * and nothing else (tests may use it): the INI front end all of them go
+ * through, and the keymap entry points console_ini.c needs to bind first
+ * and check clashes afterwards. A sibling of config_int.h, which it
+ * includes.
  */
 #ifndef DROVER_CONFIG_SETTINGS_INT_H
 #define DROVER_CONFIG_SETTINGS_INT_H

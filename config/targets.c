@@ -3,12 +3,14 @@
  * into a list of hosts. Owns the expression grammar, group expansion (with
  * memoisation and cycle detection) and the cfg_host results, which get the
  * inventory's [defaults] under each host's own settings. Reads a
- * cfg_inventory built by inventory.c and sshconfig.c; never touches files.
+ * cfg_inventory built by inventory.c and ssh_aliases.c; never touches files.
  *
  * Grammar (also in config.h):
  *   expr  := item (',' item)*          union, first appearance, de-duplicated
- *   item  := ['!'] term ('&' term)*   '!' excludes (after the whole union);
- *                                      '&' intersects, keeping the left order
+ *   item  := ['!'] term ('&' ['!'] term)*
+ *                                      a leading '!' excludes (after the whole
+ *                                      union); '&' intersects, keeping the left
+ *                                      order; '&!' removes that term's hosts
  *   term  := '@' name                  group members and/or hosts tagged name
  *          | pattern                   [digits,-] brackets are numeric ranges
  *                                      expanded to names; a name that still
@@ -65,7 +67,7 @@ struct resolver {
 	int err_located;        /* err already starts with file:line */
 };
 
-static int eval_items(struct resolver *, const cfg__strv *, const char *,
+static int eval_items(struct resolver *, const util_strv *, const char *,
     cfg__names *);
 
 static int fail(struct resolver *, const char *, ...) CFG__PRINTF(2, 3);
@@ -77,7 +79,7 @@ fail(struct resolver *r, const char *fmt, ...)
 
 	if (r->err == NULL) {
 		va_start(ap, fmt);
-		r->err = cfg__xvasprintf(fmt, ap);
+		r->err = util_xvasprintf(fmt, ap);
 		va_end(ap);
 	}
 	return -1;
@@ -178,7 +180,7 @@ parse_spans(struct resolver *r, const char *s, size_t n, const char *term,
 			    term, CFG_MAX_TARGETS);
 			return 0;
 		}
-		seg->sp = cfg__xreallocarray(seg->sp, seg->nsp + 1,
+		seg->sp = util_xreallocarray(seg->sp, seg->nsp + 1,
 		    sizeof *seg->sp);
 		seg->sp[seg->nsp++] = sp;
 		p = comma + 1;
@@ -191,7 +193,7 @@ append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
 {
 	if (*len + n + 1 > *cap) {
 		*cap = (*len + n + 1) * 2;
-		*buf = cfg__xreallocarray(*buf, *cap, 1);
+		*buf = util_xreallocarray(*buf, *cap, 1);
 	}
 	memcpy(*buf + *len, s, n);
 	*len += n;
@@ -204,7 +206,7 @@ append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
  * classes and stay as they are.
  */
 static int
-expand_ranges(struct resolver *r, const char *term, cfg__strv *out)
+expand_ranges(struct resolver *r, const char *term, util_strv *out)
 {
 	struct seg *segs = NULL;
 	size_t nseg = 0, total = 1, i, k, *idx = NULL, len, cap = 0;
@@ -228,7 +230,7 @@ expand_ranges(struct resolver *r, const char *term, cfg__strv *out)
 			p++;
 			continue;
 		}
-		segs = cfg__xreallocarray(segs, nseg + 1, sizeof *segs);
+		segs = util_xreallocarray(segs, nseg + 1, sizeof *segs);
 		memset(&segs[nseg], 0, sizeof *segs);
 		segs[nseg].lit = lit;
 		segs[nseg].litlen = (size_t)(p - lit);
@@ -252,7 +254,7 @@ expand_ranges(struct resolver *r, const char *term, cfg__strv *out)
 		goto out;
 
 	/* An odometer over the brackets, the last one turning fastest. */
-	idx = cfg__xcalloc(nseg, sizeof *idx);
+	idx = util_xcalloc(nseg, sizeof *idx);
 	for (;;) {
 		len = 0;
 		append(&buf, &len, &cap, "", 0);
@@ -267,7 +269,7 @@ expand_ranges(struct resolver *r, const char *term, cfg__strv *out)
 			    segs[i].sp[k].lo + v);
 			append(&buf, &len, &cap, num, strlen(num));
 		}
-		cfg__strv_push(out, buf);
+		util_strv_push(out, buf);
 		for (i = nseg; i-- > 0;) {
 			if (++idx[i] < segs[i].count)
 				break;
@@ -314,7 +316,7 @@ locate(struct resolver *r, size_t gi)
 	if (r->err_located)
 		return;
 	msg = r->err;
-	r->err = cfg__xasprintf("%s:%d: group '%s': %s",
+	r->err = util_xasprintf("%s:%d: group '%s': %s",
 	    r->inv->path ? r->inv->path : "inventory", g->line, g->name, msg);
 	free(msg);
 	r->err_located = 1;
@@ -324,7 +326,7 @@ static int
 eval_group(struct resolver *r, size_t gi)
 {
 	const cfg_group *g = &r->inv->groups[r->groupidx[gi]];
-	cfg__strv items = { 0 };
+	util_strv items = { 0 };
 	char *path = NULL, *t;
 	size_t i, j, n;
 	int rc = -1;
@@ -336,7 +338,7 @@ eval_group(struct resolver *r, size_t gi)
 		for (i = 0; r->stack[i] != gi; i++)
 			;
 		for (; i < r->depth; i++) {
-			t = cfg__xasprintf("%s%s -> ", path ? path : "",
+			t = util_xasprintf("%s%s -> ", path ? path : "",
 			    r->groups.v[r->stack[i]]);
 			free(path);
 			path = t;
@@ -365,7 +367,7 @@ eval_group(struct resolver *r, size_t gi)
 	}
 	r->memo[gi].state = G_DONE;
 out:
-	cfg__strv_clear(&items);
+	util_strv_clear(&items);
 	free(path);
 	return rc;
 }
@@ -388,7 +390,7 @@ eval_at(struct resolver *r, const char *name, cfg__names *out)
 	if (spend(r, inv->nhosts) != 0)
 		return -1;
 	for (i = 0; i < inv->nhosts; i++) {
-		if (!cfg__list_has(inv->hosts[i].tags, name))
+		if (!util_list_has(inv->hosts[i].tags, name))
 			continue;
 		found = 1;
 		if (set_add(r, out, inv->hosts[i].name) != 0)
@@ -402,7 +404,7 @@ eval_at(struct resolver *r, const char *name, cfg__names *out)
 static int
 eval_term(struct resolver *r, const char *term, cfg__names *out)
 {
-	cfg__strv names = { 0 };
+	util_strv names = { 0 };
 	size_t i;
 	int rc = -1;
 
@@ -414,6 +416,17 @@ eval_term(struct resolver *r, const char *term, cfg__names *out)
 		if (strpbrk(names.v[i], "*?[") != NULL) {
 			if (eval_glob(r, names.v[i], out) != 0)
 				goto out;
+		} else if (strchr(names.v[i], '/') != NULL) {
+			fail(r, "'%s' looks like a path, not a host name", names.v[i]);
+			goto out;
+		} else if (strchr(names.v[i], ':') != NULL) {
+			fail(r, "'%s': no ':' in a host name (a port goes in -p, "
+			    "ssh_config or the inventory)", names.v[i]);
+			goto out;
+		} else if (strchr(names.v[i], '~') != NULL) {
+			fail(r, "'%s': no '~' in a host name (a path was expanded "
+			    "where a host was expected?)", names.v[i]);
+			goto out;
 		} else if (!cfg__valid_hostname(names.v[i])) {
 			fail(r, "invalid host name '%s'", names.v[i]);
 			goto out;
@@ -422,17 +435,18 @@ eval_term(struct resolver *r, const char *term, cfg__names *out)
 	}
 	rc = 0;
 out:
-	cfg__strv_clear(&names);
+	util_strv_clear(&names);
 	return rc;
 }
 
 static int
 eval_item(struct resolver *r, const char *item, cfg__names *out)
 {
-	cfg__strv terms = { 0 };
+	util_strv terms = { 0 };
 	cfg__names acc = { 0 }, next = { 0 };
+	const char *term;
 	size_t i;
-	int rc = -1;
+	int rc = -1, neg;
 
 	cfg__split(item, '&', &terms);
 	if (terms.n == 1) {
@@ -444,21 +458,25 @@ eval_item(struct resolver *r, const char *item, cfg__names *out)
 			fail(r, "empty term in '%s'", item);
 			goto out;
 		}
-		if (terms.v[i][0] == '!') {
-			fail(r, "misplaced '!' in '%s' (it may only start an "
-			    "item)", item);
+		/* "@web&!@eu": a negated term removes its hosts from the rest. */
+		neg = i > 0 && terms.v[i][0] == '!';
+		term = terms.v[i] + neg;
+		while (neg && (*term == ' ' || *term == '\t'))
+			term++;
+		if (*term == '\0' || *term == '!') {
+			fail(r, "empty or doubled '!' in '%s'", item);
 			goto out;
 		}
-		if (eval_term(r, terms.v[i], i == 0 ? &acc : &next) != 0)
+		if (eval_term(r, term, i == 0 ? &acc : &next) != 0)
 			goto out;
 		if (i > 0) {
-			set_filter(&acc, &next, 1);
+			set_filter(&acc, &next, !neg);
 			cfg__names_clear(&next);
 		}
 	}
 	rc = set_add_all(r, out, &acc);
 out:
-	cfg__strv_clear(&terms);
+	util_strv_clear(&terms);
 	cfg__names_clear(&acc);
 	cfg__names_clear(&next);
 	return rc;
@@ -466,7 +484,7 @@ out:
 
 /* Evaluates a list of items; whole is the text they came from (or NULL). */
 static int
-eval_items(struct resolver *r, const cfg__strv *items, const char *whole,
+eval_items(struct resolver *r, const util_strv *items, const char *whole,
     cfg__names *out)
 {
 	cfg__names excl = { 0 };
@@ -508,7 +526,7 @@ resolver_init(struct resolver *r, const cfg_inventory *inv)
 
 	memset(r, 0, sizeof *r);
 	r->inv = inv;
-	r->hostidx = cfg__xcalloc(inv->nhosts, sizeof *r->hostidx);
+	r->hostidx = util_xcalloc(inv->nhosts, sizeof *r->hostidx);
 	for (i = 0; i < inv->nhosts; i++) {
 		cfg__names_add(&r->known, inv->hosts[i].name, NULL);
 		/* The first declaration wins should a caller build duplicates. */
@@ -518,14 +536,14 @@ resolver_init(struct resolver *r, const cfg_inventory *inv)
 	}
 	for (i = 0; inv->aliases != NULL && inv->aliases[i] != NULL; i++)
 		cfg__names_add(&r->known, inv->aliases[i], NULL);
-	r->groupidx = cfg__xcalloc(inv->ngroups, sizeof *r->groupidx);
+	r->groupidx = util_xcalloc(inv->ngroups, sizeof *r->groupidx);
 	for (i = 0; i < inv->ngroups; i++) {
 		j = cfg__names_add(&r->groups, inv->groups[i].name, &added);
 		if (added)
 			r->groupidx[j] = i;
 	}
-	r->memo = cfg__xcalloc(r->groups.n, sizeof *r->memo);
-	r->stack = cfg__xcalloc(r->groups.n, sizeof *r->stack);
+	r->memo = util_xcalloc(r->groups.n, sizeof *r->memo);
+	r->stack = util_xcalloc(r->groups.n, sizeof *r->stack);
 }
 
 static void
@@ -574,19 +592,19 @@ host_fill(cfg_host *h, const cfg_inventory *inv, const cfg_host *src,
 	}
 
 	memset(h, 0, sizeof *h);
-	h->name = cfg__xstrdup(name);
+	h->name = util_xstrdup(name);
 	if (src != NULL) {
-		h->address = src->address ? cfg__xstrdup(src->address) : NULL;
-		h->tags = cfg__list_dup(src->tags);
-		h->jump = src->jump ? cfg__xstrdup(src->jump) : NULL;
+		h->address = src->address ? util_xstrdup(src->address) : NULL;
+		h->tags = util_list_dup(src->tags);
+		h->jump = src->jump ? util_xstrdup(src->jump) : NULL;
 		h->in_inventory = 1;
 	}
 	if (src != NULL && src->user != NULL)
-		h->user = cfg__xstrdup(src->user);
+		h->user = util_xstrdup(src->user);
 	else if (d->user != NULL)
-		h->user = cfg__xstrdup(d->user);
+		h->user = util_xstrdup(d->user);
 	h->port = src != NULL && src->port != 0 ? src->port : d->port;
-	h->keys = cfg__list_dup(src != NULL && cfg__list_len(src->keys) > 0 ?
+	h->keys = util_list_dup(src != NULL && util_list_len(src->keys) > 0 ?
 	    src->keys : d->keys);
 }
 
@@ -595,7 +613,7 @@ cfg_targets_resolve(const cfg_inventory *inv, const char *expr,
     cfg_host **out, size_t *nout, char **cause)
 {
 	struct resolver r;
-	cfg__strv items = { 0 };
+	util_strv items = { 0 };
 	cfg__names result = { 0 };
 	cfg_host *hosts = NULL;
 	const char *e;
@@ -618,7 +636,7 @@ cfg_targets_resolve(const cfg_inventory *inv, const char *expr,
 		fail(&r, "target '%s' matches no host", expr);
 		goto out;
 	}
-	hosts = cfg__xcalloc(result.n, sizeof *hosts);
+	hosts = util_xcalloc(result.n, sizeof *hosts);
 	for (i = 0; i < result.n; i++) {
 		hi = cfg__names_find(&r.hosts, result.v[i]);
 		host_fill(&hosts[i], inv, hi == (size_t)-1 ? NULL :
@@ -630,7 +648,7 @@ cfg_targets_resolve(const cfg_inventory *inv, const char *expr,
 out:
 	if (rc != 0)
 		cfg__set_cause(cause, "%s", r.err);
-	cfg__strv_clear(&items);
+	util_strv_clear(&items);
 	cfg__names_clear(&result);
 	resolver_clear(&r);
 	return rc;
@@ -644,6 +662,6 @@ cfg_hosts_free(cfg_host *hosts, size_t n)
 	if (hosts == NULL)
 		return;
 	for (i = 0; i < n; i++)
-		cfg__host_clear(&hosts[i]);
+		cfg_host_clear(&hosts[i]);
 	free(hosts);
 }

@@ -1,7 +1,7 @@
 /*
  * config/theme.c - themes as data: the table of named screen elements
  * (cfg_element <-> "pane.border.focus", with each element's parent), colour
- * and attribute parsing, loading a theme INI file through ini.c, and the
+ * and attribute parsing, loading a theme INI file through ini_parse.c, and the
  * two built-in themes. The console asks cfg_theme_style() for an element
  * and maps the result to curses; nothing here knows curses.
  *
@@ -188,90 +188,28 @@ cfg_color_parse(const char *s, cfg_color *out)
 	return -1;
 }
 
-/* xterm's RGB for the 256 palette entries. */
-static void
-palette_rgb(int i, unsigned char rgb[3])
-{
-	static const unsigned char ansi[16][3] = {
-		{ 0, 0, 0 }, { 205, 0, 0 }, { 0, 205, 0 }, { 205, 205, 0 },
-		{ 0, 0, 238 }, { 205, 0, 205 }, { 0, 205, 205 },
-		{ 229, 229, 229 }, { 127, 127, 127 }, { 255, 0, 0 },
-		{ 0, 255, 0 }, { 255, 255, 0 }, { 92, 92, 255 },
-		{ 255, 0, 255 }, { 0, 255, 255 }, { 255, 255, 255 },
-	};
-	static const unsigned char level[6] = { 0, 95, 135, 175, 215, 255 };
-
-	if (i < 16) {
-		memcpy(rgb, ansi[i], 3);
-	} else if (i < 232) {
-		i -= 16;
-		rgb[0] = level[i / 36];
-		rgb[1] = level[(i / 6) % 6];
-		rgb[2] = level[i % 6];
-	} else {
-		rgb[0] = rgb[1] = rgb[2] = (unsigned char)(8 + 10 * (i - 232));
-	}
-}
-
-/* Nearest palette entry in [from, to) by squared RGB distance. */
-static int
-nearest(const unsigned char rgb[3], int from, int to)
-{
-	unsigned char p[3];
-	long best_d = -1, d;
-	int i, best = from, k;
-
-	for (i = from; i < to; i++) {
-		palette_rgb(i, p);
-		for (d = 0, k = 0; k < 3; k++)
-			d += (long)(p[k] - rgb[k]) * (p[k] - rgb[k]);
-		if (best_d < 0 || d < best_d) {
-			best_d = d;
-			best = i;
-		}
-	}
-	return best;
-}
-
 int
 cfg_color_index(const cfg_color *c, int ncolors)
 {
-	unsigned char rgb[3];
-	long v;
-
 	if (c == NULL || c->kind == CFG_COLOR_DEFAULT || ncolors <= 0)
 		return -1;
-	if (c->kind == CFG_COLOR_INDEXED) {
-		/* Direct-colour terminfo keeps only 0-7 as palette numbers. */
-		if (c->index < (ncolors >= (1L << 24) ? 8 : ncolors))
-			return c->index;
-		palette_rgb(c->index, rgb);
-	} else {
-		rgb[0] = c->r;
-		rgb[1] = c->g;
-		rgb[2] = c->b;
-	}
-	if (ncolors >= (1L << 24)) {
-		v = ((long)rgb[0] << 16) | ((long)rgb[1] << 8) | rgb[2];
-		return v < 8 ? 8 : (int)v;      /* 0-7 would read as ANSI */
-	}
-	if (ncolors >= 256)
-		return nearest(rgb, 16, 256);   /* the stable cube and greys */
-	return nearest(rgb, 0, ncolors < 16 ? ncolors : 16);
+	if (c->kind == CFG_COLOR_INDEXED)
+		return util_color_from_index(c->index, ncolors);
+	return util_color_from_rgb(c->r, c->g, c->b, ncolors);
 }
 
 static int
 parse_attrs(cfg__ini *ini, const char *v, unsigned *out)
 {
-	cfg__strv words = { 0 };
-	char *copy = cfg__xstrdup(v), *w, *save = NULL;
+	util_strv words = { 0 };
+	char *copy = util_xstrdup(v), *w, *save = NULL;
 	unsigned bits = 0;
 	size_t i, j;
 	int none = 0, r = -1;
 
 	for (w = strtok_r(copy, ", \t", &save); w != NULL;
 	    w = strtok_r(NULL, ", \t", &save))
-		cfg__strv_push(&words, w);
+		util_strv_push(&words, w);
 	for (i = 0; i < words.n; i++) {
 		w = words.v[i];
 		if (strcasecmp(w, "none") == 0) {
@@ -295,7 +233,7 @@ parse_attrs(cfg__ini *ini, const char *v, unsigned *out)
 	*out = bits;
 	r = 0;
 out:
-	cfg__strv_clear(&words);
+	util_strv_clear(&words);
 	free(copy);
 	return r;
 }
@@ -308,7 +246,7 @@ on_section(cfg__ini *ini, const char *name, void *ud)
 
 	memset(p->key_line, 0, sizeof p->key_line);
 	free(p->label);
-	p->label = cfg__xasprintf("[%s]", name);
+	p->label = util_xasprintf("[%s]", name);
 	p->sect = SECT_NONE;
 	if (strcasecmp(name, "theme") == 0)
 		i = SECT_THEME;
@@ -362,7 +300,7 @@ on_value(cfg__ini *ini, const char *section, const char *key, const char *v,
 	switch (f) {
 	case F_NAME:
 		free(p->t->name);
-		p->t->name = cfg__xstrdup(v);
+		p->t->name = util_xstrdup(v);
 		return 0;
 	case F_ATTRS:
 		if (parse_attrs(ini, v, &p->raw[p->sect].attrs) != 0)
@@ -417,7 +355,7 @@ name_from_path(const char *path)
 	n = strlen(b);
 	if (n > 4 && strcmp(b + n - 4, ".ini") == 0)
 		n -= 4;
-	return cfg__xstrndup(b, n);
+	return util_xstrndup(b, n);
 }
 
 /* path NULL: parse buf (a built-in) named name. */
@@ -431,7 +369,7 @@ theme_read(const char *path, const char *name, const char *buf, int *missing,
 	*out = NULL;
 	memset(&p, 0, sizeof p);
 	p.sect = SECT_NONE;
-	p.t = cfg__xcalloc(1, sizeof *p.t);
+	p.t = util_xcalloc(1, sizeof *p.t);
 	if (path != NULL)
 		r = cfg__ini_load(path, &ops, NULL, &p, missing, cause);
 	else
@@ -513,7 +451,7 @@ cfg_theme_find(const char *spec, const char *const *dirs, cfg_theme **out,
 		return -1;
 	}
 	for (i = 0; dirs != NULL && dirs[i] != NULL; i++) {
-		path = cfg__xasprintf("%s/%s.ini", dirs[i], spec);
+		path = util_xasprintf("%s/%s.ini", dirs[i], spec);
 		r = theme_read(path, NULL, NULL, &missing, out, cause);
 		free(path);
 		if (r == 0)
@@ -561,12 +499,4 @@ cfg_theme_style(const cfg_theme *t, cfg_element el)
 	if (t == NULL || (int)el < 0 || el >= CFG_EL_COUNT)
 		return t != NULL ? &t->style[CFG_EL_DEFAULT] : &plain;
 	return &t->style[el];
-}
-
-int
-cfg_no_color(void)
-{
-	const char *v = getenv("NO_COLOR");
-
-	return v != NULL && *v != '\0';
 }

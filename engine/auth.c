@@ -64,10 +64,10 @@ static char *
 expand_path(const char *p)
 {
 	if (strncmp(p, "%d/", 3) == 0)
-		return eng__xprintf("%s/.ssh/%s", home_dir(), p + 3);
+		return util_xasprintf("%s/.ssh/%s", home_dir(), p + 3);
 	if (strncmp(p, "~/", 2) == 0)
-		return eng__xprintf("%s/%s", home_dir(), p + 2);
-	return eng__xstrdup(p);
+		return util_xasprintf("%s/%s", home_dir(), p + 2);
+	return util_xstrdup(p);
 }
 
 static void
@@ -81,7 +81,7 @@ add_id(eng_auth *a, char *path)
 			return;
 		}
 	}
-	a->ids = eng__xrealloc(a->ids, (a->nids + 1) * sizeof(char *));
+	a->ids = util_xrealloc(a->ids, (a->nids + 1) * sizeof(char *));
 	a->ids[a->nids++] = path;
 }
 
@@ -109,7 +109,7 @@ build_ids(eng_conn *c)
 	}
 	if (!configured)
 		for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-			add_id(a, eng__xprintf("%s/.ssh/%s", home_dir(), defaults[i]));
+			add_id(a, util_xasprintf("%s/.ssh/%s", home_dir(), defaults[i]));
 }
 
 void
@@ -123,7 +123,7 @@ eng__auth_clear(eng_conn *c)
 	free(a->ids);
 	a->ids = NULL;
 	a->nids = 0;
-	eng__secure_free(a->secret);
+	util_secure_free(a->secret);
 	a->secret = NULL;
 }
 
@@ -146,7 +146,8 @@ learn_methods(eng_conn *c)
 static int
 auth_error(eng_conn *c)
 {
-	eng__conn_fail(c, ENG_FAIL_AUTH, "authentication error: %s", ssh_get_error(c->s));
+	eng__conn_fail(c, ENG_FAIL_AUTH, "authentication error: %s",
+	    eng__ssh_error(c, "no reason given"));
 	return -1;
 }
 
@@ -158,7 +159,7 @@ on_password(eng_conn *c, char *answer)
 	if (answer == NULL) {
 		next_method(c);
 	} else {
-		eng__secure_free(c->auth.secret);
+		util_secure_free(c->auth.secret);
 		c->auth.secret = answer;
 		c->auth.sub = 1;
 	}
@@ -172,7 +173,7 @@ on_kbdint(eng_conn *c, char *answer)
 		next_method(c);
 	} else {
 		ssh_userauth_kbdint_setanswer(c->s, (unsigned)c->auth.kbd_i, answer);
-		eng__secure_free(answer);
+		util_secure_free(answer);
 		c->auth.kbd_i++;
 	}
 	eng__conn_kick(c);
@@ -209,7 +210,7 @@ step_agent(eng_conn *c)
 		/* An agent problem is not the server's: go on unless the link died. */
 		if (!ssh_is_connected(c->s))
 			return auth_error(c);
-		ENG_LOG(c->ctx, "%s: agent: %s", c->name, ssh_get_error(c->s));
+		ENG_LOG(c->ctx, "%s: agent: %s", c->name, eng__ssh_error(c, "no reason given"));
 		return 2;
 	default:
 		return 2;
@@ -233,6 +234,8 @@ step_key(eng_conn *c)
 				return 2;
 			a->key = k = eng__key_get(c->ctx, a->ids[a->id]);
 			if (k->st == ENG_KEY_UNUSABLE) {
+				if (k->transient)
+					note_tried(c, "publickey (too many open files)");
 				a->id++;
 				continue;
 			}
@@ -304,7 +307,7 @@ step_password(eng_conn *c)
 		return 2;
 	note_tried(c, "password");
 	if (a->sub == 0) {
-		text = eng__xprintf("%s@%s's password: ",
+		text = util_xasprintf("%s@%s's password: ",
 		    c->login != NULL ? c->login : "?", c->name);
 		eng__conn_prompt(c, ENG_PROMPT_PASSWORD, text, c->name, 0, on_password);
 		free(text);
@@ -313,7 +316,7 @@ step_password(eng_conn *c)
 	rc = ssh_userauth_password(c->s, NULL, a->secret);
 	if (rc == SSH_AUTH_AGAIN)
 		return 0;
-	eng__secure_free(a->secret);
+	util_secure_free(a->secret);
 	a->secret = NULL;
 	if (rc == SSH_AUTH_SUCCESS)
 		return 1;

@@ -1,8 +1,8 @@
 /*
  * engine/ctx.c - the engine context: the loop it runs on, the log file,
- * per-server-endpoint handshake gates (sshd drops handshakes beyond
- * MaxStartups, so we never hold more than a few per address:port) and
- * ownership of the key cache and of the local account lookup.
+ * and ownership of what all its connections share: the handshake gates
+ * (endpoint.c), the key cache (keys.c), the ssh_config index (sshcfg.c)
+ * and the local account lookup (here).
  */
 #include <pwd.h>
 #include <stdlib.h>
@@ -31,7 +31,7 @@ eng_ctx_new(uv_loop_t *loop, const eng_ctx_opts *opts, eng_ctx **out)
 	*out = NULL;
 	if (loop == NULL)
 		return ENG_EINVAL;
-	ctx = eng__xcalloc(1, sizeof(*ctx));
+	ctx = util_xcalloc(1, sizeof(*ctx));
 	ctx->loop = loop;
 	ctx->sshcfg_fd = -1;
 	if (opts != NULL)
@@ -65,15 +65,9 @@ eng_ctx_loop(eng_ctx *ctx)
 void
 eng_ctx_free(eng_ctx *ctx)
 {
-	eng_endpoint *ep, *next;
-
 	if (ctx == NULL)
 		return;
-	for (ep = ctx->endpoints; ep != NULL; ep = next) {
-		next = ep->next;
-		free(ep->key);
-		free(ep);
-	}
+	eng__endpoints_free(ctx);
 	eng__keys_free(ctx);
 	eng__sshcfg_free(ctx);
 	free(ctx->local_ssh_dir);
@@ -106,21 +100,6 @@ eng__log(eng_ctx *ctx, const char *func, const char *fmt, ...)
 	fputc('\n', ctx->log);
 }
 
-eng_endpoint *
-eng__endpoint_get(eng_ctx *ctx, const char *key)
-{
-	eng_endpoint *ep;
-
-	for (ep = ctx->endpoints; ep != NULL; ep = ep->next)
-		if (strcmp(ep->key, key) == 0)
-			return ep;
-	ep = eng__xcalloc(1, sizeof(*ep));
-	ep->key = eng__xstrdup(key);
-	ep->next = ctx->endpoints;
-	ctx->endpoints = ep;
-	return ep;
-}
-
 /*
  * libssh resolves "~/.ssh" and the default user name with getpwuid_r for
  * every session it configures: an NSS lookup (nsswitch.conf, /etc/passwd,
@@ -143,10 +122,10 @@ eng__ctx_local_account(eng_ctx *ctx)
 	if (pw != NULL) {
 		home = pw->pw_dir;
 		if (pw->pw_name != NULL && *pw->pw_name != '\0')
-			ctx->local_user = eng__xstrdup(pw->pw_name);
+			ctx->local_user = util_xstrdup(pw->pw_name);
 	} else {
 		home = getenv("HOME");
 	}
 	if (home != NULL)
-		ctx->local_ssh_dir = eng__xprintf("%s/.ssh", home);
+		ctx->local_ssh_dir = util_xasprintf("%s/.ssh", home);
 }

@@ -28,6 +28,22 @@ enum {
 };
 const char *eng_strerror(int code);
 
+/*
+ * The versions of libssh and libuv this process runs with (not the ones it
+ * was built against): static strings, e.g. "0.10.4/openssl/zlib", "1.44.2".
+ */
+void eng_lib_versions(const char **libssh, const char **libuv);
+
+/*
+ * Built-in defaults, the one place they are written down: the engine uses
+ * them for a 0 in its option structs, and config/hostopts.c fills them in
+ * under the inventory and the command line.
+ */
+#define ENG_DEFAULT_CONNECT_TIMEOUT_MS 10000  /* TCP + kex + auth */
+#define ENG_DEFAULT_KEEPALIVE_MS 15000        /* dead after 3 silent intervals */
+#define ENG_DEFAULT_MAX_HANDSHAKES 8          /* per server address:port */
+#define ENG_DEFAULT_FANOUT 64                 /* hosts in flight */
+
 typedef struct eng_ctx eng_ctx;
 typedef struct eng_conn eng_conn;
 typedef struct eng_exec eng_exec;
@@ -174,6 +190,12 @@ typedef struct eng_exec_result {
 	const char *signal;   /* e.g. "KILL" if killed by a signal, else NULL */
 	int timed_out;        /* our timeout fired; remote process group killed */
 	int killed;           /* cancelled by eng_exec_kill */
+	/*
+	 * With timed_out or killed: the host stopped answering during the kill
+	 * (no packet within a grace period), so it was given up and the
+	 * connection failed (ENG_FAIL_LOST); the command may still run there.
+	 */
+	int unresponsive;
 	const char *error;    /* channel/connection failure, else NULL */
 	eng_fail fail;        /* connection failure kind when error is set */
 	uint64_t out_bytes, err_bytes;
@@ -187,7 +209,12 @@ typedef struct eng_exec_cbs {
 } eng_exec_cbs;
 
 typedef struct eng_exec_opts {
-	int timeout_ms;  /* 0: none. On expiry the remote process group is killed. */
+	/*
+	 * 0: none. Counted from when the conn is ready to take the command
+	 * (the channel open included). On expiry the remote process group is
+	 * killed; a host that stops answering is given up (see unresponsive).
+	 */
+	int timeout_ms;
 	int pty;         /* allocate a terminal (output then comes on stream 1 only) */
 	const char *term;/* TERM for the pty, NULL: "xterm-256color" */
 	int cols, rows;  /* initial pty size, 0: 80x24 */
@@ -545,6 +572,17 @@ void eng_xfer_cancel(eng_xfer *x);
 void eng_xfer_get_progress(const eng_xfer *x, eng_xfer_progress *p);
 
 /* ---- helpers ----------------------------------------------------------- */
+
+/*
+ * Raises this process's file descriptor limit (RLIMIT_NOFILE) from soft to
+ * hard and returns how many descriptors are usable now (the limit less
+ * those open), or a negative ENG_E* code. For a front end at start, to size
+ * its fan-out: each connection holds ENG_FDS_PER_CONN while it connects
+ * (its socket and a file being read: ssh config, known_hosts, a key); a
+ * jump host adds a connection of its own and a socketpair.
+ */
+#define ENG_FDS_PER_CONN 2
+int eng_fd_limit_raise(void);
 
 /* "1.23s", "850ms" into buf. */
 void eng_format_duration(uint64_t ms, char *buf, size_t len);

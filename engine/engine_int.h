@@ -1,8 +1,9 @@
 /*
  * engine/engine_int.h - structures shared inside the engine: the context,
- * connections (session + poll + timers + op queue), the key cache, exec
- * channels and SFTP sessions (transfers have engine/xfer_int.h). Nothing
- * outside engine/ includes this.
+ * the handshake gates, connections (session + poll + timers + op queue),
+ * the key cache, SFTP sessions, and the functions the engine's files call
+ * across each other, one section per file (transfers have their own,
+ * engine/xfer_int.h). Nothing outside engine/ includes this.
  */
 #ifndef DROVER_ENGINE_INT_H
 #define DROVER_ENGINE_INT_H
@@ -14,19 +15,25 @@
 #include <libssh/callbacks.h>
 
 #include "engine/engine.h"
+#include "util/util.h"
 
 #define ENG_LOG(ctx, ...) eng__log((ctx), __func__, __VA_ARGS__)
 
 /* libssh 0.10 reads its socket at most this much per poll (MAX_BUF_SIZE). */
 #define ENG_LIBSSH_READ_SIZE 4096
 
-/* ---- util.c ---- */
-void *eng__xmalloc(size_t n);
-void *eng__xcalloc(size_t n, size_t m);
-void *eng__xrealloc(void *p, size_t n);
-char *eng__xstrdup(const char *s);
-char *eng__xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void eng__secure_free(char *s);  /* zero, then free */
+/* ---- text.c (allocation and the like: util/util.h) ---- */
+/*
+ * Remote text that goes into the engine's own strings: a token (a signal
+ * name) kept to printable ASCII and max bytes, others replaced by '?'; a
+ * message with its control characters replaced by '?' in place.
+ */
+char *eng__xstrdup_token(const char *s, size_t max);
+void eng__scrub_controls(char *s);
+/* OpenSSH's host patterns: '*' and '?', case-insensitive; 1 if s matches p. */
+int eng__match_wild(const char *s, const char *p, size_t plen);
+/* "a,b*,!c" against name: 1 a pattern matches, 0 none, -1 a negated one does. */
+int eng__match_list(const char *name, const char *list, size_t len);
 
 /* ---- ctx.c ---- */
 typedef struct eng_endpoint {
@@ -51,6 +58,7 @@ typedef struct eng_key {
 	ssh_key priv;
 	int tries;
 	char *error;
+	int transient;              /* unusable for now (no descriptors): read again */
 	struct eng_conn *asker;     /* conn whose prompt is outstanding */
 	struct eng_conn *waiters;   /* parked conns, linked by auth.key_next */
 	struct eng_ctx *ctx;
@@ -87,10 +95,18 @@ struct eng_ctx {
 
 void eng__log(eng_ctx *ctx, const char *func, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-eng_endpoint *eng__endpoint_get(eng_ctx *ctx, const char *key);
 void eng__ctx_local_account(eng_ctx *ctx);   /* fills local_ssh_dir, local_user */
 
+/* ---- endpoint.c: handshake gate per server "address port" ---- */
+/* 1: c holds a slot now; 0: c is queued and kicked when one frees up. */
+int eng__endpoint_acquire(struct eng_conn *c, const char *key);
+/* Gives back c's slot (waking a waiter) or leaves the queue. */
+void eng__endpoint_release(struct eng_conn *c);
+void eng__endpoints_free(eng_ctx *ctx);
+
 /* ---- sshcfg.c ---- */
+/* What libssh's host option holds for a label until the address is known. */
+#define ENG_LABEL_STANDIN "drover-label.invalid"
 typedef struct eng_sshcfg eng_sshcfg;
 /*
  * ssh_options_parse_config for c's session (path NULL: libssh's defaults),
@@ -107,7 +123,7 @@ void eng__key_unlock(eng_key *k, struct eng_conn *c);
 void eng__key_conn_gone(eng_ctx *ctx, struct eng_conn *c);
 void eng__keys_free(eng_ctx *ctx);
 
-/* ---- conn.c: op queue and prompts used by auth.c and exec.c ---- */
+/* ---- the connection: structures (conn.c, conn_sock.c, conn_ops.c) ---- */
 
 /* A libssh call that may return SSH_AGAIN, re-issued unchanged until done. */
 typedef struct eng_op {
@@ -141,6 +157,14 @@ struct eng_conn {
 	eng_ctx *ctx;
 	char *name, *address, *user, *ssh_config, *known_hosts, *jump;
 	struct eng_relay *relay;    /* when reached through a jump host */
+	struct eng_conn *jump_for;  /* the conn this one is the jump host for */
+	int chain_error;            /* failed for its jump chain (loop, depth) */
+	/*
+	 * The name is not a host name libssh accepts ("my_host"): libssh's host
+	 * option holds ENG_LABEL_STANDIN until a HostName or address replaces
+	 * it, and sshcfg.c matches Host lines against the name itself.
+	 */
+	int label;
 	char **keys;
 	int port;
 	int connect_timeout_ms, keepalive_ms, accept_new, ask_hostkey;
@@ -196,22 +220,53 @@ struct eng_conn {
 	int dead;                   /* resources released, waiting for handle closes */
 };
 
-void eng__conn_op_push(struct eng_conn *c, int (*run)(struct eng_conn *, void *),
-    void (*done)(struct eng_conn *, void *, int), void *arg);
-void eng__conn_prompt(struct eng_conn *c, eng_prompt_kind kind, const char *text,
-    const char *detail, int echo, eng_answer_fn cb);
-void eng__conn_op_cancel(struct eng_conn *c, void *arg);
+/* ---- conn.c: lifetime and the state machine ---- */
 void eng__conn_kick(struct eng_conn *c);   /* run the state machine soon */
 /* Brackets code entered from a libuv callback: c is not freed inside. */
 void eng__conn_enter(struct eng_conn *c);
 void eng__conn_leave(struct eng_conn *c);
 void eng__conn_fail(struct eng_conn *c, eng_fail f, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void eng__conn_set_state(struct eng_conn *c, eng_conn_state st);
+void eng__conn_step(struct eng_conn *c);   /* one run of the state machine, now */
+/*
+ * Asks the server for a sign of life (a keepalive wanting a reply); returns
+ * the conn's bytes in before it, to compare with rcount.in_bytes later.
+ */
+uint64_t eng__conn_probe(struct eng_conn *c);
+void eng__conn_deadline_start(struct eng_conn *c);
+void eng__conn_maybe_free(struct eng_conn *c);
+void eng__conn_handle_closed(uv_handle_t *h);   /* close callback of c's handles */
+/* c fails (ENG_FAIL_CONNECT): "doing: too many open files ...". */
+void eng__conn_fail_fds(struct eng_conn *c, const char *doing);
+/* libssh's last error on c, or why when libssh left it empty. */
+const char *eng__ssh_error(struct eng_conn *c, const char *why);
 
+/* ---- conn_sock.c: resolve, TCP connect, the session's poll ---- */
+void eng__conn_resolve(struct eng_conn *c);
+void eng__conn_start_tcp(struct eng_conn *c);   /* holds its endpoint slot */
+void eng__conn_tcp_done(struct eng_conn *c);    /* connect finished: to KEX or next address */
 /* Hands a connected socket to libssh and starts the key exchange. */
 void eng__conn_attach_fd(struct eng_conn *c, int fd);
+void eng__conn_pump(struct eng_conn *c);        /* read what arrived; callbacks run */
+void eng__conn_update_poll(struct eng_conn *c);
+
+/* ---- conn_ops.c: op queue and prompts used by auth.c, hostkey.c, exec.c ---- */
+void eng__conn_op_push(struct eng_conn *c, int (*run)(struct eng_conn *, void *),
+    void (*done)(struct eng_conn *, void *, int), void *arg);
+void eng__conn_op_cancel(struct eng_conn *c, void *arg);
+void eng__conn_run_ops(struct eng_conn *c);
+void eng__conn_prompt(struct eng_conn *c, eng_prompt_kind kind, const char *text,
+    const char *detail, int echo, eng_answer_fn cb);
+/* Delivers a ready answer to whoever asked; returns 1 if it did. */
+int eng__conn_deliver_answer(struct eng_conn *c);
 
 /* ---- jump.c ---- */
+/*
+ * Jump hosts in one chain at most. OpenSSH sets no limit; a chain this long
+ * is a configuration mistake, and each hop costs a connection and a relay.
+ */
+#define ENG_JUMP_MAX_HOPS 8
 /* Reads a jump spec from opts or libssh's ProxyJump-made ProxyCommand. */
 int eng__jump_configure(struct eng_conn *c);
 /* Connects c through its jump host; c's fd arrives via eng__conn_attach_fd. */
@@ -222,6 +277,15 @@ void eng__jump_teardown(struct eng_conn *c);
 /* 1 authenticated, 0 in progress (AGAIN, prompt, key), -1 failed (c failed). */
 int eng__auth_step(struct eng_conn *c);
 void eng__auth_clear(struct eng_conn *c);
+
+/* ---- knownhosts.c: the markers libssh 0.10 ignores ---- */
+typedef struct eng_kh_markers {
+	char *revoked;          /* "file:line" of an @revoked line for this key */
+	char *cert_authority;   /* "file:line" of an @cert-authority line for this host */
+	int fd_error;           /* a file could not be opened: EMFILE or ENFILE */
+} eng_kh_markers;
+void eng__knownhosts_markers(struct eng_conn *c, ssh_key key, eng_kh_markers *m);
+void eng__knownhosts_markers_clear(eng_kh_markers *m);
 
 /* ---- hostkey.c ---- */
 /* 0 accepted, 1 waiting for the front end, -1 failed (c failed). */

@@ -22,6 +22,19 @@
 
 #define PID_TAG "\036drover-pid="   /* RS byte: no real program starts with it */
 
+/*
+ * A kill (or timeout) is a deadline whatever the server does. The server
+ * must show life (any packet; a keepalive asks for one) within this long of
+ * the kill request and of each probe after it, or the host is given up: the
+ * exec ends (timed out or killed) and the connection fails. A live server
+ * gets ENG_EXEC_KILL_ROUNDS of these to finish the kill (TERM, 2 s, KILL);
+ * after that the exec ends without waiting for the channel's close.
+ */
+#define ENG_EXEC_KILL_GRACE_MS 2000
+#define ENG_EXEC_KILL_ROUNDS 5
+/* Longest signal name passed on (RFC 4254 names are short: "KILL", "USR1"). */
+#define ENG_SIGNAL_NAME_MAX 32
+
 typedef enum {
 	X_QUEUED, X_OPENING, X_RUNNING, X_CLOSING, X_DONE
 } exec_state;
@@ -52,6 +65,10 @@ struct eng_exec {
 	int killing;                 /* kill under way */
 	int kill_pending;            /* kill once running and its pid known */
 	int exec_sent;               /* the exec request has gone out */
+	int kill_watch;              /* the kill's deadline is running (x->timer) */
+	int kill_rounds;
+	uint64_t kill_in;            /* conn's bytes in when the last probe went */
+	int unresponsive;            /* given up: the host stopped answering */
 	int paused, drain;           /* backpressure (eng_exec_pause) */
 	char *error;
 	eng_fail fail;
@@ -168,7 +185,8 @@ on_ch_exit_signal(ssh_session s, ssh_channel ch, const char *signal, int core,
 	(void)errmsg;
 	(void)lang;
 	free(x->signal);
-	x->signal = eng__xstrdup(signal);
+	/* The server names it: a short printable token, whatever it sent. */
+	x->signal = eng__xstrdup_token(signal, ENG_SIGNAL_NAME_MAX);
 }
 
 /* ---- ops (re-issued by conn.c while SSH_AGAIN) ---- */
@@ -244,7 +262,8 @@ op_exec_done(eng_conn *c, void *arg, int rc)
 		return;
 	if (rc != SSH_OK) {
 		if (!x->killed)
-			x->error = eng__xprintf("cannot start command: %s", ssh_get_error(c->s));
+			x->error = util_xasprintf("cannot start command: %s",
+			    eng__ssh_error(c, "no reason given"));
 		exec_finish(x);
 		return;
 	}
@@ -257,8 +276,6 @@ op_exec_done(eng_conn *c, void *arg, int rc)
 		eng_exec_kill(x);
 		return;
 	}
-	if (x->timeout_ms > 0)
-		uv_timer_start(&x->timer, on_timeout, (uint64_t)x->timeout_ms, 0);
 }
 
 static void
@@ -269,7 +286,8 @@ op_pty_done(eng_conn *c, void *arg, int rc)
 	if (x->st != X_OPENING)
 		return;
 	if (rc != SSH_OK) {
-		x->error = eng__xprintf("cannot get a terminal: %s", ssh_get_error(c->s));
+		x->error = util_xasprintf("cannot get a terminal: %s",
+		    eng__ssh_error(c, "no reason given"));
 		exec_finish(x);
 		return;
 	}
@@ -283,7 +301,8 @@ op_open_done(eng_conn *c, void *arg, int rc)
 
 	if (rc != SSH_OK || x->ch == NULL) {
 		if (x->error == NULL && !x->killed && !x->timed_out)
-			x->error = eng__xprintf("cannot open channel: %s", ssh_get_error(c->s));
+			x->error = util_xasprintf("cannot open channel: %s",
+			    eng__ssh_error(c, "no reason given"));
 		exec_finish(x);
 		return;
 	}
@@ -332,8 +351,8 @@ op_close_done(eng_conn *c, void *arg, int rc)
 
 	(void)c;
 	(void)rc;
-	if (x->st == X_DONE)
-		return;
+	if (x->st == X_DONE || x->kill_watch)
+		return;   /* a kill's deadline covers the close too */
 	uv_timer_start(&x->timer, on_close_grace, 5000, 0);
 }
 
@@ -421,6 +440,7 @@ exec_finish(eng_exec *x)
 	r.signal = x->signal;
 	r.timed_out = x->timed_out;
 	r.killed = x->killed;
+	r.unresponsive = x->unresponsive;
 	r.error = x->error;
 	r.fail = x->fail;
 	r.out_bytes = x->out_bytes;
@@ -453,6 +473,52 @@ killer_done(eng_exec *k, const eng_exec_result *r, void *ud)
 		exec_close_channel(target);
 }
 
+static void
+on_kill_grace(uv_timer_t *t)
+{
+	eng_exec *x = t->data;
+	eng_conn *c = x->c;
+
+	eng__conn_enter(c);
+	if (x->st == X_DONE) {
+		eng__conn_leave(c);
+		return;
+	}
+	if (c->rcount.in_bytes != x->kill_in && ++x->kill_rounds < ENG_EXEC_KILL_ROUNDS) {
+		/* Alive, still working on it: ask again. */
+		x->kill_in = eng__conn_probe(c);
+		uv_timer_start(&x->timer, on_kill_grace, ENG_EXEC_KILL_GRACE_MS, 0);
+		eng__conn_leave(c);
+		return;
+	}
+	if (c->rcount.in_bytes != x->kill_in) {
+		/* Alive but the kill never ended (no close): stop waiting for it. */
+		ENG_LOG(c->ctx, "%s: kill not finished after %.0fs", c->name,
+		    ENG_EXEC_KILL_ROUNDS * ENG_EXEC_KILL_GRACE_MS / 1000.0);
+		exec_finish(x);
+		eng__conn_leave(c);
+		return;
+	}
+	ENG_LOG(c->ctx, "%s: no answer to the kill: giving up the host", c->name);
+	x->unresponsive = 1;
+	exec_finish(x);
+	eng__conn_fail(c, ENG_FAIL_LOST, "host not responding: no answer within %.0fs "
+	    "of the kill request; given up", ENG_EXEC_KILL_GRACE_MS / 1000.0);
+	eng__conn_leave(c);
+}
+
+/* Starts (or, on re-entry, restarts) the kill's deadline. */
+static void
+exec_kill_watch(eng_exec *x)
+{
+	if (!x->kill_watch) {
+		x->kill_watch = 1;
+		x->kill_rounds = 0;
+		x->kill_in = eng__conn_probe(x->c);
+	}
+	uv_timer_start(&x->timer, on_kill_grace, ENG_EXEC_KILL_GRACE_MS, 0);
+}
+
 void
 eng_exec_kill(eng_exec *x)
 {
@@ -466,7 +532,9 @@ eng_exec_kill(eng_exec *x)
 	x->killing = 1;
 	if (!x->timed_out)
 		x->killed = 1;
-	uv_timer_stop(&x->timer);
+	uv_timer_stop(&x->timer);   /* the timeout */
+	if (x->st != X_QUEUED || x->ch != NULL)
+		exec_kill_watch(x);
 	if (x->st == X_OPENING && x->exec_sent && !x->internal && !x->pty &&
 	    !x->subsystem) {
 		/*
@@ -501,9 +569,9 @@ eng_exec_kill(eng_exec *x)
 	 * ") " are taken. TERM, up to 2 s to go, then KILL.
 	 */
 	if (x->pid > 0) {
-		groups = eng__xprintf("G=%ld", x->pid);
+		groups = util_xasprintf("G=%ld", x->pid);
 	} else if (other_command(x->c, x) == NULL) {
-		groups = eng__xstrdup("if [ -r /proc/$$/stat ]; then "
+		groups = util_xstrdup("if [ -r /proc/$$/stat ]; then "
 		    "G=$(ls /proc | awk -v p=$PPID -v me=$$ '/^[0-9]+$/ && $0 != me { "
 		    "f = \"/proc/\" $0 \"/stat\"; if ((getline s < f) > 0) { "
 		    "sub(/.*\\) /, \"\", s); split(s, a, \" \"); if (a[2] == p) print $0 } "
@@ -514,7 +582,7 @@ eng_exec_kill(eng_exec *x)
 		exec_close_channel(x);
 		return;
 	}
-	cmd = eng__xprintf("%s; [ -n \"$G\" ] || exit 0; "
+	cmd = util_xasprintf("%s; [ -n \"$G\" ] || exit 0; "
 	    "for g in $G; do kill -TERM -$g 2>/dev/null; done; n=0; "
 	    "while [ $n -lt 20 ]; do a=; for g in $G; do kill -0 -$g 2>/dev/null && a=1; done; "
 	    "[ -n \"$a\" ] || exit 0; sleep 0.1; n=$((n+1)); done; "
@@ -527,6 +595,20 @@ eng_exec_kill(eng_exec *x)
 	}
 	free(cmd);
 	k->target = x;   /* closes x when it is done */
+}
+
+/*
+ * The conn is ready: the channel is asked for and the timeout starts. From
+ * here, not from the exec request's answer: a server that never answers
+ * the open must meet the deadline too.
+ */
+static void
+exec_open(eng_exec *x)
+{
+	x->st = X_OPENING;
+	eng__conn_op_push(x->c, op_open, op_open_done, x);
+	if (x->timeout_ms > 0)
+		uv_timer_start(&x->timer, on_timeout, (uint64_t)x->timeout_ms, 0);
 }
 
 int
@@ -548,7 +630,7 @@ eng__exec_start_internal(eng_conn *c, const char *command, int internal,
 	if (!internal && (o = other_command(c, NULL)) != NULL &&
 	    (o->alone || (opts != NULL && opts->alone)))
 		return ENG_ESTATE;
-	x = eng__xcalloc(1, sizeof(*x));
+	x = util_xcalloc(1, sizeof(*x));
 	x->c = c;
 	x->internal = internal;
 	x->alone = !internal && opts != NULL && opts->alone;
@@ -560,19 +642,19 @@ eng__exec_start_internal(eng_conn *c, const char *command, int internal,
 	x->timeout_ms = opts != NULL ? opts->timeout_ms : 0;
 	if (opts != NULL && opts->pty) {
 		x->pty = 1;
-		x->term = eng__xstrdup(opts->term != NULL ? opts->term : "xterm-256color");
+		x->term = util_xstrdup(opts->term != NULL ? opts->term : "xterm-256color");
 		x->cols = opts->cols > 0 ? opts->cols : 80;
 		x->rows = opts->rows > 0 ? opts->rows : 24;
 	}
 	if (command == NULL || x->pty || x->subsystem) {
 		/* A terminal merges stderr; a subsystem is not a shell command. */
-		x->command = eng__xstrdup(command);
+		x->command = util_xstrdup(command);
 		x->pid_state = 1;
 	} else if (!internal && !x->alone) {
-		x->command = eng__xprintf("printf '" "\\036drover-pid=%%s\\n' $$ >&2; %s",
+		x->command = util_xasprintf("printf '" "\\036drover-pid=%%s\\n' $$ >&2; %s",
 		    command);
 	} else {
-		x->command = eng__xstrdup(command);
+		x->command = util_xstrdup(command);
 		x->pid_state = 1;
 	}
 	if (cbs != NULL)
@@ -584,10 +666,8 @@ eng__exec_start_internal(eng_conn *c, const char *command, int internal,
 	x->next = c->execs;
 	c->execs = x;
 	x->st = X_QUEUED;
-	if (c->st == ENG_CONN_READY) {
-		x->st = X_OPENING;
-		eng__conn_op_push(c, op_open, op_open_done, x);
-	}
+	if (c->st == ENG_CONN_READY)
+		exec_open(x);
 	*out = x;
 	return 0;
 }
@@ -611,7 +691,7 @@ eng_exec_write(eng_exec *x, const void *buf, size_t len)
 		while (cap < x->wlen + len)
 			cap *= 2;
 		/* Not realloc: the old copy would keep keystrokes in freed memory. */
-		nb = eng__xmalloc(cap);
+		nb = util_xmalloc(cap);
 		if (x->wlen > 0)
 			memcpy(nb, x->wbuf, x->wlen);
 		if (x->wbuf != NULL) {
@@ -724,10 +804,8 @@ eng__exec_conn_ready(eng_conn *c)
 	eng_exec *x;
 
 	for (x = c->execs; x != NULL; x = x->next) {
-		if (x->st == X_QUEUED) {
-			x->st = X_OPENING;
-			eng__conn_op_push(c, op_open, op_open_done, x);
-		}
+		if (x->st == X_QUEUED)
+			exec_open(x);
 	}
 }
 
@@ -738,7 +816,7 @@ eng__exec_conn_lost(eng_conn *c)
 
 	while ((x = c->execs) != NULL) {
 		if (x->error == NULL) {
-			x->error = eng__xstrdup(c->error != NULL ? c->error :
+			x->error = util_xstrdup(c->error != NULL ? c->error :
 			    "connection closed");
 			x->fail = c->fail != ENG_FAIL_NONE ? c->fail : ENG_FAIL_CANCELLED;
 		}

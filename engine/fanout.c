@@ -119,7 +119,7 @@ on_conn_state(eng_conn *c, eng_conn_state st, void *ud)
 		f->nconns--;
 		if (f->running > 0 && !h->final) {
 			/* Cannot happen: execs end first. Keep the books straight. */
-			h->error = eng__xstrdup("connection ended");
+			h->error = util_xstrdup("connection ended");
 			fo_final(h, ENG_HOST_UNREACHABLE);
 		}
 		f->running--;
@@ -151,27 +151,31 @@ on_exec_done(eng_exec *x, const eng_exec_result *r, void *ud)
 	h->x = NULL;
 	h->pub.exit_status = r->exit_status;
 	if (r->signal != NULL)
-		h->signal = eng__xstrdup(r->signal);
+		h->signal = util_xstrdup(r->signal);
 	if (r->error != NULL) {
 		h->pub.fail = r->fail;
-		h->error = eng__xstrdup(r->error);
+		h->error = util_xstrdup(r->error);
 		st = r->fail == ENG_FAIL_CANCELLED ? ENG_HOST_CANCELLED : ENG_HOST_UNREACHABLE;
 	} else if (r->timed_out) {
-		h->error = eng__xstrdup("command timed out; remote process group killed");
+		h->error = util_xstrdup(r->unresponsive ? "command timed out; host not "
+		    "responding to the kill, given up (the command may still run)" :
+		    "command timed out; remote process group killed");
 		st = ENG_HOST_TIMEOUT;
 	} else if (r->killed) {
-		h->error = eng__xstrdup("aborted by user; remote process group killed");
+		h->error = util_xstrdup(r->unresponsive ? "aborted by user; host not "
+		    "responding to the kill, given up (the command may still run)" :
+		    "aborted by user; remote process group killed");
 		st = ENG_HOST_CANCELLED;
 	} else if (r->signal != NULL) {
-		h->error = eng__xprintf("killed by signal %s", r->signal);
+		h->error = util_xasprintf("killed by signal %s", r->signal);
 		st = ENG_HOST_FAILED;
 	} else if (r->exit_status == 0) {
 		st = ENG_HOST_OK;
 	} else if (r->exit_status > 0) {
-		h->error = eng__xprintf("exit status %d", r->exit_status);
+		h->error = util_xasprintf("exit status %d", r->exit_status);
 		st = ENG_HOST_FAILED;
 	} else {
-		h->error = eng__xstrdup("command ended without an exit status");
+		h->error = util_xstrdup("command ended without an exit status");
 		st = ENG_HOST_FAILED;
 	}
 	fo_final(h, st);
@@ -194,7 +198,7 @@ fo_start_host(eng_fanout *f, fo_host *h)
 	fo_set_state(h, ENG_HOST_CONNECTING);
 	r = eng_conn_open(f->ctx, &h->opts, &ccbs, h, &h->c);
 	if (r != 0) {
-		h->error = eng__xprintf("cannot start: %s", eng_strerror(r));
+		h->error = util_xasprintf("cannot start: %s", eng_strerror(r));
 		h->pub.fail = ENG_FAIL_CONFIG;
 		fo_final(h, ENG_HOST_UNREACHABLE);
 		return;
@@ -205,7 +209,7 @@ fo_start_host(eng_fanout *f, fo_host *h)
 	xo.timeout_ms = f->opts.command_timeout_ms;
 	xo.alone = 1;   /* one command per conn: no pid line to send and strip */
 	if (eng_exec_start(h->c, f->command, &xo, &xcbs, h, &h->x) != 0) {
-		h->error = eng__xstrdup("cannot queue command");
+		h->error = util_xstrdup("cannot queue command");
 		fo_final(h, ENG_HOST_UNREACHABLE);
 		eng_conn_close(h->c);
 		return;
@@ -234,9 +238,9 @@ copy_strv(const char *const *v)
 		return NULL;
 	while (v[n] != NULL)
 		n++;
-	out = eng__xcalloc(n + 1, sizeof(char *));
+	out = util_xcalloc(n + 1, sizeof(char *));
 	for (i = 0; i < n; i++)
-		out[i] = eng__xstrdup(v[i]);
+		out[i] = util_xstrdup(v[i]);
 	return out;
 }
 
@@ -254,11 +258,11 @@ eng_fanout_new(eng_ctx *ctx, const eng_conn_opts *hosts, size_t n,
 	for (i = 0; i < n; i++)
 		if (hosts[i].name == NULL || *hosts[i].name == '\0')
 			return ENG_EINVAL;
-	f = eng__xcalloc(1, sizeof(*f));
+	f = util_xcalloc(1, sizeof(*f));
 	f->ctx = ctx;
 	f->n = n;
-	f->h = eng__xcalloc(n, sizeof(fo_host));
-	f->command = eng__xstrdup(command);
+	f->h = util_xcalloc(n, sizeof(fo_host));
+	f->command = util_xstrdup(command);
 	if (opts != NULL)
 		f->opts = *opts;
 	if (f->opts.max_parallel <= 0)
@@ -272,11 +276,11 @@ eng_fanout_new(eng_ctx *ctx, const eng_conn_opts *hosts, size_t n,
 		h->f = f;
 		h->idx = i;
 		h->opts = hosts[i];
-		h->opts.name = eng__xstrdup(hosts[i].name);
-		h->opts.address = eng__xstrdup(hosts[i].address);
-		h->opts.user = eng__xstrdup(hosts[i].user);
-		h->opts.ssh_config = eng__xstrdup(hosts[i].ssh_config);
-		h->opts.known_hosts = eng__xstrdup(hosts[i].known_hosts);
+		h->opts.name = util_xstrdup(hosts[i].name);
+		h->opts.address = util_xstrdup(hosts[i].address);
+		h->opts.user = util_xstrdup(hosts[i].user);
+		h->opts.ssh_config = util_xstrdup(hosts[i].ssh_config);
+		h->opts.known_hosts = util_xstrdup(hosts[i].known_hosts);
 		h->opts.keys = (const char *const *)copy_strv(hosts[i].keys);
 		h->pub.name = h->opts.name;
 		h->pub.state = ENG_HOST_QUEUED;
@@ -307,7 +311,7 @@ eng_fanout_stop(eng_fanout *f)
 	for (i = f->next; i < f->n; i++) {
 		fo_host *h = &f->h[i];
 
-		h->error = eng__xstrdup("not started (stopped by user)");
+		h->error = util_xstrdup("not started (stopped by user)");
 		h->pub.fail = ENG_FAIL_CANCELLED;
 		fo_final(h, ENG_HOST_CANCELLED);
 	}

@@ -1,8 +1,13 @@
 /*
  * engine/hostkey.c - the host key check between key exchange and auth.
- * Fails closed: a changed key ends the connection before any credential is
- * sent; an unknown key is refused unless the user asked for accept-new (then
- * recorded) or the front end confirms it in a prompt.
+ * Fails closed: a changed or revoked key ends the connection before any
+ * credential is sent; an unknown key is refused unless the user asked for
+ * accept-new (then recorded) or the front end confirms it in a prompt. A
+ * host known_hosts trusts through a certificate authority is refused as
+ * unsupported rather than offered for recording as a plain key.
+ *
+ * libssh answers known/changed/unknown; the markers it ignores (@revoked,
+ * @cert-authority) come from knownhosts.c first.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +19,7 @@ on_hostkey_answer(eng_conn *c, char *answer)
 {
 	int yes = answer != NULL && (strcmp(answer, "yes") == 0 || strcmp(answer, "y") == 0);
 
-	eng__secure_free(answer);
+	util_secure_free(answer);
 	if (!yes) {
 		eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN,
 		    "unknown host key refused by the user");
@@ -22,7 +27,7 @@ on_hostkey_answer(eng_conn *c, char *answer)
 	}
 	if (ssh_session_update_known_hosts(c->s) != SSH_OK) {
 		eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN,
-		    "cannot record host key: %s", ssh_get_error(c->s));
+		    "cannot record host key: %s", eng__ssh_error(c, "no reason given"));
 		return;
 	}
 	c->accept_new = 1;   /* the next check finds it known */
@@ -38,17 +43,46 @@ eng__hostkey_check(eng_conn *c)
 	char *fp = NULL, *text = NULL;
 	const char *type;
 	enum ssh_known_hosts_e st;
+	eng_kh_markers m;
 	int r = -1;
 
+	memset(&m, 0, sizeof(m));
 	if (ssh_get_server_publickey(c->s, &key) != SSH_OK ||
 	    ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &hlen) != 0 ||
 	    (fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, hlen)) == NULL) {
 		eng__conn_fail(c, ENG_FAIL_PROTOCOL, "cannot read the server's host key: %s",
-		    ssh_get_error(c->s));
+		    eng__ssh_error(c, "no reason given"));
 		goto out;
 	}
 	type = ssh_key_type_to_char(ssh_key_type(key));
+	eng__knownhosts_markers(c, key, &m);
+	if (m.fd_error != 0) {
+		eng__conn_fail_fds(c, "cannot read known_hosts");
+		goto out;
+	}
+	if (m.revoked != NULL) {
+		/* Whatever libssh would say: a plain line beside it does not count. */
+		eng__conn_fail(c, ENG_FAIL_HOSTKEY_CHANGED,
+		    "REVOKED HOST KEY for %s port %u: the server offers %s %s, which "
+		    "known_hosts marks @revoked (%s); refusing (no credentials sent)",
+		    c->host, c->hport, type, fp, m.revoked);
+		goto out;
+	}
 	st = ssh_session_is_known_server(c->s);
+	if ((st == SSH_KNOWN_HOSTS_NOT_FOUND || st == SSH_KNOWN_HOSTS_UNKNOWN) &&
+	    m.cert_authority != NULL) {
+		/*
+		 * The user trusts a CA for this host; recording the key the
+		 * server happens to show (accept-new, a prompt) would replace that
+		 * trust with trust in whoever answered.
+		 */
+		eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN,
+		    "host key for %s port %u (%s %s) can only be checked through a "
+		    "certificate authority (@cert-authority, %s), and host certificates "
+		    "are not supported; refusing. Add the host's own key to known_hosts "
+		    "to connect", c->host, c->hport, type, fp, m.cert_authority);
+		goto out;
+	}
 	switch (st) {
 	case SSH_KNOWN_HOSTS_OK:
 		r = 0;
@@ -71,7 +105,8 @@ eng__hostkey_check(eng_conn *c)
 		if (c->accept_new) {
 			if (ssh_session_update_known_hosts(c->s) != SSH_OK) {
 				eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN,
-				    "cannot record host key %s: %s", fp, ssh_get_error(c->s));
+				    "cannot record host key %s: %s", fp,
+				    eng__ssh_error(c, "no reason given"));
 				break;
 			}
 			ENG_LOG(c->ctx, "%s: recorded new host key %s %s", c->name, type, fp);
@@ -79,7 +114,7 @@ eng__hostkey_check(eng_conn *c)
 			break;
 		}
 		if (c->ask_hostkey && c->ctx->opts.prompt != NULL) {
-			text = eng__xprintf("The %s host key of %s port %u is not known. "
+			text = util_xasprintf("The %s host key of %s port %u is not known. "
 			    "Fingerprint %s. Trust it and record it?", type, c->host,
 			    c->hport, fp);
 			eng__conn_prompt(c, ENG_PROMPT_HOSTKEY, text, fp, 1, on_hostkey_answer);
@@ -93,10 +128,11 @@ eng__hostkey_check(eng_conn *c)
 		break;
 	default:
 		eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN, "cannot check known_hosts: %s",
-		    ssh_get_error(c->s));
+		    eng__ssh_error(c, "no reason given"));
 		break;
 	}
 out:
+	eng__knownhosts_markers_clear(&m);
 	free(text);
 	if (fp != NULL)
 		ssh_string_free_char(fp);

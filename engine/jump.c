@@ -10,6 +10,11 @@
  * explicit jump spec ("[user@]host[:port][,...]", the last hop nearest the
  * target) wins over the ssh config. Each hop is an ordinary eng_conn, so
  * host keys, auth and prompts work the same on the way.
+ *
+ * Each hop's own ProxyJump is read only when it is set up, so a chain that
+ * comes back to a host already in it (Host a / ProxyJump a) would open
+ * connections forever: a host met twice on the way, or a chain longer than
+ * ENG_JUMP_MAX_HOPS, fails the chain as a configuration error naming it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -48,18 +53,18 @@ parse_hop(eng_relay *r, const char *hop)
 	long port;
 
 	if (at != NULL)
-		r->hop_user = eng__xprintf("%.*s", (int)(at - hop), hop);
+		r->hop_user = util_xasprintf("%.*s", (int)(at - hop), hop);
 	colon = strrchr(host, ':');
 	if (host[0] == '[') {
 		const char *rb = strchr(host, ']');
 
 		if (rb == NULL)
 			return -1;
-		r->hop_name = eng__xprintf("%.*s", (int)(rb - host - 1), host + 1);
+		r->hop_name = util_xasprintf("%.*s", (int)(rb - host - 1), host + 1);
 		colon = rb[1] == ':' ? rb + 1 : NULL;
 	} else {
-		r->hop_name = colon ? eng__xprintf("%.*s", (int)(colon - host), host) :
-		    eng__xstrdup(host);
+		r->hop_name = colon ? util_xasprintf("%.*s", (int)(colon - host), host) :
+		    util_xstrdup(host);
 	}
 	if (colon != NULL) {
 		port = strtol(colon + 1, &end, 10);
@@ -77,7 +82,7 @@ parse_spec(eng_relay *r, const char *spec)
 	const char *last = strrchr(spec, ',');
 
 	if (last != NULL)
-		r->hop_next = eng__xprintf("%.*s", (int)(last - spec), spec);
+		r->hop_next = util_xasprintf("%.*s", (int)(last - spec), spec);
 	return parse_hop(r, last ? last + 1 : spec);
 }
 
@@ -85,7 +90,7 @@ parse_spec(eng_relay *r, const char *spec)
 static int
 parse_proxycommand(eng_relay *r, const char *cmd)
 {
-	char *copy = eng__xstrdup(cmd), *tok, *save = NULL;
+	char *copy = util_xstrdup(cmd), *tok, *save = NULL;
 	int ok = 0, w = 0;
 
 	tok = strtok_r(copy, " ", &save);
@@ -93,15 +98,15 @@ parse_proxycommand(eng_relay *r, const char *cmd)
 		goto out;
 	while ((tok = strtok_r(NULL, " ", &save)) != NULL) {
 		if (strcmp(tok, "-l") == 0 && (tok = strtok_r(NULL, " ", &save)) != NULL) {
-			r->hop_user = eng__xstrdup(tok);
+			r->hop_user = util_xstrdup(tok);
 		} else if (strcmp(tok, "-p") == 0 && (tok = strtok_r(NULL, " ", &save)) != NULL) {
 			r->hop_port = atoi(tok);
 		} else if (strcmp(tok, "-J") == 0 && (tok = strtok_r(NULL, " ", &save)) != NULL) {
-			r->hop_next = eng__xstrdup(tok);
+			r->hop_next = util_xstrdup(tok);
 		} else if (strcmp(tok, "-W") == 0 && (tok = strtok_r(NULL, " ", &save)) != NULL) {
 			w = 1;
 		} else if (tok[0] != '-' && r->hop_name == NULL && w) {
-			r->hop_name = eng__xstrdup(tok);
+			r->hop_name = util_xstrdup(tok);
 		} else {
 			goto out;
 		}
@@ -126,7 +131,7 @@ relay_free(eng_relay *r)
 int
 eng__jump_configure(eng_conn *c)
 {
-	eng_relay *r = eng__xcalloc(1, sizeof(*r));
+	eng_relay *r = util_xcalloc(1, sizeof(*r));
 	char *pc = NULL;
 	int rc = 0;
 
@@ -157,7 +162,7 @@ eng__jump_configure(eng_conn *c)
 		/* The session must not try to run the ProxyCommand itself. */
 		ssh_options_set(c->s, SSH_OPTIONS_PROXYCOMMAND, "none");
 		free(c->jump);
-		c->jump = eng__xstrdup(r->hop_name);
+		c->jump = util_xstrdup(r->hop_name);
 		r->target = c;
 		c->relay = r;
 	}
@@ -218,7 +223,7 @@ on_relay_data(ssh_session s, ssh_channel ch, void *data, uint32_t len, int is_st
 		return (int)len;
 	if (r->tlen + len > r->tcap) {
 		r->tcap = (r->tlen + len) * 2;
-		r->to_target = eng__xrealloc(r->to_target, r->tcap);
+		r->to_target = util_xrealloc(r->to_target, r->tcap);
 	}
 	memcpy(r->to_target + r->tlen, data, len);
 	r->tlen += len;
@@ -276,7 +281,7 @@ on_relay_poll(uv_poll_t *p, int status, int events)
 			if (r->jump != NULL)
 				eng__conn_kick(r->jump);
 		} else if (n > 0) {
-			r->to_jump = eng__xrealloc(r->to_jump, (size_t)n);
+			r->to_jump = util_xrealloc(r->to_jump, (size_t)n);
 			memcpy(r->to_jump, buf, (size_t)n);
 			r->jlen = (size_t)n;
 			relay_flush_to_jump(r);
@@ -339,11 +344,14 @@ op_forward_done(eng_conn *j, void *arg, int rc)
 		return;
 	if (rc != SSH_OK) {
 		eng__conn_fail(c, ENG_FAIL_CONNECT, "jump host %s cannot reach %s port %u: %s",
-		    r->hop_name, c->host, c->hport, ssh_get_error(j->s));
+		    r->hop_name, c->host, c->hport, eng__ssh_error(j, "refused"));
 		return;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) {
-		eng__conn_fail(c, ENG_FAIL_CONNECT, "socketpair: %s", strerror(errno));
+		if (errno == EMFILE || errno == ENFILE)
+			eng__conn_fail_fds(c, "cannot join the jump host's tunnel");
+		else
+			eng__conn_fail(c, ENG_FAIL_CONNECT, "socketpair: %s", strerror(errno));
 		return;
 	}
 	r->fd = sv[1];
@@ -355,6 +363,52 @@ op_forward_done(eng_conn *j, void *arg, int rc)
 	ENG_LOG(c->ctx, "%s: tunnel through %s to %s port %u", c->name, r->hop_name,
 	    c->host, c->hport);
 	eng__conn_attach_fd(c, sv[0]);
+}
+
+/* "a -> b -> c": the chain from the outermost target down to c. */
+static char *
+chain_text(const eng_conn *c)
+{
+	const eng_conn *p;
+	char *s = util_xstrdup(c->name), *t;
+
+	for (p = c->jump_for; p != NULL; p = p->jump_for) {
+		t = util_xasprintf("%s -> %s", p->name, s);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* 0 if c may open a connection to its next hop; else c failed (config). */
+static int
+chain_check(eng_conn *c, const char *hop)
+{
+	const eng_conn *p;
+	char *chain = NULL;
+	int hops = 1;   /* the one about to be opened */
+
+	for (p = c; p != NULL; p = p->jump_for) {
+		if (strcmp(p->name, hop) == 0) {
+			chain = chain_text(c);
+			c->chain_error = 1;
+			eng__conn_fail(c, ENG_FAIL_CONFIG, "ProxyJump loop: %s -> %s", chain, hop);
+			free(chain);
+			return -1;
+		}
+		if (p->jump_for != NULL)
+			hops++;
+	}
+	if (hops > ENG_JUMP_MAX_HOPS) {
+		chain = chain_text(c);
+		c->chain_error = 1;
+		eng__conn_fail(c, ENG_FAIL_CONFIG,
+		    "ProxyJump chain too long (more than %d jump hosts): %s -> %s",
+		    ENG_JUMP_MAX_HOPS, chain, hop);
+		free(chain);
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -372,6 +426,13 @@ on_jump_state(eng_conn *j, eng_conn_state st, void *ud)
 
 		r->jump = NULL;
 		r->ch = NULL;   /* freed with the jump session */
+		j->jump_for = NULL;
+		if (j->chain_error) {
+			/* The chain's own fault, already named in full: pass it on. */
+			c->chain_error = 1;
+			eng__conn_fail(c, f, "%s", j->error);
+			return;
+		}
 		eng__conn_fail(c, f, "via jump host %s: %s", r->hop_name,
 		    j->error != NULL ? j->error : "closed");
 	}
@@ -384,6 +445,8 @@ eng__jump_start(eng_conn *c)
 	eng_relay *r = c->relay;
 	eng_conn_opts o;
 
+	if (chain_check(c, r->hop_name) < 0)
+		return;
 	memset(&o, 0, sizeof(o));
 	o.name = r->hop_name;
 	o.user = r->hop_user;
@@ -396,8 +459,12 @@ eng__jump_start(eng_conn *c)
 	o.accept_new = c->accept_new;
 	o.ask_hostkey = c->ask_hostkey;
 	memcpy(o.auth, c->auth_order, sizeof(o.auth));
-	if (eng_conn_open(c->ctx, &o, &jcbs, r, &r->jump) != 0)
+	if (eng_conn_open(c->ctx, &o, &jcbs, r, &r->jump) != 0) {
 		eng__conn_fail(c, ENG_FAIL_CONFIG, "cannot open jump host %s", r->hop_name);
+		return;
+	}
+	/* Set before the new conn runs: everything it does starts from the loop. */
+	r->jump->jump_for = c;
 }
 
 static void
@@ -423,6 +490,7 @@ eng__jump_teardown(eng_conn *c)
 			ssh_channel_free(r->ch);
 		}
 		eng__conn_op_cancel(r->jump, r);
+		r->jump->jump_for = NULL;
 		eng_conn_set_userdata(r->jump, NULL);
 		eng_conn_close(r->jump);
 		r->jump = NULL;

@@ -4,7 +4,10 @@
  * (one passphrase prompt, asked through the connection that first needs it,
  * while the others wait) and the decrypted key stays in memory only.
  * Decryption (bcrypt KDF: tens of ms of CPU) runs in the libuv thread pool.
+ * A file unreadable only for want of descriptors is not cached as such.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,46 +46,74 @@ key_wake_waiters(eng_key *k)
 	k->waiters = NULL;
 }
 
-eng_key *
-eng__key_get(eng_ctx *ctx, const char *path)
+/* Reads k's file; k->st and k->error say how it went. */
+static void
+key_load(eng_key *k)
 {
-	eng_key *k;
 	char *pub;
-	int asked = 0;
+	int asked = 0, fd;
 
-	for (k = ctx->keys; k != NULL; k = k->next)
-		if (strcmp(k->path, path) == 0)
-			return k;
-	k = eng__xcalloc(1, sizeof(*k));
-	k->path = eng__xstrdup(path);
-	k->ctx = ctx;
-	k->next = ctx->keys;
-	ctx->keys = k;
-	if (access(path, R_OK) != 0) {
+	free(k->error);
+	k->error = NULL;
+	k->transient = 0;
+	/*
+	 * Out of descriptors, libssh's import fails like a file that is no key
+	 * at all, and the cache would keep saying so for the rest of the run:
+	 * told apart here, and read again when next asked for.
+	 */
+	if ((fd = open(k->path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		close(fd);
+	} else if (errno == EMFILE || errno == ENFILE) {
 		k->st = ENG_KEY_UNUSABLE;
-		k->error = eng__xstrdup("cannot read");
-		return k;
+		k->transient = 1;
+		k->error = util_xstrdup("cannot read: too many open files");
+		return;
 	}
-	if (ssh_pki_import_privkey_file(path, NULL, note_encrypted, &asked,
+	if (access(k->path, R_OK) != 0) {
+		k->st = ENG_KEY_UNUSABLE;
+		k->error = util_xstrdup("cannot read");
+		return;
+	}
+	if (ssh_pki_import_privkey_file(k->path, NULL, note_encrypted, &asked,
 	    &k->priv) == SSH_OK) {
 		k->st = ENG_KEY_READY;
 		if (ssh_pki_export_privkey_to_pubkey(k->priv, &k->pub) != SSH_OK)
 			k->pub = NULL;
-		return k;
+		return;
 	}
 	k->priv = NULL;
 	if (!asked) {
 		k->st = ENG_KEY_UNUSABLE;
-		k->error = eng__xstrdup("not a private key drover can read");
-		ENG_LOG(ctx, "%s: %s", path, k->error);
-		return k;
+		k->error = util_xstrdup("not a private key drover can read");
+		ENG_LOG(k->ctx, "%s: %s", k->path, k->error);
+		return;
 	}
 	k->st = ENG_KEY_LOCKED;
 	/* The .pub lets us ask the server before bothering the user. */
-	pub = eng__xprintf("%s.pub", path);
+	pub = util_xasprintf("%s.pub", k->path);
 	if (ssh_pki_import_pubkey_file(pub, &k->pub) != SSH_OK)
 		k->pub = NULL;
 	free(pub);
+}
+
+eng_key *
+eng__key_get(eng_ctx *ctx, const char *path)
+{
+	eng_key *k;
+
+	for (k = ctx->keys; k != NULL; k = k->next) {
+		if (strcmp(k->path, path) != 0)
+			continue;
+		if (k->transient)
+			key_load(k);
+		return k;
+	}
+	k = util_xcalloc(1, sizeof(*k));
+	k->path = util_xstrdup(path);
+	k->ctx = ctx;
+	k->next = ctx->keys;
+	ctx->keys = k;
+	key_load(k);
 	return k;
 }
 
@@ -103,7 +134,7 @@ key_work_done(uv_work_t *w, int status)
 	eng_key *k = (eng_key *)((char *)w - offsetof(eng_key, work));
 
 	k->ctx->nwork--;
-	eng__secure_free(k->work_pass);
+	util_secure_free(k->work_pass);
 	k->work_pass = NULL;
 	if (status == 0 && k->work_rc == SSH_OK && k->work_key != NULL) {
 		k->priv = k->work_key;
@@ -119,7 +150,7 @@ key_work_done(uv_work_t *w, int status)
 		if (++k->tries >= 3) {
 			k->st = ENG_KEY_UNUSABLE;
 			free(k->error);
-			k->error = eng__xstrdup("wrong passphrase (3 tries)");
+			k->error = util_xstrdup("wrong passphrase (3 tries)");
 		} else {
 			k->st = ENG_KEY_LOCKED;   /* the next waiter asks again */
 		}
@@ -137,7 +168,7 @@ on_passphrase(eng_conn *c, char *answer)
 	if (answer == NULL) {
 		k->st = ENG_KEY_UNUSABLE;
 		free(k->error);
-		k->error = eng__xstrdup("no passphrase given");
+		k->error = util_xstrdup("no passphrase given");
 		key_wake_waiters(k);
 		return;
 	}
@@ -146,7 +177,7 @@ on_passphrase(eng_conn *c, char *answer)
 	k->ctx->nwork++;
 	if (uv_queue_work(k->ctx->loop, &k->work, key_work, key_work_done) != 0) {
 		k->ctx->nwork--;
-		eng__secure_free(k->work_pass);
+		util_secure_free(k->work_pass);
 		k->work_pass = NULL;
 		k->st = ENG_KEY_UNUSABLE;
 		key_wake_waiters(k);
@@ -175,7 +206,7 @@ eng__key_unlock(eng_key *k, eng_conn *c)
 		return;   /* someone is asking or decrypting */
 	k->st = ENG_KEY_ASKING;
 	k->asker = c;
-	text = eng__xprintf("Passphrase for key %s: ", k->path);
+	text = util_xasprintf("Passphrase for key %s: ", k->path);
 	eng__conn_prompt(c, ENG_PROMPT_PASSPHRASE, text, k->path, 0, on_passphrase);
 	free(text);
 }
@@ -213,7 +244,7 @@ eng__keys_free(eng_ctx *ctx)
 		next = k->next;
 		ssh_key_free(k->priv);
 		ssh_key_free(k->pub);
-		eng__secure_free(k->work_pass);
+		util_secure_free(k->work_pass);
 		free(k->error);
 		free(k->path);
 		free(k);

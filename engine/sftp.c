@@ -101,7 +101,7 @@ sftp_fail(eng_sftp *s, const char *why)
 		return;
 	s->failed = 1;
 	if (s->error == NULL && why != NULL)
-		s->error = eng__xstrdup(why);
+		s->error = util_xstrdup(why);
 	ENG_LOG(s->c->ctx, "%s: sftp: %s", eng_conn_name(s->c), why ? why : "closed");
 	fail_pending(s);
 	if (s->x != NULL)
@@ -158,18 +158,18 @@ got_version(eng_sftp *s, const eng__sftp_msg *m)
 		return;
 	}
 	if (m->version < 3) {
-		char *e = eng__xprintf("server speaks SFTP version %u, we need 3", m->version);
+		char *e = util_xasprintf("server speaks SFTP version %u, we need 3", m->version);
 
 		sftp_fail(s, e);
 		free(e);
 		return;
 	}
 	s->version = 3;
-	s->exts = eng__xcalloc(m->next + 1, sizeof(*s->exts));
+	s->exts = util_xcalloc(m->next + 1, sizeof(*s->exts));
 	for (i = 0; i < m->next; i++) {
 		if (memchr(m->ext[i].name, '\0', m->ext[i].nlen) != NULL)
 			continue;
-		s->exts[s->nexts] = eng__xmalloc(m->ext[i].nlen + 1);
+		s->exts[s->nexts] = util_xmalloc(m->ext[i].nlen + 1);
 		memcpy(s->exts[s->nexts], m->ext[i].name, m->ext[i].nlen);
 		s->exts[s->nexts++][m->ext[i].nlen] = '\0';
 	}
@@ -201,14 +201,14 @@ dispatch(eng_sftp *s, const unsigned char *body, size_t len)
 		id = (uint32_t)body[1] << 24 | (uint32_t)body[2] << 16 |
 		    (uint32_t)body[3] << 8 | body[4];
 		if ((q = req_take(s, id)) == NULL) {
-			msg = eng__xprintf("protocol error: reply for unknown request id %u "
+			msg = util_xasprintf("protocol error: reply for unknown request id %u "
 			    "(duplicate or never sent)", id);
 			goto out;
 		}
 		check_names = q->type == ENG__FXP_READDIR;
 	}
 	if (eng__sftp_parse(body, len, check_names, &m, err, sizeof(err)) != 0) {
-		msg = eng__xprintf("protocol error: %s", err);
+		msg = util_xasprintf("protocol error: %s", err);
 		goto out_msg;
 	}
 	if (m.type == ENG__FXP_VERSION) {
@@ -216,13 +216,13 @@ dispatch(eng_sftp *s, const unsigned char *body, size_t len)
 		goto out_msg;
 	}
 	if (q == NULL) {
-		msg = eng__xstrdup("protocol error: reply before VERSION");
+		msg = util_xstrdup("protocol error: reply before VERSION");
 		goto out_msg;
 	}
 	memset(&r, 0, sizeof(r));
 	if (m.type == ENG__FXP_STATUS) {
 		if (m.status == ENG_SFTP_OK && expected_reply(q) != ENG__FXP_STATUS) {
-			msg = eng__xprintf("protocol error: status ok where data was expected "
+			msg = util_xasprintf("protocol error: status ok where data was expected "
 			    "(request %u)", q->id);
 			goto out_msg;
 		}
@@ -230,7 +230,7 @@ dispatch(eng_sftp *s, const unsigned char *body, size_t len)
 		goto out_msg;
 	}
 	if (m.type != expected_reply(q)) {
-		msg = eng__xprintf("protocol error: reply type %u to request type %u",
+		msg = util_xasprintf("protocol error: reply type %u to request type %u",
 		    m.type, q->type);
 		goto out_msg;
 	}
@@ -249,7 +249,7 @@ dispatch(eng_sftp *s, const unsigned char *body, size_t len)
 		r.nnames = m.nnames;
 		r.refused = m.refused;
 		if (q->type != ENG__FXP_READDIR && m.nnames != 1) {
-			msg = eng__xprintf("protocol error: %zu names for request type %u",
+			msg = util_xasprintf("protocol error: %zu names for request type %u",
 			    m.nnames, q->type);
 			goto out_msg;
 		}
@@ -260,13 +260,13 @@ dispatch(eng_sftp *s, const unsigned char *body, size_t len)
 	case ENG__FXP_EXTENDED_REPLY:
 		if (q->ext == ENG__SFTP_EXT_STATVFS) {
 			if (eng__sftp_parse_statvfs(m.data, m.len, &vfs) != 0) {
-				msg = eng__xstrdup("protocol error: bad statvfs reply");
+				msg = util_xstrdup("protocol error: bad statvfs reply");
 				goto out_msg;
 			}
 			r.vfs = &vfs;
 		} else if (q->ext == ENG__SFTP_EXT_LIMITS) {
 			if (eng__sftp_parse_limits(m.data, m.len, &lim) != 0) {
-				msg = eng__xstrdup("protocol error: bad limits reply");
+				msg = util_xstrdup("protocol error: bad limits reply");
 				goto out_msg;
 			}
 			s->limits = lim;
@@ -301,7 +301,7 @@ consume(eng_sftp *s, const unsigned char *buf, size_t len)
 		plen = (uint32_t)buf[off] << 24 | (uint32_t)buf[off + 1] << 16 |
 		    (uint32_t)buf[off + 2] << 8 | buf[off + 3];
 		if (plen == 0 || plen > ENG_SFTP_MAX_PACKET) {
-			char *e = eng__xprintf("protocol error: packet length %u "
+			char *e = util_xasprintf("protocol error: packet length %u "
 			    "(limit %u)", plen, (unsigned)ENG_SFTP_MAX_PACKET);
 
 			sftp_fail(s, e);
@@ -345,7 +345,7 @@ on_x_data(eng_exec *x, int stream, const char *buf, size_t len, void *ud)
 
 		while (cap < s->rlen + len)
 			cap *= 2;
-		s->rbuf = eng__xrealloc(s->rbuf, cap);
+		s->rbuf = util_xrealloc(s->rbuf, cap);
 		s->rcap = cap;
 	}
 	memcpy(s->rbuf + s->rlen, b, len);
@@ -383,12 +383,12 @@ on_x_done(eng_exec *x, const eng_exec_result *r, void *ud)
 		char *e;
 
 		if (r->error != NULL)
-			e = eng__xprintf("sftp channel: %s", r->error);
+			e = util_xasprintf("sftp channel: %s", r->error);
 		else if (s->version == 0)
-			e = eng__xprintf("the server ended the sftp subsystem before VERSION "
+			e = util_xasprintf("the server ended the sftp subsystem before VERSION "
 			    "(exit %d)", r->exit_status);
 		else
-			e = eng__xstrdup("the server closed the sftp channel");
+			e = util_xstrdup("the server closed the sftp channel");
 		sftp_fail(s, e);
 		free(e);
 	}
@@ -413,7 +413,7 @@ eng_sftp_start(eng_conn *c, const eng_sftp_cbs *cbs, void *ud, eng_sftp **out)
 		*out = NULL;
 	if (c == NULL || out == NULL)
 		return ENG_EINVAL;
-	s = eng__xcalloc(1, sizeof(*s));
+	s = util_xcalloc(1, sizeof(*s));
 	s->c = c;
 	if (cbs != NULL)
 		s->cbs = *cbs;

@@ -179,7 +179,7 @@ eng__sftp_parse(const unsigned char *body, size_t len, int check_names,
 			BAD("STATUS: message length %u past the packet", sl);
 		if (left(&r) > 0 && get_str(&r, &l, &ll) != 0)
 			BAD("STATUS: bad language tag");
-		m->strbuf = eng__xmalloc((size_t)sl + 1);
+		m->strbuf = util_xmalloc((size_t)sl + 1);
 		cur = m->strbuf;
 		m->message = arena_put(&cur, s, sl);
 		break;
@@ -201,8 +201,8 @@ eng__sftp_parse(const unsigned char *body, size_t len, int check_names,
 		/* Each entry takes at least 12 bytes: no count can outgrow the packet. */
 		if (get_u32(&r, &n) != 0 || n > left(&r) / 12)
 			BAD("NAME: count %u does not fit the packet", n);
-		m->names = eng__xcalloc(n ? n : 1, sizeof(*m->names));
-		m->strbuf = eng__xmalloc(left(&r) + 2 * (size_t)n + 1);
+		m->names = util_xcalloc(n ? n : 1, sizeof(*m->names));
+		m->strbuf = util_xmalloc(left(&r) + 2 * (size_t)n + 1);
 		cur = m->strbuf;
 		for (i = 0; i < n; i++) {
 			eng_sftp_name *e = &m->names[m->nnames];

@@ -24,7 +24,7 @@ put_raw(pkt *p, const void *d, size_t n)
 
 		while (cap < p->len + n)
 			cap *= 2;
-		p->b = eng__xrealloc(p->b, cap);
+		p->b = util_xrealloc(p->b, cap);
 		p->cap = cap;
 	}
 	memcpy(p->b + p->len, d, n);
@@ -123,7 +123,7 @@ send_req(eng_sftp *s, pkt *p, const void *extra, size_t elen, uint8_t type,
 	free(p->b);
 	if (r != 0)
 		return ENG_ECLOSED;
-	q = eng__xcalloc(1, sizeof(*q));
+	q = util_xcalloc(1, sizeof(*q));
 	q->id = s->next_id - 1;
 	q->type = type;
 	q->ext = ext;

@@ -24,6 +24,14 @@
  * later Host lines against a HostName set earlier). A file with an Include,
  * a HostName with escapes, a NUL byte or a line libssh would split is passed
  * to libssh untouched, as is everything when memfds or /proc are missing.
+ *
+ * A name libssh refuses as a host name ("my_host": libssh 0.10.6 checks
+ * RFC 1035 syntax) is a label (eng_conn.label): libssh gets a stand-in, so
+ * it cannot match Host lines against the name. For such a conn the copy
+ * has every Host block decided here, with OpenSSH's rules against the
+ * name: a block that matches goes in as "Host *", one that does not is
+ * left out. (Then, as in OpenSSH, a HostName does not change which later
+ * blocks match.) Without a usable copy the name's blocks cannot apply.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -43,6 +51,7 @@
 
 typedef struct cfg_block {
 	size_t off, len;            /* bytes of the file: the Host line and its body */
+	int is_host;                /* a Host block (not the preamble, not Match) */
 	int droppable;              /* plain patterns, none a HostName, no ProxyJump */
 	char **pats;                /* lowercased; only kept when droppable */
 	size_t npats;
@@ -136,7 +145,7 @@ cfg_block_add(eng_sshcfg *f, size_t off)
 {
 	cfg_block *b;
 
-	f->blocks = eng__xrealloc(f->blocks, (f->nblocks + 1) * sizeof(*b));
+	f->blocks = util_xrealloc(f->blocks, (f->nblocks + 1) * sizeof(*b));
 	b = &f->blocks[f->nblocks++];
 	memset(b, 0, sizeof(*b));
 	b->off = off;
@@ -189,14 +198,15 @@ cfg_index(eng_sshcfg *f)
 			b->len = off - b->off;
 			b = cfg_block_add(f, off);
 			host_block = strcasecmp(kw, "host") == 0;
+			b->is_host = host_block;
 			b->droppable = host_block;
 			while (host_block && (p = cfg_token(&s)) != NULL && *p != '\0') {
 				if (!plain_name(p)) {
 					b->droppable = 0;
 					break;
 				}
-				b->pats = eng__xrealloc(b->pats, (b->npats + 1) * sizeof(char *));
-				b->pats[b->npats] = eng__xstrdup(p);
+				b->pats = util_xrealloc(b->pats, (b->npats + 1) * sizeof(char *));
+				b->pats[b->npats] = util_xstrdup(p);
 				str_lower(b->pats[b->npats++]);
 			}
 		} else if (strcasecmp(kw, "hostname") == 0) {
@@ -208,9 +218,9 @@ cfg_index(eng_sshcfg *f)
 				goto out;
 			if (nhost == hcap) {
 				hcap = hcap ? 2 * hcap : 16;
-				hostnames = eng__xrealloc(hostnames, hcap * sizeof(char *));
+				hostnames = util_xrealloc(hostnames, hcap * sizeof(char *));
 			}
-			hostnames[nhost] = eng__xstrdup(p);
+			hostnames[nhost] = util_xstrdup(p);
 			str_lower(hostnames[nhost++]);
 		} else if (strcasecmp(kw, "proxyjump") == 0) {
 			b->droppable = 0;   /* checked (and may fail) in any block */
@@ -253,7 +263,7 @@ cfg_load(eng_sshcfg *f, const struct stat *st)
 		return -1;
 	if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
-	f->text = eng__xmalloc((size_t)st->st_size + 1);
+	f->text = util_xmalloc((size_t)st->st_size + 1);
 	while (len < (size_t)st->st_size) {
 		got = read(fd, f->text + len, (size_t)st->st_size - len);
 		if (got < 0 && errno == EINTR)
@@ -289,8 +299,8 @@ cfg_get(eng_ctx *ctx, const char *path)
 		if (strcmp(f->path, path) == 0)
 			break;
 	if (f == NULL) {
-		f = eng__xcalloc(1, sizeof(*f));
-		f->path = eng__xstrdup(path);
+		f = util_xcalloc(1, sizeof(*f));
+		f->path = util_xstrdup(path);
 		f->next = ctx->sshcfgs;
 		ctx->sshcfgs = f;
 	} else if (f->st.st_dev == st.st_dev && f->st.st_ino == st.st_ino &&
@@ -341,6 +351,55 @@ cfg_memfd(eng_ctx *ctx)
 	return ctx->sshcfg_fd;
 }
 
+/* Does the Host line starting at line match name (OpenSSH's rules)? */
+static int
+cfg_host_matches(const char *line, size_t len, const char *name)
+{
+	char buf[CFG_LINE_MAX], *s = buf, *p;
+	size_t n = strcspn(line, "\n");
+	int hit = 0, r;
+
+	if (n > len)
+		n = len;
+	if (n >= sizeof(buf))
+		return 0;
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	cfg_token(&s);   /* "Host" */
+	while ((p = cfg_token(&s)) != NULL && *p != '\0') {
+		if ((r = eng__match_list(name, p, strlen(p))) < 0)
+			return 0;
+		hit |= r;
+	}
+	return hit;
+}
+
+/* c's label decides every Host block: the copy's length, into out. */
+static size_t
+cfg_copy_label(eng_conn *c, const eng_sshcfg *f, char *out)
+{
+	const cfg_block *b;
+	size_t i, len = 0, first;
+
+	for (i = 0; i < f->nblocks; i++) {
+		b = &f->blocks[i];
+		if (!b->is_host) {
+			memcpy(out + len, f->text + b->off, b->len);
+			len += b->len;
+			continue;
+		}
+		if (!cfg_host_matches(f->text + b->off, b->len, c->name))
+			continue;
+		first = strcspn(f->text + b->off, "\n");
+		first = first < b->len ? first + 1 : b->len;
+		memcpy(out + len, "Host *\n", 7);
+		len += 7;
+		memcpy(out + len, f->text + b->off + first, b->len - first);
+		len += b->len - first;
+	}
+	return len;
+}
+
 /* Parses path into c's session; the Host blocks that cannot apply left out. */
 static int
 cfg_parse_one(eng_conn *c, const char *path)
@@ -354,6 +413,19 @@ cfg_parse_one(eng_conn *c, const char *path)
 
 	if (ctx->sshcfg_proc < 0 || (f = cfg_get(ctx, path)) == NULL)
 		goto whole;
+	if (c->label) {
+		/* "Host *" may be longer than the Host line it replaces. */
+		if (ctx->sshcfg_cap < f->len + 8 * f->nblocks + 1) {
+			ctx->sshcfg_cap = f->len + 8 * f->nblocks + 1;
+			free(ctx->sshcfg_buf);
+			ctx->sshcfg_buf = util_xmalloc(ctx->sshcfg_cap);
+		}
+		len = cfg_copy_label(c, f, ctx->sshcfg_buf);
+		out = ctx->sshcfg_buf;
+		if ((fd = cfg_memfd(ctx)) < 0)
+			goto whole;
+		goto write;
+	}
 	if (ssh_options_get(c->s, SSH_OPTIONS_HOST, &host) != SSH_OK || host == NULL)
 		goto whole;
 	if (!plain_name(host)) {
@@ -364,7 +436,7 @@ cfg_parse_one(eng_conn *c, const char *path)
 	if (ctx->sshcfg_cap < f->len + 1) {
 		ctx->sshcfg_cap = f->len + 1;
 		free(ctx->sshcfg_buf);
-		ctx->sshcfg_buf = eng__xmalloc(ctx->sshcfg_cap);
+		ctx->sshcfg_buf = util_xmalloc(ctx->sshcfg_cap);
 	}
 	out = ctx->sshcfg_buf;
 	for (i = 0; i < f->nblocks; i++) {
@@ -384,6 +456,7 @@ cfg_parse_one(eng_conn *c, const char *path)
 	ssh_string_free_char(host);
 	if (dropped == 0 || (fd = cfg_memfd(ctx)) < 0)
 		goto whole;
+write:
 	snprintf(procpath, sizeof(procpath), "/proc/self/fd/%d", fd);
 	if (pwrite(fd, out, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) != 0) {
 		ENG_LOG(ctx, "writing the ssh config copy: %s: passed whole", strerror(errno));
@@ -394,6 +467,9 @@ cfg_parse_one(eng_conn *c, const char *path)
 	ctx->sshcfg_dropped += dropped;
 	return ssh_options_parse_config(c->s, procpath);
 whole:
+	if (c->label)
+		ENG_LOG(ctx, "%s: %s passed whole: its Host blocks cannot match this name",
+		    c->name, path);
 	return ssh_options_parse_config(c->s, path);
 }
 
@@ -412,11 +488,13 @@ eng__sshcfg_parse(eng_conn *c, const char *path)
 	/* libssh's default: "%d/config", then the global file as it is. */
 	if (c->ctx->local_ssh_dir == NULL)
 		return ssh_options_parse_config(c->s, NULL);
-	user = eng__xprintf("%s/config", c->ctx->local_ssh_dir);
+	user = util_xasprintf("%s/config", c->ctx->local_ssh_dir);
 	r = cfg_parse_one(c, user);
 	free(user);
 	if (r < 0)
 		return r;
+	if (c->label)
+		return cfg_parse_one(c, CFG_GLOBAL);
 	return ssh_options_parse_config(c->s, CFG_GLOBAL);
 }
 

@@ -39,8 +39,8 @@ eng__xf_progress(eng_xfer *j, xf_file *f, int force)
 void
 eng__xf_leftover(eng_xfer *j, const char *path)
 {
-	j->leftover = eng__xrealloc(j->leftover, (j->nleftover + 2) * sizeof(char *));
-	j->leftover[j->nleftover++] = eng__xstrdup(path);
+	j->leftover = util_xrealloc(j->leftover, (j->nleftover + 2) * sizeof(char *));
+	j->leftover[j->nleftover++] = util_xstrdup(path);
 	j->leftover[j->nleftover] = NULL;
 }
 
@@ -117,7 +117,7 @@ on_st_end(eng_sftp *s, const char *error, void *ud)
 		 */
 		if (st->ready || j->nended == j->nst) {
 			if (j->error == NULL)
-				j->error = eng__xprintf("sftp: %s", error);
+				j->error = util_xasprintf("sftp: %s", error);
 			eng_xfer_cancel(j);
 		}
 	}
@@ -270,7 +270,7 @@ job_dirs(eng_xfer *j)
 				return;
 			}
 		} else if (j->dir == ENG_XFER_GET) {
-			dop *o = eng__xcalloc(1, sizeof(*o));
+			dop *o = util_xcalloc(1, sizeof(*o));
 
 			o->j = j;
 			o->d = d;
@@ -393,11 +393,11 @@ job_new(eng_conn *c, eng_xfer_dir dir, const char *const *src, size_t n, const c
 	for (i = 0; i < n; i++)
 		if (src[i] == NULL || *src[i] == '\0')
 			return ENG_EINVAL;
-	j = eng__xcalloc(1, sizeof(*j));
+	j = util_xcalloc(1, sizeof(*j));
 	j->c = c;
 	j->ctx = c->ctx;
 	j->loop = c->ctx->loop;
-	j->name = eng__xstrdup(eng_conn_name(c));
+	j->name = util_xstrdup(eng_conn_name(c));
 	j->dir = dir;
 	if (opts != NULL)
 		j->o = *opts;
@@ -423,11 +423,11 @@ job_new(eng_conn *c, eng_xfer_dir dir, const char *const *src, size_t n, const c
 	m = umask(022);   /* read it back: there is no getter */
 	umask(m);
 	j->umask = m;
-	j->dst = eng__xstrdup(dst);
+	j->dst = util_xstrdup(dst);
 	j->nsrc = n;
-	j->srcs = eng__xcalloc(n + 1, sizeof(char *));
+	j->srcs = util_xcalloc(n + 1, sizeof(char *));
 	for (i = 0; i < n; i++)
-		j->srcs[i] = eng__xstrdup(src[i]);
+		j->srcs[i] = util_xstrdup(src[i]);
 	for (k = 0; k < j->o.streams; k++) {
 		j->st[k].j = j;
 		j->st[k].idx = k;
@@ -479,7 +479,7 @@ eng_xfer_put_data(eng_conn *c, const void *buf, size_t len, const char *dst,
 	o.streams = 1;   /* one file from memory: no striping needed */
 	if ((r = job_new(c, ENG_XFER_PUT, NULL, 0, dst, &o, cbs, ud, out)) != 0)
 		return r;
-	(*out)->data = eng__xmalloc(len ? len : 1);
+	(*out)->data = util_xmalloc(len ? len : 1);
 	if (len > 0)
 		memcpy((*out)->data, buf, len);
 	(*out)->datalen = len;
@@ -521,14 +521,14 @@ eng_xfer_cancel(eng_xfer *j)
 	if (j == NULL || j->phase >= J_CLOSING || j->cancelled)
 		return;
 	j->cancelled = 1;
-	j->cancel_timer = eng__xcalloc(1, sizeof(*j->cancel_timer));
+	j->cancel_timer = util_xcalloc(1, sizeof(*j->cancel_timer));
 	uv_timer_init(j->loop, j->cancel_timer);
 	j->cancel_timer->data = j;
 	uv_timer_start(j->cancel_timer, on_cancel_grace, CANCEL_GRACE_MS, 0);
 	while ((f = j->qhead) != NULL) {
 		j->qhead = f->next;
 		f->next = NULL;
-		f->error = eng__xstrdup(j->error != NULL ? j->error : "cancelled");
+		f->error = util_xstrdup(j->error != NULL ? j->error : "cancelled");
 		f->pub.error = f->error;
 		f->pub.state = ENG_XFER_FAILED;
 		f->next = j->finished;

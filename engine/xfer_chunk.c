@@ -240,7 +240,7 @@ on_get_data(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 		return;
 	}
 	k->have = (uint32_t)r->len;
-	k->buf = eng__xmalloc(r->len);
+	k->buf = util_xmalloc(r->len);
 	memcpy(k->buf, r->data, r->len);
 	b = uv_buf_init((char *)k->buf, (unsigned int)r->len);
 	k->req.data = k;
@@ -278,7 +278,7 @@ eng__xf_file_issue(xf_file *f, xf_stream *st)
 	len = f->size - f->next_off;
 	if (len > f->j->chunk)
 		len = f->j->chunk;
-	k = eng__xcalloc(1, sizeof(*k));
+	k = util_xcalloc(1, sizeof(*k));
 	k->f = f;
 	k->st = st;
 	k->off = f->next_off;
@@ -296,7 +296,7 @@ eng__xf_file_issue(xf_file *f, xf_stream *st)
 	f->nchunks++;
 	f->pending++;
 	if (eng__xf_is_put(f)) {
-		k->buf = eng__xmalloc(k->len);
+		k->buf = util_xmalloc(k->len);
 		chunk_put_read(k);
 	} else {
 		chunk_get_read(k);

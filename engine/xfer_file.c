@@ -51,7 +51,7 @@ fs_done(xf_file *f)
 static fsop *
 fsop_new(xf_file *f, int what)
 {
-	fsop *o = eng__xcalloc(1, sizeof(*o));
+	fsop *o = util_xcalloc(1, sizeof(*o));
 
 	o->f = f;
 	o->what = what;
@@ -224,7 +224,7 @@ on_r(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 		break;
 	case FS_VREAD:
 		if (r->status == ENG_SFTP_OK && r->data != NULL) {
-			f->vbuf[0] = eng__xmalloc(r->len ? r->len : 1);
+			f->vbuf[0] = util_xmalloc(r->len ? r->len : 1);
 			memcpy(f->vbuf[0], r->data, r->len);
 			f->vlen[0] = r->len;
 		}
@@ -367,7 +367,7 @@ verify_start(xf_file *f)
 	f->voff = have - k;
 	f->vlen[0] = f->vlen[1] = 0;
 	o = fsop_new(f, FS_VREAD);
-	o->buf = eng__xmalloc(k);
+	o->buf = util_xmalloc(k);
 	{
 		uv_buf_t b = uv_buf_init((char *)o->buf, k);
 
@@ -511,7 +511,7 @@ on_vfs(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 	(void)s;
 	if (r->vfs != NULL && r->vfs->bavail * (r->vfs->frsize ? r->vfs->frsize :
 	    r->vfs->bsize) < f->j->chunk) {
-		m = eng__xprintf("%s (no space left on the host)", f->error);
+		m = util_xasprintf("%s (no space left on the host)", f->error);
 		free(f->error);
 		f->error = m;
 		f->pub.error = m;
@@ -550,7 +550,7 @@ cleanup_step(xf_file *f)
 		/* Before the temporary goes: is the host's disk full? */
 		if (f->write_failed && !st->ended && eng_sftp_is_ready(st->s) &&
 		    eng_sftp_has_ext(st->s, "statvfs@openssh.com")) {
-			char *dir = eng__xstrdup(f->tmp), *sl = strrchr(dir, '/');
+			char *dir = util_xstrdup(f->tmp), *sl = strrchr(dir, '/');
 
 			if (sl != NULL)
 				sl[sl == dir ? 1 : 0] = '\0';
@@ -756,22 +756,22 @@ temp_name(const char *path, int resume)
 	int i;
 
 	if (resume)
-		return eng__xprintf("%.*s.%s.drover-part", dlen, path, base);
+		return util_xasprintf("%.*s.%s.drover-part", dlen, path, base);
 	if (uv_random(NULL, NULL, rnd, sizeof(rnd), 0, NULL) != 0)
 		abort();   /* no randomness: never fall back to a guessable name */
 	for (i = 0; i < 8; i++)
 		snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
-	return eng__xprintf("%.*s.%s.drover-%s", dlen, path, base, hex);
+	return util_xasprintf("%.*s.%s.drover-%s", dlen, path, base, hex);
 }
 
 xf_file *
 eng__xf_file_new(eng_xfer *j, const char *src, const char *dst)
 {
-	xf_file *f = eng__xcalloc(1, sizeof(*f));
+	xf_file *f = util_xcalloc(1, sizeof(*f));
 
 	f->j = j;
-	f->src = eng__xstrdup(src);
-	f->dst = eng__xstrdup(dst);
+	f->src = util_xstrdup(src);
+	f->dst = util_xstrdup(dst);
 	f->tmp = temp_name(dst, j->o.resume);
 	f->fd = -1;
 	f->ordered = j->o.resume;

@@ -40,7 +40,7 @@ base_dup(const char *p)
 
 	while (n > 1 && b[n - 1] == '/')
 		n--;
-	return eng__xprintf("%.*s", (int)n, b);
+	return util_xasprintf("%.*s", (int)n, b);
 }
 
 static char *
@@ -49,8 +49,8 @@ join(const char *dir, const char *name)
 	size_t n = strlen(dir);
 
 	if (n > 0 && dir[n - 1] == '/')
-		return eng__xprintf("%s%s", dir, name);
-	return eng__xprintf("%s/%s", dir, name);
+		return util_xasprintf("%s%s", dir, name);
+	return util_xasprintf("%s/%s", dir, name);
 }
 
 /* A file that failed before it was started (missing source, ...). */
@@ -89,10 +89,10 @@ enqueue(eng_xfer *j, xf_file *f)
 static xf_dir *
 dir_new(const char *src, const char *dst)
 {
-	xf_dir *d = eng__xcalloc(1, sizeof(*d));
+	xf_dir *d = util_xcalloc(1, sizeof(*d));
 
-	d->src = eng__xstrdup(src);
-	d->dst = eng__xstrdup(dst);
+	d->src = util_xstrdup(src);
+	d->dst = util_xstrdup(dst);
 	return d;
 }
 
@@ -156,7 +156,7 @@ on_put_scandir(uv_fs_t *req)
 	char *src, *dst, *msg;
 
 	if (req->result < 0) {
-		msg = eng__xprintf("%s: %s", d->src, uv_strerror((int)req->result));
+		msg = util_xasprintf("%s: %s", d->src, uv_strerror((int)req->result));
 		uv_fs_req_cleanup(req);
 		free(w);
 		walk_fail(j, d, msg);
@@ -187,7 +187,7 @@ on_put_scandir(uv_fs_t *req)
 static void
 put_scandir(eng_xfer *j, xf_dir *d)
 {
-	wop *w = eng__xcalloc(1, sizeof(*w));
+	wop *w = util_xcalloc(1, sizeof(*w));
 
 	w->j = j;
 	w->d = d;
@@ -207,7 +207,7 @@ on_put_dir_stat(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 		put_scandir(j, d);
 		return;
 	}
-	msg = eng__xprintf("%s: cannot create the directory", d->dst);
+	msg = util_xasprintf("%s: cannot create the directory", d->dst);
 	walk_fail(j, d, msg);
 	free(msg);
 	eng__xf_pump(j);
@@ -227,7 +227,7 @@ on_put_mkdir(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 	}
 	if (r->status == ENG_SFTP_CONNECTION_LOST || j->cancelled ||
 	    eng_sftp_stat(s, d->dst, on_put_dir_stat, d) != 0) {
-		msg = eng__xprintf("%s: %s", d->dst, r->message);
+		msg = util_xasprintf("%s: %s", d->dst, r->message);
 		walk_fail(j, d, msg);
 		free(msg);
 		eng__xf_pump(j);
@@ -245,7 +245,7 @@ on_put_dir_lstat(uv_fs_t *req)
 	char *msg = NULL;
 
 	if (req->result < 0)
-		msg = eng__xprintf("%s: %s", d->src, uv_strerror((int)req->result));
+		msg = util_xasprintf("%s: %s", d->src, uv_strerror((int)req->result));
 	else {
 		d->mode = (uint32_t)req->statbuf.st_mode;
 		d->mtime = (uint32_t)req->statbuf.st_mtim.tv_sec;
@@ -254,10 +254,10 @@ on_put_dir_lstat(uv_fs_t *req)
 	uv_fs_req_cleanup(req);
 	free(w);
 	if (msg == NULL && st == NULL)
-		msg = eng__xprintf("%s: no sftp session", d->dst);
+		msg = util_xasprintf("%s: no sftp session", d->dst);
 	d->j = j;
 	if (msg == NULL && eng_sftp_mkdir(st->s, d->dst, &a, on_put_mkdir, d) != 0)
-		msg = eng__xprintf("%s: sftp session closed", d->dst);
+		msg = util_xasprintf("%s: sftp session closed", d->dst);
 	if (msg != NULL) {
 		walk_fail(j, d, msg);
 		free(msg);
@@ -300,7 +300,7 @@ on_get_readdir(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 		return;
 	}
 	if (r->status != ENG_SFTP_OK) {
-		msg = eng__xprintf("%s: %s", d->src, r->message);
+		msg = util_xasprintf("%s: %s", d->src, r->message);
 		d->next = NULL;
 		walk_fail(j, d, msg);
 		free(msg);
@@ -361,7 +361,7 @@ on_get_opendir(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 		if (eng_sftp_readdir(s, &d->h, on_get_readdir, d) == 0)
 			return;
 	}
-	msg = eng__xprintf("%s: %s", d->src, r->message);
+	msg = util_xasprintf("%s: %s", d->src, r->message);
 	d->next = NULL;
 	walk_fail(j, d, msg);
 	free(msg);
@@ -386,19 +386,19 @@ on_get_mkdir(uv_fs_t *req)
 	}
 	if (w->what == 1) {
 		if (req->result != 0 || !S_ISDIR(req->statbuf.st_mode))
-			msg = eng__xprintf("%s: exists and is not a directory", d->dst);
+			msg = util_xasprintf("%s: exists and is not a directory", d->dst);
 	} else if (req->result < 0) {
-		msg = eng__xprintf("%s: %s", d->dst, uv_strerror((int)req->result));
+		msg = util_xasprintf("%s: %s", d->dst, uv_strerror((int)req->result));
 	} else {
 		d->created = 1;
 	}
 	uv_fs_req_cleanup(req);
 	free(w);
 	if (msg == NULL && st == NULL)
-		msg = eng__xprintf("%s: no sftp session", d->src);
+		msg = util_xasprintf("%s: no sftp session", d->src);
 	d->j = j;
 	if (msg == NULL && eng_sftp_opendir(st->s, d->src, on_get_opendir, d) != 0)
-		msg = eng__xprintf("%s: sftp session closed", d->src);
+		msg = util_xasprintf("%s: sftp session closed", d->src);
 	if (msg != NULL) {
 		d->next = NULL;
 		walk_fail(j, d, msg);
@@ -419,7 +419,7 @@ eng__xf_walk_next(eng_xfer *j)
 	j->dirs_todo = d->next;
 	d->next = NULL;
 	j->walking = 1;
-	w = eng__xcalloc(1, sizeof(*w));
+	w = util_xcalloc(1, sizeof(*w));
 	w->j = j;
 	w->d = d;
 	w->req.data = w;
@@ -443,7 +443,7 @@ target_for(eng_xfer *j, const char *src)
 	char *b, *t;
 
 	if (!j->dst_is_dir)
-		return eng__xstrdup(j->dst);
+		return util_xstrdup(j->dst);
 	b = base_dup(src);
 	t = join(j->dst, b);
 	free(b);
@@ -542,10 +542,10 @@ sources_start(eng_xfer *j)
 		return;
 	}
 	for (i = 0; i < j->nsrc; i++) {
-		srcop *o = eng__xcalloc(1, sizeof(*o));
+		srcop *o = util_xcalloc(1, sizeof(*o));
 
 		o->j = j;
-		o->src = eng__xstrdup(j->srcs[i]);
+		o->src = util_xstrdup(j->srcs[i]);
 		o->req.data = o;
 		j->walking++;
 		if (j->dir == ENG_XFER_PUT) {
@@ -572,9 +572,9 @@ dst_known(eng_xfer *j, int isdir, int exists, const char *why)
 	if (!isdir && (j->nsrc > 1 || exists < 0)) {
 		free(j->error);
 		if (j->nsrc > 1 && exists == 0)
-			j->error = eng__xprintf("%s: not a directory (several sources)", j->dst);
+			j->error = util_xasprintf("%s: not a directory (several sources)", j->dst);
 		else
-			j->error = eng__xprintf("%s: %s", j->dst, why);
+			j->error = util_xasprintf("%s: %s", j->dst, why);
 		eng_xfer_cancel(j);
 		return;
 	}
@@ -622,11 +622,11 @@ eng__xf_resolve_dst(eng_xfer *j)
 	} else if (j->dir == ENG_XFER_PUT) {
 		if (st == NULL || eng_sftp_stat(st->s, j->dst, on_dst_remote, j) != 0) {
 			j->walking--;
-			j->error = eng__xstrdup("sftp session closed");
+			j->error = util_xstrdup("sftp session closed");
 			eng_xfer_cancel(j);
 		}
 	} else {
-		uv_fs_t *req = eng__xcalloc(1, sizeof(*req));
+		uv_fs_t *req = util_xcalloc(1, sizeof(*req));
 
 		req->data = j;
 		uv_fs_stat(j->loop, req, j->dst, on_dst_local);

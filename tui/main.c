@@ -1,6 +1,7 @@
 /*
  * tui/main.c - drover's entry point: global options, then the command
- * (the console by default, exec for scripts).
+ * (the console by default, exec for scripts, demo; `complete` is the
+ * hidden query behind the shell completions).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,18 +12,28 @@
 static const char usage[] =
 "usage: drover [-F ssh_config] [-i inventory] [console options] [TARGETS]\n"
 "       drover [-F ssh_config] [-i inventory] exec [options] TARGETS -- COMMAND...\n"
+"       drover demo [N] [drover arguments]\n"
 "\n"
 "drover is an operator console for fleets of SSH hosts.\n"
 "\n"
 "  drover TARGETS   opens the console: a pane with a shell per host\n"
 "  drover           opens the console with the inventory in a sidebar\n"
 "  drover exec ...  runs a command on many hosts (drover exec --help)\n"
+"  drover demo [N]  tries it on a throw-away local fleet of N sshd (default 4)\n"
 "\n"
-"  -F FILE    ssh config file instead of ~/.ssh/config\n"
-"  -i FILE    inventory file (default $XDG_CONFIG_HOME/drover/inventory.ini)\n"
-"  --version  print the version\n"
+"  -F FILE        ssh config file instead of ~/.ssh/config\n"
+"  -i FILE        inventory file (default $XDG_CONFIG_HOME/drover/inventory.ini)\n"
+"  -h, --help     this help\n"
+"  --version      print the versions of drover and its libraries\n"
 "\n"
-"Try the demo fleet: tests/fleet/demo.sh (see README.md).\n";
+"console options:\n"
+"  -c FILE        console config (default $XDG_CONFIG_HOME/drover/console.ini)\n"
+"  --accept-new   record unknown host keys without asking\n"
+"  --layout NAME  tiled, even-horizontal, even-vertical, main-stack\n"
+"\n"
+"Long options also take their value after '=' (--layout=tiled).\n"
+"Manual: man drover (and drover-inventory(5), drover-console(5),\n"
+"drover-themes(5)).\n";
 
 int
 main(int argc, char **argv)
@@ -44,13 +55,16 @@ main(int argc, char **argv)
 			fputs(usage, stdout);
 			return 0;
 		} else if (strcmp(argv[i], "--version") == 0) {
-			puts("drover 0.1.0");
-			return 0;
+			return tui_cli_version();
 		} else {
 			break;
 		}
 	}
 	if (i < argc && strcmp(argv[i], "exec") == 0)
 		return tui_cli_exec(argc - i, argv + i, ssh_config, inventory);
+	if (i < argc && strcmp(argv[i], "demo") == 0)
+		return tui_cli_demo(argc - i, argv + i, ssh_config, inventory);
+	if (i < argc && strcmp(argv[i], "complete") == 0)
+		return tui_cli_complete(argc - i, argv + i, ssh_config, inventory);
 	return tui_console_run(argc - i, argv + i, ssh_config, inventory);
 }

@@ -12,52 +12,36 @@
 #include "tui/tui.h"
 
 /*
- * Decodes one UTF-8 sequence; returns its length and the code point, or 0
- * when the bytes are not valid UTF-8 (overlong, surrogate, truncated).
+ * Code points that steer a terminal or the reading order, or that are
+ * invisible and so can hide or fake text: C1 controls, the line and
+ * paragraph separators, and Unicode's format characters (category Cf:
+ * bidi controls, zero-width characters, the BOM, tags, ...).
  */
-static size_t
-utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	size_t n, i;
-	uint32_t c;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	} else if ((s[0] & 0xe0) == 0xc0) {
-		n = 2;
-		c = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-		c = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		n = 4;
-		c = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
-	    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
-/* Code points that steer a terminal or the reading order. */
 static int
 dangerous(uint32_t cp)
 {
-	return (cp >= 0x80 && cp <= 0x9f) ||       /* C1 controls (CSI, OSC …) */
-	    (cp >= 0x202a && cp <= 0x202e) ||       /* bidi embeddings/overrides */
-	    (cp >= 0x2066 && cp <= 0x2069) ||       /* bidi isolates */
-	    cp == 0x200e || cp == 0x200f || cp == 0x061c;
+	static const uint32_t ranges[][2] = {
+		{ 0x0080, 0x009f },     /* C1 controls (CSI, OSC ...) */
+		{ 0x00ad, 0x00ad },     /* soft hyphen */
+		{ 0x0600, 0x0605 }, { 0x061c, 0x061c }, { 0x06dd, 0x06dd },
+		{ 0x070f, 0x070f }, { 0x0890, 0x0891 }, { 0x08e2, 0x08e2 },
+		{ 0x180e, 0x180e },     /* Mongolian vowel separator */
+		{ 0x200b, 0x200f },     /* zero-width space/joiners, LRM, RLM */
+		{ 0x2028, 0x202e },     /* line/paragraph separators, bidi */
+		{ 0x2060, 0x2064 },     /* word joiner, invisible operators */
+		{ 0x2066, 0x206f },     /* bidi isolates, deprecated formats */
+		{ 0xfeff, 0xfeff },     /* BOM / zero-width no-break space */
+		{ 0xfff9, 0xfffb },     /* interlinear annotation */
+		{ 0x110bd, 0x110bd }, { 0x110cd, 0x110cd }, { 0x13430, 0x1343f },
+		{ 0x1bca0, 0x1bca3 }, { 0x1d173, 0x1d17a },
+		{ 0xe0001, 0xe0001 }, { 0xe0020, 0xe007f },   /* tags */
+	};
+	size_t i;
+
+	for (i = 0; i < UTIL_NELEM(ranges); i++)
+		if (cp >= ranges[i][0] && cp <= ranges[i][1])
+			return 1;
+	return 0;
 }
 
 void
@@ -91,7 +75,7 @@ tui_sanitize(tui_buf *out, const char *in, size_t len)
 			i++;
 			continue;
 		}
-		n = utf8_decode(s + i, len - i, &cp);
+		n = util_utf8_decode(s + i, len - i, &cp);
 		if (n == 0) {
 			snprintf(esc, sizeof(esc), "\\x%02x", s[i]);
 			tui_buf_addstr(out, esc);
@@ -147,7 +131,7 @@ tui_json_escape(tui_buf *out, const char *in, size_t len)
 			i++;
 			continue;
 		}
-		n = utf8_decode(s + i, len - i, &cp);
+		n = util_utf8_decode(s + i, len - i, &cp);
 		if (n == 0) {
 			tui_buf_addstr(out, "\\ufffd");
 			i++;

@@ -1,17 +1,34 @@
 /*
- * tui/tui.h - drover's front ends: the headless CLI (batch printers) now,
- * the ncurses console later. main.c dispatches into these.
+ * tui/tui.h - drover's front ends, as main.c sees them: the console
+ * (tui/console/), the headless commands (tui/cli/), and what both use:
+ * a growable buffer, the sanitiser, host-name folding, result grouping and
+ * option spelling (the files at the top of tui/).
  */
 #ifndef DROVER_TUI_H
 #define DROVER_TUI_H
 
 #include <stddef.h>
 
+#include "engine/engine.h"
+#include "util/util.h"
+
 /* `drover [TARGETS]`: the console; returns the process exit code. */
 int tui_console_run(int argc, char **argv, const char *ssh_config, const char *inventory);
 
 /* `drover exec …`; returns the process exit code. */
 int tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventory);
+
+/* `drover --version`: drover's version and the libraries' (cli/version.c). */
+int tui_cli_version(void);
+/* `drover demo [N] [ARGS]`: the demo fleet around drover (cli/demo.c). */
+int tui_cli_demo(int argc, char **argv, const char *ssh_config, const char *inventory);
+/* `drover complete WORDS...`: the shell completion query (cli/complete.c). */
+int tui_cli_complete(int argc, char **argv, const char *ssh_config, const char *inventory);
+
+/* The curses library the console runs with, "ncurses 6.4.20221231". */
+const char *tui_console_curses_version(void);
+/* The console's layout names by index, NULL past the last. */
+const char *tui_console_layout_at(int i);
 
 /* Appends a terminal-safe rendering of remote bytes to a malloc'd buffer. */
 typedef struct tui_buf {
@@ -28,14 +45,48 @@ void tui_buf_free(tui_buf *b);
 
 /*
  * Remote text made safe for a terminal: control bytes, C1 controls,
- * bidirectional overrides and invalid UTF-8 are shown escaped (\e, \r,
- * \xHH, \u202e); printable UTF-8 and tabs pass. Backslashes are not escaped.
+ * bidirectional overrides, invisible format characters (U+200B, U+2028,
+ * U+FEFF ...) and invalid UTF-8 are shown escaped (\e, \r, \xHH,
+ * \u202e); printable UTF-8 and tabs pass. Backslashes are not escaped.
  */
 void tui_sanitize(tui_buf *out, const char *in, size_t len);
 /* Same for a NUL-terminated string, into a static-free malloc'd copy. */
 char *tui_sanitize_str(const char *s);
-/* JSON string body: ", \, controls, C1, bidi escaped; invalid UTF-8 -> U+FFFD. */
+/* JSON string body: ", \, controls, C1, bidi and format characters escaped;
+ * invalid UTF-8 -> U+FFFD. */
 void tui_json_escape(tui_buf *out, const char *in, size_t len);
+
+/*
+ * One host's result as grouping sees it: its fan-out record and output
+ * (err NULL when stdout and stderr are kept together).
+ */
+typedef struct tui_result {
+	const eng_fanout_host *host;
+	const tui_buf *out, *err;
+} tui_result;
+/*
+ * Orders results; 0 means the same result (grouped together): same state,
+ * exit status, signal, output and, for hosts that never ran, the same reason.
+ */
+int tui_result_cmp(const tui_result *a, const tui_result *b);
+
+/*
+ * A host's final state in words for people: "ok", "failed", "timeout",
+ * and for hosts that never ran what happened: "auth failed", "host key",
+ * "lost" (the link died during the command), "unreachable".
+ */
+const char *tui_host_state_label(const eng_fanout_host *h);
+
+/* One command-line word as an option: "--color=never" -> "--color", "never". */
+typedef struct tui_arg {
+	char name[64];          /* the option without any "=value" */
+	const char *value;      /* after '=', NULL if none (points into the word) */
+} tui_arg;
+void tui_arg_split(const char *word, tui_arg *out);
+/* drover's subcommands, NULL-terminated. */
+extern const char *const tui_subcommand_names[];
+/* The word of words within two edits of word (a typo), NULL if none. */
+const char *tui_suggest(const char *word, const char *const *words);
 
 /* Folds host names into ranges: h1,h2,h3,web1 -> "h[1-3],web1". */
 char *tui_fold_hosts(const char *const *names, size_t n);

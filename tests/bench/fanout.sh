@@ -418,8 +418,11 @@ if ((stream)); then
 				# fair sink: a 1 GiB "line" of NULs gets escaped and framed).
 				rm -rf "$bdir/outdir"
 				mkdir "$bdir/outdir"
+				# -o none: files only (since --outdir keeps the printed mode).
+				nomode=()
+				[[ $help == *"none: no per-host output"* ]] && nomode=(-o none)
 				stream_run drover /dev/null "$bdir/outdir/b0001.out" \
-				    "$drover" -F "$bdir/ssh_config.default" exec -q --outdir "$bdir/outdir" b0001 -- "$remote"
+				    "$drover" -F "$bdir/ssh_config.default" exec -q "${nomode[@]}" --outdir "$bdir/outdir" b0001 -- "$remote"
 				rm -rf "$bdir/outdir"
 			else
 				fleet_note "note: drover exec has no --outdir; streaming to stdout (/dev/null)"

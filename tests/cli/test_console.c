@@ -59,6 +59,25 @@ wait_for(const char *needle, int count, double secs)
 	return s;
 }
 
+/* Polls the screen until needle is gone (or fails). */
+static void
+wait_gone(const char *needle, double secs)
+{
+	double end = tu_now() + secs;
+	char *s = NULL;
+
+	do {
+		free(s);
+		s = screen();
+		if (strstr(s, needle) == NULL) {
+			free(s);
+			return;
+		}
+		usleep(100000);
+	} while (tu_now() < end);
+	cr_assert_fail("'%s' still on screen after %.0fs:\n%s", needle, secs, s);
+}
+
 static void
 start(const char *extra_env, const char *cfg, const char *args)
 {
@@ -94,13 +113,15 @@ wait_prompts(int n, double secs)
 	return s;
 }
 
-/* Keys for the console: the prefix (C-g), then a command key. */
+/*
+ * Keys for the console: the prefix (C-g), then a command key. Keys reach
+ * the console in order; whatever a test checks next it waits for on screen.
+ */
 static void
 prefix(const char *key)
 {
 	tmux("send-keys -t t C-g");
 	tmux("send-keys -t t %s", key);
-	usleep(150000);
 }
 
 TestSuite(console, .fini = stop, .timeout = 120);
@@ -136,10 +157,15 @@ Test(console, broadcast_to_two_armed_panes)
 	s = wait_for("BROADCAST", 1, 5);
 	free(s);
 	tmux("send-keys -t t 'echo bc-$((40+2)) $SSH_CONNECTION' Enter");
-	s = wait_for("bc-42 ", 2, 10);
-	usleep(500000);
-	free(s);
-	s = screen();
+	free(wait_for("bc-42 ", 2, 10));
+	/*
+	 * Pane 2's own keys come after anything broadcast to it: once its
+	 * marker is on screen, a leaked broadcast would be there too.
+	 */
+	prefix("b");
+	prefix("2");
+	tmux("send-keys -t t 'echo p2-$((5+5))' Enter");
+	s = wait_for("p2-10", 1, 10);
 	/* Exactly the two armed panes, and their own hosts answered. */
 	cr_assert_eq(tu_count(s, "bc-42 "), 2, "%s", s);
 	cr_assert(asprintf(&cmd, " %s ", tu_fleet("FLEET_ADDR_1")) > 0);
@@ -176,6 +202,8 @@ Test(console, less_and_alternate_screen)
 
 Test(console, outer_resize_reaches_the_remote_pty)
 {
+	double t0, t1;
+	int found;
 	char *s;
 
 	start(NULL, NULL, "h1");
@@ -185,10 +213,18 @@ Test(console, outer_resize_reaches_the_remote_pty)
 	s = wait_for("43 160", 1, 10);
 	free(s);
 	tmux("resize-window -t t -x 100 -y 30");
-	usleep(500000);
-	tmux("send-keys -t t 'clear; stty size' Enter");
-	s = wait_for("28 100", 1, 10);
-	free(s);
+	/* Ask again until the new size has reached the remote pty. */
+	for (t0 = tu_now(); tu_now() - t0 < 10; ) {
+		tmux("send-keys -t t 'clear; stty size' Enter");
+		for (t1 = tu_now(); tu_now() - t1 < 1; usleep(100000)) {
+			s = screen();
+			found = strstr(s, "28 100") != NULL;
+			free(s);
+			if (found)
+				return;
+		}
+	}
+	cr_assert_fail("the remote pty never saw 28 100");
 }
 
 /*
@@ -304,6 +340,10 @@ Test(console, killed_sshd_shows_lost_and_reconnect_keeps_scrollback)
 	s = wait_for("[lost", 1, 10);
 	cr_assert(strstr(s, "[ready]") != NULL, "the other pane should be fine:\n%s", s);
 	free(s);
+	/*
+	 * The assertion is a duration: with reconnect on, the first retry
+	 * comes within 1 s; three seconds later the pane must still be lost.
+	 */
 	sleep(3);
 	s = screen();
 	cr_assert(strstr(s, "[lost") != NULL, "reconnected with reconnect = no:\n%s", s);
@@ -439,24 +479,67 @@ Test(console, fanout_board)
 	start(NULL, NULL, "h1,h2,h3");
 	free(wait_prompts(3, 20));
 	prefix(":");
-	free(wait_for("command:", 1, 5));
+	/* The prompt says where the command goes. */
+	free(wait_for("command for 3 hosts (h[1-3])", 1, 5));
 	tmux("send-keys -t t 'echo board-$((1+1))' Enter");
 	s = wait_for("3 ok", 1, 20);
 	cr_assert(strstr(s, "board: 3 hosts") != NULL, "%s", s);
 	cr_assert_eq(tu_count(s, "board-2"), 3, "%s", s);
+	/* Nothing failed: re-running the failed is not offered. */
+	cr_assert_null(strstr(s, "re-run"), "%s", s);
 	free(s);
-	/* Grouped: one row for three identical results. */
+	/* Grouped: one row for three identical results, named as a host set. */
 	tmux("send-keys -t t g");
-	s = wait_for("+2", 1, 5);
+	s = wait_for("h[1-3] (3)", 1, 5);
 	cr_assert_eq(tu_count(s, "board-2"), 1, "%s", s);
 	free(s);
 	tmux("send-keys -t t Enter");
 	s = wait_for("(3 hosts)", 1, 5);
 	free(s);
 	tmux("send-keys -t t Escape");
-	usleep(300000);   /* ESC then q at once would be Alt+q */
+	/* Back on the rows before q: ESC and q at once would read as Alt+q. */
+	wait_gone("(3 hosts)", 5);
 	tmux("send-keys -t t q");
 	free(wait_for("[ready]", 3, 5));
+	/* A closed board comes back with its results. */
+	prefix("B");
+	s = wait_for("board: 3 hosts, 3 ok", 1, 5);
+	free(s);
+}
+
+Test(console, board_runs_on_the_panes_connections_and_shows_progress)
+{
+	char *s, *p, ppid[32] = "", want[64];
+	int n;
+
+	start(NULL, NULL, "h1,h2");
+	free(wait_prompts(2, 20));
+	/* The sshd process serving pane 1's connection. */
+	tmux("send-keys -t t 'echo PANE=$PPID' Enter");
+	s = wait_for("PANE=", 2, 10);
+	p = strstr(s, "\nPANE=");
+	cr_assert_not_null(p, "%s", s);
+	for (p += 6, n = 0; n < 30 && p[n] >= '0' && p[n] <= '9'; n++)
+		ppid[n] = p[n];
+	free(s);
+	prefix(":");
+	free(wait_for("command for 2 hosts", 1, 5));
+	/* Two lines, then a pause: the row shows the latest line while it runs. */
+	tmux("send-keys -t t 'echo BOARD=$PPID; echo progress-$((3*3)); sleep 4; echo end' Enter");
+	s = wait_for("progress-9", 2, 10);
+	cr_assert(strstr(s, "2 running") != NULL, "%s", s);
+	free(s);
+	/* A running host opened: its output so far. */
+	tmux("send-keys -t t Enter");
+	snprintf(want, sizeof(want), "BOARD=%s", ppid);
+	s = wait_for("(1 host)", 1, 5);
+	/* Same sshd process: a channel on the pane's connection, no new login. */
+	cr_assert(strstr(s, want) != NULL, "board command not on the pane's connection "
+	    "(want %s):\n%s", want, s);
+	free(s);
+	tmux("send-keys -t t Escape");
+	wait_gone("(1 host)", 5);
+	free(wait_for("2 ok", 1, 15));
 }
 
 Test(console, unknown_host_key_dialog_refuses_by_default)
@@ -486,4 +569,248 @@ Test(console, unknown_host_key_dialog_refuses_by_default)
 	stop();
 	tu_rmrf(dir);
 	free(dir);
+}
+
+Test(console, board_honours_the_inventory_timeout)
+{
+	char *dir, *inv = NULL, *body, *p, *args = NULL, *s;
+	size_t len;
+
+	/* The fleet's inventory with a 1 s command timeout in [defaults]. */
+	body = tu_read_file(tu_fleet("FLEET_INVENTORY"), &len);
+	cr_assert_not_null(body);
+	p = strstr(body, "[defaults]\n");
+	cr_assert_not_null(p, "%s", body);
+	dir = tu_tmpdir();
+	cr_assert(asprintf(&inv, "%s/inventory.ini", dir) > 0);
+	p += strlen("[defaults]\n");
+	{
+		char *text = NULL;
+
+		cr_assert(asprintf(&text, "%.*stimeout = 1\n%s", (int)(p - body), body, p) > 0);
+		tu_write_file(inv, text);
+		free(text);
+	}
+	cr_assert(asprintf(&args, "-i %s h1,h2", inv) > 0);
+	start(NULL, NULL, args);
+	free(wait_prompts(2, 20));
+	prefix(":");
+	free(wait_for("command for", 1, 5));
+	tmux("send-keys -t t 'sleep 20; echo late-$((6*7))' Enter");
+	s = wait_for("timeout", 2, 10);
+	cr_assert_null(strstr(s, "late-42"), "%s", s);
+	cr_assert(strstr(s, "2 failed") != NULL, "%s", s);
+	free(s);
+	stop();
+	tu_rmrf(dir);
+	free(dir);
+	free(inv);
+	free(args);
+	free(body);
+}
+
+Test(console, hints_and_help_name_the_bound_keys)
+{
+	char *dir, *ini, *args = NULL, *s;
+
+	/* add-host moved to 'a', the prefix to C-b: the screen must say so. */
+	ini = console_ini(&dir, "[console]\nprefix = C-b\n[keys]\nadd-host = a\n");
+	cr_assert(asprintf(&args, "-c %s", ini) > 0);
+	start(NULL, NULL, args);
+	s = wait_for("C-b a to add hosts", 1, 10);
+	free(s);
+	tmux("send-keys -t t C-b");
+	tmux("send-keys -t t '?'");
+	s = wait_for("add-host", 1, 5);
+	cr_assert(strstr(s, "C-b a ") != NULL, "%s", s);
+	cr_assert_null(strstr(s, "C-g"), "%s", s);
+	free(s);
+	stop();
+	tu_rmrf(dir);
+	free(dir);
+	free(ini);
+	free(args);
+}
+
+Test(console, broadcast_includes_the_focused_pane_and_says_so)
+{
+	char *s;
+
+	start(NULL, NULL, "h1,h2,h3");
+	free(wait_prompts(3, 20));
+	prefix("1");
+	prefix("m");
+	prefix("2");
+	prefix("b");
+	/* Pane 1 armed, pane 2 focused: both get the keys, pane 3 does not. */
+	s = wait_for("<<BROADCAST>>", 2, 5);
+	cr_assert(strstr(s, "BROADCAST to 2") != NULL, "%s", s);
+	free(s);
+	tmux("send-keys -t t 'echo bf-$((7*6))' Enter");
+	s = wait_for("bf-42", 2, 10);
+	free(s);
+	prefix("b");
+	prefix("3");
+	tmux("send-keys -t t 'echo p3-$((2+2))' Enter");
+	s = wait_for("p3-4", 1, 10);
+	cr_assert_eq(tu_count(s, "bf-42"), 2, "pane 3 got the broadcast:\n%s", s);
+	free(s);
+}
+
+Test(console, closing_a_live_shell_asks_first)
+{
+	char *s;
+
+	start(NULL, NULL, "h1,h2");
+	free(wait_prompts(2, 20));
+	prefix("x");
+	s = wait_for("close the shell on h1? (y/n)", 1, 5);
+	free(s);
+	tmux("send-keys -t t Enter");     /* anything but y keeps it */
+	wait_gone("close the shell", 5);
+	s = wait_for("[ready]", 2, 5);
+	free(s);
+	prefix("x");
+	free(wait_for("close the shell on h1?", 1, 5));
+	tmux("send-keys -t t y Enter");
+	s = wait_for("1/1 up", 1, 10);
+	cr_assert_null(strstr(s, " h1 "), "%s", s);
+	free(s);
+}
+
+Test(console, main_stack_puts_the_focused_pane_in_the_main_slot)
+{
+	char *s;
+
+	start(NULL, NULL, "--layout main-stack h1,h2,h3");
+	free(wait_prompts(3, 20));
+	prefix("3");
+	/* The main slot is the top-left: pane 3's title starts the screen. */
+	for (double t0 = tu_now();; usleep(100000)) {
+		s = screen();
+		if (strncmp(s, "\xe2\x94\x80 3 h3", 8) == 0)
+			break;
+		cr_assert(tu_now() - t0 < 5, "pane 3 not in the main slot:\n%s", s);
+		free(s);
+	}
+	free(s);
+	/* And its shell sees the main slot's width. */
+	tmux("send-keys -t t 'stty size' Enter");
+	s = wait_for("43 95", 1, 10);
+	free(s);
+}
+
+Test(console, help_uses_the_screen_and_scrolls)
+{
+	char *s;
+
+	snprintf(sock, sizeof(sock), "drover-test-%d", (int)getpid());
+	tmux("kill-server");
+	tmux("new-session -d -s t -x 80 -y 24 \"%s -F %s -i %s h1; sleep 30\"",
+	    getenv("DROVER_BIN"), tu_fleet("FLEET_SSH_CONFIG"), tu_fleet("FLEET_INVENTORY"));
+	free(wait_prompts(1, 20));
+	prefix("?");
+	s = wait_for("keys 1-", 1, 5);
+	cr_assert_null(strstr(s, "show-board"), "all of it fits in 24 rows?\n%s", s);
+	free(s);
+	/* A key that is not the help's own does not close it. */
+	tmux("send-keys -t t z");
+	tmux("send-keys -t t PageDown");
+	tmux("send-keys -t t PageDown");
+	s = wait_for("show-board", 1, 5);
+	cr_assert(strstr(s, "keys ") != NULL, "%s", s);
+	free(s);
+	tmux("send-keys -t t q");
+	wait_gone("show-board", 5);
+}
+
+Test(console, search_highlights_matches_and_scroll_shows_where)
+{
+	char *cmd = NULL, *s;
+	int st;
+
+	start(NULL, NULL, "h1");
+	free(wait_prompts(1, 20));
+	tmux("send-keys -t t 'seq 1 300; echo needle-$((40+2)); seq 1 300' Enter");
+	free(wait_for("\n300\n$", 1, 10));
+	prefix("/");
+	free(wait_for("search scrollback", 1, 5));
+	tmux("send-keys -t t needle-42 Enter");
+	s = wait_for("lines up", 1, 5);
+	cr_assert(strstr(s, "needle-42") != NULL, "%s", s);
+	free(s);
+	/* The match is drawn in its own style: an SGR change right before it. */
+	cr_assert(asprintf(&cmd, "tmux -L %s capture-pane -e -p -t t | grep -a needle-42 | "
+	    "grep -acP '\\x1b\\[[0-9;]*mneedle-42'", sock) > 0);
+	s = tu_sh(cmd, &st);
+	cr_assert_eq(st, 0, "no highlight: %s", s);
+	free(s);
+	free(cmd);
+	tmux("send-keys -t t End");
+	wait_gone("lines up", 5);
+}
+
+Test(console, sidebar_lists_groups_and_each_host_once)
+{
+	char *s;
+
+	start(NULL, NULL, "");
+	s = wait_for("@demo", 1, 10);
+	/* h1 is an inventory host and an ssh_config alias: listed once. */
+	cr_assert_eq(tu_count(s, "\n h1 "), 1, "%s", s);
+	free(s);
+}
+
+Test(console, rebound_prefix_twice_sends_itself)
+{
+	char *dir, *ini, *args = NULL, *s;
+
+	ini = console_ini(&dir, "[console]\nprefix = C-b\n");
+	cr_assert(asprintf(&args, "-c %s h1", ini) > 0);
+	start(NULL, NULL, args);
+	free(wait_prompts(1, 20));
+	tmux("send-keys -t t 'cat -v' Enter");
+	tmux("send-keys -t t C-b");
+	tmux("send-keys -t t C-b");
+	tmux("send-keys -t t Enter");
+	s = wait_for("^B", 1, 5);
+	free(s);
+	tmux("send-keys -t t C-d");
+	stop();
+	tu_rmrf(dir);
+	free(dir);
+	free(ini);
+	free(args);
+}
+
+/* Without a terminal too: a word that names nothing is an error at once. */
+Test(console, a_word_that_names_nothing_exits_2)
+{
+	const char *const typo[] = { "-F", tu_fleet("FLEET_SSH_CONFIG"), "-i",
+		tu_fleet("FLEET_INVENTORY"), "exce", NULL };
+	const char *const word[] = { "-F", tu_fleet("FLEET_SSH_CONFIG"), "-i",
+		tu_fleet("FLEET_INVENTORY"), "h1,nosuchhost-zz.invalid", NULL };
+	const char *const layout[] = { "--layout=nope", "h1", NULL };
+	const char *const help[] = { "--help", NULL };
+	tu_run r;
+
+	tu_drover(&r, 10, NULL, typo);
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	cr_assert(strstr(r.err, "'exce' is not a command") != NULL, "%s", r.err);
+	cr_assert(strstr(r.err, "did you mean 'exec'?") != NULL, "%s", r.err);
+	tu_run_free(&r);
+	tu_drover(&r, 10, NULL, word);
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	cr_assert(strstr(r.err, "'nosuchhost-zz.invalid' is not a command") != NULL, "%s", r.err);
+	tu_run_free(&r);
+	tu_drover(&r, 10, NULL, layout);
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	cr_assert(strstr(r.err, "--layout: 'nope'") != NULL, "%s", r.err);
+	tu_run_free(&r);
+	/* The top-level help shows the console's own options. */
+	tu_drover(&r, 10, NULL, help);
+	cr_assert_eq(r.status, 0);
+	cr_assert(strstr(r.out, "--layout NAME") != NULL, "%s", r.out);
+	cr_assert(strstr(r.out, "--accept-new") != NULL, "%s", r.out);
+	tu_run_free(&r);
 }

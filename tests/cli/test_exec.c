@@ -37,7 +37,9 @@ Test(exec, all_ok_exit_0_stream_prefix)
 {
 	tu_run r;
 
-	RUN(&r, 30, "@demo", "--", "echo hello from $(hostname)");
+	/* Long options as --opt=value too. */
+	RUN(&r, 30, "--connect-timeout=9", "--color=never", "@demo", "--",
+	    "echo hello from $(hostname)");
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_eq(tu_count(r.out, "h1: hello from"), 1, "%s", r.out);
 	cr_assert_eq(tu_count(r.out, "h2: hello from"), 1, "%s", r.out);
@@ -134,15 +136,15 @@ Test(exec, output_100MB_byte_identical, .timeout = 300)
 	cr_assert(asprintf(&od, "%s/out", dir) > 0);
 	cr_assert(asprintf(&cmd, "head -c 104857600 /dev/urandom | tee %s", src) > 0);
 	chmod(dir, 0777);
-	RUN(&r, 240, "--outdir", od, "h1", "--", cmd);
+	RUN(&r, 240, "-o", "none", "--outdir", od, "h1", "--", cmd);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	free(cmd);
-	cr_assert(asprintf(&cmd, "cmp %s %s/h1.out && echo SAME; stat -c %%s %s/h1.out; "
-	    "ls -a %s", src, od, od, od) > 0);
+	cr_assert(asprintf(&cmd, "cmp %s %s/h1.out && echo SAME; stat -c '%%s %%a' %s/h1.out; "
+	    "ls -A %s", src, od, od, od) > 0);
 	sums = tu_sh(cmd, NULL);
-	cr_assert(strstr(sums, "SAME\n104857600\n") != NULL, "%s", sums);
+	cr_assert(strstr(sums, "SAME\n104857600 600\n") != NULL, "%s", sums);
 	/* Nothing half-written: only the final files. */
-	cr_assert_null(strstr(sums, ".tmp"), "%s", sums);
+	cr_assert_null(strstr(sums, ".h1"), "%s", sums);
 	free(sums);
 	free(cmd);
 	free(src);
@@ -469,6 +471,22 @@ Test(exec, usage_and_config_errors_exit_2)
 	cr_assert_eq(r.status, 2);
 	cr_assert(strstr(r.err, "no COMMAND") != NULL, "%s", r.err);
 	tu_run_free(&r);
+	RUN(&r, 10, "--color=bogus", "h1", "--", "true");
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "--color: 'bogus'") != NULL, "%s", r.err);
+	tu_run_free(&r);
+	RUN(&r, 10, "--accept-new=yes", "h1", "--", "true");
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "--accept-new takes no value") != NULL, "%s", r.err);
+	tu_run_free(&r);
+	RUN(&r, 10, "-l", "", "h1", "--", "true");
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "-l: empty user name") != NULL, "%s", r.err);
+	tu_run_free(&r);
+	RUN(&r, 10, "-k", "/nonexistent/key", "h1", "--", "true");
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "-k /nonexistent/key: No such file") != NULL, "%s", r.err);
+	tu_run_free(&r);
 
 	cr_assert(asprintf(&bad, "%s/inv.ini", dir) > 0);
 	tu_write_file(bad, "[defaults]\nfanout = 4\n\n[host web1]\nadress = 10.0.0.1\n");
@@ -496,7 +514,7 @@ Test(exec, ctrl_c_once_stops_new_hosts_twice_aborts)
 	    "cat /tmp/drover-ctrlc.out; rm -f /tmp/drover-ctrlc.out",
 	    getenv("DROVER_BIN"), cfg, inv) > 0);
 	out = tu_sh(cmd, &st);
-	cr_assert(strstr(out, "rc=1") != NULL, "%s", out);
+	cr_assert(strstr(out, "rc=130") != NULL, "Ctrl-C once is an interruption: %s", out);
 	cr_assert(strstr(out, "still running: h1") != NULL, "%s", out);
 	cr_assert(strstr(out, "h1: fin") != NULL, "%s", out);
 	cr_assert(strstr(out, "cancelled: h[2-3]") != NULL, "%s", out);
@@ -552,6 +570,169 @@ Test(exec, proxyjump_through_a_fleet_host)
 	free(body);
 	free(c2);
 	free(log);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+/* A planted symlink at the temporary's name or the target is never followed. */
+Test(exec, outdir_never_follows_planted_symlinks)
+{
+	char *dir = tu_tmpdir(), *cmd = NULL, *out;
+	int st;
+
+	/*
+	 * exec keeps the shell's PID: the old temporary name (.h1.out.tmpPID)
+	 * and the final names point at files drover must not touch.
+	 */
+	cr_assert(asprintf(&cmd, "cd %s && mkdir od && echo keep > victim1 && echo keep > victim2 && "
+	    "echo keep > victim3 && ln -s ../victim1 od/.h1.out.tmp$$ && ln -s ../victim2 od/h1.out && "
+	    "ln -s ../victim3 od/h1.err && umask 000 && exec %s -F %s -i %s exec --outdir od h1 -- "
+	    "'echo secret-output; echo err-output >&2'", dir, getenv("DROVER_BIN"), cfg, inv) > 0);
+	out = tu_sh(cmd, &st);
+	cr_assert_eq(st, 0, "%s", out);
+	free(out);
+	free(cmd);
+	cr_assert(asprintf(&cmd, "cd %s && cat victim1 victim2 victim3; test -L od/h1.out && echo LINK; "
+	    "stat -c '%%a %%F' od/h1.out od/h1.err od; cat od/h1.out od/h1.err", dir) > 0);
+	out = tu_sh(cmd, NULL);
+	cr_assert(strstr(out, "keep\nkeep\nkeep\n") == out, "a victim was written:\n%s", out);
+	cr_assert_null(strstr(out, "LINK"), "%s", out);
+	cr_assert(strstr(out, "600 regular file\n600 regular file\n") != NULL,
+	    "private files whatever the umask:\n%s", out);
+	cr_assert(strstr(out, "secret-output\nerr-output\n") != NULL, "%s", out);
+	free(out);
+	free(cmd);
+	/* A directory drover creates is private too. */
+	cr_assert(asprintf(&cmd, "cd %s && umask 000 && %s -F %s -i %s exec --outdir new h1 -- true "
+	    ">/dev/null 2>&1; stat -c '%%a' new", dir, getenv("DROVER_BIN"), cfg, inv) > 0);
+	out = tu_sh(cmd, NULL);
+	cr_assert_str_eq(out, "700\n");
+	free(out);
+	free(cmd);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+/* Peak resident memory of a drover run (KiB) next to its exit code. */
+static char *
+run_measured(const char *args)
+{
+	char *cmd = NULL, *out;
+
+	cr_assert(asprintf(&cmd, "%s -F %s -i %s exec %s >/tmp/drover-mem.$$ 2>&1 & p=$!; max=0; "
+	    "while kill -0 $p 2>/dev/null; do r=$(awk '/^VmHWM/{print $2}' /proc/$p/status "
+	    "2>/dev/null); [ -n \"$r\" ] && [ \"$r\" -gt $max ] && max=$r; sleep 0.05; done; "
+	    "wait $p; echo rc=$? hwm=$max; grep -o '\"stdout_bytes\":[0-9]*,\"stdout_cut\":[a-z]*' "
+	    "/tmp/drover-mem.$$; grep -o 'output cut after [0-9]* of [0-9]* bytes' /tmp/drover-mem.$$ "
+	    "| sort | uniq -c; rm -f /tmp/drover-mem.$$",
+	    getenv("DROVER_BIN"), cfg, inv, args) > 0);
+	out = tu_sh(cmd, NULL);
+	free(cmd);
+	return out;
+}
+
+Test(exec, json_and_group_memory_is_bounded, .timeout = 300)
+{
+	char *out, *p;
+	long hwm;
+
+	/* 2 hosts x 200 MB: all of it held would be 400 MB and more. */
+	out = run_measured("-o json h1,h2 -- 'head -c 209715200 /dev/zero'");
+	p = strstr(out, "hwm=");
+	cr_assert_not_null(p, "%s", out);
+	hwm = atol(p + 4);
+	cr_assert(strstr(out, "rc=0") != NULL, "%s", out);
+	cr_assert_lt(hwm, 200 * 1024, "peak RSS %ld KiB for 400 MB of output:\n%s", hwm, out);
+	cr_assert_eq(tu_count(out, "\"stdout_bytes\":209715200,\"stdout_cut\":true"), 2, "%s", out);
+	free(out);
+	out = run_measured("-o group h1,h2 -- 'head -c 209715200 /dev/zero'");
+	p = strstr(out, "hwm=");
+	cr_assert_not_null(p, "%s", out);
+	hwm = atol(p + 4);
+	cr_assert_lt(hwm, 200 * 1024, "peak RSS %ld KiB for 400 MB of output:\n%s", hwm, out);
+	/* Cut hosts are not grouped: what was cut may differ. */
+	cr_assert(strstr(out, "2 output cut after 16777216 of 209715200 bytes") != NULL, "%s", out);
+	free(out);
+}
+
+Test(exec, closed_stdout_stops_the_run_and_kills_remote_commands)
+{
+	char *cmd = NULL, *out;
+	double t0 = tu_now();
+
+	cr_assert(asprintf(&cmd, "cd /tmp; bash -c 'set -o pipefail; %s -F %s -i %s exec h1,h2 -- "
+	    "\"seq 1 1000000; exec sleep \\$((31340+1))\" 2>/tmp/drover-pipe.err | head -2; echo rc=$?'; "
+	    "cat /tmp/drover-pipe.err; rm -f /tmp/drover-pipe.err; sleep 0.5; "
+	    "pgrep -f \"sleep 3134[1]\" && echo LEFTOVER; true", getenv("DROVER_BIN"), cfg, inv) > 0);
+	out = tu_sh(cmd, NULL);
+	cr_assert(tu_now() - t0 < 20, "the run went on after the pipe closed:\n%s", out);
+	cr_assert(strstr(out, "rc=141") != NULL, "%s", out);
+	cr_assert_null(strstr(out, "LEFTOVER"), "%s", out);
+	free(out);
+	free(cmd);
+}
+
+Test(exec, write_error_is_an_error)
+{
+	char *cmd = NULL, *out;
+	int st;
+
+	cr_assert(asprintf(&cmd, "%s -F %s -i %s exec h1 -- 'echo hello' >/dev/full; echo rc=$?",
+	    getenv("DROVER_BIN"), cfg, inv) > 0);
+	out = tu_sh(cmd, &st);
+	cr_assert(strstr(out, "rc=74") != NULL, "%s", out);
+	free(out);
+	free(cmd);
+	cr_assert(asprintf(&cmd, "%s -F %s -i %s exec -o json h1 -- 'echo hello' 2>&1 >/dev/full",
+	    getenv("DROVER_BIN"), cfg, inv) > 0);
+	out = tu_sh(cmd, &st);
+	cr_assert_eq(st, 74, "%s", out);
+	cr_assert(strstr(out, "output incomplete: No space left on device") != NULL, "%s", out);
+	free(out);
+	free(cmd);
+}
+
+Test(exec, hangup_kills_remote_commands)
+{
+	char *cmd = NULL, *out;
+
+	cr_assert(asprintf(&cmd, "cd /tmp; setsid %s -F %s -i %s exec h1,h2 -- 'sleep $((31341+1)) | cat' "
+	    ">/tmp/drover-hup.out 2>&1 & p=$!; sleep 1.5; kill -HUP $p; "
+	    "wait $p; echo rc=$?; cat /tmp/drover-hup.out; rm -f /tmp/drover-hup.out; sleep 0.5; "
+	    "pgrep -f 'sleep 3134[2]' && echo LEFTOVER; true",
+	    getenv("DROVER_BIN"), cfg, inv) > 0);
+	out = tu_sh(cmd, NULL);
+	cr_assert(strstr(out, "rc=130") != NULL, "%s", out);
+	cr_assert(strstr(out, "hangup") != NULL, "%s", out);
+	cr_assert_null(strstr(out, "LEFTOVER"), "%s", out);
+	free(out);
+	free(cmd);
+}
+
+/* --outdir writes files and still prints what -o asks for. */
+Test(exec, outdir_keeps_the_printed_mode)
+{
+	char *dir = tu_tmpdir(), *od = NULL, *body;
+	tu_run r;
+
+	cr_assert(asprintf(&od, "%s/od", dir) > 0);
+	RUN(&r, 30, "-o", "group", "--outdir", od, "h1,h2", "--", "echo same-$((1+1))");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "h[1-2] (2)\n---------------\nsame-2\n") != NULL, "%s", r.out);
+	tu_run_free(&r);
+	/* JSON says where the output went. */
+	RUN(&r, 30, "-o", "json", "--outdir", od, "h1", "--", "echo same-$((1+1))");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"stdout\":\"same-2\\n\"") != NULL, "%s", r.out);
+	cr_assert(strstr(r.out, "\"stdout_file\":\"") != NULL, "%s", r.out);
+	cr_assert(strstr(r.out, "/od/h1.out\"") != NULL, "%s", r.out);
+	tu_run_free(&r);
+	free(od);
+	cr_assert(asprintf(&od, "%s/od/h2.out", dir) > 0);
+	body = tu_read_file(od, NULL);
+	cr_assert_str_eq(body, "same-2\n");
+	free(body);
+	free(od);
 	tu_rmrf(dir);
 	free(dir);
 }

@@ -526,3 +526,63 @@ Test(inventory, tilde_only_for_home)
 	cr_assert_null(inv->hosts[0].keys[5]);
 	cfg_inventory_free(inv);
 }
+
+/* ---- jump = NAME finds an inventory host -------------------------------- */
+
+static const cfg_host *
+thost(const cfg_inventory *inv, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < inv->nhosts; i++)
+		if (strcmp(inv->hosts[i].name, name) == 0)
+			return &inv->hosts[i];
+	cr_assert_fail("no host %s", name);
+	return NULL;
+}
+
+Test(inventory, jump_names_an_inventory_host)
+{
+	cfg_inventory *inv = tload(
+	    "[host bastion]\naddress = 10.0.0.9\nuser = ops\nport = 2200\n"
+	    "[host b6]\naddress = ::1\nport = 2201\n"
+	    "[host b1]\naddress = 10.1.1.1\n"
+	    "[host b2]\naddress = 10.2.2.2\njump = b1\n"
+	    "[host plain]\n"
+	    "[host db]\njump = bastion\n"
+	    "[host db2]\njump = root@bastion:22\n"
+	    "[host db3]\njump = bastion,outside\n"
+	    "[host db4]\njump = b2\n"
+	    "[host db5]\njump = b6\n"
+	    "[host db6]\njump = plain\n"
+	    "[host db7]\njump = outside\n");
+
+	/* The inventory host's address, user and port, as it is connected. */
+	cr_assert_str_eq(thost(inv, "db")->jump, "ops@10.0.0.9:2200");
+	/* What the spec says itself wins. */
+	cr_assert_str_eq(thost(inv, "db2")->jump, "root@10.0.0.9:22");
+	/* Each hop of a list, names not in the inventory left to ssh_config. */
+	cr_assert_str_eq(thost(inv, "db3")->jump, "ops@10.0.0.9:2200,outside");
+	/* A jump host's own jump comes first in the chain. */
+	cr_assert_str_eq(thost(inv, "b2")->jump, "10.1.1.1");
+	cr_assert_str_eq(thost(inv, "db4")->jump, "10.1.1.1,10.2.2.2");
+	cr_assert_str_eq(thost(inv, "db5")->jump, "[::1]:2201");
+	/* Nothing in the inventory to add: the name as written. */
+	cr_assert_str_eq(thost(inv, "db6")->jump, "plain");
+	cr_assert_str_eq(thost(inv, "db7")->jump, "outside");
+	cfg_inventory_free(inv);
+}
+
+Test(inventory, jump_loop_in_the_inventory_is_an_error)
+{
+	char *msg = tload_error(
+	    "[host a]\naddress = 10.0.0.1\njump = b\n"
+	    "\n"
+	    "[host b]\naddress = 10.0.0.2\njump = a\n", 0);
+
+	cr_assert_str_eq(msg, "FILE:1: host 'a': jump loop: a -> b -> a");
+	free(msg);
+	msg = tload_error("[host self]\naddress = 10.0.0.1\njump = self\n", 0);
+	cr_assert_str_eq(msg, "FILE:1: host 'self': jump loop: self -> self");
+	free(msg);
+}

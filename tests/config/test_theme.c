@@ -474,13 +474,3 @@ Test(theme, colour_index_for_terminals)
 	cr_assert_eq(cfg_color_index(&i196, 1 << 24), 0xff0000);
 	cr_assert_eq(cfg_color_index(&black, 1 << 24), 8, "not ANSI black");
 }
-
-Test(theme, no_color_env)
-{
-	unsetenv("NO_COLOR");
-	cr_assert_eq(cfg_no_color(), 0);
-	setenv("NO_COLOR", "", 1);
-	cr_assert_eq(cfg_no_color(), 0, "empty means unset (no-color.org)");
-	setenv("NO_COLOR", "1", 1);
-	cr_assert_eq(cfg_no_color(), 1);
-}

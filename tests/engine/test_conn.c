@@ -5,10 +5,13 @@
  * single shared passphrase prompt, password and keyboard-interactive via
  * PAM), host key policy (unknown, accept-new, changed before any
  * credential, asking the front end), unreachable endpoints and deadlines,
- * and dead-peer detection by keepalive against a SIGSTOPped sshd.
+ * dead-peer detection by keepalive against a SIGSTOPped sshd, names that
+ * are labels libssh refuses as host names ("my_host"), and running out of
+ * file descriptors (said as such, never cached in the key cache).
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 
 #include "engtest.h"
 
@@ -1193,5 +1196,243 @@ Test(conn, close_sends_disconnect)
 	free(line);
 	free(log);
 	et_exec_free(&bye_x);
+	et_fini(&e);
+}
+
+/* ---- 8. names are labels: only addresses reach libssh's host option ------- */
+
+/* The fleet's ssh_config with extra Host blocks in front, in dir. */
+static char *
+config_plus(const char *dir, const char *extra)
+{
+	char *cfg = tu_read_file(et_fleet("FLEET_SSH_CONFIG"), NULL), *all = NULL, *path;
+
+	cr_assert_not_null(cfg);
+	cr_assert(asprintf(&all, "%s\n%s", extra, cfg) > 0);
+	path = et_write(dir, "ssh_config", all);
+	free(cfg);
+	free(all);
+	return path;
+}
+
+/* Connects name (address may be NULL) with cfg; the conn ends within 20 s. */
+static void
+label_run(et_env *e, et_conn *c, const char *cfg, const char *name, const char *address,
+    int port)
+{
+	eng_conn_opts o;
+
+	et_conn_opts_init(&o, name);
+	if (cfg != NULL)
+		o.ssh_config = cfg;
+	o.address = address;
+	o.port = port;
+	et_open(e, c, &o);
+	c->close_on_ready = 1;
+	et_run(e, 20);
+}
+
+Test(conn, alias_with_underscore_from_ssh_config)
+{
+	et_env e;
+	et_conn c[2];
+	char *extra = NULL, *cfg;
+
+	et_init(&e, 0);
+	/* Exact and wildcard Host patterns; known_hosts has only the address. */
+	cr_assert(asprintf(&extra, "Host my_host\n  HostName %s\n  Port %s\n\n"
+	    "Host web_*\n  HostName %s\n  Port %s\n\n",
+	    et_fleet("FLEET_ADDR_1"), et_fleet("FLEET_PORT"),
+	    et_fleet("FLEET_ADDR_1"), et_fleet("FLEET_PORT")) > 0);
+	cfg = config_plus(et_tmp(&e), extra);
+	label_run(&e, &c[0], cfg, "my_host", NULL, 0);
+	et_assert_ready_closed(&c[0]);
+	label_run(&e, &c[1], cfg, "web_01", NULL, 0);
+	et_assert_ready_closed(&c[1]);
+	free(extra);
+	free(cfg);
+	et_fini(&e);
+}
+
+Test(conn, inventory_name_with_underscore_and_address)
+{
+	et_env e;
+	et_conn c;
+
+	et_init(&e, 0);
+	/* [host db_primary] address = ...: the fleet config's Host * still applies. */
+	label_run(&e, &c, NULL, "db_primary", et_fleet("FLEET_ADDR_1"),
+	    atoi(et_fleet("FLEET_PORT")));
+	et_assert_ready_closed(&c);
+	et_fini(&e);
+}
+
+Test(conn, underscore_name_without_address_says_why)
+{
+	et_env e;
+	et_conn c;
+
+	et_init(&e, 0);
+	label_run(&e, &c, NULL, "no_such_host", NULL, 0);
+	et_assert_failed(&c, ENG_FAIL_CONFIG);
+	cr_assert(strstr(c.error, "no_such_host") != NULL, "error: %s", c.error);
+	/* A reason after every colon: never "bad host name: " and nothing. */
+	cr_assert(c.error[strlen(c.error) - 1] != ' ' && c.error[strlen(c.error) - 1] != ':',
+	    "error ends without its reason: '%s'", c.error);
+	cr_assert(strstr(c.error, "HostName") != NULL, "error: %s", c.error);
+	et_fini(&e);
+}
+
+/* ---- 9. out of file descriptors: said as such ---------------------------- */
+
+
+#define FD_FILL_MAX 512
+
+static int fd_fill[FD_FILL_MAX], fd_nfill;
+static struct rlimit fd_saved;
+
+/* Lowers the soft limit to 256 and takes every descriptor left. */
+static void
+fd_exhaust(void)
+{
+	struct rlimit rl;
+	int fd;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &fd_saved), 0);
+	rl = fd_saved;
+	rl.rlim_cur = 256;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	fd_nfill = 0;
+	while (fd_nfill < FD_FILL_MAX && (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+		fd_fill[fd_nfill++] = fd;
+	cr_assert_eq(errno, EMFILE, "filling descriptors stopped with %s", strerror(errno));
+}
+
+static void
+fd_release(void)
+{
+	while (fd_nfill > 0)
+		close(fd_fill[--fd_nfill]);
+	if (fd_saved.rlim_cur != 0)
+		setrlimit(RLIMIT_NOFILE, &fd_saved);
+	fd_saved.rlim_cur = 0;
+}
+
+static void
+fd_hook(et_conn *ec, eng_conn_state st)
+{
+	/* Socket open, key exchange under way: the known_hosts read comes next. */
+	if (st == ENG_CONN_KEX && ec->ud != NULL)
+		fd_exhaust();
+	if (st == ENG_CONN_FAILED || st == ENG_CONN_CLOSED)
+		fd_release();
+}
+
+static void
+fd_assert_said(const et_conn *c)
+{
+	et_assert_failed(c, ENG_FAIL_CONNECT);
+	cr_assert(strstr(c->error, "too many open files") != NULL, "error: %s", c->error);
+	cr_assert(strstr(c->error, "no usable address") == NULL, "error: %s", c->error);
+	cr_assert(strstr(c->error, "accept-new") == NULL, "error: %s", c->error);
+}
+
+Test(conn, out_of_descriptors_before_connecting)
+{
+	et_env e;
+	et_conn c;
+	eng_conn_opts o;
+
+	et_init(&e, 0);
+	e.check_fds = 0;   /* the fillers come and go outside the engine */
+	et_conn_opts_init(&o, "h1");
+	o.address = et_fleet("FLEET_ADDR_1");
+	o.port = atoi(et_fleet("FLEET_PORT"));
+	et_open(&e, &c, &o);
+	c.hook = fd_hook;
+	fd_exhaust();
+	et_run(&e, 15);
+	fd_release();
+	fd_assert_said(&c);
+	et_fini(&e);
+}
+
+Test(conn, out_of_descriptors_at_the_host_key_check)
+{
+	et_env e;
+	et_conn c;
+	eng_conn_opts o;
+
+	et_init(&e, 0);
+	e.check_fds = 0;
+	et_conn_opts_init(&o, "h1");
+	et_open(&e, &c, &o);
+	c.ud = &c;   /* fill at KEX */
+	c.hook = fd_hook;
+	et_run(&e, 15);
+	fd_release();
+	fd_assert_said(&c);
+	cr_assert(et_saw(&c, ENG_CONN_HOSTKEY), "path: %s", et_states_str(&c));
+	et_fini(&e);
+}
+
+Test(conn, fd_limit_raised_to_the_hard_limit)
+{
+	struct rlimit rl, low;
+	int n;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max < 512)
+		cr_skip_test("hard limit %ld", (long)rl.rlim_max);
+	low = rl;
+	low.rlim_cur = 256;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	n = eng_fd_limit_raise();
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &low), 0);
+	cr_assert_eq(low.rlim_cur, rl.rlim_max, "soft limit %ld, hard %ld", (long)low.rlim_cur,
+	    (long)rl.rlim_max);
+	/* Usable: the limit less what is open now (a handful in a test). */
+	cr_assert(n > (int)rl.rlim_max - 64 && n < (int)rl.rlim_max, "usable %d of %ld", n,
+	    (long)rl.rlim_max);
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static et_conn fdk_c[2];
+
+static void
+fdk_hook(et_conn *ec, eng_conn_state st)
+{
+	eng_conn_opts o;
+
+	if (ec == &fdk_c[0] && st == ENG_CONN_AUTH)
+		fd_exhaust();
+	if (ec != &fdk_c[0] || (st != ENG_CONN_FAILED && st != ENG_CONN_CLOSED))
+		return;
+	fd_release();
+	/* Descriptors back: the same key, same context, must work now. */
+	et_conn_opts_init(&o, "h1");
+	et_open(ec->e, &fdk_c[1], &o);
+	fdk_c[1].close_on_ready = 1;
+}
+
+Test(conn, key_unreadable_for_lack_of_descriptors_is_not_cached)
+{
+	et_env e;
+	eng_conn_opts o;
+
+	et_init(&e, 0);
+	e.check_fds = 0;
+	et_conn_opts_init(&o, "h1");
+	o.auth[0] = ENG_AUTH_KEY;   /* the fleet config's IdentityFile only */
+	et_open(&e, &fdk_c[0], &o);
+	fdk_c[0].hook = fdk_hook;
+	fdk_c[0].close_on_ready = 1;
+	et_run(&e, 20);
+	fd_release();
+
+	et_assert_failed(&fdk_c[0], ENG_FAIL_AUTH);
+	cr_assert(strstr(fdk_c[0].error, "too many open files") != NULL, "error: %s",
+	    fdk_c[0].error);
+	et_assert_ready_closed(&fdk_c[1]);
 	et_fini(&e);
 }

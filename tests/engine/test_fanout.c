@@ -14,13 +14,27 @@ TestSuite(fanout, .fini = suite_fini, .timeout = 120);
 
 #define ABORT_PAT "^sleep 4343[4]$"
 #define MIXED_PAT "sleep 4131[3]"
+#define STALL_PAT "^sleep 4343[56]$"
+
+static long st_stopped;      /* a SIGSTOPped session sshd, for cleanup */
+
+static void
+stall_release(void)
+{
+	if (st_stopped > 0) {
+		kill((pid_t)st_stopped, SIGCONT);
+		st_stopped = 0;
+	}
+}
 
 static void
 suite_fini(void)
 {
 	et_cleanup();
+	stall_release();
 	et_remote_kill(ABORT_PAT);
 	et_remote_kill(MIXED_PAT);
+	et_remote_kill(STALL_PAT);
 }
 
 static int
@@ -521,5 +535,129 @@ Test(fanout, handshake_gate_per_endpoint)
 	cr_assert_eq(hs_max, 2, "the gate never let 2 through at once");
 	cr_assert_geq(hs_waiting, 1, "nobody ever waited for a slot");
 	cr_assert_eq(hs_active, 0);
+	et_fini(&e);
+}
+
+/* ---- a stalled host: the timeout and the abort are deadlines ---------------- */
+
+static fo_rec *st_r;
+static int st_abort;         /* abort once stalled (else wait for the timeout) */
+static double st_t_stop;
+static const char *st_pat;
+
+/* The session sshd ("sshd: user@notty") above pid, or 0. */
+static long
+session_sshd_of(long pid)
+{
+	char cl[512];
+	long p;
+	int depth;
+
+	for (p = pid, depth = 0; p > 1 && depth < 6; depth++) {
+		p = et_proc_info(p, NULL, 0);
+		if (p <= 1)
+			return 0;
+		et_proc_info(p, cl, sizeof(cl));
+		if (strncmp(cl, "sshd: ", 6) == 0 && strstr(cl, "@notty") != NULL)
+			return p;
+	}
+	return 0;
+}
+
+static void
+stall_poll(uv_timer_t *t)
+{
+	long pids[8], sshd;
+
+	if (et_remote_pids(st_pat, pids, 8) < (int)st_r->n)
+		return;
+	sshd = session_sshd_of(pids[0]);
+	cr_assert_gt(sshd, 0, "no session sshd above %ld", pids[0]);
+	cr_assert_eq(kill((pid_t)sshd, SIGSTOP), 0);
+	st_stopped = sshd;
+	st_t_stop = tu_now();
+	if (st_abort)
+		eng_fanout_abort(st_r->f);
+	uv_timer_stop(t);
+	uv_close((uv_handle_t *)t, NULL);
+}
+
+/* Runs cmd on the fleet's hosts, stalls one host's sshd once all run. */
+static void
+stall_run(et_env *e, fo_rec *r, const char *cmd, const char *pat, int timeout_ms,
+    int abort_it)
+{
+	static uv_timer_t timer;
+	char names[8][16];
+	eng_conn_opts *hosts;
+	size_t n = (size_t)fleet_n();
+
+	if (n > 4)
+		n = 4;
+	cr_assert_eq(et_remote_pids(pat, NULL, 0), 0, "left over from an earlier run");
+	hosts = fo_hosts(n, 0, names);
+	fo_new(e, r, hosts, n, cmd, 0, timeout_ms);
+	free(hosts);
+	st_r = r;
+	st_pat = pat;
+	st_abort = abort_it;
+	st_t_stop = 0;
+	uv_timer_init(&e->loop, &timer);
+	uv_timer_start(&timer, stall_poll, 50, 50);
+	eng_fanout_start(r->f);
+	/* Before the fix the stalled host took the keepalive's 45 s. */
+	et_run(e, 20);
+	stall_release();
+	cr_assert_gt(st_t_stop, 0, "the remote commands never all showed up");
+	cr_assert_eq(r->done_calls, 1);
+}
+
+/* The one host that ends as the stalled one, the others as the healthy. */
+static void
+stall_check(fo_rec *r, eng_host_state want)
+{
+	size_t i;
+	int stalled = 0;
+
+	for (i = 0; i < r->n; i++) {
+		const eng_fanout_host *h = eng_fanout_host_get(r->f, i);
+
+		cr_assert_eq(h->state, want, "%s: %s (%s)", h->name,
+		    eng_host_state_name(h->state), h->error ? h->error : "");
+		cr_assert_not_null(h->error);
+		if (strstr(h->error, "not responding") != NULL)
+			stalled++;
+	}
+	cr_assert_eq(stalled, 1, "hosts said to be not responding: %d", stalled);
+}
+
+Test(fanout, stalled_host_times_out_on_time)
+{
+	et_env e;
+	fo_rec r;
+
+	et_init(&e, 0);
+	stall_run(&e, &r, "sleep 43435", STALL_PAT, 1500, 0);
+	/* timeout 1.5 s (from the start) + the kill's grace 2 s + slack */
+	cr_assert_lt(r.t_done - st_t_stop, 5.0, "done %.2fs after the stall",
+	    r.t_done - st_t_stop);
+	stall_check(&r, ENG_HOST_TIMEOUT);
+	et_remote_wait_gone("^sleep 4343[5]$", 3);
+	et_remote_kill(STALL_PAT);
+	eng_fanout_free(r.f);
+	et_fini(&e);
+}
+
+Test(fanout, abort_of_a_stalled_host_ends_within_the_grace)
+{
+	et_env e;
+	fo_rec r;
+
+	et_init(&e, 0);
+	stall_run(&e, &r, "sleep 43436", STALL_PAT, 0, 1);
+	cr_assert_lt(r.t_done - st_t_stop, 4.0, "abort took %.2fs", r.t_done - st_t_stop);
+	stall_check(&r, ENG_HOST_CANCELLED);
+	et_remote_kill(STALL_PAT);
+	eng_fanout_free(r.f);
 	et_fini(&e);
 }

@@ -253,7 +253,7 @@ Test(sshcfg, default_files_when_no_path)
 	/* The ctx's ~/.ssh is the account's; point it at ours for the test. */
 	eng__ctx_local_account(ctx);
 	free(ctx->local_ssh_dir);
-	ctx->local_ssh_dir = eng__xstrdup(sshdir);
+	ctx->local_ssh_dir = util_xstrdup(sshdir);
 	a = session_for("alpha");
 	b = session_for("alpha");
 	ra = ssh_options_parse_config(a, NULL);

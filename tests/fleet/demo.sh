@@ -5,6 +5,8 @@
 #                                       terminal), else a fan-out command
 #   tests/fleet/demo.sh exec -o group @demo -- uptime
 #   DEMO_HOSTS=8 tests/fleet/demo.sh    more hosts (default 4)
+#   drover demo [N] [ARGS]              the same from an installed drover
+#                                       (share/drover/fleet/demo.sh)
 #
 # Brings the fleet up in a private temporary directory, runs
 #   ${DROVER_BIN:-<repo>/build/drover} -F DIR/ssh_config -i DIR/inventory.ini ARGS...
@@ -22,6 +24,8 @@ here=$(cd "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 bin=${DROVER_BIN:-$repo/build/drover}
 hosts=${DEMO_HOSTS:-4}
+# How to run this again, for the banner (drover demo sets it).
+rerun=${DEMO_RERUN:-$0}
 
 if [[ ! -x $bin ]]; then
 	printf 'demo.sh: %s not found; build first: cmake -B build && cmake --build build\n' "$bin" >&2
@@ -72,7 +76,7 @@ cat >&2 <<EOF
 drover demo: $FLEET_N hosts h1..h$FLEET_N (sshd on 127.0.0.2..127.0.0.$((FLEET_N + 1)) port $FLEET_PORT, user $FLEET_USER)
   fleet dir : $dir (removed on exit)
   groups    : @demo = h[1-$FLEET_N], @many = n[001-200] (aliases onto the same hosts)
-  rerun     : $0 [drover args...]   e.g. $0 exec -o group @many -- uname -n
+  rerun     : $rerun [drover args...]   e.g. $rerun exec -o group @many -- uname -n
 EOF
 printf '  running   :' >&2
 printf ' %q' "$bin" -F "$dir/ssh_config" -i "$dir/inventory.ini" "$@" >&2

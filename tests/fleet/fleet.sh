@@ -10,7 +10,8 @@
 #
 # Environment: FLEET_PORT (default 2222). Host i is hI on 127.0.0.(i+1):PORT.
 # As root the login user is `drover-demo` (created if needed, shell /bin/sh)
-# and `drover-pw` gets a fresh random password; otherwise the sshds run
+# and `drover-pw-PORT` (this fleet's own) gets a fresh random password;
+# otherwise the sshds run
 # unprivileged for the current user (public keys only).
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
@@ -65,7 +66,6 @@ up_cleanup() {
 	if ((rc != 0)) && [[ -n $UP_DIR ]]; then
 		fleet_note "up failed (exit $rc); stopping what was started in $UP_DIR"
 		fleet_stop "$UP_DIR" || true
-		fleet_unregister "$UP_DIR"
 	fi
 }
 
@@ -96,7 +96,6 @@ cmd_up() {
 		[[ -d $dir ]] || fleet_die "$dir exists and is not a directory"
 		if [[ -e $dir/.drover-fleet ]]; then
 			fleet_stop "$dir" || fleet_die "could not stop the previous fleet in $dir"
-			fleet_unregister "$dir"
 		elif [[ -n $(ls -A -- "$dir") ]]; then
 			fleet_die "$dir is not empty and is not a fleet directory; refusing to wipe it"
 		fi
@@ -114,9 +113,9 @@ cmd_up() {
 	allow=$FLEET_USER
 	mkdir -m 700 "$dir/client"
 	if ((FLEET_ROOT)); then
-		pw_user=$FLEET_PW_USER_NAME
+		pw_user=$FLEET_PW_USER_NAME-$port
 		allow="$allow $pw_user"
-		fleet_pw_rotate "$dir"
+		fleet_pw_rotate "$dir" "$pw_user"
 	fi
 
 	# Client keys: plain, passphrase-protected, agent-only.
@@ -273,7 +272,6 @@ cmd_down() {
 		return 0
 	fi
 	fleet_stop "$dir" || fleet_die "could not stop everything in $dir"
-	fleet_unregister "$dir"
 	if ((clean)); then
 		rm -rf -- "$dir"
 	fi

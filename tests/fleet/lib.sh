@@ -26,8 +26,8 @@
 
 FLEET_SSHD=${FLEET_SSHD:-/usr/sbin/sshd}
 FLEET_DEMO_USER=drover-demo
+# The password user is FLEET_PW_USER_NAME-PORT: one per fleet.
 FLEET_PW_USER_NAME=drover-pw
-FLEET_REGISTRY=/run/drover-fleet
 # Markers of processes started by a fleet sshd (see above); never pass them on
 # to our own helpers, even when run from inside a fleet session.
 unset DROVER_FLEET_HOST DROVER_FLEET_NAME
@@ -347,40 +347,14 @@ fleet_stop() {
 	return 0
 }
 
-# fleet_pw_rotate DIR: (root) give drover-pw a fresh random password, write it
-# to DIR/client/password and to the password file of every other live fleet
-# (they share the account), so concurrent fleets keep working.
+# fleet_pw_rotate DIR USER: (root) give USER, this fleet's own password user
+# (drover-pw-PORT), a fresh random password and write it to
+# DIR/client/password. One user per fleet: a second fleet starting (another
+# checkout's tests, a demo) never changes the password this one handed out.
 fleet_pw_rotate() {
-	local dir=$1 pw lock other
-	local -a live=()
-	fleet_ensure_user "$FLEET_PW_USER_NAME"
-	mkdir -p "$FLEET_REGISTRY"
-	chmod 700 "$FLEET_REGISTRY"
-	exec {lock}>"$FLEET_REGISTRY/lock"
-	flock -w 30 "$lock" || fleet_die "cannot lock $FLEET_REGISTRY/lock"
+	local dir=$1 user=$2 pw
+	fleet_ensure_user "$user"
 	pw=$(fleet_random 12)
-	printf '%s:%s\n' "$FLEET_PW_USER_NAME" "$pw" | chpasswd || fleet_die "chpasswd failed"
+	printf '%s:%s\n' "$user" "$pw" | chpasswd || fleet_die "chpasswd failed"
 	fleet_write_secret "$dir/client/password" "$pw"
-	touch "$FLEET_REGISTRY/fleets"
-	while IFS= read -r other; do
-		[[ -n $other && $other != "$dir" ]] || continue
-		if [[ -f $other/client/password ]] && [[ -n $(fleet_listener_pids "$other") ]]; then
-			fleet_write_secret "$other/client/password" "$pw"
-			live+=("$other")
-		fi
-	done <"$FLEET_REGISTRY/fleets"
-	live+=("$dir")
-	printf '%s\n' "${live[@]}" >"$FLEET_REGISTRY/fleets"
-	exec {lock}>&-
-}
-
-# fleet_unregister DIR: (root) forget DIR in the live-fleet registry.
-fleet_unregister() {
-	local dir=$1 lock
-	((EUID == 0)) && [[ -f $FLEET_REGISTRY/fleets ]] || return 0
-	exec {lock}>"$FLEET_REGISTRY/lock"
-	flock -w 30 "$lock" || return 0
-	grep -vxF -e "$dir" "$FLEET_REGISTRY/fleets" >"$FLEET_REGISTRY/fleets.new" || true
-	mv -f "$FLEET_REGISTRY/fleets.new" "$FLEET_REGISTRY/fleets"
-	exec {lock}>&-
 }

@@ -77,7 +77,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(cfg__valid_tag(inv->groups[i].name), "group name");
 		check(inv->groups[i].members != NULL, "group members");
 		check(inv->groups[i].line >= 1, "group line");
-		expr = cfg__xasprintf("@%s", inv->groups[i].name);
+		expr = util_xasprintf("@%s", inv->groups[i].name);
 		resolve(inv, expr);
 		free(expr);
 	}

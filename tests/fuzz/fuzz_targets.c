@@ -61,11 +61,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fixed inventory: %s\n", cause);
 		abort();
 	}
-	cfg__list_free(fixed->aliases);
-	fixed->aliases = cfg__xcalloc(4, sizeof *fixed->aliases);
-	fixed->aliases[0] = cfg__xstrdup("lb1");
-	fixed->aliases[1] = cfg__xstrdup("lb2");
-	fixed->aliases[2] = cfg__xstrdup("web1");
+	util_list_free(fixed->aliases);
+	fixed->aliases = util_xcalloc(4, sizeof *fixed->aliases);
+	fixed->aliases[0] = util_xstrdup("lb1");
+	fixed->aliases[1] = util_xstrdup("lb2");
+	fixed->aliases[2] = util_xstrdup("web1");
 	fixed->naliases = 3;
 	return 0;
 }
@@ -82,7 +82,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *expr, *cause = NULL;
 	int added;
 
-	expr = cfg__xstrndup((const char *)data, elen);
+	expr = util_xstrndup((const char *)data, elen);
 	if (nul != NULL) {
 		if (cfg__inventory_parse("fuzz.ini", nul + 1, size - elen - 1,
 		    &own, &cause) == 0)

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/term.h"
+#include "tui/term/term.h"
 
 #define HEADER 8
 

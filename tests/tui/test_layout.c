@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/tui_int.h"
+#include "tui/console/layout.h"
 
 static const tui_layout_kind kinds[] = {
 	TUI_LAYOUT_TILED, TUI_LAYOUT_EVEN_H, TUI_LAYOUT_EVEN_V,

@@ -1,6 +1,6 @@
 /*
  * tests/tui/test_sanitize.c - transcript tests for what may reach the
- * operator's terminal (tui_sanitize), JSON escaping and host-list folding.
+ * operator's terminal (tui_sanitize) and JSON escaping (tui/sanitize.c).
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
@@ -75,30 +75,23 @@ Test(sanitize, c1_bidi_and_invalid_utf8_escaped)
 	cr_assert_str_eq(S("\xe6\x97"), "\\xe6\\x97");               /* truncated */
 }
 
+Test(sanitize, invisible_format_characters_escaped)
+{
+	cr_assert_str_eq(S("a\xe2\x80\xa8" "b"), "a\\u2028b");           /* line separator */
+	cr_assert_str_eq(S("a\xe2\x80\xa9" "b"), "a\\u2029b");           /* paragraph separator */
+	cr_assert_str_eq(S("\xef\xbb\xbfroot"), "\\ufeffroot");        /* BOM */
+	cr_assert_str_eq(S("ad\xe2\x80\x8bmin"), "ad\\u200bmin");      /* zero-width space */
+	cr_assert_str_eq(S("x\xe2\x81\xa0y"), "x\\u2060y");           /* word joiner */
+	cr_assert_str_eq(S("so\xc2\xad" "ft"), "so\\u00adft");            /* soft hyphen */
+	cr_assert_str_eq(S("t\xf3\xa0\x80\x81"), "t\\ue0001");       /* language tag */
+	/* Visible neighbours pass. */
+	cr_assert_str_eq(S("\xe2\x80\x94 \xe2\x80\xa6 \xef\xbc\xa1"), "\xe2\x80\x94 \xe2\x80\xa6 \xef\xbc\xa1");
+	cr_assert_str_eq(J("\xe2\x80\xa8\xef\xbb\xbf"), "\\u2028\\ufeff");
+}
+
 Test(sanitize, json_escape)
 {
 	cr_assert_str_eq(J("a\"b\\c\n\t\033"), "a\\\"b\\\\c\\n\\t\\u001b");
 	cr_assert_str_eq(J("\xc3\xa9\xff"), "\xc3\xa9\\ufffd");
 	cr_assert_str_eq(J("\xc2\x85\xe2\x80\xae"), "\\u0085\\u202e");
-}
-
-Test(hostfold, ranges_and_literals)
-{
-	const char *a[] = { "h3", "h1", "h2", "web1", "h7", "db", "h5" };
-	const char *b[] = { "n001", "n002", "n010", "n1" };
-	const char *c[] = { "x1", "x1" };
-	char *s;
-
-	s = tui_fold_hosts(a, 7);
-	cr_assert_str_eq(s, "db,h[1-3,5,7],web1");
-	free(s);
-	s = tui_fold_hosts(b, 4);
-	cr_assert_str_eq(s, "n1,n[001-002,010]");
-	free(s);
-	s = tui_fold_hosts(c, 2);
-	cr_assert_str_eq(s, "x[1]");
-	free(s);
-	s = tui_fold_hosts(a, 1);
-	cr_assert_str_eq(s, "h3");
-	free(s);
 }

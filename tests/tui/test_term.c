@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tui/term.h"
+#include "tui/term/term.h"
 
 /* What the emulator sent to "the host" (one test per process). */
 static char out[8192];

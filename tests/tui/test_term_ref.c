@@ -17,7 +17,7 @@
 
 #include <vterm.h>
 
-#include "tui/term.h"
+#include "tui/term/term.h"
 
 static unsigned long long rng_state;
 

@@ -1,0 +1,175 @@
+/*
+ * engine/knownhosts.c - the known_hosts markers libssh 0.10 does not honour.
+ *
+ * libssh skips "@revoked" and "@cert-authority" lines: a revoked key next to
+ * a plain line for the same key is accepted, a revoked key alone looks
+ * merely unknown (and accept-new would record it), and a host trusted only
+ * through a certificate authority looks unknown too. So before libssh's own
+ * check, the same files are read here for marker lines whose host patterns
+ * match the host (plain, wildcard, negated or hashed "|1|" names, OpenSSH's
+ * rules) and the server's key is compared with the revoked ones.
+ *
+ * Owns nothing past a call. Used by hostkey.c; reads the files libssh
+ * would (SSH_OPTIONS_KNOWNHOSTS and SSH_OPTIONS_GLOBAL_KNOWNHOSTS, both
+ * expanded by the time the key exchange is done).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "engine/engine_int.h"
+
+/* Base64 into out (at most cap bytes); -1 if malformed or too long. */
+static int
+b64_decode(const char *in, size_t len, unsigned char *out, size_t cap)
+{
+	int n;
+
+	if (len == 0 || len % 4 != 0 || len / 4 * 3 > cap)
+		return -1;
+	n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)len);
+	if (n < 0)
+		return -1;
+	/* EVP_DecodeBlock counts the padding as zero bytes. */
+	if (in[len - 1] == '=')
+		n--;
+	if (in[len - 2] == '=')
+		n--;
+	return n;
+}
+
+/* "|1|salt|hash": HMAC-SHA1(salt, name) == hash. */
+static int
+hashed_match(const char *name, const char *field, size_t flen)
+{
+	unsigned char salt[64], hash[64], md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	const char *s = field + 3, *bar, *end = field + flen;
+	int slen, hlen;
+
+	bar = memchr(s, '|', (size_t)(end - s));
+	if (bar == NULL)
+		return 0;
+	if ((slen = b64_decode(s, (size_t)(bar - s), salt, sizeof(salt))) <= 0 ||
+	    (hlen = b64_decode(bar + 1, (size_t)(end - bar - 1), hash, sizeof(hash))) <= 0)
+		return 0;
+	if (HMAC(EVP_sha1(), salt, slen, (const unsigned char *)name, strlen(name), md,
+	    &mdlen) == NULL)
+		return 0;
+	return (int)mdlen == hlen && memcmp(md, hash, mdlen) == 0;
+}
+
+/* The host field: a pattern list (OpenSSH's rules) or one hashed name. */
+static int
+hosts_match(const char *name, const char *field, size_t flen)
+{
+	if (flen > 3 && strncmp(field, "|1|", 3) == 0)
+		return hashed_match(name, field, flen);
+	return eng__match_list(name, field, flen) == 1;
+}
+
+/* Next whitespace-separated field of *pp: start and length, 0 if none. */
+static size_t
+field(const char **pp, const char **start)
+{
+	const char *p = *pp;
+	size_t n;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	*start = p;
+	n = strcspn(p, " \t\r\n");
+	*pp = p + n;
+	return n;
+}
+
+static int
+key_equal(ssh_key key, const char *type, size_t tlen, const char *b64, size_t blen)
+{
+	char *t = util_xasprintf("%.*s", (int)tlen, type);
+	char *b = util_xasprintf("%.*s", (int)blen, b64);
+	ssh_key k = NULL;
+	int eq = 0;
+
+	if (ssh_pki_import_pubkey_base64(b, ssh_key_type_from_name(t), &k) == SSH_OK)
+		eq = ssh_key_cmp(k, key, SSH_KEY_CMP_PUBLIC) == 0;
+	ssh_key_free(k);
+	free(t);
+	free(b);
+	return eq;
+}
+
+static void
+scan_file(const char *path, const char *name, ssh_key key, eng_kh_markers *m)
+{
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned long lineno = 0;
+	const char *p, *mk, *hosts, *type, *b64;
+	size_t mlen, hlen, tlen, blen;
+
+	if (path == NULL)
+		return;
+	if ((f = fopen(path, "re")) == NULL) {
+		/* libssh would find it missing too, and call the key unknown. */
+		if (errno == EMFILE || errno == ENFILE)
+			m->fd_error = errno;
+		return;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		lineno++;
+		p = line;
+		if ((mlen = field(&p, &mk)) == 0 || *mk != '@')
+			continue;
+		if ((hlen = field(&p, &hosts)) == 0 || !hosts_match(name, hosts, hlen))
+			continue;
+		tlen = field(&p, &type);
+		blen = field(&p, &b64);
+		if (mlen == 8 && strncmp(mk, "@revoked", 8) == 0) {
+			if (m->revoked == NULL && tlen > 0 && blen > 0 &&
+			    key_equal(key, type, tlen, b64, blen))
+				m->revoked = util_xasprintf("%s:%lu", path, lineno);
+		} else if (mlen == 15 && strncmp(mk, "@cert-authority", 15) == 0) {
+			if (m->cert_authority == NULL)
+				m->cert_authority = util_xasprintf("%s:%lu", path, lineno);
+		}
+	}
+	free(line);
+	fclose(f);
+}
+
+void
+eng__knownhosts_markers(eng_conn *c, ssh_key key, eng_kh_markers *m)
+{
+	static const enum ssh_options_e opts[] = {
+		SSH_OPTIONS_KNOWNHOSTS, SSH_OPTIONS_GLOBAL_KNOWNHOSTS
+	};
+	char *name, *path;
+	size_t i;
+
+	memset(m, 0, sizeof(*m));
+	/* The name known_hosts files use for this host, as ssh and libssh look it up. */
+	name = c->hport == 22 ? util_xstrdup(c->host) :
+	    util_xasprintf("[%s]:%u", c->host, c->hport);
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		path = NULL;
+		if (ssh_options_get(c->s, opts[i], &path) != SSH_OK || path == NULL)
+			continue;
+		scan_file(path, name, key, m);
+		ssh_string_free_char(path);
+	}
+	free(name);
+}
+
+void
+eng__knownhosts_markers_clear(eng_kh_markers *m)
+{
+	free(m->revoked);
+	free(m->cert_authority);
+	memset(m, 0, sizeof(*m));
+}

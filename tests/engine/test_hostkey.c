@@ -1,0 +1,213 @@
+/*
+ * tests/engine/test_hostkey.c - engine/hostkey.c + knownhosts.c: the
+ * known_hosts markers libssh 0.10 ignores. A key marked @revoked fails
+ * closed like a changed one (before any credential, never recorded by
+ * accept-new, whatever plain line stands beside it), for plain, wildcard
+ * and hashed host names; a host trusted through @cert-authority is
+ * reported as unsupported, never connected as if the line were a plain key.
+ * Against the demo fleet's real sshds.
+ */
+#include "engtest.h"
+
+TestSuite(hostkey, .fini = et_cleanup, .timeout = 60);
+
+/* "[addr]:port" (or addr for port 22) of fleet host i. */
+static char *
+kh_host(int i)
+{
+	char key[32], *s = NULL;
+	const char *port = et_fleet("FLEET_PORT");
+
+	snprintf(key, sizeof(key), "FLEET_ADDR_%d", i);
+	if (strcmp(port, "22") == 0)
+		cr_assert(asprintf(&s, "%s", et_fleet(key)) > 0);
+	else
+		cr_assert(asprintf(&s, "[%s]:%s", et_fleet(key), port) > 0);
+	return s;
+}
+
+/* "type base64" of fleet host i's host key. */
+static char *
+host_pubkey(int i)
+{
+	char *path = et_hostdir_file(i, "ssh_host_ed25519_key.pub");
+	char *s = tu_read_file(path, NULL), *sp;
+
+	cr_assert_not_null(s);
+	sp = strchr(s, ' ');
+	cr_assert_not_null(sp);
+	sp = strchr(sp + 1, ' ');
+	if (sp != NULL)
+		*sp = '\0';
+	s[strcspn(s, "\n")] = '\0';
+	free(path);
+	return s;
+}
+
+/* ssh-keygen -H's hashed form of host ("|1|salt|hash"). */
+static char *
+hashed_name(const char *dir, const char *host, const char *key)
+{
+	char *path = NULL, *cmd = NULL, *out, *line = NULL;
+
+	cr_assert(asprintf(&line, "%s %s\n", host, key) > 0);
+	cr_assert(asprintf(&path, "%s/tohash", dir) > 0);
+	tu_write_file(path, line);
+	cr_assert(asprintf(&cmd, "ssh-keygen -q -H -f '%s' >/dev/null 2>&1 && cut -d' ' -f1 '%s'",
+	    path, path) > 0);
+	out = tu_sh(cmd, NULL);
+	cr_assert(out != NULL && strncmp(out, "|1|", 3) == 0, "ssh-keygen -H gave '%s'", out);
+	out[strcspn(out, "\n")] = '\0';
+	free(path);
+	free(cmd);
+	free(line);
+	return out;
+}
+
+typedef struct kh_case {
+	et_env e;
+	et_conn c;
+	char *kh;       /* known_hosts path */
+	char *before;   /* its text before the run */
+} kh_case;
+
+/* Connects to h1 with known_hosts = text; agent offered so a leak would show. */
+static void
+kh_run(kh_case *k, const char *text, int accept_new)
+{
+	eng_conn_opts o;
+
+	et_init(&k->e, 0);
+	k->kh = et_write(et_tmp(&k->e), "known_hosts", text);
+	k->before = tu_read_file(k->kh, NULL);
+	setenv("SSH_AUTH_SOCK", et_fleet("FLEET_AGENT_SOCK"), 1);
+	et_conn_opts_init(&o, "h1");
+	o.known_hosts = k->kh;
+	o.accept_new = accept_new;
+	o.ask_hostkey = 1;   /* must not be asked about a revoked key either */
+	et_open(&k->e, &k->c, &o);
+	k->c.close_on_ready = 1;
+	et_run(&k->e, 20);
+}
+
+static void
+kh_assert_revoked(kh_case *k)
+{
+	char *after = tu_read_file(k->kh, NULL);
+
+	et_assert_failed(&k->c, ENG_FAIL_HOSTKEY_CHANGED);
+	cr_assert(strstr(k->c.error, "REVOKED HOST KEY") != NULL, "error: %s", k->c.error);
+	cr_assert(!et_saw(&k->c, ENG_CONN_AUTH), "went on to auth: %s", et_states_str(&k->c));
+	cr_assert_eq(k->e.pr.n, 0, "asked about a revoked key: %s", k->e.pr.text[0]);
+	cr_assert_str_eq(after, k->before, "known_hosts changed");
+	free(after);
+}
+
+static void
+kh_done(kh_case *k)
+{
+	free(k->kh);
+	free(k->before);
+	et_fini(&k->e);
+}
+
+Test(hostkey, revoked_beside_a_plain_line_fails_closed)
+{
+	kh_case k;
+	char *host = kh_host(1), *key = host_pubkey(1), *text = NULL;
+
+	cr_assert(asprintf(&text, "%s %s\n@revoked %s %s\n", host, key, host, key) > 0);
+	kh_run(&k, text, 0);
+	kh_assert_revoked(&k);
+	free(host);
+	free(key);
+	free(text);
+	kh_done(&k);
+}
+
+Test(hostkey, revoked_alone_is_not_recorded_by_accept_new)
+{
+	kh_case k;
+	char *host = kh_host(1), *key = host_pubkey(1), *text = NULL;
+
+	cr_assert(asprintf(&text, "@revoked %s %s\n", host, key) > 0);
+	kh_run(&k, text, 1);
+	kh_assert_revoked(&k);
+	free(host);
+	free(key);
+	free(text);
+	kh_done(&k);
+}
+
+Test(hostkey, revoked_for_every_host_by_wildcard)
+{
+	kh_case k;
+	char *host = kh_host(1), *key = host_pubkey(1), *text = NULL;
+
+	cr_assert(asprintf(&text, "@revoked * %s\n%s %s\n", key, host, key) > 0);
+	kh_run(&k, text, 0);
+	kh_assert_revoked(&k);
+	free(host);
+	free(key);
+	free(text);
+	kh_done(&k);
+}
+
+Test(hostkey, revoked_under_a_hashed_name)
+{
+	kh_case k;
+	char *host = kh_host(1), *key = host_pubkey(1), *text = NULL, *dir, *hn;
+
+	dir = tu_tmpdir();
+	hn = hashed_name(dir, host, key);
+	cr_assert(asprintf(&text, "%s %s\n@revoked %s %s\n", host, key, hn, key) > 0);
+	kh_run(&k, text, 1);
+	kh_assert_revoked(&k);
+	tu_rmrf(dir);
+	free(dir);
+	free(hn);
+	free(host);
+	free(key);
+	free(text);
+	kh_done(&k);
+}
+
+Test(hostkey, revoked_lines_for_other_keys_or_hosts_do_not_matter)
+{
+	kh_case k;
+	char *host = kh_host(1), *key = host_pubkey(1), *key2 = NULL, *text = NULL;
+
+	key2 = host_pubkey(tu_fleet_has("FLEET_ADDR_2") ? 2 : 1);
+	cr_assert(strcmp(key, key2) != 0 || !tu_fleet_has("FLEET_ADDR_2"));
+	/* h2's key revoked everywhere, h1's key revoked for another name only. */
+	cr_assert(asprintf(&text, "@revoked * %s\n@revoked other.example,!%s %s\n%s %s\n",
+	    key2, host, key, host, key) > 0);
+	kh_run(&k, text, 0);
+	et_assert_ready_closed(&k.c);
+	free(host);
+	free(key);
+	free(key2);
+	free(text);
+	kh_done(&k);
+}
+
+Test(hostkey, cert_authority_is_reported_unsupported)
+{
+	kh_case k;
+	char *host = kh_host(1), *key = host_pubkey(1), *text = NULL, *after;
+
+	/* The host's own key as the "CA": accepting it as a plain key would connect. */
+	cr_assert(asprintf(&text, "@cert-authority %s %s\n", host, key) > 0);
+	kh_run(&k, text, 1);
+	et_assert_failed(&k.c, ENG_FAIL_HOSTKEY_UNKNOWN);
+	cr_assert(strstr(k.c.error, "@cert-authority") != NULL &&
+	    strstr(k.c.error, "not supported") != NULL, "error: %s", k.c.error);
+	cr_assert(!et_saw(&k.c, ENG_CONN_AUTH), "went on to auth: %s", et_states_str(&k.c));
+	after = tu_read_file(k.kh, NULL);
+	cr_assert_str_eq(after, k.before, "known_hosts changed");
+	free(after);
+	free(host);
+	free(key);
+	free(text);
+	kh_done(&k);
+}

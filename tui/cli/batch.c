@@ -1,0 +1,564 @@
+/*
+ * tui/cli/batch.c - the headless printers for a fan-out: streamed "host: line"
+ * output, grouped identical results (like dshbak -c / clush -b), JSON lines,
+ * raw per-host files (--outdir), and the final summary with the exit code.
+ * Everything printed that came from a host goes through tui_sanitize (or
+ * the JSON escaper); only --outdir files hold raw bytes.
+ *
+ * Memory is bounded whatever the hosts print: what -o group / -o json keep
+ * per host is capped (BATCH_MEM_BUDGET shared by the hosts, within
+ * [BATCH_CAP_MIN, BATCH_CAP_MAX] per stream); the rest is counted, the
+ * record says it was cut, and a cut host is never grouped with another.
+ * --outdir files are created exclusively under unpredictable names, private
+ * (0600), and renamed into place only when complete. A write that fails
+ * (a closed pipe, a full disk) is remembered for the caller, which stops
+ * the run and exits non-zero.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tui/cli/cli.h"
+
+#define LINE_CAP (64 * 1024)   /* a "line" longer than this is cut */
+#define BATCH_MEM_BUDGET ((size_t)256 << 20)   /* all hosts' kept output */
+#define BATCH_CAP_MIN ((size_t)64 << 10)       /* per host and stream */
+#define BATCH_CAP_MAX ((size_t)16 << 20)
+
+typedef struct bhost {
+	char *name;         /* sanitised */
+	tui_buf line[3];    /* partial line per stream (stream mode) */
+	tui_buf cap[3];     /* output kept per stream (group/json), at most b->cap */
+	uint64_t total[3];  /* bytes the host sent per stream */
+	int fd[3];          /* --outdir temp files */
+	char *tmp[3], *dst[3];
+	int werr;
+	int done;
+} bhost;
+
+struct tui_batch {
+	tui_batch_opts o;
+	size_t n;
+	bhost *h;
+	size_t cap;         /* bytes kept per host and stream */
+	int out_errno;      /* a write to stdout failed */
+	int file_errno;     /* a write under --outdir failed */
+};
+
+static const int palette[] = { 36, 32, 33, 35, 34, 31 };
+
+tui_batch *
+tui_batch_new(const tui_batch_opts *o, size_t n, const char *const *names)
+{
+	tui_batch *b = util_xcalloc(1, sizeof(*b));
+	size_t i;
+
+	b->h = util_xcalloc(n, sizeof(bhost));
+	b->o = *o;
+	b->n = n;
+	b->cap = n > 0 ? BATCH_MEM_BUDGET / (2 * n) : BATCH_CAP_MAX;
+	if (b->cap < BATCH_CAP_MIN)
+		b->cap = BATCH_CAP_MIN;
+	if (b->cap > BATCH_CAP_MAX)
+		b->cap = BATCH_CAP_MAX;
+	for (i = 0; i < n; i++) {
+		b->h[i].name = tui_sanitize_str(names[i]);
+		b->h[i].fd[1] = b->h[i].fd[2] = -1;
+	}
+	return b;
+}
+
+/* Host names may hold anything a user typed: keep file names tame. */
+static char *
+file_name(const char *dir, const char *host, const char *ext, int tmp)
+{
+	tui_buf b = { 0 };
+	const char *p;
+
+	tui_buf_addstr(&b, dir);
+	tui_buf_addstr(&b, tmp ? "/." : "/");
+	for (p = host; *p; p++) {
+		char ch = *p;
+
+		if (ch == '/' || (unsigned char)ch < 0x20)
+			ch = '_';
+		tui_buf_add(&b, &ch, 1);
+	}
+	tui_buf_addstr(&b, ext);
+	/* mkostemp's unpredictable part: nobody can plant the name first. */
+	if (tmp)
+		tui_buf_addstr(&b, ".XXXXXX");
+	return b.p;
+}
+
+int
+tui_batch_prepare(tui_batch *b, char **cause)
+{
+	size_t i;
+	int s;
+
+	if (b->o.outdir == NULL)
+		return 0;
+	if (mkdir(b->o.outdir, 0700) < 0 && errno != EEXIST) {
+		if (cause != NULL)
+			*cause = util_xasprintf("--outdir %s: %s", b->o.outdir, strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < b->n; i++) {
+		for (s = 1; s <= 2; s++) {
+			b->h[i].tmp[s] = file_name(b->o.outdir, b->h[i].name,
+			    s == 1 ? ".out" : ".err", 1);
+			b->h[i].dst[s] = file_name(b->o.outdir, b->h[i].name,
+			    s == 1 ? ".out" : ".err", 0);
+		}
+	}
+	return 0;
+}
+
+static void
+file_failed(tui_batch *b, bhost *h, const char *what, const char *path)
+{
+	int e = errno;
+
+	fprintf(stderr, "drover: %s %s: %s\n", what, path, strerror(e));
+	h->werr = 1;
+	if (b->file_errno == 0)
+		b->file_errno = e != 0 ? e : EIO;
+}
+
+/*
+ * The temporary of one output file: O_EXCL under a random name (a planted
+ * file or symlink makes it fail, never followed), mode 0600 whatever the
+ * umask.
+ */
+static int
+open_tmp(tui_batch *b, bhost *h, int s)
+{
+	if (h->fd[s] >= 0 || h->werr)
+		return h->fd[s];
+	h->fd[s] = mkostemp(h->tmp[s], O_CLOEXEC);
+	if (h->fd[s] < 0)
+		file_failed(b, h, "creating", h->tmp[s]);
+	return h->fd[s];
+}
+
+static void
+write_raw(tui_batch *b, bhost *h, int s, const char *buf, size_t len)
+{
+	ssize_t w;
+
+	if (open_tmp(b, h, s) < 0)
+		return;
+	while (len > 0) {
+		w = write(h->fd[s], buf, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			file_failed(b, h, "writing", h->tmp[s]);
+			return;
+		}
+		buf += w;
+		len -= (size_t)w;
+	}
+}
+
+/* Output for the operator: a failed write (EPIPE, ENOSPC) is remembered. */
+static void
+out_write(tui_batch *b, FILE *f, const char *p, size_t len)
+{
+	if (b->out_errno != 0 && f == stdout)
+		return;
+	errno = 0;
+	if (fwrite(p, 1, len, f) != len || ferror(f)) {
+		if (f == stdout && b->out_errno == 0)
+			b->out_errno = errno != 0 ? errno : EIO;
+		clearerr(f);
+	}
+}
+
+static void
+out_flush(tui_batch *b)
+{
+	errno = 0;
+	if (fflush(stdout) != 0 && b->out_errno == 0)
+		b->out_errno = errno != 0 ? errno : EIO;
+}
+
+int
+tui_batch_write_error(const tui_batch *b)
+{
+	return b->out_errno;
+}
+
+static void
+print_prefix(tui_buf *out, tui_batch *b, size_t idx, int stream)
+{
+	int color = stream == 1 ? b->o.color_out : b->o.color_err;
+
+	if (color)
+		tui_buf_addf(out, "\033[%dm%s%s\033[0m: ",
+		    palette[idx % (sizeof(palette) / sizeof(palette[0]))],
+		    b->h[idx].name, stream == 2 ? " [stderr]" : "");
+	else
+		tui_buf_addf(out, "%s%s: ", b->h[idx].name, stream == 2 ? " [stderr]" : "");
+}
+
+static void
+emit_line(tui_batch *b, size_t idx, int stream, const char *line, size_t len)
+{
+	tui_buf out = { 0 };
+
+	print_prefix(&out, b, idx, stream);
+	tui_sanitize(&out, line, len);
+	tui_buf_add(&out, "\n", 1);
+	out_write(b, stream == 1 ? stdout : stderr, out.p, out.len);
+	tui_buf_free(&out);
+}
+
+void
+tui_batch_data(tui_batch *b, size_t idx, int s, const char *buf, size_t len)
+{
+	bhost *h = &b->h[idx];
+	tui_buf *l = &h->line[s];
+	const char *nl;
+
+	if (s != 1 && s != 2)
+		return;
+	/* Files and the printed mode both: --outdir does not silence -o. */
+	if (b->o.outdir != NULL)
+		write_raw(b, h, s, buf, len);
+	if (b->o.mode == TUI_OUT_NONE)
+		return;
+	if (b->o.mode != TUI_OUT_STREAM) {
+		size_t keep = h->cap[s].len < b->cap ? b->cap - h->cap[s].len : 0;
+
+		h->total[s] += len;
+		tui_buf_add(&h->cap[s], buf, len < keep ? len : keep);
+		return;
+	}
+	while (len > 0) {
+		nl = memchr(buf, '\n', len);
+		if (nl == NULL) {
+			tui_buf_add(l, buf, len);
+			if (l->len >= LINE_CAP) {
+				emit_line(b, idx, s, l->p, l->len);
+				tui_buf_reset(l);
+			}
+			return;
+		}
+		if (l->len > 0) {
+			tui_buf_add(l, buf, (size_t)(nl - buf));
+			emit_line(b, idx, s, l->p, l->len);
+			tui_buf_reset(l);
+		} else {
+			emit_line(b, idx, s, buf, (size_t)(nl - buf));
+		}
+		len -= (size_t)(nl - buf) + 1;
+		buf = nl + 1;
+	}
+}
+
+
+static void
+json_str_or_null(tui_buf *o, const char *s)
+{
+	if (s == NULL) {
+		tui_buf_addstr(o, "null");
+		return;
+	}
+	tui_buf_addstr(o, "\"");
+	tui_json_escape(o, s, strlen(s));
+	tui_buf_addstr(o, "\"");
+}
+
+static void
+finish_files(tui_batch *b, bhost *h)
+{
+	int s;
+
+	for (s = 1; s <= 2; s++) {
+		if (h->tmp[s] == NULL)
+			continue;
+		/* An empty output is an empty file: the host ran and said nothing. */
+		open_tmp(b, h, s);
+		if (h->fd[s] >= 0) {
+			if (close(h->fd[s]) < 0)
+				file_failed(b, h, "writing", h->tmp[s]);
+			h->fd[s] = -1;
+		}
+		/* All or nothing: a file that failed to write is not left behind. */
+		if (!h->werr && rename(h->tmp[s], h->dst[s]) < 0)
+			file_failed(b, h, "renaming to", h->dst[s]);
+		if (h->werr)
+			unlink(h->tmp[s]);
+	}
+}
+
+/* ,"stdout_bytes":N,"stdout_cut":false[,"stdout_file":PATH] for one stream. */
+static void
+json_stream_facts(tui_buf *o, const tui_batch *b, const bhost *h, int s)
+{
+	const char *name = s == 1 ? "stdout" : "stderr";
+
+	tui_buf_addf(o, ",\"%s_bytes\":%llu,\"%s_cut\":%s", name,
+	    (unsigned long long)h->total[s], name,
+	    h->total[s] > h->cap[s].len ? "true" : "false");
+	/* Output written to a file says where it went. */
+	if (b->o.outdir != NULL) {
+		tui_buf_addf(o, ",\"%s_file\":", name);
+		if (h->werr) {
+			tui_buf_addstr(o, "null");
+		} else {
+			tui_buf_addstr(o, "\"");
+			tui_json_escape(o, h->dst[s], strlen(h->dst[s]));
+			tui_buf_addstr(o, "\"");
+		}
+	}
+}
+
+void
+tui_batch_host_done(tui_batch *b, size_t idx, const eng_fanout_host *fh)
+{
+	bhost *h = &b->h[idx];
+	char dur[32];
+	int s;
+
+	h->done = 1;
+	for (s = 1; s <= 2; s++) {
+		if (b->o.mode == TUI_OUT_STREAM && h->line[s].len > 0) {
+			emit_line(b, idx, s, h->line[s].p, h->line[s].len);
+			tui_buf_reset(&h->line[s]);
+		}
+	}
+	if (b->o.outdir != NULL)
+		finish_files(b, h);
+	eng_format_duration(fh->end_ms - fh->start_ms, dur, sizeof(dur));
+	if (b->o.mode == TUI_OUT_JSON) {
+		tui_buf o = { 0 };
+
+		tui_buf_addstr(&o, "{\"host\":");
+		json_str_or_null(&o, fh->name);
+		tui_buf_addf(&o, ",\"state\":\"%s\",\"exit\":", eng_host_state_name(fh->state));
+		if (fh->exit_status >= 0)
+			tui_buf_addf(&o, "%d", fh->exit_status);
+		else
+			tui_buf_addstr(&o, "null");
+		tui_buf_addstr(&o, ",\"signal\":");
+		json_str_or_null(&o, fh->signal);
+		tui_buf_addstr(&o, ",\"stdout\":\"");
+		tui_json_escape(&o, h->cap[1].p ? h->cap[1].p : "", h->cap[1].len);
+		tui_buf_addstr(&o, "\",\"stderr\":\"");
+		tui_json_escape(&o, h->cap[2].p ? h->cap[2].p : "", h->cap[2].len);
+		tui_buf_addf(&o, "\",\"duration\":%.3f,\"error\":",
+		    (double)(fh->end_ms - fh->start_ms) / 1000.0);
+		json_str_or_null(&o, fh->error);
+		json_stream_facts(&o, b, h, 1);
+		json_stream_facts(&o, b, h, 2);
+		tui_buf_addstr(&o, "}\n");
+		out_write(b, stdout, o.p, o.len);
+		out_flush(b);
+		tui_buf_free(&o);
+		tui_buf_free(&h->cap[1]);
+		tui_buf_free(&h->cap[2]);
+	}
+	if (b->o.quiet)
+		return;
+	if (fh->state != ENG_HOST_OK || b->o.verbose) {
+		char *why = tui_sanitize_str(fh->error);
+
+		out_flush(b);
+		fprintf(stderr, "drover: %s: %s%s%s (%s)\n", h->name, tui_host_state_label(fh),
+		    fh->error ? ": " : "", fh->error ? why : "", dur);
+		free(why);
+	}
+}
+
+/* ---- grouped output ---- */
+
+static const tui_batch *sort_b;
+static const eng_fanout *sort_f;
+
+static int
+cut(const bhost *h)
+{
+	return h->total[1] > h->cap[1].len || h->total[2] > h->cap[2].len;
+}
+
+static int
+result_cmp(size_t i, size_t j)
+{
+	tui_result x = { eng_fanout_host_get(sort_f, i), &sort_b->h[i].cap[1],
+	    &sort_b->h[i].cap[2] };
+	tui_result y = { eng_fanout_host_get(sort_f, j), &sort_b->h[j].cap[1],
+	    &sort_b->h[j].cap[2] };
+	int c = tui_result_cmp(&x, &y);
+
+	/* What was cut is unknown: a cut host is a group of its own. */
+	if (c == 0 && i != j && (cut(&sort_b->h[i]) || cut(&sort_b->h[j])))
+		c = i < j ? -1 : 1;
+	return c;
+}
+
+static int
+idx_cmp(const void *a, const void *b)
+{
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = result_cmp(i, j);
+
+	if (c != 0)
+		return c;
+	return i < j ? -1 : i > j;
+}
+
+static void
+add_lines(tui_buf *out, const char *mark, const tui_buf *cap, uint64_t total)
+{
+	const char *p = cap->p, *end = cap->p + cap->len, *nl;
+
+	while (p != NULL && p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		tui_buf_addstr(out, mark);
+		tui_sanitize(out, p, (size_t)((nl ? nl : end) - p));
+		tui_buf_add(out, "\n", 1);
+		p = nl ? nl + 1 : end;
+	}
+	if (total > cap->len)
+		tui_buf_addf(out, "%s[drover: output cut after %zu of %llu bytes]\n", mark,
+		    cap->len, (unsigned long long)total);
+}
+
+static void
+print_groups(tui_batch *b, const eng_fanout *f)
+{
+	size_t *ord = util_xcalloc(b->n, sizeof(size_t));
+	const char **names = util_xcalloc(b->n, sizeof(char *));
+	tui_buf out = { 0 };
+	size_t i, j, k;
+
+	for (i = 0; i < b->n; i++)
+		ord[i] = i;
+	sort_b = b;
+	sort_f = f;
+	qsort(ord, b->n, sizeof(size_t), idx_cmp);
+	for (i = 0; i < b->n; i = j) {
+		const eng_fanout_host *fh = eng_fanout_host_get(f, ord[i]);
+		const bhost *h = &b->h[ord[i]];
+		char *fold, *why;
+
+		for (j = i; j < b->n && result_cmp(ord[i], ord[j]) == 0; j++)
+			names[j - i] = b->h[ord[j]].name;
+		fold = tui_fold_hosts(names, j - i);
+		why = tui_sanitize_str(fh->error);
+		tui_buf_reset(&out);
+		tui_buf_addf(&out, "---------------\n%s (%zu)", fold, j - i);
+		if (fh->state != ENG_HOST_OK)
+			tui_buf_addf(&out, " %s%s%s", tui_host_state_label(fh),
+			    fh->error ? ": " : "", fh->error ? why : "");
+		tui_buf_addstr(&out, "\n---------------\n");
+		add_lines(&out, "", &h->cap[1], h->total[1]);
+		add_lines(&out, "[stderr] ", &h->cap[2], h->total[2]);
+		out_write(b, stdout, out.p, out.len);
+		free(fold);
+		free(why);
+		for (k = i; k < j; k++) {
+			tui_buf_free(&b->h[ord[k]].cap[1]);
+			tui_buf_free(&b->h[ord[k]].cap[2]);
+		}
+	}
+	tui_buf_free(&out);
+	out_flush(b);
+	free(ord);
+	free(names);
+}
+
+int
+tui_batch_finish(tui_batch *b, const eng_fanout *f, uint64_t total_ms)
+{
+	size_t count[ENG_HOST_CANCELLED + 1] = { 0 };
+	const char **names = calloc(b->n ? b->n : 1, sizeof(char *));
+	size_t i, k;
+	int st, code = 0;
+	char dur[32];
+	static const eng_host_state listed[] = {
+		ENG_HOST_FAILED, ENG_HOST_TIMEOUT, ENG_HOST_UNREACHABLE, ENG_HOST_CANCELLED
+	};
+
+	if (names == NULL)
+		abort();
+	if (b->o.mode == TUI_OUT_GROUP)
+		print_groups(b, f);
+	out_flush(b);
+	for (i = 0; i < b->n; i++)
+		count[eng_fanout_host_get(f, i)->state]++;
+	if (count[ENG_HOST_UNREACHABLE] > 0)
+		code = 255;
+	else if (count[ENG_HOST_FAILED] + count[ENG_HOST_TIMEOUT] +
+	    count[ENG_HOST_CANCELLED] > 0)
+		code = 1;
+	/* Output that did not arrive trumps what the hosts did. */
+	if (b->out_errno == EPIPE) {
+		code = TUI_EXIT_PIPE;
+	} else if (b->out_errno != 0 || b->file_errno != 0) {
+		fprintf(stderr, "drover: output incomplete: %s\n",
+		    strerror(b->out_errno != 0 ? b->out_errno : b->file_errno));
+		code = TUI_EXIT_IOERR;
+	}
+	if (!b->o.quiet) {
+		eng_format_duration(total_ms, dur, sizeof(dur));
+		fprintf(stderr, "drover: %zu host%s in %s: %zu ok, %zu failed, %zu timeout, "
+		    "%zu unreachable", b->n, b->n == 1 ? "" : "s", dur,
+		    count[ENG_HOST_OK], count[ENG_HOST_FAILED], count[ENG_HOST_TIMEOUT],
+		    count[ENG_HOST_UNREACHABLE]);
+		if (count[ENG_HOST_CANCELLED])
+			fprintf(stderr, ", %zu cancelled", count[ENG_HOST_CANCELLED]);
+		fputc('\n', stderr);
+		for (k = 0; k < sizeof(listed) / sizeof(listed[0]); k++) {
+			size_t m = 0;
+			char *fold;
+
+			st = listed[k];
+			for (i = 0; i < b->n; i++)
+				if ((int)eng_fanout_host_get(f, i)->state == st)
+					names[m++] = b->h[i].name;
+			if (m == 0)
+				continue;
+			fold = tui_fold_hosts(names, m);
+			fprintf(stderr, "  %s: %s\n", eng_host_state_name(st), fold);
+			free(fold);
+		}
+	}
+	free(names);
+	return code;
+}
+
+void
+tui_batch_free(tui_batch *b)
+{
+	size_t i;
+	int s;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++) {
+		bhost *h = &b->h[i];
+
+		for (s = 1; s <= 2; s++) {
+			tui_buf_free(&h->line[s]);
+			tui_buf_free(&h->cap[s]);
+			if (h->fd[s] >= 0) {
+				/* Never finished (aborted): nothing half-written stays. */
+				close(h->fd[s]);
+				unlink(h->tmp[s]);
+			}
+			free(h->tmp[s]);
+			free(h->dst[s]);
+		}
+		free(h->name);
+	}
+	free(b->h);
+	free(b);
+}
