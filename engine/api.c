@@ -22,6 +22,8 @@ eng_strerror(int code)
 		return "not allowed in this state";
 	case ENG_ECLOSED:
 		return "connection closed";
+	case ENG_ENOTSUP:
+		return "not supported by the server";
 	default:
 		return "unknown error";
 	}

@@ -23,7 +23,8 @@
 enum {
 	ENG_EINVAL = -22,   /* bad argument */
 	ENG_ESTATE = -1000, /* not allowed in this state */
-	ENG_ECLOSED = -1001 /* connection closed or failed */
+	ENG_ECLOSED = -1001, /* connection closed or failed */
+	ENG_ENOTSUP = -1002  /* the server does not offer this (SFTP extension) */
 };
 const char *eng_strerror(int code);
 
@@ -47,6 +48,8 @@ typedef struct eng_ctx eng_ctx;
 typedef struct eng_conn eng_conn;
 typedef struct eng_exec eng_exec;
 typedef struct eng_fanout eng_fanout;
+typedef struct eng_sftp eng_sftp;
+typedef struct eng_xfer eng_xfer;
 
 /* ---- prompts: the front end answers, now or later ---------------------- */
 
@@ -224,6 +227,14 @@ typedef struct eng_exec_opts {
 	 * as is starting an alone exec on a conn with execs.
 	 */
 	int alone;
+	/*
+	 * 1: command is a subsystem name ("sftp") requested instead of an
+	 * exec: stream 1 carries the server's bytes, eng_exec_write the
+	 * client's. Not with pty or alone (ENG_EINVAL). A kill just closes
+	 * the channel (the server ends with it); several subsystem channels
+	 * on one conn are fine.
+	 */
+	int subsystem;
 } eng_exec_opts;
 
 /*
@@ -303,6 +314,7 @@ size_t eng_fanout_count(const eng_fanout *f);
 const eng_fanout_host *eng_fanout_host_get(const eng_fanout *f, size_t i);
 void eng_fanout_free(eng_fanout *f);
 
+<<<<<<< HEAD
 /* ---- tails ------------------------------------------------------------- */
 
 /*
@@ -393,6 +405,264 @@ void eng_tail_pause(eng_tail *t, int paused);
 uint64_t eng_tail_received(const eng_tail *t);
 /* Stops (the remote reader ends with its channel); no callback after this. */
 void eng_tail_free(eng_tail *t);
+=======
+
+/* ---- sftp -------------------------------------------------------------- */
+
+/*
+ * An SFTP version 3 client (draft-ietf-secsh-filexfer-02 as OpenSSH's
+ * sftp-server speaks it, with its @openssh.com extensions) on a "sftp"
+ * subsystem channel of the conn's shared session. Many requests may be in
+ * flight; each completes with exactly one callback, in whatever order the
+ * server answers. A request that could not be sent (ENG_E* returned) never
+ * calls back. When the session ends (eng_sftp_close, channel or conn lost,
+ * a malformed packet), every outstanding request completes with status
+ * ENG_SFTP_CONNECTION_LOST and a message, then on_end runs once.
+ *
+ * Everything from the server is untrusted: packets are parsed strictly
+ * (a bad length or count ends the session with a message), a packet over
+ * ENG_SFTP_MAX_PACKET ends it before anything is allocated, and readdir
+ * names that are not a plain file name (with '/', NUL, control bytes, or
+ * "." / "..") are dropped and counted in r->refused.
+ */
+
+/* Status codes (SSH_FX_*) in eng_sftp_reply.status. */
+enum {
+	ENG_SFTP_OK = 0,
+	ENG_SFTP_EOF = 1,
+	ENG_SFTP_NO_SUCH_FILE = 2,
+	ENG_SFTP_PERMISSION_DENIED = 3,
+	ENG_SFTP_FAILURE = 4,
+	ENG_SFTP_BAD_MESSAGE = 5,
+	ENG_SFTP_NO_CONNECTION = 6,
+	ENG_SFTP_CONNECTION_LOST = 7,
+	ENG_SFTP_OP_UNSUPPORTED = 8
+};
+/* "no such file", ... for any status code (unknown ones too). */
+const char *eng_sftp_status_str(uint32_t status);
+
+/* Open flags (SSH_FXF_*). */
+enum {
+	ENG_SFTP_READ = 0x01, ENG_SFTP_WRITE = 0x02, ENG_SFTP_APPEND = 0x04,
+	ENG_SFTP_CREAT = 0x08, ENG_SFTP_TRUNC = 0x10, ENG_SFTP_EXCL = 0x20
+};
+
+/* Attribute flags (SSH_FILEXFER_ATTR_*). */
+enum {
+	ENG_SFTP_ATTR_SIZE = 0x01, ENG_SFTP_ATTR_UIDGID = 0x02,
+	ENG_SFTP_ATTR_PERMISSIONS = 0x04, ENG_SFTP_ATTR_ACMODTIME = 0x08
+};
+
+typedef struct eng_sftp_attrs {
+	uint32_t flags;        /* which fields below are valid */
+	uint64_t size;
+	uint32_t uid, gid;
+	uint32_t perm;         /* st_mode: type bits + permissions */
+	uint32_t atime, mtime;
+} eng_sftp_attrs;
+
+/* A server handle (opaque bytes, at most 256 by the draft). */
+typedef struct eng_sftp_handle {
+	uint32_t len;
+	unsigned char data[256];
+} eng_sftp_handle;
+
+typedef struct eng_sftp_name {
+	const char *name;      /* checked plain name (readdir) or path (realpath, readlink) */
+	const char *longname;  /* ls -l style, untrusted, may be "" */
+	eng_sftp_attrs attrs;
+} eng_sftp_name;
+
+typedef struct eng_sftp_vfs {
+	uint64_t bsize, frsize, blocks, bfree, bavail, files, ffree, favail,
+	    fsid, flag, namemax;
+} eng_sftp_vfs;
+
+typedef struct eng_sftp_limits {
+	uint64_t max_packet, max_read, max_write, max_handles;   /* 0: no limit said */
+} eng_sftp_limits;
+
+typedef struct eng_sftp_reply {
+	uint32_t status;            /* ENG_SFTP_* (OK for data replies) */
+	const char *message;        /* never NULL: the server's text or ours */
+	const eng_sftp_handle *handle;        /* open, opendir */
+	const unsigned char *data;  /* read */
+	size_t len;
+	const eng_sftp_attrs *attrs;          /* stat, lstat, fstat */
+	const eng_sftp_name *names; /* readdir, realpath, readlink */
+	size_t nnames;
+	size_t refused;             /* readdir names dropped as unsafe */
+	const eng_sftp_vfs *vfs;          /* statvfs */
+} eng_sftp_reply;
+
+typedef void (*eng_sftp_cb)(eng_sftp *s, const eng_sftp_reply *r, void *ud);
+
+typedef struct eng_sftp_cbs {
+	/* VERSION (and limits) received: requests may be sent from now on. */
+	void (*on_ready)(eng_sftp *s, void *ud);
+	/*
+	 * Exactly once per started session, after the last request callback:
+	 * error NULL after eng_sftp_close, else why it ended. s is freed after
+	 * it returns.
+	 */
+	void (*on_end)(eng_sftp *s, const char *error, void *ud);
+} eng_sftp_cbs;
+
+/*
+ * Opens a channel on c (queued until c is ready) and says hello. Requests
+ * before on_ready return ENG_ESTATE.
+ */
+int eng_sftp_start(eng_conn *c, const eng_sftp_cbs *cbs, void *ud, eng_sftp **out);
+/*
+ * Ends the session: outstanding requests fail, then on_end(NULL) (at once
+ * when the channel never opened, else when the server confirms).
+ */
+void eng_sftp_close(eng_sftp *s);
+eng_conn *eng_sftp_conn(const eng_sftp *s);
+int eng_sftp_is_ready(const eng_sftp *s);
+/* 1 if VERSION listed the extension (e.g. "posix-rename@openssh.com"). */
+int eng_sftp_has_ext(const eng_sftp *s, const char *name);
+/* limits@openssh.com once ready (zeros until then or if not offered). */
+void eng_sftp_get_limits(const eng_sftp *s, eng_sftp_limits *l);
+/* Requests sent and not answered; bytes given to the channel not yet sent. */
+size_t eng_sftp_inflight(const eng_sftp *s);
+size_t eng_sftp_queued_bytes(const eng_sftp *s);
+
+/* v3 requests; attrs may be NULL (no attributes). */
+int eng_sftp_open(eng_sftp *s, const char *path, uint32_t flags,
+    const eng_sftp_attrs *attrs, eng_sftp_cb cb, void *ud);
+int eng_sftp_fclose(eng_sftp *s, const eng_sftp_handle *h, eng_sftp_cb cb, void *ud);
+/* A reply may carry fewer bytes than asked (not at EOF): ask again for the rest. */
+int eng_sftp_read(eng_sftp *s, const eng_sftp_handle *h, uint64_t off, uint32_t len,
+    eng_sftp_cb cb, void *ud);
+int eng_sftp_write(eng_sftp *s, const eng_sftp_handle *h, uint64_t off,
+    const void *buf, size_t len, eng_sftp_cb cb, void *ud);
+int eng_sftp_stat(eng_sftp *s, const char *path, eng_sftp_cb cb, void *ud);
+int eng_sftp_lstat(eng_sftp *s, const char *path, eng_sftp_cb cb, void *ud);
+int eng_sftp_fstat(eng_sftp *s, const eng_sftp_handle *h, eng_sftp_cb cb, void *ud);
+int eng_sftp_setstat(eng_sftp *s, const char *path, const eng_sftp_attrs *a,
+    eng_sftp_cb cb, void *ud);
+int eng_sftp_fsetstat(eng_sftp *s, const eng_sftp_handle *h, const eng_sftp_attrs *a,
+    eng_sftp_cb cb, void *ud);
+int eng_sftp_opendir(eng_sftp *s, const char *path, eng_sftp_cb cb, void *ud);
+/* Names in r->names; status ENG_SFTP_EOF when the listing is complete. */
+int eng_sftp_readdir(eng_sftp *s, const eng_sftp_handle *h, eng_sftp_cb cb, void *ud);
+int eng_sftp_mkdir(eng_sftp *s, const char *path, const eng_sftp_attrs *a,
+    eng_sftp_cb cb, void *ud);
+int eng_sftp_rmdir(eng_sftp *s, const char *path, eng_sftp_cb cb, void *ud);
+int eng_sftp_remove(eng_sftp *s, const char *path, eng_sftp_cb cb, void *ud);
+/* v3 rename: fails if newpath exists (OpenSSH: link + unlink). */
+int eng_sftp_rename(eng_sftp *s, const char *oldpath, const char *newpath,
+    eng_sftp_cb cb, void *ud);
+int eng_sftp_realpath(eng_sftp *s, const char *path, eng_sftp_cb cb, void *ud);
+int eng_sftp_readlink(eng_sftp *s, const char *path, eng_sftp_cb cb, void *ud);
+/* Creates linkpath pointing at target (sent in OpenSSH's argument order). */
+int eng_sftp_symlink(eng_sftp *s, const char *target, const char *linkpath,
+    eng_sftp_cb cb, void *ud);
+/* Extensions: ENG_ENOTSUP when the server did not offer them. */
+int eng_sftp_posix_rename(eng_sftp *s, const char *oldpath, const char *newpath,
+    eng_sftp_cb cb, void *ud);
+int eng_sftp_fsync(eng_sftp *s, const eng_sftp_handle *h, eng_sftp_cb cb, void *ud);
+int eng_sftp_statvfs(eng_sftp *s, const char *path, eng_sftp_cb cb, void *ud);
+int eng_sftp_hardlink(eng_sftp *s, const char *oldpath, const char *newpath,
+    eng_sftp_cb cb, void *ud);
+/* copy-data: len 0 = to EOF of the source. */
+int eng_sftp_copy_data(eng_sftp *s, const eng_sftp_handle *src, uint64_t src_off,
+    uint64_t len, const eng_sftp_handle *dst, uint64_t dst_off, eng_sftp_cb cb, void *ud);
+
+/* ---- transfers --------------------------------------------------------- */
+
+/*
+ * A transfer job on one conn: put (local files → remote) or get (remote →
+ * local), `recursive` for directory trees. Several SFTP channels of the
+ * conn carry it: small files go many at once, a large file is striped over
+ * all of them (each channel has its own flow-control window). Memory is
+ * bounded by the windows, never by file sizes; local I/O runs in libuv's
+ * thread pool.
+ *
+ * Destination (like cp): if dst is an existing directory, each source
+ * goes to dst/<its name>; else (one source only) to dst itself.
+ *
+ * Every file is written atomically: into a temporary in the target's
+ * directory, created exclusively (remote SSH_FXF_EXCL; local O_EXCL |
+ * O_NOFOLLOW, mode 0600) under an unpredictable name ".<name>.drover-<16
+ * hex>", fsync'ed (fsync@openssh.com when offered), then renamed over the
+ * target (posix-rename@openssh.com; without it the target is removed
+ * first, which is not atomic). A failed or cancelled file's temporary is
+ * removed. With `resume`, the temporary is ".<name>.drover-part" instead,
+ * kept when the file fails, and a later resume continues from its size
+ * once its last bytes (up to 64 KiB) match the source; otherwise it starts
+ * over. A remote temporary that could not be removed because the
+ * connection was gone is listed in the result (leftover).
+ */
+typedef enum eng_xfer_dir { ENG_XFER_PUT, ENG_XFER_GET } eng_xfer_dir;
+
+typedef enum eng_xfer_fstate {
+	ENG_XFER_QUEUED, ENG_XFER_RUNNING, ENG_XFER_OK, ENG_XFER_FAILED, ENG_XFER_SKIPPED
+} eng_xfer_fstate;
+
+typedef struct eng_xfer_opts {
+	int recursive;          /* sources may be directories */
+	int preserve;           /* keep mode and mtime */
+	int resume;             /* see above */
+	int streams;            /* SFTP channels, 0 = 4 */
+	uint32_t chunk;         /* bytes per request, 0 = 64 KiB (capped by limits@) */
+	uint32_t window;        /* bytes in flight per channel, 0 = 2 MiB */
+	uint64_t stripe_min;    /* files at least this big use every channel, 0 = 8 MiB */
+	int max_files;          /* files open at once, 0 = 32 */
+	int progress_ms;        /* on_progress at most this often, 0 = 100 */
+} eng_xfer_opts;
+
+typedef struct eng_xfer_file {
+	const char *src, *dst;  /* paths as used (dst = the final target) */
+	eng_xfer_fstate state;
+	uint64_t done, total;   /* bytes */
+	int resumed_from;       /* 1 if it continued a kept temporary */
+	uint64_t resume_offset;
+	const char *error;      /* FAILED/SKIPPED: why, naming the path */
+} eng_xfer_file;
+
+typedef struct eng_xfer_progress {
+	uint64_t bytes_done, bytes_total;   /* total grows while trees are walked */
+	size_t files_done, files_failed, files_total;
+} eng_xfer_progress;
+
+typedef struct eng_xfer_result {
+	const eng_xfer_progress *progress;
+	const char *error;      /* job-level failure (conn lost, bad destination), else NULL */
+	int cancelled;
+	const char *const *leftover;   /* remote temporaries not removed */
+	size_t nleftover;
+} eng_xfer_result;
+
+typedef struct eng_xfer_cbs {
+	/* Throttled (opts.progress_ms); file is the one that moved last, may be NULL. */
+	void (*on_progress)(eng_xfer *x, const eng_xfer_progress *p,
+	    const eng_xfer_file *file, void *ud);
+	/* A file reached OK, FAILED or SKIPPED. */
+	void (*on_file)(eng_xfer *x, const eng_xfer_file *f, void *ud);
+	/* Exactly once per started job; x is freed after it returns. */
+	void (*on_done)(eng_xfer *x, const eng_xfer_result *r, void *ud);
+} eng_xfer_cbs;
+
+/* src[0..n-1] local paths, dst remote. */
+int eng_xfer_put(eng_conn *c, const char *const *src, size_t n, const char *dst,
+    const eng_xfer_opts *opts, const eng_xfer_cbs *cbs, void *ud, eng_xfer **out);
+/* src[0..n-1] remote paths, dst local. */
+int eng_xfer_get(eng_conn *c, const char *const *src, size_t n, const char *dst,
+    const eng_xfer_opts *opts, const eng_xfer_cbs *cbs, void *ud, eng_xfer **out);
+/* Bytes (e.g. stdin read once) to the remote file dst, atomically; buf copied. */
+int eng_xfer_put_data(eng_conn *c, const void *buf, size_t len, const char *dst,
+    const eng_xfer_opts *opts, const eng_xfer_cbs *cbs, void *ud, eng_xfer **out);
+/*
+ * Stops: queued files fail, files in progress fail once their requests are
+ * answered (temporaries removed, or kept with resume). A server that does
+ * not answer within 3 s gets its streams closed; its temporaries are then
+ * leftovers. on_done follows (cancelled = 1 unless the job had an error).
+ */
+void eng_xfer_cancel(eng_xfer *x);
+void eng_xfer_get_progress(const eng_xfer *x, eng_xfer_progress *p);
+>>>>>>> sftp
 
 /* ---- helpers ----------------------------------------------------------- */
 

@@ -1,8 +1,9 @@
 /*
  * engine/engine_int.h - structures shared inside the engine: the context,
  * the handshake gates, connections (session + poll + timers + op queue),
- * the key cache, and the functions the engine's files call across each
- * other, one section per file. Nothing outside engine/ includes this.
+ * the key cache, SFTP sessions, and the functions the engine's files call
+ * across each other, one section per file (transfers have their own,
+ * engine/xfer_int.h). Nothing outside engine/ includes this.
  */
 #ifndef DROVER_ENGINE_INT_H
 #define DROVER_ENGINE_INT_H
@@ -301,5 +302,99 @@ void eng__exec_reap(struct eng_conn *c);            /* finish closed channels */
 void eng__exec_flush(struct eng_conn *c);           /* stdin, resizes, EOF */
 int eng__exec_start_internal(struct eng_conn *c, const char *command, int internal,
     const eng_exec_opts *opts, const eng_exec_cbs *cbs, void *ud, struct eng_exec **out);
+
+/* ---- sftp_proto.c: SFTP v3 packet parsing (also the fuzz target) ---- */
+
+/* Largest packet we accept: a full 261,120-byte READ reply fits. */
+#define ENG_SFTP_MAX_PACKET (256 * 1024 + 4096)
+
+enum {
+	ENG__FXP_INIT = 1, ENG__FXP_VERSION = 2, ENG__FXP_OPEN = 3, ENG__FXP_CLOSE = 4,
+	ENG__FXP_READ = 5, ENG__FXP_WRITE = 6, ENG__FXP_LSTAT = 7, ENG__FXP_FSTAT = 8,
+	ENG__FXP_SETSTAT = 9, ENG__FXP_FSETSTAT = 10, ENG__FXP_OPENDIR = 11,
+	ENG__FXP_READDIR = 12, ENG__FXP_REMOVE = 13, ENG__FXP_MKDIR = 14,
+	ENG__FXP_RMDIR = 15, ENG__FXP_REALPATH = 16, ENG__FXP_STAT = 17,
+	ENG__FXP_RENAME = 18, ENG__FXP_READLINK = 19, ENG__FXP_SYMLINK = 20,
+	ENG__FXP_STATUS = 101, ENG__FXP_HANDLE = 102, ENG__FXP_DATA = 103,
+	ENG__FXP_NAME = 104, ENG__FXP_ATTRS = 105, ENG__FXP_EXTENDED = 200,
+	ENG__FXP_EXTENDED_REPLY = 201
+};
+
+#define ENG__SFTP_MAX_EXT 32
+
+typedef struct eng__sftp_ext {
+	const unsigned char *name, *data;   /* into the packet */
+	uint32_t nlen, dlen;
+} eng__sftp_ext;
+
+/* One parsed server packet; pointers into the packet or into strbuf. */
+typedef struct eng__sftp_msg {
+	uint8_t type;
+	uint32_t id;
+	uint32_t version;                   /* VERSION */
+	eng__sftp_ext ext[ENG__SFTP_MAX_EXT];
+	size_t next;                        /* extensions kept (more are ignored) */
+	uint32_t status;                    /* STATUS */
+	const char *message;                /* STATUS, NUL-terminated copy, may be "" */
+	eng_sftp_handle handle;             /* HANDLE */
+	const unsigned char *data;          /* DATA, EXTENDED_REPLY (rest of packet) */
+	size_t len;
+	eng_sftp_attrs attrs;               /* ATTRS */
+	eng_sftp_name *names;               /* NAME (allocated) */
+	size_t nnames, refused;
+	char *strbuf;                       /* NUL-terminated copies (allocated) */
+} eng__sftp_msg;
+
+/*
+ * Parses one packet body (type byte onwards, without the length word).
+ * check_names: drop NAME entries that are not plain file names (readdir).
+ * 0 ok, -1 malformed (err says why). Free with eng__sftp_msg_clear either way.
+ */
+int eng__sftp_parse(const unsigned char *body, size_t len, int check_names,
+    eng__sftp_msg *m, char *err, size_t errlen);
+void eng__sftp_msg_clear(eng__sftp_msg *m);
+/* Extended-reply payloads: 0 ok, -1 malformed. */
+int eng__sftp_parse_statvfs(const unsigned char *p, size_t len, eng_sftp_vfs *v);
+int eng__sftp_parse_limits(const unsigned char *p, size_t len, eng_sftp_limits *l);
+/* 1 if name is safe to use as one path component. */
+int eng__sftp_name_ok(const char *name, size_t len);
+
+/* ---- sftp.c / sftp_req.c: one session ---- */
+
+#define ENG__SFTP_NBUCKET 64
+
+/* A request sent and not yet answered. */
+struct eng__sftp_req {
+	uint32_t id;
+	uint8_t type;              /* request type */
+	uint8_t ext;               /* ENG__SFTP_EXT_* for EXTENDED requests */
+	eng_sftp_cb cb;
+	void *ud;
+	struct eng__sftp_req *next;
+};
+
+/* What an EXTENDED request expects back. */
+enum { ENG__SFTP_EXT_NONE, ENG__SFTP_EXT_STATVFS, ENG__SFTP_EXT_LIMITS, ENG__SFTP_EXT_STATUS };
+
+struct eng_sftp {
+	eng_conn *c;
+	eng_exec *x;
+	eng_sftp_cbs cbs;
+	void *ud;
+	int ready, failed, ended, close_req;
+	char *error;               /* why it ended (first reason wins) */
+	uint32_t version;
+	char **exts;               /* extension names offered */
+	size_t nexts;
+	eng_sftp_limits limits;
+	uint32_t next_id;
+	struct eng__sftp_req *tab[ENG__SFTP_NBUCKET];
+	size_t ninflight;
+	unsigned char *rbuf;       /* an incomplete packet */
+	size_t rlen, rcap;
+};
+
+void eng__sftp_req_add(eng_sftp *s, struct eng__sftp_req *q);
+int eng__sftp_send_limits(eng_sftp *s, eng_sftp_cb cb);
 
 #endif

@@ -45,6 +45,7 @@ struct eng_exec {
 	char *command;
 	int internal;                /* our kill helper */
 	int alone;                   /* eng_exec_opts.alone: no pid line */
+	int subsystem;               /* command names a subsystem (sftp) */
 	eng_exec_cbs cbs;
 	void *ud;
 	int timeout_ms;
@@ -234,6 +235,8 @@ op_exec(eng_conn *c, void *arg)
 	x->exec_sent = 1;
 	if (x->command == NULL)
 		return ssh_channel_request_shell(x->ch);
+	if (x->subsystem)
+		return ssh_channel_request_subsystem(x->ch, x->command);
 	return ssh_channel_request_exec(x->ch, x->command);
 }
 
@@ -532,7 +535,8 @@ eng_exec_kill(eng_exec *x)
 	uv_timer_stop(&x->timer);   /* the timeout */
 	if (x->st != X_QUEUED || x->ch != NULL)
 		exec_kill_watch(x);
-	if (x->st == X_OPENING && x->exec_sent && !x->internal && !x->pty) {
+	if (x->st == X_OPENING && x->exec_sent && !x->internal && !x->pty &&
+	    !x->subsystem) {
 		/*
 		 * The server may have started it already: closing the channel
 		 * now would leave it running. Kill once the request is answered.
@@ -540,7 +544,12 @@ eng_exec_kill(eng_exec *x)
 		x->kill_pending = 1;
 		return;
 	}
-	if (x->st != X_RUNNING || x->internal || x->pty) {
+	/*
+	 * A subsystem (sftp-server) has no process group of its own to
+	 * report and ends on channel close; killing "every other session"
+	 * would take its siblings (striped transfers) too.
+	 */
+	if (x->st != X_RUNNING || x->internal || x->pty || x->subsystem) {
 		exec_close_channel(x);
 		return;
 	}
@@ -625,6 +634,11 @@ eng__exec_start_internal(eng_conn *c, const char *command, int internal,
 	x->c = c;
 	x->internal = internal;
 	x->alone = !internal && opts != NULL && opts->alone;
+	x->subsystem = !internal && opts != NULL && opts->subsystem;
+	if (x->subsystem && (command == NULL || x->alone || (opts != NULL && opts->pty))) {
+		free(x);
+		return ENG_EINVAL;
+	}
 	x->timeout_ms = opts != NULL ? opts->timeout_ms : 0;
 	if (opts != NULL && opts->pty) {
 		x->pty = 1;
@@ -632,8 +646,8 @@ eng__exec_start_internal(eng_conn *c, const char *command, int internal,
 		x->cols = opts->cols > 0 ? opts->cols : 80;
 		x->rows = opts->rows > 0 ? opts->rows : 24;
 	}
-	if (command == NULL || x->pty) {
-		/* A terminal merges stderr: no pid line to strip there. */
+	if (command == NULL || x->pty || x->subsystem) {
+		/* A terminal merges stderr; a subsystem is not a shell command. */
 		x->command = util_xstrdup(command);
 		x->pid_state = 1;
 	} else if (!internal && !x->alone) {

@@ -144,7 +144,18 @@ cmd_up() {
 		hd=$dir/$name
 		mkdir -m 755 "$hd"
 		fleet_keygen "$hd/ssh_host_ed25519_key" "$name"
-		fleet_write_sshd_config "$hd" "$addr" "$port" "$dir/authorized_keys" 200:30:400 "$allow"
+		# h2 runs OpenSSH's sftp-server binary (the others internal-sftp),
+		# through a wrapper that runs a test's hostile server instead while
+		# $hd/sftp-hostile names one (tests/engine/test_xfer.c).
+		if ((i == 2)); then
+			printf '#!/bin/sh\n[ -s %s/sftp-hostile ] && exec $(cat %s/sftp-hostile)\nexec %s\n' \
+				"$hd" "$hd" /usr/lib/openssh/sftp-server >"$hd/sftp-subsystem"
+			chmod 755 "$hd/sftp-subsystem"
+			FLEET_SFTP_SUBSYSTEM=$hd/sftp-subsystem \
+				fleet_write_sshd_config "$hd" "$addr" "$port" "$dir/authorized_keys" 200:30:400 "$allow"
+		else
+			fleet_write_sshd_config "$hd" "$addr" "$port" "$dir/authorized_keys" 200:30:400 "$allow"
+		fi
 		fleet_start_sshd "$hd" "$addr" "$port"
 		fleet_known_hosts_line "$addr" "$port" "$hd/ssh_host_ed25519_key.pub" >>"$dir/known_hosts"
 		start_logger "$hd" "$name"
@@ -222,6 +233,9 @@ EOF
 		printf 'FLEET_KEY=%s\nFLEET_KEY_ENC=%s\nFLEET_KEY_ENC_PASSPHRASE_FILE=%s\nFLEET_KEY_AGENT=%s\n' \
 			"$c/id_ed25519" "$c/id_enc" "$c/id_enc.passphrase" "$c/id_agent"
 		printf 'FLEET_PASSWORD_FILE=%s\n' "${pw_user:+$c/password}"
+		if ((n >= 2)); then
+			printf 'FLEET_SFTP_SERVER_HOST=h2\nFLEET_SFTP_HOSTILE_FILE=%s\n' "$dir/h2/sftp-hostile"
+		fi
 		for ((i = 1; i <= n; i++)); do
 			printf 'FLEET_ADDR_%d=127.0.0.%d\n' "$i" $((i + 1))
 		done

@@ -148,6 +148,7 @@ fleet_tcp_open() {
 
 # fleet_write_sshd_config HOSTDIR ADDR PORT AUTHKEYS MAXSTARTUPS ALLOWUSERS [EXTRA_LINE...]
 # Writes HOSTDIR/sshd_config (host key HOSTDIR/ssh_host_ed25519_key must exist).
+# The sftp subsystem is FLEET_SFTP_SUBSYSTEM if set (a command), else internal-sftp.
 # As root: UsePAM yes with password and keyboard-interactive auth enabled,
 # unless an EXTRA_LINE overrides it (first value wins in sshd_config, extra
 # lines go first).
@@ -185,7 +186,7 @@ PermitEmptyPasswords no
 X11Forwarding no
 UseDNS no
 ClientAliveInterval 0
-Subsystem sftp internal-sftp
+Subsystem sftp ${FLEET_SFTP_SUBSYSTEM:-internal-sftp}
 SetEnv DROVER_FLEET_HOST=$hd DROVER_FLEET_NAME=${hd##*/}
 EOF
 	} >"$hd/sshd_config"

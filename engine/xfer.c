@@ -1,0 +1,559 @@
+/*
+ * engine/xfer.c - transfer jobs (eng_xfer_put / _get / _put_data): the SFTP
+ * streams of a job (several sessions on the conn's one SSH connection,
+ * each with its own channel window), the scheduler that keeps every
+ * stream's window full - whole small files many at once, big ones striped
+ * over all streams - and the end of the job (directory modes, streams
+ * closed, on_done).
+ *
+ * Owns the streams, the file queue and the active files (their steps are
+ * in xfer_file.c; what the sources are and the walk of trees in
+ * xfer_walk.c). Talks to sftp.c for the protocol and to libuv's thread
+ * pool for local files; reports to the front end via eng_xfer_cbs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "engine/xfer_int.h"
+
+static void job_check_end(eng_xfer *j);
+/* ---- small helpers ---- */
+
+void
+eng__xf_progress(eng_xfer *j, xf_file *f, int force)
+{
+	uint64_t now = uv_now(j->loop);
+
+	if (j->cbs.on_progress == NULL)
+		return;
+	if (!force && now - j->last_progress < (uint64_t)j->o.progress_ms)
+		return;
+	j->last_progress = now;
+	j->cbs.on_progress(j, &j->prog, f != NULL ? &f->pub : NULL, j->ud);
+}
+
+void
+eng__xf_leftover(eng_xfer *j, const char *path)
+{
+	j->leftover = util_xrealloc(j->leftover, (j->nleftover + 2) * sizeof(char *));
+	j->leftover[j->nleftover++] = util_xstrdup(path);
+	j->leftover[j->nleftover] = NULL;
+}
+
+xf_stream *
+eng__xf_pick_stream(eng_xfer *j)
+{
+	static unsigned rr;
+	int i, k;
+
+	/* Round robin over the ready streams. */
+	for (k = 0; k < j->nst; k++) {
+		i = (int)((rr + (unsigned)k) % (unsigned)j->nst);
+		if (j->st[i].ready && !j->st[i].ended && eng_sftp_is_ready(j->st[i].s)) {
+			rr = (unsigned)i + 1;
+			return &j->st[i];
+		}
+	}
+	return NULL;
+}
+
+xf_stream *
+eng__xf_any_stream(eng_xfer *j)
+{
+	int i;
+
+	for (i = 0; i < j->nst; i++)
+		if (j->st[i].ready && !j->st[i].ended && eng_sftp_is_ready(j->st[i].s))
+			return &j->st[i];
+	return NULL;
+}
+
+/* ---- streams ---- */
+
+static void
+on_st_ready(eng_sftp *s, void *ud)
+{
+	xf_stream *st = ud;
+	eng_xfer *j = st->j;
+	eng_sftp_limits l;
+
+	st->ready = 1;
+	j->nready++;
+	if (j->nready == 1) {
+		/* The first session sets the request size: the server's limits. */
+		eng_sftp_get_limits(s, &l);
+		if (l.max_read > 0 && l.max_read < j->chunk)
+			j->chunk = (uint32_t)l.max_read;
+		if (l.max_write > 0 && l.max_write < j->chunk)
+			j->chunk = (uint32_t)l.max_write;
+		if (j->phase == J_START && !j->cancelled)
+			eng__xf_resolve_dst(j);
+	}
+	eng__xf_pump(j);
+}
+
+static void
+on_st_end(eng_sftp *s, const char *error, void *ud)
+{
+	xf_stream *st = ud;
+	eng_xfer *j = st->j;
+
+	(void)s;
+	st->ended = 1;
+	st->s = NULL;
+	j->nended++;
+	if (st->ready)
+		j->nready--;
+	if (error != NULL) {
+		/*
+		 * A stream refused before it was ready (e.g. MaxSessions) is
+		 * only one less; a ready one going away means the connection
+		 * or the server is gone: the job ends, saying why (also when
+		 * its last files already failed with it).
+		 */
+		if (st->ready || j->nended == j->nst) {
+			if (j->error == NULL)
+				j->error = util_xasprintf("sftp: %s", error);
+			eng_xfer_cancel(j);
+		}
+	}
+	eng__xf_pump(j);
+}
+
+/* ---- scheduler ---- */
+
+static void
+report_finished(eng_xfer *j)
+{
+	xf_file *f;
+
+	while ((f = j->finished) != NULL) {
+		j->finished = f->next;
+		j->prog.files_done++;
+		if (f->pub.state == ENG_XFER_FAILED)
+			j->prog.files_failed++;
+		eng__xf_progress(j, f, 1);
+		if (j->cbs.on_file != NULL)
+			j->cbs.on_file(j, &f->pub, j->ud);
+		eng__xf_file_free(f);
+	}
+}
+
+void
+eng__xf_pump(eng_xfer *j)
+{
+	xf_file *f;
+	int i, issued;
+
+	if (j->in_pump) {
+		j->pump_again = 1;
+		return;
+	}
+	j->in_pump = 1;
+	do {
+		j->pump_again = 0;
+		report_finished(j);
+		if (j->phase != J_RUN)
+			continue;
+		while (!j->cancelled && j->nactive < j->o.max_files && j->qhead != NULL &&
+		    j->nready > 0) {
+			f = j->qhead;
+			j->qhead = f->next;
+			if (j->qhead == NULL)
+				j->qtail = NULL;
+			{
+				xf_file **pp = &j->active;   /* oldest first */
+
+				while (*pp != NULL)
+					pp = &(*pp)->next;
+				f->next = NULL;
+				*pp = f;
+			}
+			j->nactive++;
+			eng__xf_file_begin(f);
+		}
+		for (i = 0; i < j->nst; i++) {
+			xf_stream *st = &j->st[i];
+
+			if (!st->ready || st->ended)
+				continue;
+			/*
+			 * The oldest file first, so files finish in order and a
+			 * striped one gets every stream; a file still opening
+			 * lets the next one use the window meanwhile.
+			 */
+			do {
+				issued = 0;
+				if (st->inflight >= j->window)
+					break;
+				for (f = j->active; f != NULL && !issued; f = f->next)
+					issued = eng__xf_file_issue(f, st);
+			} while (issued && !st->ended);
+		}
+		report_finished(j);
+		if (j->walking == 0 && j->dirs_todo != NULL)
+			eng__xf_walk_next(j);
+	} while (j->pump_again);
+	j->in_pump = 0;
+	job_check_end(j);
+}
+
+/* ---- the end ---- */
+
+static void job_dirs(eng_xfer *j);
+
+static void
+on_dir_attr(eng_sftp *s, const eng_sftp_reply *r, void *ud)
+{
+	eng_xfer *j = ud;
+
+	(void)s;
+	(void)r;   /* a mode we could not set is not worth failing for */
+	job_dirs(j);
+}
+
+typedef struct dop {
+	uv_fs_t req;
+	eng_xfer *j;
+	xf_dir *d;
+	int stage;                  /* 0 chmod, 1 utime */
+} dop;
+
+static void
+on_dir_attr_local(uv_fs_t *req)
+{
+	dop *o = req->data;
+	eng_xfer *j = o->j;
+
+	uv_fs_req_cleanup(req);
+	if (o->stage == 0 && j->o.preserve) {
+		o->stage = 1;
+		uv_fs_utime(j->loop, &o->req, o->d->dst, (double)o->d->atime,
+		    (double)o->d->mtime, on_dir_attr_local);
+		return;
+	}
+	eng__xf_dir_free(o->d);
+	free(o);
+	job_dirs(j);
+}
+
+/* Modes (and mtimes with preserve) of the directories, deepest first. */
+static void
+job_dirs(eng_xfer *j)
+{
+	xf_dir *d;
+	xf_stream *st;
+	eng_sftp_attrs a;
+
+	while ((d = j->dirs_done) != NULL) {
+		j->dirs_done = d->next;
+		if (!d->created && !j->o.preserve) {
+			eng__xf_dir_free(d);
+			continue;
+		}
+		/* Also after a cancel: a directory is not left at 0700. */
+		if (j->dir == ENG_XFER_PUT && (st = eng__xf_any_stream(j)) != NULL) {
+			memset(&a, 0, sizeof(a));
+			a.flags = ENG_SFTP_ATTR_PERMISSIONS;
+			a.perm = d->mode & (j->o.preserve ? 07777 : 0777);
+			if (j->o.preserve) {
+				a.flags |= ENG_SFTP_ATTR_ACMODTIME;
+				a.atime = d->atime;
+				a.mtime = d->mtime;
+			}
+			if (eng_sftp_setstat(st->s, d->dst, &a, on_dir_attr, j) == 0) {
+				eng__xf_dir_free(d);
+				return;
+			}
+		} else if (j->dir == ENG_XFER_GET) {
+			dop *o = util_xcalloc(1, sizeof(*o));
+
+			o->j = j;
+			o->d = d;
+			o->req.data = o;
+			uv_fs_chmod(j->loop, &o->req, d->dst, j->o.preserve ?
+			    (int)(d->mode & 0777) : (int)(0777 & ~j->umask), on_dir_attr_local);
+			return;
+		}
+		eng__xf_dir_free(d);
+	}
+	j->phase = J_CLOSING;
+	job_check_end(j);
+}
+
+static void
+free_handle(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void
+job_free(eng_xfer *j)
+{
+	size_t i;
+	xf_dir *d;
+
+	if (j->cancel_timer != NULL) {
+		j->cancel_timer->data = NULL;
+		uv_timer_stop(j->cancel_timer);
+		uv_close((uv_handle_t *)j->cancel_timer, free_handle);
+	}
+
+	for (i = 0; i < j->nsrc; i++)
+		free(j->srcs[i]);
+	free(j->srcs);
+	for (i = 0; i < j->nleftover; i++)
+		free(j->leftover[i]);
+	free(j->leftover);
+	while ((d = j->dirs_todo) != NULL) {
+		j->dirs_todo = d->next;
+		eng__xf_dir_free(d);
+	}
+	while ((d = j->dirs_done) != NULL) {
+		j->dirs_done = d->next;
+		eng__xf_dir_free(d);
+	}
+	free(j->dst);
+	free(j->name);
+	free(j->data);
+	free(j->error);
+	free(j);
+}
+
+static void
+job_check_end(eng_xfer *j)
+{
+	eng_xfer_result r;
+	int i;
+
+	if (j->in_pump || j->phase == J_DONE)
+		return;
+	if (j->phase <= J_RUN) {
+		if (j->walking > 0 || j->dirs_todo != NULL || j->qhead != NULL ||
+		    j->nactive > 0 || j->finished != NULL)
+			return;
+		if (j->phase == J_START && !j->cancelled && j->nended < j->nst)
+			return;
+		if (j->phase == J_SOURCES && !j->cancelled)
+			return;
+		j->phase = J_DIRS;
+		job_dirs(j);
+		return;
+	}
+	if (j->phase == J_DIRS)
+		return;
+	/*
+	 * J_CLOSING: every stream ends before on_done (they point at j). A
+	 * stream whose channel never opened ends inside eng_sftp_close: the
+	 * held in_pump keeps those callbacks from finishing j under us.
+	 */
+	if (!j->closes_sent) {
+		j->closes_sent = 1;
+		j->in_pump++;
+		for (i = 0; i < j->nst; i++)
+			if (!j->st[i].ended && j->st[i].s != NULL)
+				eng_sftp_close(j->st[i].s);
+		j->in_pump--;
+	}
+	if (j->nended < j->nst || j->phase == J_DONE)
+		return;
+	j->phase = J_DONE;
+	eng__xf_progress(j, NULL, 1);
+	memset(&r, 0, sizeof(r));
+	r.progress = &j->prog;
+	r.error = j->error;
+	r.cancelled = j->cancelled && j->error == NULL;
+	r.leftover = (const char *const *)j->leftover;
+	r.nleftover = j->nleftover;
+	if (j->cbs.on_done != NULL)
+		j->cbs.on_done(j, &r, j->ud);
+	job_free(j);
+}
+
+/* ---- public ---- */
+
+static int
+job_new(eng_conn *c, eng_xfer_dir dir, const char *const *src, size_t n, const char *dst,
+    const eng_xfer_opts *opts, const eng_xfer_cbs *cbs, void *ud, eng_xfer **out)
+{
+	static const eng_sftp_cbs scbs = { on_st_ready, on_st_end };
+	eng_xfer *j;
+	size_t i;
+	int k, r;
+	mode_t m;
+
+	if (out != NULL)
+		*out = NULL;
+	if (c == NULL || dst == NULL || *dst == '\0' || out == NULL || (n > 0 && src == NULL))
+		return ENG_EINVAL;
+	for (i = 0; i < n; i++)
+		if (src[i] == NULL || *src[i] == '\0')
+			return ENG_EINVAL;
+	j = util_xcalloc(1, sizeof(*j));
+	j->c = c;
+	j->ctx = c->ctx;
+	j->loop = c->ctx->loop;
+	j->name = util_xstrdup(eng_conn_name(c));
+	j->dir = dir;
+	if (opts != NULL)
+		j->o = *opts;
+	if (j->o.streams <= 0)
+		j->o.streams = 4;
+	if (j->o.streams > XF_MAXSTREAMS)
+		j->o.streams = XF_MAXSTREAMS;
+	if (j->o.max_files <= 0)
+		j->o.max_files = 32;
+	if (j->o.progress_ms <= 0)
+		j->o.progress_ms = 100;
+	if (j->o.stripe_min == 0)
+		j->o.stripe_min = 8u << 20;
+	j->chunk = j->o.chunk > 0 ? j->o.chunk : 64u << 10;
+	if (j->chunk > 255u << 10)
+		j->chunk = 255u << 10;   /* 256 KiB made OpenSSH drop the connection */
+	j->window = j->o.window > 0 ? j->o.window : 2u << 20;
+	if (j->window < j->chunk)
+		j->window = j->chunk;
+	if (cbs != NULL)
+		j->cbs = *cbs;
+	j->ud = ud;
+	m = umask(022);   /* read it back: there is no getter */
+	umask(m);
+	j->umask = m;
+	j->dst = util_xstrdup(dst);
+	j->nsrc = n;
+	j->srcs = util_xcalloc(n + 1, sizeof(char *));
+	for (i = 0; i < n; i++)
+		j->srcs[i] = util_xstrdup(src[i]);
+	for (k = 0; k < j->o.streams; k++) {
+		j->st[k].j = j;
+		j->st[k].idx = k;
+		if ((r = eng_sftp_start(c, &scbs, &j->st[k], &j->st[k].s)) != 0) {
+			if (k == 0) {
+				job_free(j);
+				return r;
+			}
+			break;
+		}
+		j->nst++;
+	}
+	*out = j;
+	return 0;
+}
+
+int
+eng_xfer_put(eng_conn *c, const char *const *src, size_t n, const char *dst,
+    const eng_xfer_opts *opts, const eng_xfer_cbs *cbs, void *ud, eng_xfer **out)
+{
+	if (n == 0)
+		return ENG_EINVAL;
+	return job_new(c, ENG_XFER_PUT, src, n, dst, opts, cbs, ud, out);
+}
+
+int
+eng_xfer_get(eng_conn *c, const char *const *src, size_t n, const char *dst,
+    const eng_xfer_opts *opts, const eng_xfer_cbs *cbs, void *ud, eng_xfer **out)
+{
+	if (n == 0)
+		return ENG_EINVAL;
+	return job_new(c, ENG_XFER_GET, src, n, dst, opts, cbs, ud, out);
+}
+
+int
+eng_xfer_put_data(eng_conn *c, const void *buf, size_t len, const char *dst,
+    const eng_xfer_opts *opts, const eng_xfer_cbs *cbs, void *ud, eng_xfer **out)
+{
+	eng_xfer_opts o;
+	int r;
+
+	if (len > 0 && buf == NULL)
+		return ENG_EINVAL;
+	if (opts != NULL)
+		o = *opts;
+	else
+		memset(&o, 0, sizeof(o));
+	o.recursive = 0;
+	o.streams = 1;   /* one file from memory: no striping needed */
+	if ((r = job_new(c, ENG_XFER_PUT, NULL, 0, dst, &o, cbs, ud, out)) != 0)
+		return r;
+	(*out)->data = util_xmalloc(len ? len : 1);
+	if (len > 0)
+		memcpy((*out)->data, buf, len);
+	(*out)->datalen = len;
+	return 0;
+}
+
+/*
+ * The cleanup after a cancel (closes, removing temporaries) waits for the
+ * server; a stalled one would hold the job until the connection's
+ * keepalive gives up. After a grace period the streams are closed: what
+ * is still pending fails at once and remote temporaries become leftovers.
+ */
+#define CANCEL_GRACE_MS 3000
+
+static void
+on_cancel_grace(uv_timer_t *t)
+{
+	eng_xfer *j = t->data;
+	int i;
+
+	if (j == NULL)
+		return;
+	ENG_LOG(j->ctx, "%s: transfer: no answer %d ms after the cancel, closing",
+	    j->name, CANCEL_GRACE_MS);
+	j->in_pump++;
+	for (i = 0; i < j->nst; i++)
+		if (!j->st[i].ended && j->st[i].s != NULL)
+			eng_sftp_close(j->st[i].s);
+	j->in_pump--;
+	eng__xf_pump(j);
+}
+
+void
+eng_xfer_cancel(eng_xfer *j)
+{
+	xf_file *f, *next;
+	xf_dir *d;
+
+	if (j == NULL || j->phase >= J_CLOSING || j->cancelled)
+		return;
+	j->cancelled = 1;
+	j->cancel_timer = util_xcalloc(1, sizeof(*j->cancel_timer));
+	uv_timer_init(j->loop, j->cancel_timer);
+	j->cancel_timer->data = j;
+	uv_timer_start(j->cancel_timer, on_cancel_grace, CANCEL_GRACE_MS, 0);
+	while ((f = j->qhead) != NULL) {
+		j->qhead = f->next;
+		f->next = NULL;
+		f->error = util_xstrdup(j->error != NULL ? j->error : "cancelled");
+		f->pub.error = f->error;
+		f->pub.state = ENG_XFER_FAILED;
+		f->next = j->finished;
+		j->finished = f;
+	}
+	j->qtail = NULL;
+	while ((d = j->dirs_todo) != NULL) {
+		j->dirs_todo = d->next;
+		eng__xf_dir_free(d);
+	}
+	j->in_pump++;   /* the list changes under us: report afterwards */
+	for (f = j->active; f != NULL; f = next) {
+		next = f->next;
+		eng__xf_file_fail(f, "%s: %s", f->dst, j->error != NULL ? j->error :
+		    "cancelled");
+	}
+	j->in_pump--;
+	eng__xf_pump(j);
+}
+
+void
+eng_xfer_get_progress(const eng_xfer *j, eng_xfer_progress *p)
+{
+	if (j != NULL)
+		*p = j->prog;
+	else
+		memset(p, 0, sizeof(*p));
+}
