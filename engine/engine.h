@@ -314,7 +314,6 @@ size_t eng_fanout_count(const eng_fanout *f);
 const eng_fanout_host *eng_fanout_host_get(const eng_fanout *f, size_t i);
 void eng_fanout_free(eng_fanout *f);
 
-<<<<<<< HEAD
 /* ---- tails ------------------------------------------------------------- */
 
 /*
@@ -405,7 +404,7 @@ void eng_tail_pause(eng_tail *t, int paused);
 uint64_t eng_tail_received(const eng_tail *t);
 /* Stops (the remote reader ends with its channel); no callback after this. */
 void eng_tail_free(eng_tail *t);
-=======
+
 
 /* ---- sftp -------------------------------------------------------------- */
 
@@ -662,7 +661,6 @@ int eng_xfer_put_data(eng_conn *c, const void *buf, size_t len, const char *dst,
  */
 void eng_xfer_cancel(eng_xfer *x);
 void eng_xfer_get_progress(const eng_xfer *x, eng_xfer_progress *p);
->>>>>>> sftp
 
 /* ---- helpers ----------------------------------------------------------- */
 
