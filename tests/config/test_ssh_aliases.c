@@ -1,5 +1,5 @@
 /*
- * tests/config/test_sshconfig.c - config/sshconfig.c: literal Host names
+ * tests/config/test_ssh_aliases.c - config/ssh_aliases.c: literal Host names
  * collected as aliases, patterns and negations skipped, keyword and quoting
  * forms, Include (relative to ~/.ssh, globbed, nested, depth-limited) and
  * the missing-file rules.

@@ -1,6 +1,6 @@
 /*
  * tests/tui/test_term.c - transcript tests for the pane emulator
- * (tui/term.c): remote bytes in, cells / dirty rows / cursor / scrollback
+ * (tui/term/term.c): remote bytes in, cells / dirty rows / cursor / scrollback
  * out; keys and pastes in, bytes for the host out. Every answer the
  * emulator gives goes through the capture below, so a test can also assert
  * that nothing at all was sent.
