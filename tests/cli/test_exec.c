@@ -613,6 +613,12 @@ Test(exec, outdir_never_follows_planted_symlinks)
 	free(dir);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZED 1
+#else
+#define SANITIZED 0
+#endif
+
 /* Peak resident memory of a drover run (KiB) next to its exit code. */
 static char *
 run_measured(const char *args)
@@ -642,14 +648,17 @@ Test(exec, json_and_group_memory_is_bounded, .timeout = 300)
 	cr_assert_not_null(p, "%s", out);
 	hwm = atol(p + 4);
 	cr_assert(strstr(out, "rc=0") != NULL, "%s", out);
-	cr_assert_lt(hwm, 200 * 1024, "peak RSS %ld KiB for 400 MB of output:\n%s", hwm, out);
+	/* ASan's quarantine keeps freed memory resident: the bound is for the real build. */
+	if (!SANITIZED)
+		cr_assert_lt(hwm, 200 * 1024, "peak RSS %ld KiB for 400 MB of output:\n%s", hwm, out);
 	cr_assert_eq(tu_count(out, "\"stdout_bytes\":209715200,\"stdout_cut\":true"), 2, "%s", out);
 	free(out);
 	out = run_measured("-o group h1,h2 -- 'head -c 209715200 /dev/zero'");
 	p = strstr(out, "hwm=");
 	cr_assert_not_null(p, "%s", out);
 	hwm = atol(p + 4);
-	cr_assert_lt(hwm, 200 * 1024, "peak RSS %ld KiB for 400 MB of output:\n%s", hwm, out);
+	if (!SANITIZED)
+		cr_assert_lt(hwm, 200 * 1024, "peak RSS %ld KiB for 400 MB of output:\n%s", hwm, out);
 	/* Cut hosts are not grouped: what was cut may differ. */
 	cr_assert(strstr(out, "2 output cut after 16777216 of 209715200 bytes") != NULL, "%s", out);
 	free(out);

@@ -87,7 +87,11 @@ for _ in 1 2 3; do
 	((ms < best)) && best=$ms
 done
 n=$(wc -l <"$tmp/big.out")
-if ((n == 10 && best < 100)); then
+# Under ASan/UBSan every allocation costs several times more: the count
+# still has to be right, the time bar is for the real build.
+if [[ ${DROVER_SANITIZED:-0} == 1 ]] && ((n == 10)); then
+	pkg_ok "completion with 10,000 hosts: $n candidates ($best ms CPU, sanitizer build: no time bar)"
+elif ((n == 10 && best < 100)); then
 	pkg_ok "completion with 10,000 hosts: $best ms CPU ($n candidates)"
 else
 	pkg_fail "completion with 10,000 hosts: $best ms CPU, $n candidates (want < 100 ms, 10)"

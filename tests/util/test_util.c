@@ -107,7 +107,12 @@ Test(strv, push_steal_and_lists)
 	util_list_free(l);
 	util_list_free(d);
 	util_list_free(NULL);
-	cr_assert_str_eq(util_xstrdup("x"), "x");
+	{
+		char *x = util_xstrdup("x");
+
+		cr_assert_str_eq(x, "x");
+		free(x);
+	}
 	cr_assert_null(util_xstrdup(NULL));
 }
 
