@@ -254,12 +254,18 @@ tui_board_close(tui_board *b)
 	if (b == NULL)
 		return;
 	if (b->running > 0) {
-		/* Each kill ends in on_done; the last one frees the board. */
+		/*
+		 * Each kill ends in on_done; the last one frees the board. A kill
+		 * may finish at once, so a hold keeps the board until the loop
+		 * is done with it.
+		 */
 		b->closing = 1;
+		b->running++;
 		for (i = 0; i < b->n; i++)
 			if (b->rows[i].x != NULL)
 				eng_exec_kill(b->rows[i].x);
-		return;
+		if (--b->running > 0)
+			return;
 	}
 	board_free(b);
 }
