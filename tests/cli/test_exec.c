@@ -870,3 +870,28 @@ Test(exec, diff_against_the_majority)
 	cr_assert_eq(tu_count(r.out, "\n h\n"), 0, "%s", r.out);
 	tu_run_free(&r);
 }
+
+/* A ProxyJump loop is a configuration error: exit 2, not "unreachable". */
+Test(exec, jump_loop_is_a_config_error)
+{
+	char *dir = tu_tmpdir(), *c2 = NULL, *body = NULL;
+	tu_run r;
+
+	cr_assert(asprintf(&c2, "%s/cfg", dir) > 0);
+	cr_assert(asprintf(&body, "Host loopy\n  HostName %s\n  Port %s\n  ProxyJump loopy\n"
+	    "Host *\nInclude %s\n", tu_fleet("FLEET_ADDR_1"), tu_fleet("FLEET_PORT"), cfg) > 0);
+	tu_write_file(c2, body);
+	{
+		const char *const a[] = { "-F", c2, "-i", inv, "exec", "loopy,h2", "--", "true", NULL };
+
+		tu_drover(&r, 30, NULL, a);
+	}
+	cr_assert_eq(r.status, 2, "%s", r.err);
+	cr_assert(strstr(r.err, "ProxyJump loop: loopy -> loopy") != NULL, "%s", r.err);
+	cr_assert(strstr(r.err, "1 ok") != NULL, "the other host still ran: %s", r.err);
+	tu_run_free(&r);
+	free(body);
+	free(c2);
+	tu_rmrf(dir);
+	free(dir);
+}

@@ -242,6 +242,18 @@ Test(term, csi_with_many_parameters_is_dropped)
 	tui_term_feed(t, seq + 2, (size_t)n - 2);
 	FEED(t, "1;2;3m" "e");
 	cr_assert_str_eq(row_text(t, 0), "abcde");
+	/* Long digit runs and many full parameters never come back as text. */
+	n = snprintf(seq, sizeof seq, "\x1b[");
+	for (i = 0; i < 4000; i++)
+		seq[n++] = (char)('0' + i % 10);
+	tui_term_feed(t, seq, (size_t)n);
+	FEED(t, "m" "f");
+	n = snprintf(seq, sizeof seq, "\x1b[");
+	for (i = 0; i < 1000; i++)
+		n += snprintf(seq + n, sizeof seq - (size_t)n, "%d;", i % 100);
+	tui_term_feed(t, seq, (size_t)n);
+	FEED(t, "31m" "g");
+	cr_assert_str_eq(row_text(t, 0), "abcdefg");
 	tui_term_free(t);
 }
 

@@ -519,7 +519,7 @@ print_groups(tui_batch *b, const eng_fanout *f)
 int
 tui_batch_finish(tui_batch *b, const eng_fanout *f, uint64_t total_ms)
 {
-	size_t count[ENG_HOST_CANCELLED + 1] = { 0 };
+	size_t count[ENG_HOST_CANCELLED + 1] = { 0 }, config_errors = 0;
 	const char **names = calloc(b->n ? b->n : 1, sizeof(char *));
 	size_t i, k;
 	int st, code = 0;
@@ -533,10 +533,17 @@ tui_batch_finish(tui_batch *b, const eng_fanout *f, uint64_t total_ms)
 	if (b->o.mode == TUI_OUT_GROUP || b->o.mode == TUI_OUT_DIFF)
 		print_groups(b, f);
 	out_flush(b);
-	for (i = 0; i < b->n; i++)
-		count[eng_fanout_host_get(f, i)->state]++;
-	if (count[ENG_HOST_UNREACHABLE] > 0)
-		code = 255;
+	for (i = 0; i < b->n; i++) {
+		const eng_fanout_host *fh = eng_fanout_host_get(f, i);
+
+		count[fh->state]++;
+		/* A ProxyJump loop, a name without an address: our config, not the host. */
+		config_errors += fh->state == ENG_HOST_UNREACHABLE && fh->fail == ENG_FAIL_CONFIG;
+	}
+	if (config_errors > 0)
+		code = TUI_EXIT_USAGE;
+	else if (count[ENG_HOST_UNREACHABLE] > 0)
+		code = TUI_EXIT_UNREACHABLE;
 	else if (count[ENG_HOST_FAILED] + count[ENG_HOST_TIMEOUT] +
 	    count[ENG_HOST_CANCELLED] > 0)
 		code = 1;
