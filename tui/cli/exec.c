@@ -65,10 +65,11 @@ static const char exec_usage[] =
 "password, keyboard-interactive. Secrets are never taken from argv or env.\n"
 "\n"
 "exit status: 0 all ok, 1 a command failed or timed out, 2 usage or config\n"
-"error (also a host whose ssh config cannot work, e.g. a ProxyJump loop), 74 writing the output failed, 130 interrupted (Ctrl-C once or twice,\n"
-"TERM, HUP), 141 stdout was closed (the run is aborted), 255 a host was\n"
-"unreachable or refused (host key, auth). Ctrl-C: once starts no more hosts,\n"
-"twice kills the running commands, three times exits at once.\n";
+"error (also a host whose ssh config cannot work, e.g. a ProxyJump loop),\n"
+"74 writing the output failed, 130 interrupted (Ctrl-C once or twice, TERM,\n"
+"HUP), 141 stdout was closed (the run is aborted), 255 a host was unreachable\n"
+"or refused (host key, auth). Ctrl-C: once starts no more hosts, twice kills\n"
+"the running commands, three times exits at once.\n";
 
 typedef struct cli {
 	const char *inventory, *targets, *outdir, *log;
