@@ -75,6 +75,7 @@ string(struct jp *j)
 	char *s = NULL, u[4];
 	size_t len = 0, cap = 0, n;
 	uint32_t cp, lo;
+	int raw;
 
 	if (expect(j, '"') != 0)
 		return NULL;
@@ -82,11 +83,13 @@ string(struct jp *j)
 		if (j->p >= j->end)
 			goto bad;
 		cp = (unsigned char)*j->p++;
+		raw = 1;
 		if (cp == '"')
 			break;
 		if (cp < 0x20)
 			goto bad;
 		if (cp == '\\') {
+			raw = 0;
 			if (j->p >= j->end)
 				goto bad;
 			switch (*j->p++) {
@@ -114,7 +117,13 @@ string(struct jp *j)
 				goto bad;
 			}
 		}
-		n = cp < 0x80 ? (u[0] = (char)cp, 1) : util_utf8_encode(cp, u);
+		if (raw && cp >= 0x80) {
+			/* Raw UTF-8 bytes (the writer escapes only what it must). */
+			u[0] = (char)cp;
+			n = 1;
+		} else {
+			n = cp < 0x80 ? (u[0] = (char)cp, 1) : util_utf8_encode(cp, u);
+		}
 		if (n == 0 || cp == 0)
 			goto bad;
 		if (len + n + 1 > cap) {

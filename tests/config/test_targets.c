@@ -496,7 +496,7 @@ Test(targets, group_members_may_hold_lists)
 Test(targets, past_runs)
 {
 	static const char rec[] = "{\"runs\":[{\"time\":2,\"command\":\"x\",\"ok\":[\"web1\"],"
-	    "\"failed\":[\"web2\",\"db\\u0031\"]},\n{\"time\":1,\"command\":\"y\",\"ok\":[],"
+	    "\"failed\":[\"web2\",\"db\\u0031\",\"h\xc3\xa9\\u00e9\"]},\n{\"time\":1,\"command\":\"y\",\"ok\":[],"
 	    "\"failed\":[\"web3\"],\"later\":{\"a\":[1,2]}}]}\n";
 	static const char *const bad[] = {
 		"", "{", "{\"runs\":[{\"ok\":[]}]}", "{\"runs\":[]} x", "{\"runs\":[{\"ok\":[\"a\0b\"],"
@@ -510,6 +510,8 @@ Test(targets, past_runs)
 	cr_assert_eq(cfg_runs_parse("rec", rec, sizeof rec - 1, &runs, &cause), 0, "%s", cause);
 	cr_assert_eq(runs->n, 2);
 	cr_assert_str_eq(runs->v[0].failed[1], "db1");
+	/* Raw UTF-8 as written, \u escapes decoded: both the same character. */
+	cr_assert_str_eq(runs->v[0].failed[2], "h\xc3\xa9\xc3\xa9");
 	cr_assert_null(runs->v[1].ok[0]);
 	cr_assert_str_eq(runs->v[1].failed[0], "web3");
 	cfg_runs_free(runs);
