@@ -295,7 +295,71 @@ void eng__knownhosts_markers_clear(eng_kh_markers *m);
 /* 0 accepted, 1 waiting for the front end, -1 failed (c failed). */
 int eng__hostkey_check(struct eng_conn *c);
 
-/* ---- exec.c ---- */
+/* ---- exec.c, exec_kill.c: exec channels and their kill ---- */
+
+/*
+ * A kill (or timeout) is a deadline whatever the server does. The server
+ * must show life (any packet; a keepalive asks for one) within this long of
+ * the kill request and of each probe after it, or the host is given up: the
+ * exec ends (timed out or killed) and the connection fails. A live server
+ * gets ENG_EXEC_KILL_ROUNDS of these to finish the kill (TERM, 2 s, KILL);
+ * after that the exec ends without waiting for the channel's close.
+ */
+#define ENG_EXEC_KILL_GRACE_MS 2000
+#define ENG_EXEC_KILL_ROUNDS 5
+/* Longest signal name passed on (RFC 4254 names are short: "KILL", "USR1"). */
+#define ENG_SIGNAL_NAME_MAX 32
+
+typedef enum {
+	X_QUEUED, X_OPENING, X_RUNNING, X_CLOSING, X_DONE
+} exec_state;
+
+struct eng_exec {
+	eng_conn *c;
+	struct eng_exec *next;
+	char *command;
+	int internal;                /* our kill helper */
+	int alone;                   /* eng_exec_opts.alone: no pid line */
+	int subsystem;               /* command names a subsystem (sftp) */
+	eng_exec_cbs cbs;
+	void *ud;
+	int timeout_ms;
+	int pty, cols, rows, resize_pending, eof_pending, eof_sent;
+	char *term;
+	char *wbuf;                  /* stdin not yet taken by the channel */
+	size_t wlen, wcap;
+	exec_state st;
+	ssh_channel ch;
+	struct ssh_channel_callbacks_struct chcb;
+	uv_timer_t timer;
+	int remote_closed;
+	int close_sent;
+	int exit_status;
+	char *signal;
+	int timed_out, killed;
+	int killing;                 /* kill under way */
+	int kill_pending;            /* kill once running and its pid known */
+	int exec_sent;               /* the exec request has gone out */
+	int kill_watch;              /* the kill's deadline is running (x->timer) */
+	int kill_rounds;
+	uint64_t kill_in;            /* conn's bytes in when the last probe went */
+	int unresponsive;            /* given up: the host stopped answering */
+	int paused, drain;           /* backpressure (eng_exec_pause) */
+	char *error;
+	eng_fail fail;
+	uint64_t out_bytes, err_bytes;
+	int pid_state;               /* 0 looking for the tag, 1 done */
+	char pidbuf[48];
+	size_t pidlen;
+	long pid;
+	struct eng_exec *target;     /* for a kill helper: the exec it kills */
+};
+
+void eng__exec_finish(eng_exec *x);
+void eng__exec_close_channel(eng_exec *x);
+/* Another command (not a kill helper) running on c besides x, or NULL. */
+const eng_exec *eng__exec_other_command(const eng_conn *c, const eng_exec *x);
+
 void eng__exec_conn_ready(struct eng_conn *c);      /* start queued execs */
 void eng__exec_conn_lost(struct eng_conn *c);       /* fail every exec */
 void eng__exec_reap(struct eng_conn *c);            /* finish closed channels */

@@ -14,6 +14,7 @@
  * conn (the fan-out) skips that line - it would cost a packet each way on
  * every host - and the kill takes every other child of the connection's
  * sshd process, i.e. every other session on it, which is only that command.
+ * The kill itself is exec_kill.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,66 +23,6 @@
 
 #define PID_TAG "\036drover-pid="   /* RS byte: no real program starts with it */
 
-/*
- * A kill (or timeout) is a deadline whatever the server does. The server
- * must show life (any packet; a keepalive asks for one) within this long of
- * the kill request and of each probe after it, or the host is given up: the
- * exec ends (timed out or killed) and the connection fails. A live server
- * gets ENG_EXEC_KILL_ROUNDS of these to finish the kill (TERM, 2 s, KILL);
- * after that the exec ends without waiting for the channel's close.
- */
-#define ENG_EXEC_KILL_GRACE_MS 2000
-#define ENG_EXEC_KILL_ROUNDS 5
-/* Longest signal name passed on (RFC 4254 names are short: "KILL", "USR1"). */
-#define ENG_SIGNAL_NAME_MAX 32
-
-typedef enum {
-	X_QUEUED, X_OPENING, X_RUNNING, X_CLOSING, X_DONE
-} exec_state;
-
-struct eng_exec {
-	eng_conn *c;
-	struct eng_exec *next;
-	char *command;
-	int internal;                /* our kill helper */
-	int alone;                   /* eng_exec_opts.alone: no pid line */
-	int subsystem;               /* command names a subsystem (sftp) */
-	eng_exec_cbs cbs;
-	void *ud;
-	int timeout_ms;
-	int pty, cols, rows, resize_pending, eof_pending, eof_sent;
-	char *term;
-	char *wbuf;                  /* stdin not yet taken by the channel */
-	size_t wlen, wcap;
-	exec_state st;
-	ssh_channel ch;
-	struct ssh_channel_callbacks_struct chcb;
-	uv_timer_t timer;
-	int remote_closed;
-	int close_sent;
-	int exit_status;
-	char *signal;
-	int timed_out, killed;
-	int killing;                 /* kill under way */
-	int kill_pending;            /* kill once running and its pid known */
-	int exec_sent;               /* the exec request has gone out */
-	int kill_watch;              /* the kill's deadline is running (x->timer) */
-	int kill_rounds;
-	uint64_t kill_in;            /* conn's bytes in when the last probe went */
-	int unresponsive;            /* given up: the host stopped answering */
-	int paused, drain;           /* backpressure (eng_exec_pause) */
-	char *error;
-	eng_fail fail;
-	uint64_t out_bytes, err_bytes;
-	int pid_state;               /* 0 looking for the tag, 1 done */
-	char pidbuf[48];
-	size_t pidlen;
-	long pid;
-	struct eng_exec *target;     /* for a kill helper: the exec it kills */
-};
-
-static void exec_finish(eng_exec *x);
-static void exec_close_channel(eng_exec *x);
 
 /* ---- libssh channel callbacks (inside ssh_event_dopoll) ---- */
 
@@ -264,7 +205,7 @@ op_exec_done(eng_conn *c, void *arg, int rc)
 		if (!x->killed)
 			x->error = util_xasprintf("cannot start command: %s",
 			    eng__ssh_error(c, "no reason given"));
-		exec_finish(x);
+		eng__exec_finish(x);
 		return;
 	}
 	x->st = X_RUNNING;
@@ -288,7 +229,7 @@ op_pty_done(eng_conn *c, void *arg, int rc)
 	if (rc != SSH_OK) {
 		x->error = util_xasprintf("cannot get a terminal: %s",
 		    eng__ssh_error(c, "no reason given"));
-		exec_finish(x);
+		eng__exec_finish(x);
 		return;
 	}
 	eng__conn_op_push(c, op_exec, op_exec_done, x);
@@ -303,13 +244,13 @@ op_open_done(eng_conn *c, void *arg, int rc)
 		if (x->error == NULL && !x->killed && !x->timed_out)
 			x->error = util_xasprintf("cannot open channel: %s",
 			    eng__ssh_error(c, "no reason given"));
-		exec_finish(x);
+		eng__exec_finish(x);
 		return;
 	}
 	if (x->st != X_OPENING) {
 		/* Killed while the open was in flight: close what we opened. */
 		x->st = X_OPENING;
-		exec_close_channel(x);
+		eng__exec_close_channel(x);
 		return;
 	}
 	if (x->pty)
@@ -340,7 +281,7 @@ on_close_grace(uv_timer_t *t)
 	/* The server never confirmed the close: stop waiting for it. */
 	eng__conn_enter(c);
 	if (x->st != X_DONE)
-		exec_finish(x);
+		eng__exec_finish(x);
 	eng__conn_leave(c);
 }
 
@@ -356,13 +297,13 @@ op_close_done(eng_conn *c, void *arg, int rc)
 	uv_timer_start(&x->timer, on_close_grace, 5000, 0);
 }
 
-static void
-exec_close_channel(eng_exec *x)
+void
+eng__exec_close_channel(eng_exec *x)
 {
 	if (x->st == X_DONE || x->st == X_CLOSING)
 		return;
 	if (x->ch == NULL && x->st == X_QUEUED) {
-		exec_finish(x);
+		eng__exec_finish(x);
 		return;
 	}
 	x->st = X_CLOSING;
@@ -372,8 +313,8 @@ exec_close_channel(eng_exec *x)
 /* ---- lifetime ---- */
 
 /* A command (not a kill helper) on c other than x, or NULL. */
-static const eng_exec *
-other_command(const eng_conn *c, const eng_exec *x)
+const eng_exec *
+eng__exec_other_command(const eng_conn *c, const eng_exec *x)
 {
 	const eng_exec *o;
 
@@ -411,8 +352,8 @@ exec_unlink(eng_exec *x)
 	}
 }
 
-static void
-exec_finish(eng_exec *x)
+void
+eng__exec_finish(eng_exec *x)
 {
 	eng_exec_result r;
 	eng_exec *h;
@@ -462,141 +403,6 @@ exec_finish(eng_exec *x)
 	uv_close((uv_handle_t *)&x->timer, on_timer_closed);
 }
 
-static void
-killer_done(eng_exec *k, const eng_exec_result *r, void *ud)
-{
-	eng_exec *target = k->target;
-
-	(void)r;
-	(void)ud;
-	if (target != NULL)
-		exec_close_channel(target);
-}
-
-static void
-on_kill_grace(uv_timer_t *t)
-{
-	eng_exec *x = t->data;
-	eng_conn *c = x->c;
-
-	eng__conn_enter(c);
-	if (x->st == X_DONE) {
-		eng__conn_leave(c);
-		return;
-	}
-	if (c->rcount.in_bytes != x->kill_in && ++x->kill_rounds < ENG_EXEC_KILL_ROUNDS) {
-		/* Alive, still working on it: ask again. */
-		x->kill_in = eng__conn_probe(c);
-		uv_timer_start(&x->timer, on_kill_grace, ENG_EXEC_KILL_GRACE_MS, 0);
-		eng__conn_leave(c);
-		return;
-	}
-	if (c->rcount.in_bytes != x->kill_in) {
-		/* Alive but the kill never ended (no close): stop waiting for it. */
-		ENG_LOG(c->ctx, "%s: kill not finished after %.0fs", c->name,
-		    ENG_EXEC_KILL_ROUNDS * ENG_EXEC_KILL_GRACE_MS / 1000.0);
-		exec_finish(x);
-		eng__conn_leave(c);
-		return;
-	}
-	ENG_LOG(c->ctx, "%s: no answer to the kill: giving up the host", c->name);
-	x->unresponsive = 1;
-	exec_finish(x);
-	eng__conn_fail(c, ENG_FAIL_LOST, "host not responding: no answer within %.0fs "
-	    "of the kill request; given up", ENG_EXEC_KILL_GRACE_MS / 1000.0);
-	eng__conn_leave(c);
-}
-
-/* Starts (or, on re-entry, restarts) the kill's deadline. */
-static void
-exec_kill_watch(eng_exec *x)
-{
-	if (!x->kill_watch) {
-		x->kill_watch = 1;
-		x->kill_rounds = 0;
-		x->kill_in = eng__conn_probe(x->c);
-	}
-	uv_timer_start(&x->timer, on_kill_grace, ENG_EXEC_KILL_GRACE_MS, 0);
-}
-
-void
-eng_exec_kill(eng_exec *x)
-{
-	static const eng_exec_cbs kcbs = { NULL, killer_done };
-	eng_exec_opts ko = { .timeout_ms = 10000 };
-	eng_exec *k = NULL;
-	char *cmd, *groups;
-
-	if (x == NULL || x->st == X_DONE || x->st == X_CLOSING || x->killing)
-		return;
-	x->killing = 1;
-	if (!x->timed_out)
-		x->killed = 1;
-	uv_timer_stop(&x->timer);   /* the timeout */
-	if (x->st != X_QUEUED || x->ch != NULL)
-		exec_kill_watch(x);
-	if (x->st == X_OPENING && x->exec_sent && !x->internal && !x->pty &&
-	    !x->subsystem) {
-		/*
-		 * The server may have started it already: closing the channel
-		 * now would leave it running. Kill once the request is answered.
-		 */
-		x->kill_pending = 1;
-		return;
-	}
-	/*
-	 * A subsystem (sftp-server) has no process group of its own to
-	 * report and ends on channel close; killing "every other session"
-	 * would take its siblings (striped transfers) too.
-	 */
-	if (x->st != X_RUNNING || x->internal || x->pty || x->subsystem) {
-		exec_close_channel(x);
-		return;
-	}
-	if (x->pid <= 0 && x->pid_state == 0) {
-		/* The pid line is on its way: kill when it arrives. */
-		x->kill_pending = 1;
-		return;
-	}
-	/*
-	 * The group to kill: the pid the command reported; without one (an
-	 * alone exec, or a shell that could not print it) every other
-	 * session under this connection's sshd, but only when no other
-	 * command runs on the conn. /proc where there is one (ps may not be
-	 * installed), listed rather than globbed (no argument-size limit,
-	 * and a process that ends meanwhile is skipped); the comm field of
-	 * stat may hold spaces and parentheses, so the fields after the last
-	 * ") " are taken. TERM, up to 2 s to go, then KILL.
-	 */
-	if (x->pid > 0) {
-		groups = util_xasprintf("G=%ld", x->pid);
-	} else if (other_command(x->c, x) == NULL) {
-		groups = util_xstrdup("if [ -r /proc/$$/stat ]; then "
-		    "G=$(ls /proc | awk -v p=$PPID -v me=$$ '/^[0-9]+$/ && $0 != me { "
-		    "f = \"/proc/\" $0 \"/stat\"; if ((getline s < f) > 0) { "
-		    "sub(/.*\\) /, \"\", s); split(s, a, \" \"); if (a[2] == p) print $0 } "
-		    "close(f) }'); "
-		    "else G=$(ps -A -o pid= -o ppid= | "
-		    "awk -v p=$PPID -v me=$$ '$2 == p && $1 != me {print $1}'); fi");
-	} else {
-		exec_close_channel(x);
-		return;
-	}
-	cmd = util_xasprintf("%s; [ -n \"$G\" ] || exit 0; "
-	    "for g in $G; do kill -TERM -$g 2>/dev/null; done; n=0; "
-	    "while [ $n -lt 20 ]; do a=; for g in $G; do kill -0 -$g 2>/dev/null && a=1; done; "
-	    "[ -n \"$a\" ] || exit 0; sleep 0.1; n=$((n+1)); done; "
-	    "for g in $G; do kill -KILL -$g 2>/dev/null; done; exit 0", groups);
-	free(groups);
-	if (eng__exec_start_internal(x->c, cmd, 1, &ko, &kcbs, NULL, &k) != 0) {
-		free(cmd);
-		exec_close_channel(x);
-		return;
-	}
-	free(cmd);
-	k->target = x;   /* closes x when it is done */
-}
-
 /*
  * The conn is ready: the channel is asked for and the timeout starts. From
  * here, not from the exec request's answer: a server that never answers
@@ -627,7 +433,7 @@ eng__exec_start_internal(eng_conn *c, const char *command, int internal,
 	 * An alone exec's kill takes every other session on the conn, so it
 	 * gets no company (and being alone, it is the only command there).
 	 */
-	if (!internal && (o = other_command(c, NULL)) != NULL &&
+	if (!internal && (o = eng__exec_other_command(c, NULL)) != NULL &&
 	    (o->alone || (opts != NULL && opts->alone)))
 		return ENG_ESTATE;
 	x = util_xcalloc(1, sizeof(*x));
@@ -825,7 +631,7 @@ eng__exec_conn_lost(eng_conn *c)
 			ssh_remove_channel_callbacks(x->ch, &x->chcb);
 			x->ch = NULL;
 		}
-		exec_finish(x);
+		eng__exec_finish(x);
 	}
 }
 
@@ -846,7 +652,7 @@ eng__exec_reap(eng_conn *c)
 		}
 		/* A paused consumer gets what waited before the end. */
 		if (x->remote_closed && x->st != X_DONE && !x->paused && !x->drain) {
-			exec_finish(x);
+			eng__exec_finish(x);
 			/* Callbacks may have changed the list: start over. */
 			next = c->execs;
 		}

@@ -61,73 +61,6 @@
 #define EXIT_TAG "\036drover-tail-exit="
 
 
-typedef struct tfile {
-	char *name;                 /* NULL for a command */
-	int have_id;
-	uint64_t dev, ino, birth;   /* birth: creation ns, 0 unknown */
-	int64_t off;                /* next byte expected; -1: initial lines wanted */
-	uint64_t seen;              /* largest size the host told us about */
-	eng_tail_state st;          /* last state reported for this file */
-	int st_reported;
-	char *hold;                 /* unfinished line, at most max_line bytes */
-	size_t hlen;
-	uint64_t hoff;              /* file offset of hold[0] */
-	uint64_t hsince;            /* uv_now when the held line started */
-	int hflags;                 /* CONT if part of it went out as PARTIAL */
-	int skipping;               /* dropping the rest of a cut line */
-	uint64_t skipped;
-} tfile;
-
-struct eng_tail {
-	uv_loop_t *loop;
-	eng_conn *c;
-	eng_exec *x;
-	char *host;
-	char *path, *command;
-	int glob;
-	int lines, poll_ms, partial_ms;
-	size_t max_line;
-	eng_tail_cbs cbs;
-	void *ud;
-	tfile **files;              /* files[idx - 1]; a command uses files[0] */
-	size_t nfiles;
-	/*
-	 * Files left after a rotation (R, L), with where we stopped: when one
-	 * shows up again under a name we follow (a glob like app.log*
-	 * matching app.log.1), it is continued there, not read again.
-	 */
-	struct tretired {
-		uint64_t dev, ino, birth, off;
-	} *ret;
-	size_t nret;
-	int first;                  /* no script has run yet: initial lines */
-	int x_first;                /* the running script was started as first */
-	int ever_ran;               /* a command ran before: mark RESTARTED */
-	eng_tail_parser p;
-	eng_tail_state st;          /* the tail as a whole */
-	int glob_waiting;
-	int killed_by_us;           /* protocol error: we ended the exec */
-	char *exit_line;            /* command wrapper's exit report on stderr */
-	size_t exit_len;
-	int exit_status;
-	int paused;
-	/*
-	 * What came in but waits because the consumer paused mid-chunk: the
-	 * rest of a record's bytes (already counted in their file's off) and
-	 * channel bytes not parsed yet. Each at most one chunk.
-	 */
-	char *rest;
-	size_t rest_len, rest_cap;
-	tfile *rest_f;
-	uint64_t rest_off;
-	char *raw;
-	size_t raw_len, raw_cap;
-	int freed;
-	int refs;                   /* the timer handle + a running exec */
-	uv_timer_t timer;           /* partial-line deadline */
-	uint64_t received;
-};
-
 static const char *const state_names[] = {
 	"starting", "waiting", "following", "error", "detached", "ended",
 };
@@ -188,235 +121,6 @@ static void
 on_timer_closed(uv_handle_t *h)
 {
 	tail_unref(h->data);
-}
-
-/* ---- events to the front end ---- */
-
-static void
-set_state(eng_tail *t, eng_tail_state st, const char *text)
-{
-	if (t->freed || (t->st == st && text == NULL))
-		return;
-	t->st = st;
-	if (t->cbs.on_state != NULL)
-		t->cbs.on_state(t, NULL, st, text, t->ud);
-}
-
-static void
-file_state(eng_tail *t, tfile *f, eng_tail_state st, const char *text)
-{
-	if (t->freed || (f->st_reported && f->st == st))
-		return;
-	f->st = st;
-	f->st_reported = 1;
-	if (t->cbs.on_state != NULL)
-		t->cbs.on_state(t, f->name, st, text, t->ud);
-}
-
-static void
-mark(eng_tail *t, tfile *f, eng_tail_mark m, uint64_t bytes)
-{
-	if (!t->freed && t->cbs.on_mark != NULL)
-		t->cbs.on_mark(t, f->name, m, bytes, t->ud);
-}
-
-static void
-line(eng_tail *t, tfile *f, const char *buf, size_t len, uint64_t off, int flags)
-{
-	eng_tail_line l;
-
-	if (t->freed || t->cbs.on_line == NULL)
-		return;
-	l.host = t->host;
-	l.file = f->name;
-	l.buf = buf;
-	l.len = len;
-	l.offset = off;
-	l.flags = flags;
-	t->cbs.on_line(t, &l, t->ud);
-}
-
-/* ---- lines ---- */
-
-static void arm_timer(eng_tail *t);
-
-/* The held bytes go out as they are: no more will come for them (or too late). */
-static void
-flush_partial(eng_tail *t, tfile *f)
-{
-	if (f->hlen == 0)
-		return;
-	line(t, f, f->hold, f->hlen, f->hoff, ENG_TAIL_PARTIAL | f->hflags);
-	f->hoff += f->hlen;
-	f->hlen = 0;
-	f->hflags = ENG_TAIL_CONT;
-}
-
-/* A new file or a restart from 0: nothing continues across it. */
-static void
-reset_lines(eng_tail *t, tfile *f)
-{
-	flush_partial(t, f);
-	if (f->skipping && f->skipped > 0)
-		mark(t, f, ENG_TAIL_MARK_CUT, f->skipped);
-	f->hflags = 0;
-	f->skipping = 0;
-	f->skipped = 0;
-}
-
-static void
-hold_append(eng_tail *t, tfile *f, const char *buf, size_t n, uint64_t off)
-{
-	if (f->hlen == 0) {
-		f->hoff = off;
-		f->hsince = uv_now(t->loop);
-		if (f->hold == NULL)
-			f->hold = util_xmalloc(t->max_line);
-	}
-	memcpy(f->hold + f->hlen, buf, n);
-	f->hlen += n;
-}
-
-/*
- * Bytes at file offset off, in order: whole lines out, the rest held.
- * Returns how much was taken: less than len when the consumer paused.
- */
-static size_t
-feed(eng_tail *t, tfile *f, const char *buf, size_t len, uint64_t off)
-{
-	size_t len0 = len;
-
-	while (len > 0 && !t->freed && !t->paused) {
-		const char *nl;
-		size_t seg, room;
-
-		if (f->skipping) {
-			nl = memchr(buf, '\n', len);
-			seg = nl != NULL ? (size_t)(nl - buf) : len;
-			f->skipped += seg;
-			if (nl == NULL)
-				return len0;
-			mark(t, f, ENG_TAIL_MARK_CUT, f->skipped);
-			f->skipping = 0;
-			f->skipped = 0;
-			f->hflags = 0;
-			buf += seg + 1;
-			len -= seg + 1;
-			off += seg + 1;
-			continue;
-		}
-		nl = memchr(buf, '\n', len);
-		seg = nl != NULL ? (size_t)(nl - buf) : len;
-		room = t->max_line - f->hlen;
-		if (seg >= room && (nl == NULL || seg > room)) {
-			/* Longer than max_line: the first max_line bytes, then drop. */
-			if (f->hlen == 0) {
-				line(t, f, buf, room, off, ENG_TAIL_CUT | f->hflags);
-			} else {
-				hold_append(t, f, buf, room, off);
-				line(t, f, f->hold, f->hlen, f->hoff, ENG_TAIL_CUT | f->hflags);
-			}
-			f->hlen = 0;
-			f->skipping = 1;
-			f->skipped = 0;
-			buf += room;
-			len -= room;
-			off += room;
-			continue;
-		}
-		if (nl == NULL) {
-			hold_append(t, f, buf, seg, off);
-			return len0;
-		}
-		if (f->hlen == 0) {
-			line(t, f, buf, seg, off, f->hflags);
-		} else {
-			hold_append(t, f, buf, seg, off);
-			line(t, f, f->hold, f->hlen, f->hoff, f->hflags);
-			f->hlen = 0;
-		}
-		f->hflags = 0;
-		buf += seg + 1;
-		len -= seg + 1;
-		off += seg + 1;
-	}
-	return len0 - len;
-}
-
-static void
-keep(char **buf, size_t *len, size_t *cap, const char *data, size_t n)
-{
-	if (*len + n > *cap) {
-		*cap = *len + n;
-		*buf = util_xrealloc(*buf, *cap);
-	}
-	memcpy(*buf + *len, data, n);
-	*len += n;
-}
-
-/* Record bytes the consumer did not take yet (it paused). */
-static void
-keep_rest(eng_tail *t, tfile *f, const char *data, size_t n, uint64_t off)
-{
-	t->rest_f = f;
-	t->rest_off = off;
-	t->rest_len = 0;
-	keep(&t->rest, &t->rest_len, &t->rest_cap, data, n);
-}
-
-static int
-pending(const eng_tail *t)
-{
-	return t->rest_len > 0 || t->raw_len > 0;
-}
-
-static void drain(eng_tail *t);
-static void fail_protocol(eng_tail *t);
-
-static void
-on_partial_timer(uv_timer_t *h)
-{
-	eng_tail *t = h->data;
-	uint64_t now = uv_now(t->loop);
-	size_t i;
-
-	if (!t->paused && pending(t))
-		drain(t);
-	for (i = 0; i < t->nfiles && !t->freed && !t->paused; i++) {
-		tfile *f = t->files[i];
-
-		if (f != NULL && f->hlen > 0 && now - f->hsince >= (uint64_t)t->partial_ms)
-			flush_partial(t, f);
-	}
-	if (!t->freed)
-		arm_timer(t);
-}
-
-/* The timer runs only while some line is held: idle costs nothing. */
-static void
-arm_timer(eng_tail *t)
-{
-	uint64_t due = UINT64_MAX, now = uv_now(t->loop);
-	size_t i;
-
-	if (t->paused) {
-		/* Nothing goes out while paused; eng_tail_pause(t, 0) re-arms. */
-		uv_timer_stop(&t->timer);
-		return;
-	}
-	if (pending(t))
-		due = now;   /* resumed: what waited goes first, from the loop */
-	for (i = 0; i < t->nfiles; i++) {
-		tfile *f = t->files[i];
-
-		if (f != NULL && f->hlen > 0 && f->hsince + (uint64_t)t->partial_ms < due)
-			due = f->hsince + (uint64_t)t->partial_ms;
-	}
-	if (due == UINT64_MAX) {
-		uv_timer_stop(&t->timer);
-		return;
-	}
-	uv_timer_start(&t->timer, on_partial_timer, due > now ? due - now : 0, 0);
 }
 
 /* ---- records from the script ---- */
@@ -520,10 +224,10 @@ on_rec(const eng_tail_rec *r, void *ud)
 		}
 		if (f->off < 0)
 			f->off = 0;   /* appears later: all of it, like tail -F */
-		file_state(t, f, ENG_TAIL_WAITING, NULL);
+		eng__tail_file_state(t, f, ENG_TAIL_WAITING, NULL);
 		break;
 	case 'E':
-		file_state(t, f, ENG_TAIL_ERROR, strcmp(r->data, "perm") == 0 ?
+		eng__tail_file_state(t, f, ENG_TAIL_ERROR, strcmp(r->data, "perm") == 0 ?
 		    "permission denied" : "not a regular file");
 		break;
 	case 'A':
@@ -547,7 +251,7 @@ on_rec(const eng_tail_rec *r, void *ud)
 		}
 		if (r->len > f->seen)
 			f->seen = r->len;
-		file_state(t, f, ENG_TAIL_FOLLOWING, NULL);
+		eng__tail_file_state(t, f, ENG_TAIL_FOLLOWING, NULL);
 		break;
 	case 'D':
 		if (!same_file(f, r) || (int64_t)r->off != f->off)
@@ -559,10 +263,10 @@ on_rec(const eng_tail_rec *r, void *ud)
 		if ((uint64_t)f->off > f->seen)
 			f->seen = (uint64_t)f->off;
 		{
-			size_t n = feed(t, f, r->data, r->dlen, r->off);
+			size_t n = eng__tail_feed(t, f, r->data, r->dlen, r->off);
 
 			if (n < r->dlen && !t->freed) {
-				keep_rest(t, f, r->data + n, r->dlen - n, r->off + n);
+				eng__tail_keep_rest(t, f, r->data + n, r->dlen - n, r->off + n);
 				return 1;
 			}
 		}
@@ -570,8 +274,8 @@ on_rec(const eng_tail_rec *r, void *ud)
 	case 'T':
 		if (!same_file(f, r) || r->len >= (uint64_t)f->off)
 			return proto(t, "bad truncation record");
-		reset_lines(t, f);
-		mark(t, f, ENG_TAIL_MARK_TRUNCATED, 0);
+		eng__tail_reset_lines(t, f);
+		eng__tail_mark(t, f, ENG_TAIL_MARK_TRUNCATED, 0);
 		f->off = 0;
 		f->seen = r->len;
 		break;
@@ -579,12 +283,12 @@ on_rec(const eng_tail_rec *r, void *ud)
 	case 'L':
 		if (!same_file(f, r) || (int64_t)r->off != f->off)
 			return proto(t, "rotation record for another file or offset");
-		reset_lines(t, f);
+		eng__tail_reset_lines(t, f);
 		/* Both: should it show up again (a glob), it goes on from r->off. */
 		retired_add(t, f, r->off);
 		if (r->type == 'L')
-			mark(t, f, ENG_TAIL_MARK_LOST, f->seen > r->off ? f->seen - r->off : 0);
-		mark(t, f, ENG_TAIL_MARK_ROTATED, 0);
+			eng__tail_mark(t, f, ENG_TAIL_MARK_LOST, f->seen > r->off ? f->seen - r->off : 0);
+		eng__tail_mark(t, f, ENG_TAIL_MARK_ROTATED, 0);
 		f->have_id = 0;
 		f->off = 0;
 		f->seen = 0;
@@ -718,14 +422,14 @@ command_stderr(eng_tail *t, const char *buf, size_t len)
 	}
 }
 
-static void
-fail_protocol(eng_tail *t)
+void
+eng__tail_fail_protocol(eng_tail *t)
 {
 	char *msg = util_xasprintf("tail protocol error: %s", t->p.err);
 
 	ENG_LOG(t->c->ctx, "%s: %s", t->host, msg);
 	t->killed_by_us = 1;
-	set_state(t, ENG_TAIL_ERROR, msg);
+	eng__tail_set_state(t, ENG_TAIL_ERROR, msg);
 	free(msg);
 	if (t->x != NULL)
 		eng_exec_kill(t->x);
@@ -739,8 +443,8 @@ take(eng_tail *t, const char *buf, size_t len)
 	int r;
 
 	while (len > 0 && !t->freed) {
-		if (t->paused || pending(t)) {
-			keep(&t->raw, &t->raw_len, &t->raw_cap, buf, len);
+		if (t->paused || eng__tail_pending(t)) {
+			eng__tail_keep(&t->raw, &t->raw_len, &t->raw_cap, buf, len);
 			return 0;
 		}
 		r = eng__tail_parse(&t->p, buf, len, &used, on_rec, t);
@@ -764,21 +468,21 @@ take_command(eng_tail *t, const char *buf, size_t len)
 
 	f->off += (int64_t)len;
 	t->received += len;
-	if (pending(t)) {
-		keep(&t->rest, &t->rest_len, &t->rest_cap, buf, len);
+	if (eng__tail_pending(t)) {
+		eng__tail_keep(&t->rest, &t->rest_len, &t->rest_cap, buf, len);
 		return;
 	}
-	n = feed(t, f, buf, len, off);
+	n = eng__tail_feed(t, f, buf, len, off);
 	if (n < len && !t->freed)
-		keep_rest(t, f, buf + n, len - n, off + n);
+		eng__tail_keep_rest(t, f, buf + n, len - n, off + n);
 }
 
 /* After a resume, from the loop: what waited goes out before the channel reopens. */
-static void
-drain(eng_tail *t)
+void
+eng__tail_drain(eng_tail *t)
 {
 	if (t->rest_len > 0) {
-		size_t n = feed(t, t->rest_f, t->rest, t->rest_len, t->rest_off);
+		size_t n = eng__tail_feed(t, t->rest_f, t->rest, t->rest_len, t->rest_off);
 
 		memmove(t->rest, t->rest + n, t->rest_len - n);
 		t->rest_len -= n;
@@ -793,9 +497,9 @@ drain(eng_tail *t)
 		t->raw = NULL;
 		t->raw_len = t->raw_cap = 0;
 		if (take(t, b, n) < 0)
-			fail_protocol(t);
+			eng__tail_fail_protocol(t);
 		free(b);
-		if (pending(t) || t->freed || t->paused)
+		if (eng__tail_pending(t) || t->freed || t->paused)
 			return;
 	}
 	if (t->x != NULL && !t->paused)
@@ -817,13 +521,13 @@ on_x_data(eng_exec *x, int stream, const char *buf, size_t len, void *ud)
 	}
 	t->first = 0;   /* the first script ran: no initial lines after this */
 	if (t->st != ENG_TAIL_FOLLOWING)
-		set_state(t, ENG_TAIL_FOLLOWING, NULL);
+		eng__tail_set_state(t, ENG_TAIL_FOLLOWING, NULL);
 	if (t->command != NULL)
 		take_command(t, buf, len);
 	else if (take(t, buf, len) < 0)
-		fail_protocol(t);
+		eng__tail_fail_protocol(t);
 	if (!t->freed)
-		arm_timer(t);
+		eng__tail_arm_timer(t);
 }
 
 static void
@@ -851,18 +555,18 @@ on_x_done(eng_exec *x, const eng_exec_result *r, void *ud)
 		return;   /* ERROR was reported */
 	}
 	if (r->error != NULL) {
-		set_state(t, ENG_TAIL_DETACHED, r->error);
+		eng__tail_set_state(t, ENG_TAIL_DETACHED, r->error);
 		return;
 	}
 	if (t->command != NULL) {
-		reset_lines(t, t->files[0]);
+		eng__tail_reset_lines(t, t->files[0]);
 		if (t->exit_status >= 0)
 			msg = util_xasprintf("command exited with status %d", t->exit_status);
-		set_state(t, ENG_TAIL_ENDED, msg != NULL ? msg : "command ended");
+		eng__tail_set_state(t, ENG_TAIL_ENDED, msg != NULL ? msg : "command ended");
 	} else {
 		msg = util_xasprintf("remote reader ended (status %d%s%s)", r->exit_status,
 		    r->signal != NULL ? ", signal " : "", r->signal != NULL ? r->signal : "");
-		set_state(t, ENG_TAIL_ERROR, msg);
+		eng__tail_set_state(t, ENG_TAIL_ERROR, msg);
 	}
 	free(msg);
 }
@@ -883,7 +587,7 @@ tail_exec(eng_tail *t)
 	if (r != 0)
 		return r;
 	t->refs++;
-	if (t->paused || pending(t))
+	if (t->paused || eng__tail_pending(t))
 		eng_exec_pause(t->x, 1);
 	return 0;
 }
@@ -969,8 +673,8 @@ eng_tail_rebind(eng_tail *t, eng_conn *c)
 	}
 	t->st = ENG_TAIL_STARTING;
 	if (t->command != NULL && t->ever_ran) {
-		reset_lines(t, t->files[0]);
-		mark(t, t->files[0], ENG_TAIL_MARK_RESTARTED, 0);
+		eng__tail_reset_lines(t, t->files[0]);
+		eng__tail_mark(t, t->files[0], ENG_TAIL_MARK_RESTARTED, 0);
 	}
 	return 0;
 }
@@ -982,9 +686,9 @@ eng_tail_pause(eng_tail *t, int paused)
 		return;
 	t->paused = !!paused;
 	/* Resuming: what waited here goes first (drain), then the channel. */
-	if (t->x != NULL && (t->paused || !pending(t)))
+	if (t->x != NULL && (t->paused || !eng__tail_pending(t)))
 		eng_exec_pause(t->x, t->paused);
-	arm_timer(t);
+	eng__tail_arm_timer(t);
 }
 
 uint64_t

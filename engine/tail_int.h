@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/engine.h"
+
 #define ENG_TAIL_CHUNK 65536      /* largest D body the script sends */
 #define ENG_TAIL_MAXNAME 4096     /* longest file name */
 #define ENG_TAIL_MAXFILES 4096    /* glob matches per tail */
@@ -70,5 +72,88 @@ void eng__tail_parser_free(eng_tail_parser *p);
  */
 int eng__tail_parse(eng_tail_parser *p, const char *buf, size_t len, size_t *used,
     eng_tail_rec_fn cb, void *ud);
+
+/* ---- tail.c and tail_lines.c: one tail ---- */
+
+typedef struct tfile {
+	char *name;                 /* NULL for a command */
+	int have_id;
+	uint64_t dev, ino, birth;   /* birth: creation ns, 0 unknown */
+	int64_t off;                /* next byte expected; -1: initial lines wanted */
+	uint64_t seen;              /* largest size the host told us about */
+	eng_tail_state st;          /* last state reported for this file */
+	int st_reported;
+	char *hold;                 /* unfinished line, at most max_line bytes */
+	size_t hlen;
+	uint64_t hoff;              /* file offset of hold[0] */
+	uint64_t hsince;            /* uv_now when the held line started */
+	int hflags;                 /* CONT if part of it went out as PARTIAL */
+	int skipping;               /* dropping the rest of a cut line */
+	uint64_t skipped;
+} tfile;
+
+struct eng_tail {
+	uv_loop_t *loop;
+	eng_conn *c;
+	eng_exec *x;
+	char *host;
+	char *path, *command;
+	int glob;
+	int lines, poll_ms, partial_ms;
+	size_t max_line;
+	eng_tail_cbs cbs;
+	void *ud;
+	tfile **files;              /* files[idx - 1]; a command uses files[0] */
+	size_t nfiles;
+	/*
+	 * Files left after a rotation (R, L), with where we stopped: when one
+	 * shows up again under a name we follow (a glob like app.log*
+	 * matching app.log.1), it is continued there, not read again.
+	 */
+	struct tretired {
+		uint64_t dev, ino, birth, off;
+	} *ret;
+	size_t nret;
+	int first;                  /* no script has run yet: initial lines */
+	int x_first;                /* the running script was started as first */
+	int ever_ran;               /* a command ran before: mark RESTARTED */
+	eng_tail_parser p;
+	eng_tail_state st;          /* the tail as a whole */
+	int glob_waiting;
+	int killed_by_us;           /* protocol error: we ended the exec */
+	char *exit_line;            /* command wrapper's exit report on stderr */
+	size_t exit_len;
+	int exit_status;
+	int paused;
+	/*
+	 * What came in but waits because the consumer paused mid-chunk: the
+	 * rest of a record's bytes (already counted in their file's off) and
+	 * channel bytes not parsed yet. Each at most one chunk.
+	 */
+	char *rest;
+	size_t rest_len, rest_cap;
+	tfile *rest_f;
+	uint64_t rest_off;
+	char *raw;
+	size_t raw_len, raw_cap;
+	int freed;
+	int refs;                   /* the timer handle + a running exec */
+	uv_timer_t timer;           /* partial-line deadline */
+	uint64_t received;
+};
+
+/* tail_lines.c */
+void eng__tail_set_state(eng_tail *t, eng_tail_state st, const char *text);
+void eng__tail_file_state(eng_tail *t, tfile *f, eng_tail_state st, const char *text);
+void eng__tail_mark(eng_tail *t, tfile *f, eng_tail_mark m, uint64_t bytes);
+void eng__tail_reset_lines(eng_tail *t, tfile *f);
+size_t eng__tail_feed(eng_tail *t, tfile *f, const char *buf, size_t len, uint64_t off);
+void eng__tail_keep(char **buf, size_t *len, size_t *cap, const char *data, size_t n);
+void eng__tail_keep_rest(eng_tail *t, tfile *f, const char *data, size_t n, uint64_t off);
+int eng__tail_pending(const eng_tail *t);
+void eng__tail_arm_timer(eng_tail *t);
+/* tail.c */
+void eng__tail_drain(eng_tail *t);
+void eng__tail_fail_protocol(eng_tail *t);
 
 #endif
