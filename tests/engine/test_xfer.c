@@ -641,6 +641,8 @@ killed_then_resumed(eng_xfer_dir dir, const char *host)
 	r->nsrc = 1;
 	r->dst = dstdir;
 	r->kill_at = big / 3;
+	/* Progress often enough that the kill lands mid-way on a fast loopback. */
+	r->o.progress_ms = 1;
 	x_run(&e, r, host, 60);
 	cr_assert(r->killed, "the transfer finished before the kill");
 	cr_assert(r->has_error || (r->nfiles == 1 && r->fst[0] == ENG_XFER_FAILED),
@@ -676,6 +678,8 @@ killed_then_resumed(eng_xfer_dir dir, const char *host)
 	r->dst = dstdir;
 	r->o.resume = 1;
 	r->kill_at = big / 2;
+	/* Progress often enough that the kill lands mid-way on a fast loopback. */
+	r->o.progress_ms = 1;
 	x_run(&e, r, host, 60);
 	cr_assert(r->killed && r->nfiles == 1 && r->fst[0] == ENG_XFER_FAILED);
 	want_part = mkpath(dstdir, ".big.drover-part");
