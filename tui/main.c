@@ -14,10 +14,14 @@ static const char usage[] =
 "       drover [-F ssh_config] [-i inventory] exec [options] TARGETS -- COMMAND...\n"
 "       drover [-F ssh_config] [-i inventory] tail [options] TARGETS -- FILE...\n"
 "       drover demo [N] [drover arguments]\n"
+"       drover attach [-d] [NAME] | sessions | kill-session [NAME] | kill-server\n"
+"       drover ctl [-t SESSION] COMMAND [ARGS]   (drover ctl --help)\n"
 "\n"
 "drover is an operator console for fleets of SSH hosts.\n"
 "\n"
-"  drover TARGETS   opens the console: a pane with a shell per host\n"
+"  drover TARGETS   opens the console in a new session: a pane with a shell\n"
+"                   per host; the session outlives the terminal (detach: the\n"
+"                   prefix then d; drover attach comes back)\n"
 "  drover           opens the console with the inventory in a sidebar\n"
 "  drover exec ...  runs a command on many hosts (drover exec --help)\n"
 "  drover tail ...  follows log files on many hosts (drover tail --help)\n"
@@ -29,6 +33,7 @@ static const char usage[] =
 "  --version      print the versions of drover and its libraries\n"
 "\n"
 "console options:\n"
+"  -s NAME        the new session's name (default: the next free number)\n"
 "  -c FILE        console config (default $XDG_CONFIG_HOME/drover/console.ini)\n"
 "  --accept-new   record unknown host keys without asking\n"
 "  --layout NAME  tiled, even-horizontal, even-vertical, main-stack\n"
@@ -70,5 +75,18 @@ main(int argc, char **argv)
 		return tui_cli_demo(argc - i, argv + i, ssh_config, inventory);
 	if (i < argc && strcmp(argv[i], "complete") == 0)
 		return tui_cli_complete(argc - i, argv + i, ssh_config, inventory);
-	return tui_console_run(argc - i, argv + i, ssh_config, inventory);
+	if (i < argc && strcmp(argv[i], "attach") == 0)
+		return tui_cli_attach(argc - i, argv + i);
+	if (i < argc && strcmp(argv[i], "sessions") == 0)
+		return tui_cli_sessions(argc - i, argv + i);
+	if (i < argc && strcmp(argv[i], "kill-session") == 0)
+		return tui_cli_kill_session(argc - i, argv + i);
+	if (i < argc && strcmp(argv[i], "kill-server") == 0)
+		return tui_cli_kill_server(argc - i, argv + i);
+	if (i < argc && strcmp(argv[i], "ctl") == 0)
+		return tui_cli_ctl(argc - i, argv + i);
+	/* The demo's fleet lives only as long as the demo: its console runs in place. */
+	if (getenv("DROVER_IN_PLACE") != NULL)
+		return tui_console_run(argc - i, argv + i, ssh_config, inventory);
+	return tui_session_main(argc - i, argv + i, ssh_config, inventory);
 }

@@ -15,6 +15,30 @@
 /* `drover [TARGETS]`: the console; returns the process exit code. */
 int tui_console_run(int argc, char **argv, const char *ssh_config, const char *inventory);
 
+/* What a starting client hands its session server (session/client.c). */
+typedef struct tui_serve_opts {
+	const char *dir, *name;     /* socket directory and session name */
+	int rows, cols;             /* the first client's terminal */
+	const char *term;
+	int errfd;                  /* start-up errors go here, closed once up */
+} tui_serve_opts;
+/*
+ * The console as session name's server, on a pseudo-terminal of its own
+ * (called in the daemon the client forked); returns the exit code.
+ */
+int tui_console_serve(const tui_serve_opts *o, int argc, char **argv,
+    const char *ssh_config, const char *inventory);
+/* The console's --help text to stdout; returns 0. */
+int tui_console_help(void);
+
+/* `drover [-s NAME] [TARGETS]`: a new session, attached (session/client.c). */
+int tui_session_main(int argc, char **argv, const char *ssh_config, const char *inventory);
+int tui_cli_attach(int argc, char **argv);
+int tui_cli_sessions(int argc, char **argv);
+int tui_cli_kill_session(int argc, char **argv);
+int tui_cli_kill_server(int argc, char **argv);
+int tui_cli_ctl(int argc, char **argv);
+
 /* `drover tail …`; returns the process exit code. */
 int tui_cli_tail(int argc, char **argv, const char *ssh_config, const char *inventory);
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tui/console/console.h"
+#include "tui/console/server.h"
 
 typedef struct tui_command {
 	cfg_command def;            /* name, default key, help: first (cfg_commands) */
@@ -95,11 +96,6 @@ cmd_focus_step(tui_console *con, int step)
 		tui_console_set_focus(con, (con->focus + step + con->npanes) % con->npanes);
 }
 
-static void
-cmd_focus_n(tui_console *con, int i)
-{
-	tui_console_set_focus(con, i);
-}
 
 static void
 cmd_close_pane(tui_console *con, int arg)
@@ -161,6 +157,12 @@ cmd_ask(tui_console *con, int kind)
 	case TUI_ASK_RUN:
 		ask_run(con);
 		break;
+	case TUI_ASK_NEW_WINDOW:
+		tui_console_ask(con, kind, "new window", "target expression: ");
+		break;
+	case TUI_ASK_RENAME_WINDOW:
+		tui_console_ask(con, kind, "rename window", "name: ");
+		break;
 	case TUI_ASK_SEARCH:
 		tui_console_ask(con, kind, "search scrollback", "text: ");
 		break;
@@ -214,11 +216,86 @@ cmd_help(tui_console *con, int arg)
 	con->help_top = 0;
 }
 
+/* Leaves the console; the session goes on (run in place, as the demo is: ends). */
 static void
-cmd_quit(tui_console *con, int arg)
+cmd_detach(tui_console *con, int arg)
 {
 	(void)arg;
+	if (con->srv != NULL) {
+		tui_server_detach_current(con->srv);
+		return;
+	}
 	con->quit = 1;
+}
+
+/* Shells still running in window w (-1: in every window). */
+static int
+live_shells(const tui_console *con, int w)
+{
+	int k, n = 0, wi;
+
+	for (k = 0; k < tui_console_npanes_all(con); k++) {
+		tui_pane *p = tui_console_pane_at(con, k, &wi, NULL);
+
+		n += (w < 0 || wi == w) && p->x != NULL && p->st == TUI_PANE_READY;
+	}
+	return n;
+}
+
+static void
+cmd_kill_session(tui_console *con, int arg)
+{
+	char *text;
+	int n = live_shells(con, -1);
+
+	(void)arg;
+	if (n == 0) {
+		con->quit = 1;
+		return;
+	}
+	text = util_xasprintf("end the session and its %d running shell%s? (y/n) ", n,
+	    n == 1 ? "" : "s");
+	tui_console_ask(con, TUI_ASK_KILL_SESSION, "kill session", text);
+	free(text);
+}
+
+static void
+cmd_kill_window(tui_console *con, int arg)
+{
+	char *text;
+	int n = live_shells(con, con->cur);
+
+	(void)arg;
+	if (n == 0) {
+		tui_window_kill(con, con->cur);
+		return;
+	}
+	text = util_xasprintf("close window %s and its %d running shell%s? (y/n) ",
+	    con->wins[con->cur].name, n, n == 1 ? "" : "s");
+	tui_console_ask(con, TUI_ASK_KILL_WINDOW, "kill window", text);
+	free(text);
+}
+
+static void
+cmd_window_select(tui_console *con, int arg)
+{
+	if (arg >= con->nwins)
+		tui_console_flash(con, "no window %d", arg);
+	tui_window_select(con, arg);
+}
+
+static void
+cmd_window_step(tui_console *con, int arg)
+{
+	if (con->nwins > 1)
+		tui_window_select(con, (con->cur + arg + con->nwins) % con->nwins);
+}
+
+static void
+cmd_pick_pane(tui_console *con, int arg)
+{
+	(void)arg;
+	con->pick_pane = con->npanes > 0;
 }
 
 static void
@@ -282,16 +359,25 @@ static const tui_command table[] = {
 	{ { "focus-down", "Down", "focus the pane below" }, cmd_focus_dir, TUI_DIR_DOWN },
 	{ { "focus-next", "o", "focus the next pane" }, cmd_focus_step, 1 },
 	{ { "focus-prev", "O", "focus the previous pane" }, cmd_focus_step, -1 },
-	{ { "focus-1", "1", "focus pane 1" }, cmd_focus_n, 0 },
-	{ { "focus-2", "2", "focus pane 2" }, cmd_focus_n, 1 },
-	{ { "focus-3", "3", "focus pane 3" }, cmd_focus_n, 2 },
-	{ { "focus-4", "4", "focus pane 4" }, cmd_focus_n, 3 },
-	{ { "focus-5", "5", "focus pane 5" }, cmd_focus_n, 4 },
-	{ { "focus-6", "6", "focus pane 6" }, cmd_focus_n, 5 },
-	{ { "focus-7", "7", "focus pane 7" }, cmd_focus_n, 6 },
-	{ { "focus-8", "8", "focus pane 8" }, cmd_focus_n, 7 },
-	{ { "focus-9", "9", "focus pane 9" }, cmd_focus_n, 8 },
+	{ { "pick-pane", "q", "show pane numbers; the next digit focuses that pane" },
+	    cmd_pick_pane, 0 },
 	{ { "close-pane", "x", "close the focused pane" }, cmd_close_pane, 0 },
+	{ { "new-window", "C", "a new window with panes for a target expression" },
+	    cmd_ask, TUI_ASK_NEW_WINDOW },
+	{ { "rename-window", ",", "rename the window" }, cmd_ask, TUI_ASK_RENAME_WINDOW },
+	{ { "kill-window", "&", "close the window and its panes" }, cmd_kill_window, 0 },
+	{ { "next-window", "n", "the next window" }, cmd_window_step, 1 },
+	{ { "previous-window", "p", "the previous window" }, cmd_window_step, -1 },
+	{ { "select-window-0", "0", "window 0" }, cmd_window_select, 0 },
+	{ { "select-window-1", "1", "window 1" }, cmd_window_select, 1 },
+	{ { "select-window-2", "2", "window 2" }, cmd_window_select, 2 },
+	{ { "select-window-3", "3", "window 3" }, cmd_window_select, 3 },
+	{ { "select-window-4", "4", "window 4" }, cmd_window_select, 4 },
+	{ { "select-window-5", "5", "window 5" }, cmd_window_select, 5 },
+	{ { "select-window-6", "6", "window 6" }, cmd_window_select, 6 },
+	{ { "select-window-7", "7", "window 7" }, cmd_window_select, 7 },
+	{ { "select-window-8", "8", "window 8" }, cmd_window_select, 8 },
+	{ { "select-window-9", "9", "window 9" }, cmd_window_select, 9 },
 	{ { "add-host", "c", "open panes for more hosts (target expression)" }, cmd_ask, TUI_ASK_ADD },
 	{ { "broadcast-toggle", "b", "type into every armed pane (all if none armed)" },
 	    cmd_broadcast, 0 },
@@ -303,7 +389,9 @@ static const tui_command table[] = {
 	{ { "scroll-mode", "[", "scroll back through the pane's history" }, cmd_scroll, 0 },
 	{ { "search", "/", "search the pane's history" }, cmd_ask, TUI_ASK_SEARCH },
 	{ { "help", "?", "show the key bindings" }, cmd_help, 0 },
-	{ { "detach-quit", "d", "leave the console (closes the sessions)" }, cmd_quit, 0 },
+	{ { "detach", "d", "detach: leave the console, the session goes on" }, cmd_detach, 0 },
+	{ { "kill-session", "Q", "end the session (asks when shells are running)" },
+	    cmd_kill_session, 0 },
 	{ { "sidebar-toggle", "s", "show / hide the host sidebar" }, cmd_sidebar, 0 },
 	{ { "rerun-failed", "F", "fan-out board: run the command again on the failed hosts" },
 	    cmd_rerun_failed, 0 },

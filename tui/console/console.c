@@ -14,17 +14,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tui/console/console.h"
 #include "tui/console/provide_curses.h"
+#include "tui/console/server.h"
 
 static const char console_usage[] =
 "usage: drover [-F ssh_config] [-i inventory] [options] [TARGETS]\n"
 "\n"
-"Opens the console: a pane with an interactive shell per host TARGETS names\n"
-"(or the inventory in a sidebar when none are given).\n"
+"Opens the console in a new session: a pane with an interactive shell per\n"
+"host TARGETS names (or the inventory in a sidebar when none are given).\n"
+"The session outlives the terminal: detach with the prefix then d, come\n"
+"back with drover attach (drover sessions lists them).\n"
 "\n"
+"  -s NAME        the session's name (default: the next free number)\n"
 "  -c FILE        console config (default $XDG_CONFIG_HOME/drover/console.ini)\n"
 "  --accept-new   record unknown host keys without asking\n"
 "  --layout NAME  tiled, even-horizontal, even-vertical, main-stack\n"
@@ -56,6 +61,13 @@ on_winch(uv_signal_t *s, int signum)
 	tui_console_layout_changed(con);
 }
 
+int
+tui_console_help(void)
+{
+	fputs(console_usage, stdout);
+	return 0;
+}
+
 static void
 on_quit_signal(uv_signal_t *s, int signum)
 {
@@ -64,6 +76,13 @@ on_quit_signal(uv_signal_t *s, int signum)
 	(void)signum;
 	con->quit = 1;
 	uv_stop(con->loop);
+}
+
+static void
+on_ignored_signal(uv_signal_t *s, int signum)
+{
+	(void)s;
+	(void)signum;
 }
 
 static int
@@ -188,7 +207,9 @@ handles_start(tui_console *con)
 	tui_input_start(con);
 	signal_start(con, &con->winch, on_winch, SIGWINCH);
 	signal_start(con, &con->sigterm, on_quit_signal, SIGTERM);
-	signal_start(con, &con->sighup, on_quit_signal, SIGHUP);
+	/* A session server has no terminal to lose: SIGHUP is not an ending. */
+	signal_start(con, &con->sighup, con->srv != NULL ? on_ignored_signal : on_quit_signal,
+	    SIGHUP);
 }
 
 /* Close every pane, the board and the handles; the engine finishes. */
@@ -196,8 +217,13 @@ static void
 wind_down(tui_console *con)
 {
 	con->quit = 1;
-	while (con->npanes > 0)
-		tui_console_close_pane(con, con->npanes - 1);
+	if (con->srv != NULL) {
+		char *why = util_xasprintf("[session %s ended]", con->srv->name);
+
+		tui_server_stop(con->srv, why);
+		free(why);
+	}
+	tui_windows_close_all(con);
 	tui_dialogs_free(con);
 	/* A run still going is aborted and frees itself in the loop below. */
 	tui_board_close(con->board);
@@ -212,8 +238,9 @@ wind_down(tui_console *con)
 	uv_run(con->loop, UV_RUN_DEFAULT);
 }
 
-int
-tui_console_run(int argc, char **argv, const char *ssh_config, const char *inventory)
+static int
+console_main(int argc, char **argv, const char *ssh_config, const char *inventory,
+    tui_server *srv)
 {
 	tui_console con;
 	eng_ctx_opts eo;
@@ -223,6 +250,7 @@ tui_console_run(int argc, char **argv, const char *ssh_config, const char *inven
 	int rc;
 
 	memset(&con, 0, sizeof(con));
+	con.srv = srv;
 	if ((rc = parse_args(&con, argc, argv, &cfgpath, &targets)) >= 0)
 		return rc;
 	rc = 0;
@@ -247,6 +275,7 @@ tui_console_run(int argc, char **argv, const char *ssh_config, const char *inven
 		return 2;
 	}
 	con.zoom = -1;
+	tui_windows_init(&con, targets);
 	con.ov.ssh_config = ssh_config;
 	con.ov.ask_hostkey = 1;
 	con.sidebar = targets == NULL;
@@ -279,6 +308,8 @@ tui_console_run(int argc, char **argv, const char *ssh_config, const char *inven
 	tui_console_read_size(&con);
 	if (targets != NULL && tui_console_add_targets(&con, targets) != 0)
 		rc = 2;
+	if (rc == 0 && srv != NULL && tui_server_start(srv, &con) != 0)
+		rc = 2;
 	tui_console_layout_changed(&con);
 	if (rc == 0)
 		uv_run(con.loop, UV_RUN_DEFAULT);
@@ -291,7 +322,30 @@ tui_console_run(int argc, char **argv, const char *ssh_config, const char *inven
 	util_strv_clear(&con.side);
 	cfg_inventory_free(con.inv);
 	cfg_console_free(con.cfg);
-	if (rc != 0)
+	if (rc != 0 && con.status[0] != '\0')
 		fprintf(stderr, "drover: %s\n", con.status);
+	return rc;
+}
+
+int
+tui_console_run(int argc, char **argv, const char *ssh_config, const char *inventory)
+{
+	return console_main(argc, argv, ssh_config, inventory, NULL);
+}
+
+int
+tui_console_serve(const tui_serve_opts *o, int argc, char **argv,
+    const char *ssh_config, const char *inventory)
+{
+	tui_server srv;
+	int rc;
+
+	/* A client that vanishes mid-write is a dropped client, not our end. */
+	signal(SIGPIPE, SIG_IGN);
+	umask(077);
+	if (tui_server_pty(&srv, o) != 0)
+		return 1;
+	rc = console_main(argc, argv, ssh_config, inventory, &srv);
+	tui_server_free(&srv);
 	return rc;
 }

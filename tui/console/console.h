@@ -64,9 +64,23 @@ typedef struct tui_dialog {
 	struct tui_dialog *next;
 } tui_dialog;
 
-enum { TUI_ASK_NONE, TUI_ASK_ADD, TUI_ASK_RUN, TUI_ASK_ARM, TUI_ASK_SEARCH, TUI_ASK_CLOSE };
+enum { TUI_ASK_NONE, TUI_ASK_ADD, TUI_ASK_RUN, TUI_ASK_ARM, TUI_ASK_SEARCH, TUI_ASK_CLOSE,
+	TUI_ASK_NEW_WINDOW, TUI_ASK_RENAME_WINDOW, TUI_ASK_KILL_WINDOW, TUI_ASK_KILL_SESSION };
 
 typedef struct tui_board tui_board;
+
+/*
+ * A window: its own panes and layout. The current window's live in the
+ * console's fields (panes, npanes, focus, zoom, layout), which every other
+ * file uses; the others wait here (windows.c swaps them).
+ */
+typedef struct tui_window {
+	char *name;
+	tui_pane **panes;
+	int npanes, focus, zoom;
+	tui_layout_kind layout;
+} tui_window;
+typedef struct tui_server tui_server;
 
 struct tui_console {
 	uv_loop_t *loop;
@@ -106,6 +120,11 @@ struct tui_console {
 	int frame_pending;
 	uint64_t last_frame;
 	int quit;
+	tui_window *wins;
+	int nwins, cur;             /* windows; cur: the one on screen */
+	int pick_pane;              /* the next digit focuses a pane (prefix q) */
+	tui_server *srv;            /* the session server, NULL when run in place (demo) */
+	void *ctl;                  /* ctl.c: pending wait-for requests */
 };
 
 /* ---- console.c: set-up, the run, wind-down ---- */
@@ -142,7 +161,30 @@ void tui_console_set_focus(tui_console *con, int i);
 tui_rect *tui_console_pane_rects(const tui_console *con);
 int tui_console_find(const tui_console *con, const char *name); /* index or -1 */
 void tui__pane_connect(tui_console *con, tui_pane *p);
+/* Closes a pane already taken out of its window's list. */
+void tui__pane_dispose(tui_console *con, tui_pane *p);
 void tui__pane_free(tui_pane *p);
+
+/* ---- windows.c: windows of panes ---- */
+void tui_windows_init(tui_console *con, const char *name);
+/* Closes every window's panes (the end of the session). */
+void tui_windows_close_all(tui_console *con);
+/* A new window named name (NULL: its number) on screen; its index. */
+int tui_window_new(tui_console *con, const char *name);
+void tui_window_select(tui_console *con, int i);
+void tui_window_rename(tui_console *con, int i, const char *name);
+/* Closes window i and its panes; the last window ends the session. */
+void tui_window_kill(tui_console *con, int i);
+/* A window by index or name; -1 if none. */
+int tui_window_find(const tui_console *con, const char *spec);
+/* Every pane of every window: k in 0 .. npanes_all-1, *win its window. */
+int tui_console_npanes_all(const tui_console *con);
+tui_pane *tui_console_pane_at(const tui_console *con, int k, int *win, int *idx);
+/* Closes pane p wherever it is. */
+void tui_console_close_any(tui_console *con, tui_pane *p);
+
+/* ---- ctl.c (server.h has the rest): a pane is going ---- */
+void tui_ctl_pane_gone(tui_console *con, tui_pane *p);
 
 /* ---- feed.c: remote output into the emulators, with backpressure ---- */
 void tui__feed_data(tui_pane *p, const char *buf, size_t len);

@@ -170,6 +170,24 @@ dialog_done(tui_console *con, int ok)
 			if ((d->input[0] == 'y' || d->input[0] == 'Y') && d->detail != NULL)
 				tui_console_close_pane(con, tui_console_find(con, d->detail));
 			break;
+		case TUI_ASK_NEW_WINDOW:
+			tui_window_new(con, NULL);
+			tui_window_rename(con, con->cur, d->input);
+			tui_console_add_targets(con, d->input);
+			break;
+		case TUI_ASK_RENAME_WINDOW:
+			tui_window_rename(con, con->cur, d->input);
+			break;
+		case TUI_ASK_KILL_WINDOW:
+			if (d->input[0] == 'y' || d->input[0] == 'Y')
+				tui_window_kill(con, con->cur);
+			break;
+		case TUI_ASK_KILL_SESSION:
+			if (d->input[0] == 'y' || d->input[0] == 'Y') {
+				con->quit = 1;
+				uv_stop(con->loop);
+			}
+			break;
 		default:
 			break;
 		}

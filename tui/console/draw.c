@@ -12,6 +12,7 @@
 #include <wchar.h>
 
 #include "tui/console/console.h"
+#include "tui/console/server.h"
 #include "tui/console/provide_curses.h"
 
 #define use tui_palette_use
@@ -134,15 +135,24 @@ draw_sidebar(const tui_console *con)
 static void
 draw_status(const tui_console *con)
 {
-	char left[160], right[300];
+	char left[400], right[300];
 	int up = 0, i, y = con->rows - 1;
 
 	for (i = 0; i < con->npanes; i++)
 		up += con->panes[i]->st == TUI_PANE_READY;
 	use(con, CFG_EL_STATUS_BAR);
 	fill(y, 0, con->cols, ' ');
-	snprintf(left, sizeof(left), " drover  %d/%d up  layout %s%s", up, con->npanes,
-	    tui_layout_name(con->layout), con->zoom >= 0 ? " (zoom)" : "");
+	snprintf(left, sizeof(left), " %s  %d/%d up  layout %s%s ", con->srv != NULL ?
+	    con->srv->name : "drover", up, con->npanes, tui_layout_name(con->layout),
+	    con->zoom >= 0 ? " (zoom)" : "");
+	/* The windows, tmux-style: "0:web* 1:db"; names are the user's text. */
+	for (i = 0; i < con->nwins && con->nwins > 1; i++) {
+		size_t l = strlen(left);
+		char *nm = tui_sanitize_str(con->wins[i].name);
+
+		snprintf(left + l, sizeof(left) - l, " %d:%.16s%s", i, nm, i == con->cur ? "*" : "");
+		free(nm);
+	}
 	put_text(y, 0, con->cols, left);
 	if (con->broadcast) {
 		char b[64];
@@ -312,6 +322,24 @@ draw_empty(const tui_console *con, tui_rect area)
 	free(keys);
 }
 
+/* prefix q: each pane's number in its middle, for the digit that follows. */
+static void
+draw_pane_numbers(const tui_console *con)
+{
+	char num[16];
+	int i;
+
+	use(con, CFG_EL_STATUS_WARN);
+	for (i = 0; i < con->npanes && i < 9; i++) {
+		const tui_pane *p = con->panes[i];
+
+		if (p->rect.w < 5 || p->rect.h < 1)
+			continue;
+		snprintf(num, sizeof(num), " %d ", i + 1);
+		put_text(p->rect.y + p->rect.h / 2, p->rect.x + p->rect.w / 2 - 1, 3, num);
+	}
+}
+
 void
 tui_draw_frame(tui_console *con)
 {
@@ -335,11 +363,13 @@ tui_draw_frame(tui_console *con)
 			draw_empty(con, area);
 	}
 	draw_status(con);
+	if (con->pick_pane && !con->compact)
+		draw_pane_numbers(con);
 	if (con->help)
 		draw_help(con);
 	if (con->dialogs != NULL)
 		draw_dialog(con);
-	con->full_dirty = con->help || con->dialogs != NULL;
+	con->full_dirty = con->help || con->dialogs != NULL || con->pick_pane;
 	/* The focused pane's cursor, where the application put it. */
 	if (con->dialogs == NULL && !con->help && !con->board_shown && !con->compact &&
 	    con->npanes > 0) {

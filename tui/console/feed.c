@@ -58,11 +58,11 @@ on_feed(uv_idle_t *h)
 {
 	tui_console *con = h->data;
 	uint64_t t0 = uv_hrtime();
-	int i, any = 1, n = con->npanes;
+	int i, any = 1, n = tui_console_npanes_all(con);
 
 	/* Small queues first: that is typing being echoed, not a flood. */
 	for (i = 0; i < n; i++) {
-		tui_pane *p = con->panes[i];
+		tui_pane *p = tui_console_pane_at(con, i, NULL, NULL);
 
 		if (p->inq.len > p->inq_off && p->inq.len - p->inq_off <= FEED_SLICE)
 			tui__feed_pane(p, FEED_SLICE);
@@ -71,7 +71,7 @@ on_feed(uv_idle_t *h)
 	while (any && uv_hrtime() - t0 < FEED_BUDGET_NS) {
 		any = 0;
 		for (i = 0; i < n && uv_hrtime() - t0 < FEED_BUDGET_NS; i++) {
-			tui_pane *p = con->panes[(con->feed_rr + i) % n];
+			tui_pane *p = tui_console_pane_at(con, (con->feed_rr + i) % n, NULL, NULL);
 
 			if (p->inq.len > p->inq_off) {
 				tui__feed_pane(p, FEED_SLICE);
@@ -82,9 +82,12 @@ on_feed(uv_idle_t *h)
 			con->feed_rr = (con->feed_rr + 1) % n;
 	}
 	tui_console_dirty(con);
-	for (i = 0; i < n; i++)
-		if (con->panes[i]->inq.len > con->panes[i]->inq_off)
+	for (i = 0; i < n; i++) {
+		tui_pane *p = tui_console_pane_at(con, i, NULL, NULL);
+
+		if (p->inq.len > p->inq_off)
 			return;
+	}
 	con->feeding = 0;
 	uv_idle_stop(&con->feeder);
 }

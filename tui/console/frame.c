@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "tui/console/console.h"
+#include "tui/console/server.h"
 
 /* Columns of the inventory sidebar, its border included. */
 #define SIDEBAR_COLS 22
@@ -77,6 +78,8 @@ on_frame(uv_timer_t *t)
 	if (con->layout_dirty)
 		apply_layout(con);
 	tui_draw_frame(con);
+	if (con->srv != NULL)
+		tui_ctl_frame(con);
 }
 
 void

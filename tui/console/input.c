@@ -213,6 +213,15 @@ tui_input_key(tui_console *con, int ckey, int cmods, uint32_t ch)
 		tui_dialog_key(con, tkey, ch);
 		return;
 	}
+	if (con->pick_pane) {
+		/* Panes are numbered from 1 on screen, as the digits are typed. */
+		con->pick_pane = 0;
+		if (ch >= '1' && ch <= '9')
+			tui_console_set_focus(con, (int)(ch - '1'));
+		con->full_dirty = 1;
+		tui_console_dirty(con);
+		return;
+	}
 	if (con->prefix) {
 		con->prefix = 0;
 		name = bound(con, tkey, mods, ch, 1);

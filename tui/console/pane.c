@@ -202,7 +202,7 @@ pane_new(tui_console *con, const cfg_host *h)
 
 	p->con = con;
 	cfg_host_copy(&p->host, h);
-	p->color = con->npanes;
+	p->color = tui_console_npanes_all(con);
 	p->term = tui_term_new(24, 80, con->cfg->scrollback, &tcbs, p);
 	return p;
 }
@@ -275,6 +275,15 @@ tui_console_close_pane(tui_console *con, int idx)
 	if (con->focus < 0)
 		con->focus = 0;
 	con->zoom = -1;
+	tui__pane_dispose(con, p);
+	tui_console_layout_changed(con);
+}
+
+void
+tui__pane_dispose(tui_console *con, tui_pane *p)
+{
+	if (con->srv != NULL)
+		tui_ctl_pane_gone(con, p);
 	p->zombie = 1;
 	p->st = TUI_PANE_CLOSED;
 	if (p->c != NULL) {
@@ -286,7 +295,6 @@ tui_console_close_pane(tui_console *con, int idx)
 		tui__pane_free(p);
 	}
 	tui__retry_arm(con);
-	tui_console_layout_changed(con);
 }
 
 tui_pane *

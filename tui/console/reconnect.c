@@ -49,8 +49,8 @@ on_retry(uv_timer_t *t)
 
 	if (con->quit)
 		return;
-	for (i = 0; i < con->npanes; i++) {
-		tui_pane *p = con->panes[i];
+	for (i = 0; i < tui_console_npanes_all(con); i++) {
+		tui_pane *p = tui_console_pane_at(con, i, NULL, NULL);
 
 		if (p->retry_at == 0)
 			continue;
@@ -68,8 +68,8 @@ tui__retry_arm(tui_console *con)
 	uint64_t now = uv_now(con->loop), wake = UINT64_MAX, next;
 	int i;
 
-	for (i = 0; i < con->npanes; i++) {
-		tui_pane *p = con->panes[i];
+	for (i = 0; i < tui_console_npanes_all(con); i++) {
+		tui_pane *p = tui_console_pane_at(con, i, NULL, NULL);
 
 		if (p->retry_at == 0)
 			continue;

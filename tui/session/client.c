@@ -1,0 +1,690 @@
+/*
+ * tui/session/client.c - the commands on the user's side of a session:
+ * `drover [-s NAME] [TARGETS]` starts a session server and attaches,
+ * `drover attach`, `drover sessions`, `drover kill-session`, `drover
+ * kill-server` and `drover ctl`. An attached client is a relay: the
+ * terminal in raw mode, keys to the server, the server's screen bytes to
+ * the terminal. Losing the terminal (SIGHUP, EOF) only detaches.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tui/session/proto.h"
+
+static int sig_pipe[2] = { -1, -1 };
+
+static void
+on_signal(int sig)
+{
+	char c = (char)sig;
+	int e = errno;
+
+	if (write(sig_pipe[1], &c, 1) < 0)
+		(void)0;
+	errno = e;
+}
+
+static int
+write_all(int fd, const void *p, size_t len)
+{
+	const char *s = p;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, s, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		s += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void
+term_size(int *rows, int *cols)
+{
+	struct winsize ws;
+
+	*rows = 24;
+	*cols = 80;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0) {
+		*rows = ws.ws_row;
+		*cols = ws.ws_col;
+	}
+}
+
+static int
+send_msg(int fd, tui_buf *m)
+{
+	int r = write_all(fd, m->p, m->len);
+
+	tui_buf_reset(m);
+	return r;
+}
+
+/* What a SETUP message carries: the strings to enter and leave with. */
+static int
+setup_parse(const tui_msg *m, tui_buf *enter, tui_buf *reset)
+{
+	size_t el;
+
+	if (m->len < 4)
+		return -1;
+	el = (size_t)m->data[0] << 24 | (size_t)m->data[1] << 16 |
+	    (size_t)m->data[2] << 8 | m->data[3];
+	if (el > m->len - 4)
+		return -1;
+	tui_buf_reset(enter);
+	tui_buf_reset(reset);
+	tui_buf_add(enter, m->data + 4, el);
+	tui_buf_add(reset, m->data + 4 + el, m->len - 4 - el);
+	return 0;
+}
+
+/*
+ * The attached client's loop. Returns the exit code; *text is what the
+ * server said at the end (malloc'd), NULL if it went away unannounced.
+ */
+static int
+relay(int fd, char **text)
+{
+	tui_buf in = { 0 }, out = { 0 }, enter = { 0 }, reset = { 0 };
+	struct pollfd pf[3];
+	char buf[65536], sig;
+	tui_msg m;
+	size_t used, off;
+	ssize_t n;
+	int rows, cols, code = -1, r, done = 0;
+
+	*text = NULL;
+	pf[0].fd = STDIN_FILENO;
+	pf[1].fd = fd;
+	pf[2].fd = sig_pipe[0];
+	pf[0].events = pf[1].events = pf[2].events = POLLIN;
+	while (!done) {
+		if (poll(pf, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[2].revents & POLLIN) {
+			if (read(sig_pipe[0], &sig, 1) == 1 && sig == SIGWINCH) {
+				term_size(&rows, &cols);
+				tui_resize_add(&out, rows, cols);
+				send_msg(fd, &out);
+			} else {
+				/* The terminal is gone or we are told to go: detach quietly. */
+				code = 0;
+				break;
+			}
+		}
+		if (pf[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = read(STDIN_FILENO, buf, sizeof(buf));
+			if (n <= 0 && !(n < 0 && errno == EINTR)) {
+				code = 0;
+				break;
+			}
+			if (n > 0) {
+				tui_msg_add(&out, TUI_MSG_KEYS, buf, (size_t)n);
+				if (send_msg(fd, &out) != 0)
+					break;
+			}
+		}
+		if (!(pf[1].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		tui_buf_add(&in, buf, (size_t)n);
+		off = 0;
+		while (!done && (r = tui_msg_parse((const uint8_t *)in.p + off, in.len - off,
+		    &m, &used)) != 0) {
+			const char *t;
+			size_t tl;
+
+			if (r < 0) {
+				done = 1;
+				break;
+			}
+			off += used;
+			if (m.type == TUI_MSG_OUT) {
+				if (write_all(STDOUT_FILENO, m.data, m.len) != 0)
+					done = 1;
+			} else if (m.type == TUI_MSG_SETUP) {
+				if (setup_parse(&m, &enter, &reset) == 0)
+					write_all(STDOUT_FILENO, enter.p, enter.len);
+			} else if (m.type == TUI_MSG_EXIT && tui_coded_parse(&m, &code, &t, &tl) == 0) {
+				*text = util_xstrndup(t, tl);
+				done = 1;
+			}
+		}
+		memmove(in.p, in.p + off, in.len - off);
+		in.len -= off;
+	}
+	if (reset.len > 0)
+		write_all(STDOUT_FILENO, reset.p, reset.len);
+	tui_buf_free(&in);
+	tui_buf_free(&out);
+	tui_buf_free(&enter);
+	tui_buf_free(&reset);
+	return code;
+}
+
+/* Attaches the terminal to the session on fd; returns the exit code. */
+static int
+attach_fd(int fd, const char *name, int flags)
+{
+	struct termios saved, raw;
+	struct sigaction sa;
+	tui_hello h;
+	tui_buf m = { 0 };
+	const char *term = getenv("TERM");
+	char *text = NULL, *safe;
+	int code;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "drover: attaching needs a terminal (drover ctl works without)\n");
+		close(fd);
+		return 2;
+	}
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+		fprintf(stderr, "drover: pipe: %s\n", strerror(errno));
+		close(fd);
+		return 1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGWINCH, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	memset(&h, 0, sizeof(h));
+	h.version = TUI_PROTO_VERSION;
+	h.flags = flags;
+	term_size(&h.rows, &h.cols);
+	snprintf(h.term, sizeof(h.term), "%s", term != NULL ? term : "xterm");
+	tcgetattr(STDIN_FILENO, &saved);
+	raw = saved;
+	cfmakeraw(&raw);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
+	tui_hello_add(&m, &h);
+	send_msg(fd, &m);
+	tui_buf_free(&m);
+	code = relay(fd, &text);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+	close(fd);
+	if (text != NULL) {
+		safe = tui_sanitize_str(text);
+		printf("%s\n", safe);
+		free(safe);
+	} else if (code < 0) {
+		fprintf(stderr, "drover: lost the server of session %s (it exited or was "
+		    "killed)\n", name);
+		code = 1;
+	}
+	free(text);
+	return code;
+}
+
+static const char *
+pick_latest(const char *dir, const util_strv *names)
+{
+	struct stat st;
+	const char *best = NULL;
+	time_t t = 0;
+	size_t i;
+
+	for (i = 0; i < names->n; i++) {
+		char *p = util_xasprintf("%s/%s", dir, names->v[i]);
+
+		if (lstat(p, &st) == 0 && (best == NULL || st.st_mtime >= t)) {
+			best = names->v[i];
+			t = st.st_mtime;
+		}
+		free(p);
+	}
+	return best;
+}
+
+/*
+ * The session a command means: NAME, or with none the only (or newest)
+ * one. The name is malloc'd; NULL (message printed) when there is none.
+ */
+static char *
+session_named(const char *dir, const char *name)
+{
+	util_strv names = { 0 };
+	char *r = NULL, *safe;
+
+	if (name != NULL) {
+		if (!tui_session_name_ok(name)) {
+			safe = tui_sanitize_str(name);
+			fprintf(stderr, "drover: '%s' is not a session name (letters, digits, "
+			    "'_', '.', '-')\n", safe);
+			free(safe);
+			return NULL;
+		}
+		return util_xstrdup(name);
+	}
+	tui_session_list(dir, &names);
+	if (names.n == 0)
+		fprintf(stderr, "drover: no sessions\n");
+	else
+		r = util_xstrdup(pick_latest(dir, &names));
+	util_strv_clear(&names);
+	return r;
+}
+
+static int
+connect_named(const char *dir, const char *name)
+{
+	int fd = tui_session_connect(dir, name);
+	char *safe;
+
+	if (fd < 0) {
+		safe = tui_sanitize_str(name);
+		if (errno == ENOENT)
+			fprintf(stderr, "drover: no session '%s' (drover sessions lists them)\n", safe);
+		else
+			fprintf(stderr, "drover: session '%s': %s\n", safe, strerror(errno));
+		free(safe);
+	}
+	return fd;
+}
+
+/* ---- ctl requests ---- */
+
+/*
+ * Sends argv as a request to the session on fd; the reply's text goes to
+ * stdout. Returns the reply's exit code.
+ */
+static int
+request(int fd, int argc, char **argv, int quiet)
+{
+	tui_buf m = { 0 }, in = { 0 };
+	char buf[65536];
+	tui_msg msg;
+	size_t used;
+	ssize_t n;
+	int code = -1, r;
+
+	signal(SIGPIPE, SIG_IGN);
+	tui_ctl_add(&m, argc, argv);
+	if (write_all(fd, m.p, m.len) != 0) {
+		tui_buf_free(&m);
+		fprintf(stderr, "drover: the session server went away\n");
+		return 1;
+	}
+	tui_buf_free(&m);
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		tui_buf_add(&in, buf, (size_t)n);
+		r = tui_msg_parse((const uint8_t *)in.p, in.len, &msg, &used);
+		if (r < 0)
+			break;
+		if (r > 0) {
+			const char *t;
+			size_t tl;
+
+			if (tui_coded_parse(&msg, &code, &t, &tl) == 0 && !quiet)
+				fwrite(t, 1, tl, code == 0 ? stdout : stderr);
+			break;
+		}
+	}
+	tui_buf_free(&in);
+	if (code < 0) {
+		fprintf(stderr, "drover: the session server went away without an answer\n");
+		return 1;
+	}
+	return code;
+}
+
+static int
+sockdir_or_die(char **dir)
+{
+	char *cause = NULL;
+
+	if (tui_sockdir(dir, &cause) != 0) {
+		fprintf(stderr, "drover: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the commands ---- */
+
+static const char tui_ctl_usage[] =
+"usage: drover ctl [-t SESSION] COMMAND [ARGS]\n"
+"\n"
+"Commands for scripts, sent to a running session (default: the newest):\n"
+"  list-windows                      windows as JSON lines\n"
+"  list-panes [-a]                   panes of the current (-a: every) window, JSON\n"
+"  new-window [-n NAME] TARGETS      a window with a pane per host\n"
+"  rename-window [-t WINDOW] NAME\n"
+"  kill-window [-t WINDOW]\n"
+"  select-window -t WINDOW\n"
+"  kill-pane -t PANE\n"
+"  send-keys [-t PANE] [-l] KEYS...  keys to a pane (default: the armed set)\n"
+"  capture-pane -t PANE [-S]         the pane's screen (-S: scrollback too)\n"
+"  wait-for -t PANE REGEX [-T SECS]  exit 0 once the pane shows a match, 1 on timeout\n"
+"  exec TARGETS -- COMMAND           run on the session's connections, JSON lines\n"
+"  session-info                      one line: name, windows, hosts, clients, age\n"
+"  kill-session                      end the session\n"
+"PANE is a host name, WINDOW:HOST, or a pane number; WINDOW a name or index.\n";
+
+static const char attach_usage[] =
+"usage: drover attach [-d] [NAME]\n"
+"\n"
+"Attaches this terminal to session NAME (default: the newest session).\n"
+"  -d   detach the session's other clients\n"
+"Detach again with the prefix then d; the session goes on without you.\n";
+
+int
+tui_cli_attach(int argc, char **argv)
+{
+	const char *want = NULL;
+	char *dir, *name;
+	int i, flags = 0, fd, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-d") == 0) {
+			flags |= TUI_HELLO_DETACH_OTHERS;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			fputs(attach_usage, stdout);
+			return 0;
+		} else if (strcmp(argv[i], "-t") == 0 && i + 1 < argc) {
+			want = argv[++i];
+		} else if (argv[i][0] == '-' || want != NULL) {
+			fprintf(stderr, "drover attach: unexpected '%s'\n(see drover attach --help)\n",
+			    argv[i]);
+			return 2;
+		} else {
+			want = argv[i];
+		}
+	}
+	if (sockdir_or_die(&dir) != 0)
+		return 1;
+	if ((name = session_named(dir, want)) == NULL) {
+		free(dir);
+		return 1;
+	}
+	fd = connect_named(dir, name);
+	rc = fd < 0 ? 1 : attach_fd(fd, name, flags);
+	free(name);
+	free(dir);
+	return rc;
+}
+
+int
+tui_cli_sessions(int argc, char **argv)
+{
+	util_strv names = { 0 };
+	char *dir, *info[] = { "session-info", NULL };
+	size_t i;
+	int fd;
+
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		puts("usage: drover sessions\n\nLists your sessions: name, windows, hosts up/total, "
+		    "attached clients, age.");
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "drover sessions: unexpected '%s'\n", argv[1]);
+		return 2;
+	}
+	if (sockdir_or_die(&dir) != 0)
+		return 1;
+	tui_session_list(dir, &names);
+	for (i = 0; i < names.n; i++)
+		if ((fd = tui_session_connect(dir, names.v[i])) >= 0) {
+			request(fd, 1, info, 0);
+			close(fd);
+		}
+	if (names.n == 0)
+		fprintf(stderr, "drover: no sessions\n");
+	util_strv_clear(&names);
+	free(dir);
+	return 0;
+}
+
+int
+tui_cli_kill_session(int argc, char **argv)
+{
+	char *dir, *name, *kill[] = { "kill-session", NULL };
+	const char *want = NULL;
+	int fd, rc, i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-t") == 0 && i + 1 < argc)
+			want = argv[++i];
+		else if (argv[i][0] != '-' && want == NULL)
+			want = argv[i];
+		else {
+			fprintf(stderr, "usage: drover kill-session [NAME]\n");
+			return 2;
+		}
+	}
+	if (sockdir_or_die(&dir) != 0)
+		return 1;
+	if ((name = session_named(dir, want)) == NULL) {
+		free(dir);
+		return 1;
+	}
+	fd = connect_named(dir, name);
+	rc = fd < 0 ? 1 : request(fd, 1, kill, 0);
+	if (fd >= 0)
+		close(fd);
+	free(name);
+	free(dir);
+	return rc;
+}
+
+int
+tui_cli_kill_server(int argc, char **argv)
+{
+	util_strv names = { 0 };
+	char *dir, *kill[] = { "kill-session", NULL };
+	size_t i;
+	int fd, rc = 0;
+
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "usage: drover kill-server (ends every session)\n");
+		return 2;
+	}
+	if (sockdir_or_die(&dir) != 0)
+		return 1;
+	tui_session_list(dir, &names);
+	for (i = 0; i < names.n; i++)
+		if ((fd = tui_session_connect(dir, names.v[i])) >= 0) {
+			rc |= request(fd, 1, kill, 1);
+			close(fd);
+		}
+	util_strv_clear(&names);
+	free(dir);
+	return rc != 0;
+}
+
+int
+tui_cli_ctl(int argc, char **argv)
+{
+	const char *want = NULL;
+	char *dir, *name;
+	int i = 1, fd, rc;
+
+	if (i + 1 < argc && strcmp(argv[i], "-t") == 0) {
+		want = argv[i + 1];
+		i += 2;
+	}
+	if (i >= argc || strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+		fputs(tui_ctl_usage, i >= argc ? stderr : stdout);
+		return i >= argc ? 2 : 0;
+	}
+	if (sockdir_or_die(&dir) != 0)
+		return 1;
+	if ((name = session_named(dir, want)) == NULL) {
+		free(dir);
+		return 1;
+	}
+	fd = connect_named(dir, name);
+	rc = fd < 0 ? 1 : request(fd, argc - i, argv + i, 0);
+	if (fd >= 0)
+		close(fd);
+	free(name);
+	free(dir);
+	return rc;
+}
+
+/* ---- a new session ---- */
+
+/* The smallest number no session uses. */
+static char *
+next_free_name(const char *dir)
+{
+	util_strv names = { 0 };
+	int k;
+
+	tui_session_list(dir, &names);
+	for (k = 0;; k++) {
+		char num[16];
+
+		snprintf(num, sizeof(num), "%d", k);
+		if (!util_list_has(names.v, num)) {
+			util_strv_clear(&names);
+			return util_xstrdup(num);
+		}
+	}
+}
+
+/*
+ * Starts the session's server: a daemon (double fork, its own session)
+ * whose start-up errors come back on a pipe, closed once it listens.
+ * Returns 0 once it is up, or the exit code with the error printed.
+ */
+static int
+spawn_server(const char *dir, const char *name, int argc, char **argv,
+    const char *ssh_config, const char *inventory)
+{
+	tui_serve_opts o;
+	tui_buf err = { 0 };
+	char buf[4096];
+	pid_t a;
+	ssize_t n;
+	int p[2], st, fd;
+
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		fprintf(stderr, "drover: pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	fflush(NULL);
+	if ((a = fork()) < 0) {
+		fprintf(stderr, "drover: fork: %s\n", strerror(errno));
+		return 1;
+	}
+	if (a == 0) {
+		if (fork() != 0)
+			_exit(0);
+		dup2(p[1], STDERR_FILENO);
+		close_range(3, ~0U, 0);
+		memset(&o, 0, sizeof(o));
+		o.dir = dir;
+		o.name = name;
+		term_size(&o.rows, &o.cols);
+		o.term = getenv("TERM");
+		o.errfd = STDERR_FILENO;
+		_exit(tui_console_serve(&o, argc, argv, ssh_config, inventory));
+	}
+	close(p[1]);
+	waitpid(a, &st, 0);
+	while ((n = read(p[0], buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0)
+			tui_buf_add(&err, buf, (size_t)n);
+	close(p[0]);
+	if (err.len > 0)
+		fwrite(err.p, 1, err.len, stderr);
+	fd = tui_session_connect(dir, name);
+	if (fd >= 0)
+		close(fd);
+	else if (err.len == 0)
+		fprintf(stderr, "drover: the session server did not start\n");
+	tui_buf_free(&err);
+	return fd >= 0 ? 0 : 2;
+}
+
+int
+tui_session_main(int argc, char **argv, const char *ssh_config, const char *inventory)
+{
+	util_strv rest = { 0 };
+	char *dir = NULL, *name = NULL;
+	const char *want = NULL;
+	int i, fd, rc;
+
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return tui_console_help();
+		if (strcmp(argv[i], "-s") == 0 || strncmp(argv[i], "-s=", 3) == 0) {
+			if (argv[i][2] == '=')
+				want = argv[i] + 3;
+			else if (i + 1 < argc)
+				want = argv[++i];
+			else {
+				fprintf(stderr, "drover: -s needs a session name\n");
+				return 2;
+			}
+			continue;
+		}
+		util_strv_push(&rest, argv[i]);
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "drover: the console needs a terminal (use drover exec for "
+		    "scripts, drover ctl for sessions)\n");
+		util_strv_clear(&rest);
+		return 2;
+	}
+	if (want != NULL && !tui_session_name_ok(want)) {
+		fprintf(stderr, "drover: -s: not a session name (letters, digits, '_', '.', '-')\n");
+		util_strv_clear(&rest);
+		return 2;
+	}
+	if (sockdir_or_die(&dir) != 0) {
+		util_strv_clear(&rest);
+		return 1;
+	}
+	if (want != NULL && (fd = tui_session_connect(dir, want)) >= 0) {
+		close(fd);
+		fprintf(stderr, "drover: session %s already exists (drover attach %s)\n", want, want);
+		rc = 2;
+		goto out;
+	}
+	name = want != NULL ? util_xstrdup(want) : next_free_name(dir);
+	rc = spawn_server(dir, name, (int)rest.n, rest.v, ssh_config, inventory);
+	if (rc == 0 && (fd = connect_named(dir, name)) >= 0)
+		rc = attach_fd(fd, name, 0);
+	else if (rc == 0)
+		rc = 1;
+out:
+	util_strv_clear(&rest);
+	free(name);
+	free(dir);
+	return rc;
+}
