@@ -78,21 +78,34 @@ wait_gone(const char *needle, double secs)
 	cr_assert_fail("'%s' still on screen after %.0fs:\n%s", needle, secs, s);
 }
 
+/*
+ * Each test's console is its own drover session (named after the test's
+ * process), so that tests running side by side never end each other's.
+ */
 static void
 start(const char *extra_env, const char *cfg, const char *args)
 {
 	snprintf(sock, sizeof(sock), "drover-test-%d", (int)getpid());
 	tmux("kill-server");
 	/* -x/-y: the outer terminal; TERM inside is tmux's screen-256color. */
-	tmux("new-session -d -s t -x 160 -y 45 \"env %s %s -F %s -i %s %s; sleep 30\"",
+	tmux("new-session -d -s t -x 160 -y 45 \"env %s %s -F %s -i %s %s -s t%d; sleep 30\"",
 	    extra_env != NULL ? extra_env : "", getenv("DROVER_BIN"),
-	    cfg != NULL ? cfg : tu_fleet("FLEET_SSH_CONFIG"), tu_fleet("FLEET_INVENTORY"), args);
+	    cfg != NULL ? cfg : tu_fleet("FLEET_SSH_CONFIG"), tu_fleet("FLEET_INVENTORY"),
+	    args, (int)getpid());
 }
 
 static void
 stop(void)
 {
+	char *cmd = NULL, *out;
+
 	tmux("kill-server");
+	/* Losing the terminal only detaches: the session is ended here. */
+	cr_assert(asprintf(&cmd, "%s kill-session t%d 2>&1", getenv("DROVER_BIN"),
+	    (int)getpid()) > 0);
+	out = tu_sh(cmd, NULL);
+	free(out);
+	free(cmd);
 }
 
 /* Shell prompts on screen: "$" at a line start or right after a separator. */
@@ -124,6 +137,14 @@ prefix(const char *key)
 	tmux("send-keys -t t %s", key);
 }
 
+/* Focus pane n (1-based) the tmux way: prefix q shows the numbers, then n. */
+static void
+focus(const char *n)
+{
+	prefix("q");
+	tmux("send-keys -t t %s", n);
+}
+
 TestSuite(console, .fini = stop, .timeout = 120);
 
 Test(console, three_hosts_three_prompts_typing_goes_to_one_pane)
@@ -149,9 +170,9 @@ Test(console, broadcast_to_two_armed_panes)
 
 	start(NULL, NULL, "h1,h2,h3");
 	free(wait_prompts(3, 20));
-	prefix("1");
+	focus("1");
 	prefix("m");
-	prefix("3");
+	focus("3");
 	prefix("m");
 	prefix("b");
 	s = wait_for("BROADCAST", 1, 5);
@@ -163,7 +184,7 @@ Test(console, broadcast_to_two_armed_panes)
 	 * marker is on screen, a leaked broadcast would be there too.
 	 */
 	prefix("b");
-	prefix("2");
+	focus("2");
 	tmux("send-keys -t t 'echo p2-$((5+5))' Enter");
 	s = wait_for("p2-10", 1, 10);
 	/* Exactly the two armed panes, and their own hosts answered. */
@@ -333,7 +354,7 @@ Test(console, killed_sshd_shows_lost_and_reconnect_keeps_scrollback)
 	cr_assert(asprintf(&args, "-c %s h1,h2", ini) > 0);
 	start(NULL, NULL, args);
 	free(wait_prompts(2, 20));
-	prefix("2");
+	focus("2");
 	pid = session_sshd_pid();
 	/* The per-connection sshd serving pane 2 dies. */
 	cr_assert_eq(kill(pid, SIGKILL), 0);
@@ -369,7 +390,7 @@ Test(console, lost_host_comes_back_by_itself_with_backoff, .fini = stop_and_rest
 
 	start(NULL, NULL, "h1,h2");
 	free(wait_prompts(2, 20));
-	prefix("2");
+	focus("2");
 	tmux("send-keys -t t 'echo before-$((6*7))' Enter");
 	free(wait_for("before-42", 1, 10));
 	host_sshd_kill(session_sshd_pid());
@@ -638,9 +659,9 @@ Test(console, broadcast_includes_the_focused_pane_and_says_so)
 
 	start(NULL, NULL, "h1,h2,h3");
 	free(wait_prompts(3, 20));
-	prefix("1");
+	focus("1");
 	prefix("m");
-	prefix("2");
+	focus("2");
 	prefix("b");
 	/* Pane 1 armed, pane 2 focused: both get the keys, pane 3 does not. */
 	s = wait_for("<<BROADCAST>>", 2, 5);
@@ -650,7 +671,7 @@ Test(console, broadcast_includes_the_focused_pane_and_says_so)
 	s = wait_for("bf-42", 2, 10);
 	free(s);
 	prefix("b");
-	prefix("3");
+	focus("3");
 	tmux("send-keys -t t 'echo p3-$((2+2))' Enter");
 	s = wait_for("p3-4", 1, 10);
 	cr_assert_eq(tu_count(s, "bf-42"), 2, "pane 3 got the broadcast:\n%s", s);
@@ -684,7 +705,7 @@ Test(console, main_stack_puts_the_focused_pane_in_the_main_slot)
 
 	start(NULL, NULL, "--layout main-stack h1,h2,h3");
 	free(wait_prompts(3, 20));
-	prefix("3");
+	focus("3");
 	/* The main slot is the top-left: pane 3's title starts the screen. */
 	for (double t0 = tu_now();; usleep(100000)) {
 		s = screen();

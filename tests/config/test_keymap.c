@@ -167,10 +167,10 @@ Test(keymap, defaults)
 		"prefix", "split-layout-next", "layout-tiled",
 		"layout-even-horizontal", "layout-even-vertical",
 		"layout-main-stack", "zoom", "focus-left", "focus-right",
-		"focus-up", "focus-down", "focus-next", "focus-prev", "focus-1",
-		"focus-5", "focus-9", "close-pane", "add-host",
+		"focus-up", "focus-down", "focus-next", "focus-prev", "select-window-1",
+		"select-window-5", "select-window-9", "close-pane", "add-host",
 		"broadcast-toggle", "arm-toggle", "arm-by-target", "run-command",
-		"reconnect", "scroll-mode", "search", "help", "detach-quit",
+		"reconnect", "scroll-mode", "search", "help", "detach",
 		"sidebar-toggle", "rerun-failed", "open-shell-from-board",
 		"send-prefix",
 	};
@@ -203,7 +203,7 @@ Test(keymap, defaults)
 	cr_assert_str_eq(cfg_keymap_lookup(km, '?', 0, 1), "help");
 	cr_assert_str_eq(cfg_keymap_lookup(km, '?', CFG_MOD_SHIFT, 1), "help");
 	cr_assert_str_eq(cfg_keymap_lookup(km, ' ', 0, 1), "split-layout-next");
-	cr_assert_str_eq(cfg_keymap_lookup(km, '3', 0, 1), "focus-3");
+	cr_assert_str_eq(cfg_keymap_lookup(km, '3', 0, 1), "select-window-3");
 	cr_assert_str_eq(cfg_keymap_lookup(km, CFG_KEY_LEFT, 0, 1), "focus-left");
 	cr_assert_str_eq(cfg_keymap_lookup(km, '5', CFG_MOD_ALT, 1),
 	    "layout-tiled");
@@ -277,7 +277,7 @@ Test(keymap, set_and_lookup)
 	cr_assert_null(cfg_keymap_lookup(km, '?', 0, 1));
 	cr_assert_eq(cfg_keymap_get(km, "help")->key, CFG_KEY_NONE);
 	cr_assert_eq(cfg_keymap_set(km, "reconnect", "NONE", &cause), 0);
-	cr_assert_eq(cfg_keymap_set(km, "focus-1", "none", &cause), 0,
+	cr_assert_eq(cfg_keymap_set(km, "select-window-1", "none", &cause), 0,
 	    "two unbound commands do not clash");
 	cfg_keymap_free(km);
 }

@@ -86,7 +86,7 @@ printf '\n\n' >&2
 # handled at once (bash defers traps while a foreground child runs). It keeps
 # the terminal (<&0, same process group) and gets SIGINT back: background jobs
 # of a non-interactive shell start with SIGINT ignored.
-env --default-signal=INT,QUIT "$bin" -F "$dir/ssh_config" -i "$dir/inventory.ini" "$@" <&0 &
+env --default-signal=INT,QUIT DROVER_IN_PLACE=1 "$bin" -F "$dir/ssh_config" -i "$dir/inventory.ini" "$@" <&0 &
 child=$!
 rc=0
 wait "$child" || rc=$?

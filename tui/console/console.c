@@ -108,6 +108,10 @@ parse_args(tui_console *con, int argc, char **argv, const char **cfgpath,
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			fputs(console_usage, stdout);
 			return 0;
+		} else if (strcmp(o.name, "-s") == 0 && con->srv == NULL) {
+			/* The session name is the client's (session/client.c). */
+			if (o.value == NULL)
+				i++;
 		} else if (argv[i][0] == '-') {
 			fprintf(stderr, "drover: unknown option '%s'\n(see drover --help)\n", argv[i]);
 			return 2;

@@ -655,11 +655,10 @@ tui_session_main(int argc, char **argv, const char *ssh_config, const char *inve
 		}
 		util_strv_push(&rest, argv[i]);
 	}
+	/* No terminal: the console's own checks say what is wrong (and that). */
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		fprintf(stderr, "drover: the console needs a terminal (use drover exec for "
-		    "scripts, drover ctl for sessions)\n");
 		util_strv_clear(&rest);
-		return 2;
+		return tui_console_run(argc, argv, ssh_config, inventory);
 	}
 	if (want != NULL && !tui_session_name_ok(want)) {
 		fprintf(stderr, "drover: -s: not a session name (letters, digits, '_', '.', '-')\n");
