@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "tui/console/console.h"
 #include "tui/console/server.h"
@@ -180,9 +181,9 @@ session_info(tui_console *con, tui_client *cl)
 
 	for (k = 0; k < n; k++)
 		up += tui_console_pane_at(con, k, NULL, NULL)->st == TUI_PANE_READY;
-	replyf(cl, 0, "%s: %d window%s, %d/%d hosts up, %d attached, %ldh%02ldm%02lds\n",
+	replyf(cl, 0, "%s: %d window%s, %d/%d hosts up, %d attached, %ldh%02ldm%02lds (pid %ld)\n",
 	    con->srv->name, con->nwins, con->nwins == 1 ? "" : "s", up, n,
-	    tui_server_nclients(con->srv), age / 3600, age / 60 % 60, age % 60);
+	    tui_server_nclients(con->srv), age / 3600, age / 60 % 60, age % 60, (long)getpid());
 }
 
 /* ---- keys and screens ---- */

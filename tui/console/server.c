@@ -37,8 +37,14 @@
 
 /* Screen bytes held for the loop; past this a frame is dropped, then redrawn. */
 #define RELAY_MAX (8u << 20)
-/* A client that is this far behind is cut off (it may attach again). */
-#define CLIENT_BACKLOG_MAX (8u << 20)
+/*
+ * A client this far behind is cut off at once, and one that stays more
+ * than CLIENT_LAG_BYTES behind for CLIENT_LAG_MS too (its screen is
+ * seconds old by then); it may attach again.
+ */
+#define CLIENT_BACKLOG_MAX (2u << 20)
+#define CLIENT_LAG_BYTES (256u << 10)
+#define CLIENT_LAG_MS 5000
 /* Keys held while the console is busy (a paste bigger than this is cut). */
 #define KEYQ_MAX (1u << 20)
 
@@ -264,10 +270,18 @@ tui_client_send(tui_client *cl, const tui_buf *msg)
 {
 	client_write *w;
 	uv_buf_t b;
+	size_t q;
+	uint64_t now;
 
 	if (cl->closing || msg->len == 0)
 		return;
-	if (uv_stream_get_write_queue_size((uv_stream_t *)&cl->pipe) > CLIENT_BACKLOG_MAX) {
+	q = uv_stream_get_write_queue_size((uv_stream_t *)&cl->pipe);
+	now = uv_now(cl->srv->con->loop);
+	if (q <= CLIENT_LAG_BYTES)
+		cl->lag_since = 0;
+	else if (cl->lag_since == 0)
+		cl->lag_since = now;
+	if (q > CLIENT_BACKLOG_MAX || (cl->lag_since != 0 && now - cl->lag_since > CLIENT_LAG_MS)) {
 		tui_client_drop(cl);
 		return;
 	}

@@ -23,6 +23,7 @@ typedef struct tui_client {
 	int rows, cols;
 	int closing;
 	uint64_t since;             /* uv_now when it attached */
+	uint64_t lag_since;         /* uv_now since when it is far behind, 0: it is not */
 	struct tui_client *next;
 } tui_client;
 
