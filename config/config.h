@@ -465,4 +465,46 @@ void cfg_console_free(cfg_console *c);
  */
 char *cfg_data_dir(const char *sub);
 
+/* ---- workspace.c: sessions -> windows -> panes, declared ---- */
+/*
+ * A workspace file:
+ *
+ *   [session ops]                  a session (attached first: the first one)
+ *   [window ops/web]               a window of it, in file order
+ *   targets = @web                 its panes, a target expression
+ *   layout  = main-stack           tiled, even-horizontal, even-vertical, main-stack
+ *   dir     = /srv/app             each pane starts with `cd DIR`
+ *   command = git status           then runs this
+ *   [pane ops/web/web1]            one pane's own dir / command
+ *   command = htop
+ */
+typedef struct cfg_ws_pane {
+	char *host, *dir, *command;
+} cfg_ws_pane;
+
+typedef struct cfg_ws_window {
+	char *name, *targets, *layout, *dir, *command;
+	cfg_ws_pane *panes;
+	size_t npanes;
+} cfg_ws_window;
+
+typedef struct cfg_ws_session {
+	char *name;
+	cfg_ws_window *windows;
+	size_t nwindows;
+} cfg_ws_session;
+
+typedef struct cfg_workspace {
+	cfg_ws_session *sessions;
+	size_t nsessions;
+} cfg_workspace;
+
+/* Loads a workspace file; -1 with "FILE:LINE: reason" in *cause. */
+int cfg_workspace_load(const char *path, cfg_workspace **out, char **cause);
+void cfg_workspace_free(cfg_workspace *ws);
+/* The session named name, NULL if none. */
+const cfg_ws_session *cfg_workspace_session(const cfg_workspace *ws, const char *name);
+/* One session as workspace text (values that cannot be written are refused). */
+int cfg_workspace_format(const cfg_ws_session *s, char **text, char **cause);
+
 #endif

@@ -15,6 +15,7 @@ static const char usage[] =
 "       drover [-F ssh_config] [-i inventory] tail [options] TARGETS -- FILE...\n"
 "       drover demo [N] [drover arguments]\n"
 "       drover attach [NAME] | sessions | kill-session [NAME] | kill-server\n"
+"       drover [-w WORKSPACE] | save NAME FILE   (sessions from and to a file)\n"
 "       drover ctl COMMAND [ARGS]     (commands for scripts: drover ctl --help)\n"
 "\n"
 "drover is an operator console for fleets of SSH hosts.\n"
@@ -34,6 +35,7 @@ static const char usage[] =
 "\n"
 "console options:\n"
 "  -s NAME        the new session's name (default: the next free number)\n"
+"  -w FILE        open the sessions a workspace file declares (attach if running)\n"
 "  -c FILE        console config (default $XDG_CONFIG_HOME/drover/console.ini)\n"
 "  --accept-new   record unknown host keys without asking\n"
 "  --layout NAME  tiled, even-horizontal, even-vertical, main-stack\n"
@@ -85,6 +87,8 @@ main(int argc, char **argv)
 		return tui_cli_kill_server(argc - i, argv + i);
 	if (i < argc && strcmp(argv[i], "ctl") == 0)
 		return tui_cli_ctl(argc - i, argv + i);
+	if (i < argc && strcmp(argv[i], "save") == 0)
+		return tui_cli_save(argc - i, argv + i);
 	/* The demo's fleet lives only as long as the demo: its console runs in place. */
 	if (getenv("DROVER_IN_PLACE") != NULL)
 		return tui_console_run(argc - i, argv + i, ssh_config, inventory);

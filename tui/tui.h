@@ -38,6 +38,7 @@ int tui_cli_sessions(int argc, char **argv);
 int tui_cli_kill_session(int argc, char **argv);
 int tui_cli_kill_server(int argc, char **argv);
 int tui_cli_ctl(int argc, char **argv);
+int tui_cli_save(int argc, char **argv);
 
 /* `drover tail …`; returns the process exit code. */
 int tui_cli_tail(int argc, char **argv, const char *ssh_config, const char *inventory);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -400,4 +401,95 @@ Test(session, another_user_is_refused)
 	stop();
 	tu_rmrf(rt);
 	free(rt);
+}
+
+Test(session, workspace_open_save_kill_reopen)
+{
+	char srv[64], *dir, *ws, *saved, *before_w, *before_p, *after_w, *after_p, *out, client[1024];
+	int st;
+
+	snprintf(srv, sizeof(srv), "s%d-a", (int)getpid());
+	snprintf(name, sizeof(name), "w%d", (int)getpid());
+	dir = tu_tmpdir();
+	cr_assert(asprintf(&ws, "%s/ops.ini", dir) > 0);
+	cr_assert(asprintf(&saved, "%s/saved.ini", dir) > 0);
+	{
+		char *text = NULL;
+
+		cr_assert(asprintf(&text, "[session %s]\n"
+		    "[window %s/web]\ntargets = h1,h2\nlayout = even-vertical\ndir = /tmp\n"
+		    "command = echo started-in-$(pwd)\n"
+		    "[pane %s/web/h2]\ncommand = echo pane-two-$((1+1))\n"
+		    "[window %s/db]\ntargets = h3\n", name, name, name, name) > 0);
+		tu_write_file(ws, text);
+		free(text);
+	}
+	snprintf(client, sizeof(client), "%s -F %s -i %s -w %s", getenv("DROVER_BIN"),
+	    tu_fleet("FLEET_SSH_CONFIG"), tu_fleet("FLEET_INVENTORY"), ws);
+	tmux_client(srv, 120, 40, client);
+	tmux_wait(srv, "0:web* 1:db", 20);
+	/* Each pane ran its start-up line once, the window's or its own. */
+	cr_assert_eq(ctl(&out, "wait-for -t web:h1 started-in-/tmp -T 15"), 0, "%s", out);
+	free(out);
+	cr_assert_eq(ctl(&out, "wait-for -t web:h2 pane-two-2 -T 15"), 0, "%s", out);
+	free(out);
+	cr_assert_eq(ctl(&before_w, "list-windows"), 0);
+	cr_assert(strstr(before_w, "\"name\":\"web\",\"panes\":2,\"active\":true,"
+	    "\"layout\":\"even-vertical\"") != NULL, "%s", before_w);
+	cr_assert(strstr(before_w, "\"name\":\"db\",\"panes\":1,\"active\":false,"
+	    "\"layout\":\"tiled\"") != NULL, "%s", before_w);
+	cr_assert_eq(ctl(&before_p, "list-panes -a"), 0);
+	/* Saved (drover save), the session killed, the file opened again. */
+	out = sh(&st, "%s save %s %s 2>&1", getenv("DROVER_BIN"), name, saved);
+	cr_assert_eq(st, 0, "%s", out);
+	free(out);
+	out = sh(&st, "stat -c %%a %s", saved);
+	cr_assert_str_eq(out, "600\n");
+	free(out);
+	free(sh(NULL, "tmux -L %s kill-server; %s kill-session %s", srv, getenv("DROVER_BIN"), name));
+	out = sh(NULL, "%s sessions 2>&1", getenv("DROVER_BIN"));
+	cr_assert(strstr(out, name) == NULL, "%s", out);
+	free(out);
+	snprintf(client, sizeof(client), "%s -F %s -i %s -w %s", getenv("DROVER_BIN"),
+	    tu_fleet("FLEET_SSH_CONFIG"), tu_fleet("FLEET_INVENTORY"), saved);
+	tmux_client(srv, 120, 40, client);
+	tmux_wait(srv, "0:web* 1:db", 20);
+	cr_assert_eq(ctl(&out, "wait-for -t web:h2 pane-two-2 -T 15"), 0, "%s", out);
+	free(out);
+	cr_assert_eq(ctl(&after_w, "list-windows"), 0);
+	cr_assert_str_eq(after_w, before_w);
+	cr_assert_eq(ctl(&after_p, "list-panes -a"), 0);
+	/* Same windows, panes and hosts (states may differ while connecting). */
+	{
+		char *a = strdup(before_p), *b = strdup(after_p), *p;
+
+		for (p = a; (p = strstr(p, "\"state\":\"")) != NULL; p++)
+			memcpy(p + 9, "x", 1);
+		for (p = b; (p = strstr(p, "\"state\":\"")) != NULL; p++)
+			memcpy(p + 9, "x", 1);
+		cr_assert_eq(tu_count(a, "\"host\":\"h1\""), 1, "%s", a);
+		cr_assert_eq(tu_count(b, "\"host\":\"h1\"") + tu_count(b, "\"host\":\"h2\"") +
+		    tu_count(b, "\"host\":\"h3\""), 3, "%s", b);
+		free(a);
+		free(b);
+	}
+	/* -w again while it runs: attaches, starts nothing twice. */
+	out = sh(NULL, "%s sessions 2>&1", getenv("DROVER_BIN"));
+	cr_assert_eq(tu_count(out, name), 1, "%s", out);
+	free(out);
+	free(before_w);
+	free(before_p);
+	free(after_w);
+	free(after_p);
+	/* A bad workspace file: file:line and exit 2, no session left. */
+	tu_write_file(ws, "[session bad]\n[window bad/w]\nlayout = spiral\ntargets = h1\n");
+	out = sh(&st, "script -qec '%s -F %s -i %s -w %s' /dev/null 2>&1", getenv("DROVER_BIN"),
+	    tu_fleet("FLEET_SSH_CONFIG"), tu_fleet("FLEET_INVENTORY"), ws);
+	cr_assert_eq(st, 2, "%s", out);
+	cr_assert(strstr(out, "ops.ini:3: layout 'spiral'") != NULL, "%s", out);
+	free(out);
+	tu_rmrf(dir);
+	free(dir);
+	free(ws);
+	free(saved);
 }

@@ -10,6 +10,7 @@
  * often run inside tmux or screen, and C-g is free in both by default.
  */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "tui/console/console.h"
@@ -291,6 +292,37 @@ cmd_window_step(tui_console *con, int arg)
 		tui_window_select(con, (con->cur + arg + con->nwins) % con->nwins);
 }
 
+/* To the workspace it came from, else $XDG_CONFIG_HOME/drover/workspaces/NAME.ini. */
+static void
+cmd_save_workspace(tui_console *con, int arg)
+{
+	char *path = con->ws_path != NULL ? util_xstrdup(con->ws_path) : NULL, *cause = NULL;
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char *dir;
+
+	(void)arg;
+	if (path == NULL) {
+		dir = xdg != NULL && xdg[0] == '/' ? util_xasprintf("%s/drover", xdg) :
+		    util_xasprintf("%s/.config/drover", home != NULL ? home : "");
+		path = util_xasprintf("%s/workspaces", dir);
+		mkdir(dir, 0700);
+		mkdir(path, 0700);
+		free(path);
+		path = util_xasprintf("%s/workspaces/%s.ini", dir,
+		    con->srv != NULL ? con->srv->name : "drover");
+		free(dir);
+	}
+	if (tui_workspace_save(con, path, &cause) != 0) {
+		tui_console_flash(con, "save: %s", cause);
+		free(cause);
+		free(path);
+		return;
+	}
+	tui_console_flash(con, "saved to %s (drover -w opens it)", path);
+	free(con->ws_path);
+	con->ws_path = path;
+}
+
 static void
 cmd_pick_pane(tui_console *con, int arg)
 {
@@ -366,6 +398,8 @@ static const tui_command table[] = {
 	    cmd_ask, TUI_ASK_NEW_WINDOW },
 	{ { "rename-window", ",", "rename the window" }, cmd_ask, TUI_ASK_RENAME_WINDOW },
 	{ { "kill-window", "&", "close the window and its panes" }, cmd_kill_window, 0 },
+	{ { "save-workspace", "W", "save the session as a workspace file (drover -w opens it)" },
+	    cmd_save_workspace, 0 },
 	{ { "next-window", "n", "the next window" }, cmd_window_step, 1 },
 	{ { "previous-window", "p", "the previous window" }, cmd_window_step, -1 },
 	{ { "select-window-0", "0", "window 0" }, cmd_window_select, 0 },

@@ -87,7 +87,7 @@ on_ignored_signal(uv_signal_t *s, int signum)
 
 static int
 parse_args(tui_console *con, int argc, char **argv, const char **cfgpath,
-    const char **targets)
+    const char **targets, const char **workspace)
 {
 	const char *layout = NULL, **want;
 	tui_arg o;
@@ -96,7 +96,8 @@ parse_args(tui_console *con, int argc, char **argv, const char **cfgpath,
 	for (i = 0; i < argc; i++) {
 		tui_arg_split(argv[i], &o);
 		want = strcmp(o.name, "-c") == 0 ? cfgpath :
-		    strcmp(o.name, "--layout") == 0 ? &layout : NULL;
+		    strcmp(o.name, "--layout") == 0 ? &layout :
+		    strcmp(o.name, "--workspace") == 0 && con->srv != NULL ? workspace : NULL;
 		if (want != NULL) {
 			if (o.value == NULL && i + 1 >= argc) {
 				fprintf(stderr, "drover: %s needs a value\n(see drover --help)\n", o.name);
@@ -250,12 +251,12 @@ console_main(int argc, char **argv, const char *ssh_config, const char *inventor
 	eng_ctx_opts eo;
 	cfg_run run;
 	char *cause = NULL, *msg;
-	const char *cfgpath = NULL, *targets = NULL;
+	const char *cfgpath = NULL, *targets = NULL, *workspace = NULL;
 	int rc;
 
 	memset(&con, 0, sizeof(con));
 	con.srv = srv;
-	if ((rc = parse_args(&con, argc, argv, &cfgpath, &targets)) >= 0)
+	if ((rc = parse_args(&con, argc, argv, &cfgpath, &targets, &workspace)) >= 0)
 		return rc;
 	rc = 0;
 	if (cfg_console_load(cfgpath, tui_commands(), &con.cfg, &cause) != 0 ||
@@ -282,7 +283,7 @@ console_main(int argc, char **argv, const char *ssh_config, const char *inventor
 	tui_windows_init(&con, targets);
 	con.ov.ssh_config = ssh_config;
 	con.ov.ask_hostkey = 1;
-	con.sidebar = targets == NULL;
+	con.sidebar = targets == NULL && workspace == NULL;
 	tui_sidebar_build(&con);
 
 	setlocale(LC_ALL, "");
@@ -312,6 +313,15 @@ console_main(int argc, char **argv, const char *ssh_config, const char *inventor
 	tui_console_read_size(&con);
 	if (targets != NULL && tui_console_add_targets(&con, targets) != 0)
 		rc = 2;
+	if (rc == 0 && workspace != NULL && tui_workspace_open(&con, workspace, srv->name,
+	    &cause) != 0) {
+		/* Still the starting client's stderr: it prints this and exits 2. */
+		msg = tui_sanitize_str(cause);
+		fprintf(stderr, "drover: %s\n", msg);
+		free(msg);
+		free(cause);
+		rc = 2;
+	}
 	if (rc == 0 && srv != NULL && tui_server_start(srv, &con) != 0)
 		rc = 2;
 	tui_console_layout_changed(&con);
@@ -323,6 +333,7 @@ console_main(int argc, char **argv, const char *ssh_config, const char *inventor
 	uv_loop_close(con.loop);
 	free(con.panes);
 	free(con.search);
+	free(con.ws_path);
 	util_strv_clear(&con.side);
 	cfg_inventory_free(con.inv);
 	cfg_console_free(con.cfg);

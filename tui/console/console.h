@@ -51,6 +51,7 @@ typedef struct tui_pane {
 	int retry_marked;           /* "[drover: reconnecting]" already in the pane */
 	uint64_t ready_at;          /* uv_now when it last became ready, 0: not since */
 	uint64_t retry_at;          /* uv_now of the next automatic attempt, 0: none */
+	char *ws_dir, *ws_command;  /* its own start-up from a workspace (saved back) */
 } tui_pane;
 
 typedef struct tui_dialog {
@@ -76,6 +77,7 @@ typedef struct tui_board tui_board;
  */
 typedef struct tui_window {
 	char *name;
+	char *ws_dir, *ws_command;  /* the panes' start-up from a workspace */
 	tui_pane **panes;
 	int npanes, focus, zoom;
 	tui_layout_kind layout;
@@ -120,6 +122,7 @@ struct tui_console {
 	int frame_pending;
 	uint64_t last_frame;
 	int quit;
+	char *ws_path;              /* the workspace file it was opened from */
 	tui_window *wins;
 	int nwins, cur;             /* windows; cur: the one on screen */
 	int pick_pane;              /* the next digit focuses a pane (prefix q) */
@@ -182,6 +185,14 @@ int tui_console_npanes_all(const tui_console *con);
 tui_pane *tui_console_pane_at(const tui_console *con, int k, int *win, int *idx);
 /* Closes pane p wherever it is. */
 void tui_console_close_any(tui_console *con, tui_pane *p);
+
+/* ---- workspace.c: sessions from and to workspace files ---- */
+/* Builds the windows of session name from the file; -1 with *cause. */
+int tui_workspace_open(tui_console *con, const char *path, const char *name, char **cause);
+/* The session as workspace text, malloc'd; NULL with *cause. */
+char *tui_workspace_text(tui_console *con, char **cause);
+/* Writes it to path atomically (private temporary, then rename). */
+int tui_workspace_save(tui_console *con, const char *path, char **cause);
 
 /* ---- ctl.c (server.h has the rest): a pane is going ---- */
 void tui_ctl_pane_gone(tui_console *con, tui_pane *p);

@@ -534,6 +534,27 @@ tui_ctl_request(tui_client *cl, util_strv *av)
 		}
 		tui_console_close_any(con, p);
 		replyf(cl, 0, "%s", "");
+	} else if (strcmp(cmd, "save") == 0 || strcmp(cmd, "workspace") == 0) {
+		char *cause = NULL, *text;
+
+		if (cmd[0] == 'w') {
+			if ((text = tui_workspace_text(con, &cause)) == NULL) {
+				replyf(cl, 1, "drover ctl: workspace: %s\n", cause);
+			} else {
+				reply(cl, 0, text, strlen(text));
+				free(text);
+			}
+		} else if (argc != 2 || argv[1][0] != '/') {
+			replyf(cl, 2, "usage: drover ctl save /ABSOLUTE/PATH\n");
+		} else if (tui_workspace_save(con, argv[1], &cause) != 0) {
+			replyf(cl, 1, "drover: save: %s\n", cause);
+		} else {
+			free(con->ws_path);
+			con->ws_path = util_xstrdup(argv[1]);
+			replyf(cl, 0, "%s", "");
+		}
+		free(cause);
+		return;
 	} else if (strcmp(cmd, "new-window") == 0) {
 		new_window(con, cl, argc, argv);
 	} else if (strcmp(cmd, "rename-window") == 0) {

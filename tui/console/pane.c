@@ -23,6 +23,8 @@ tui__pane_free(tui_pane *p)
 	tui_term_free(p->term);
 	cfg_host_clear(&p->host);
 	free(p->why);
+	free(p->ws_dir);
+	free(p->ws_command);
 	free(p);
 }
 

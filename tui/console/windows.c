@@ -103,6 +103,8 @@ tui_window_kill(tui_console *con, int i)
 		tui__pane_dispose(con, w->panes[k]);
 	free(w->panes);
 	free(w->name);
+	free(w->ws_dir);
+	free(w->ws_command);
 	memmove(&con->wins[i], &con->wins[i + 1], (size_t)(con->nwins - i - 1) * sizeof(*w));
 	con->nwins--;
 	if (con->cur > i || con->cur >= con->nwins)
@@ -123,6 +125,8 @@ tui_windows_close_all(tui_console *con)
 			tui__pane_dispose(con, con->wins[i].panes[k]);
 		free(con->wins[i].panes);
 		free(con->wins[i].name);
+		free(con->wins[i].ws_dir);
+		free(con->wins[i].ws_command);
 	}
 	free(con->wins);
 	con->wins = NULL;

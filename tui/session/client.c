@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config/config.h"
 #include "tui/session/proto.h"
 
 static int sig_pipe[2] = { -1, -1 };
@@ -389,6 +390,8 @@ static const char tui_ctl_usage[] =
 "  wait-for -t PANE REGEX [-T SECS]  exit 0 once the pane shows a match, 1 on timeout\n"
 "  exec TARGETS -- COMMAND           run on the session's connections, JSON lines\n"
 "  session-info                      one line: name, windows, hosts, clients, age\n"
+"  workspace                         the session as a workspace file (text)\n"
+"  save /PATH                        write that file (as drover save does)\n"
 "  kill-session                      end the session\n"
 "PANE is a host name, WINDOW:HOST, or a pane number; WINDOW a name or index.\n";
 
@@ -631,17 +634,118 @@ spawn_server(const char *dir, const char *name, int argc, char **argv,
 	return fd >= 0 ? 0 : 2;
 }
 
+/*
+ * `drover -w FILE`: every session the file declares that is not running is
+ * started (the server builds it from the file); then the first is attached.
+ */
+static int
+open_workspace(const char *dir, const char *file, util_strv *rest, const char *ssh_config,
+    const char *inventory)
+{
+	cfg_workspace *ws;
+	char *cause = NULL, *abs = NULL, *safe;
+	size_t i;
+	int fd, rc = 0;
+
+	if ((abs = realpath(file, NULL)) == NULL || cfg_workspace_load(abs, &ws, &cause) != 0) {
+		safe = tui_sanitize_str(cause != NULL ? cause : strerror(errno));
+		fprintf(stderr, "drover: -w %s: %s\n", file, safe);
+		free(safe);
+		free(cause);
+		free(abs);
+		return 2;
+	}
+	util_strv_push(rest, "--workspace");
+	util_strv_push(rest, abs);
+	for (i = 0; i < ws->nsessions && rc == 0; i++) {
+		if (!tui_session_name_ok(ws->sessions[i].name)) {
+			fprintf(stderr, "drover: -w %s: '%s' is not a session name\n", file,
+			    ws->sessions[i].name);
+			rc = 2;
+		} else if ((fd = tui_session_connect(dir, ws->sessions[i].name)) >= 0) {
+			close(fd);      /* running already: attached to as it is */
+		} else {
+			rc = spawn_server(dir, ws->sessions[i].name, (int)rest->n, rest->v,
+			    ssh_config, inventory);
+		}
+	}
+	if (rc == 0 && (fd = connect_named(dir, ws->sessions[0].name)) >= 0)
+		rc = attach_fd(fd, ws->sessions[0].name, 0);
+	else if (rc == 0)
+		rc = 1;
+	cfg_workspace_free(ws);
+	free(abs);
+	return rc;
+}
+
+int
+tui_cli_save(int argc, char **argv)
+{
+	char *dir, *name, *abs, *d, *req[3] = { "save", NULL, NULL };
+	const char *base;
+	int fd, rc;
+
+	if (argc != 3 || argv[1][0] == '-') {
+		fprintf(argc == 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr,
+		    "usage: drover save NAME FILE\n\nWrites session NAME as a workspace file "
+		    "(drover -w FILE opens it again).\n");
+		return argc == 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+	}
+	if (sockdir_or_die(&dir) != 0)
+		return 1;
+	if ((name = session_named(dir, argv[1])) == NULL) {
+		free(dir);
+		return 1;
+	}
+	/* The server writes it: an absolute path, its directory resolved here. */
+	d = util_xstrdup(argv[2]);
+	base = strrchr(argv[2], '/') != NULL ? strrchr(argv[2], '/') + 1 : argv[2];
+	if (strrchr(d, '/') != NULL)
+		*strrchr(d, '/') = '\0';
+	else
+		strcpy(d, ".");
+	abs = realpath(d[0] != '\0' ? d : "/", NULL);
+	if (abs == NULL || base[0] == '\0') {
+		fprintf(stderr, "drover: save: %s: %s\n", argv[2], abs == NULL ? strerror(errno) :
+		    "not a file name");
+		rc = 2;
+	} else {
+		req[1] = util_xasprintf("%s/%s", strcmp(abs, "/") == 0 ? "" : abs, base);
+		fd = connect_named(dir, name);
+		rc = fd < 0 ? 1 : request(fd, 2, req, 0);
+		if (fd >= 0)
+			close(fd);
+		free(req[1]);
+	}
+	free(abs);
+	free(d);
+	free(name);
+	free(dir);
+	return rc;
+}
+
 int
 tui_session_main(int argc, char **argv, const char *ssh_config, const char *inventory)
 {
 	util_strv rest = { 0 };
 	char *dir = NULL, *name = NULL;
-	const char *want = NULL;
+	const char *want = NULL, *wsfile = NULL;
 	int i, fd, rc;
 
 	for (i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
 			return tui_console_help();
+		if (strcmp(argv[i], "-w") == 0 || strncmp(argv[i], "-w=", 3) == 0) {
+			if (argv[i][2] == '=')
+				wsfile = argv[i] + 3;
+			else if (i + 1 < argc)
+				wsfile = argv[++i];
+			else {
+				fprintf(stderr, "drover: -w needs a workspace file\n");
+				return 2;
+			}
+			continue;
+		}
 		if (strcmp(argv[i], "-s") == 0 || strncmp(argv[i], "-s=", 3) == 0) {
 			if (argv[i][2] == '=')
 				want = argv[i] + 3;
@@ -668,6 +772,10 @@ tui_session_main(int argc, char **argv, const char *ssh_config, const char *inve
 	if (sockdir_or_die(&dir) != 0) {
 		util_strv_clear(&rest);
 		return 1;
+	}
+	if (wsfile != NULL) {
+		rc = open_workspace(dir, wsfile, &rest, ssh_config, inventory);
+		goto out;
 	}
 	if (want != NULL && (fd = tui_session_connect(dir, want)) >= 0) {
 		close(fd);
