@@ -273,6 +273,27 @@ Test(session, windows_by_keys_and_ctl)
 	free(out);
 	cr_assert_eq(ctl(&out, "kill-pane -t nosuch"), 2);
 	free(out);
+	/* exec runs on the panes' own connections: the same client port. */
+	cr_assert_eq(ctl(NULL, "send-keys -t h1 'echo CONN=$SSH_CONNECTION' Enter"), 0);
+	cr_assert_eq(ctl(&out, "wait-for -t h1 'CONN=[0-9]' -T 10"), 0, "%s", out);
+	free(out);
+	cr_assert_eq(ctl(&out, "exec h1,h4 -- 'echo X=$SSH_CONNECTION; exit 3'"), 1, "%s", out);
+	assert_json_lines(out);
+	cr_assert(strstr(out, "\"host\":\"h1\",\"state\":\"failed\",\"exit\":3") != NULL, "%s", out);
+	cr_assert(strstr(out, "\"host\":\"h4\",\"state\":\"not connected\"") != NULL, "%s", out);
+	{
+		char *cap, *x = strstr(out, "X="), *c, want[128];
+
+		cr_assert_not_null(x, "%s", out);
+		cr_assert_eq(ctl(&cap, "capture-pane -t h1"), 0);
+		c = strstr(cap, "\nCONN=");
+		cr_assert_not_null(c, "%s", cap);
+		/* "ADDR PORT ADDR PORT": the first two words are our end. */
+		snprintf(want, sizeof(want), "%.*s", (int)strcspn(c + 6, "\n"), c + 6);
+		cr_assert(strncmp(x + 2, want, strlen(want)) == 0, "pane: %s exec: %s", want, x);
+		free(cap);
+	}
+	free(out);
 	cr_assert_eq(ctl(&out, "wait-for -t h1 'never-shown' -T 1"), 1);
 	cr_assert(strstr(out, "timed out") != NULL, "%s", out);
 	free(out);

@@ -128,6 +128,7 @@ struct tui_console {
 	int pick_pane;              /* the next digit focuses a pane (prefix q) */
 	tui_server *srv;            /* the session server, NULL when run in place (demo) */
 	void *ctl;                  /* ctl.c: pending wait-for requests */
+	void *ctl_execs;            /* ctl_exec.c: fan-outs still running */
 };
 
 /* ---- console.c: set-up, the run, wind-down ---- */

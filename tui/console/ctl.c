@@ -25,8 +25,8 @@ typedef struct ctl_wait {
 	struct ctl_wait *next;
 } ctl_wait;
 
-static void
-reply(tui_client *cl, int code, const char *text, size_t len)
+void
+tui_ctl_reply(tui_client *cl, int code, const char *text, size_t len)
 {
 	tui_buf m = { 0 };
 
@@ -35,6 +35,8 @@ reply(tui_client *cl, int code, const char *text, size_t len)
 	tui_buf_free(&m);
 	tui_client_finish(cl);
 }
+
+#define reply tui_ctl_reply
 
 static void
 replyf(tui_client *cl, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -422,6 +424,7 @@ tui_ctl_forget(tui_console *con, tui_client *cl)
 {
 	ctl_wait *w, *next;
 
+	tui_ctl_exec_forget(con, cl);
 	for (w = con->ctl; w != NULL; w = next) {
 		next = w->next;
 		if (w->cl == cl) {
@@ -525,6 +528,9 @@ tui_ctl_request(tui_client *cl, util_strv *av)
 			replyf(cl, 2, "drover ctl: capture-pane: no pane '%s'\n", t != NULL ? t : "");
 		else
 			capture(cl, p, sb);
+	} else if (strcmp(cmd, "exec") == 0) {
+		tui_ctl_exec(cl, argc, argv);
+		return;
 	} else if (strcmp(cmd, "wait-for") == 0) {
 		wait_for(con, cl, argc, argv);
 	} else if (strcmp(cmd, "kill-pane") == 0) {

@@ -70,5 +70,11 @@ void tui_ctl_forget(tui_console *con, tui_client *cl);
 /* After a frame: pending wait-for requests look at their panes again. */
 void tui_ctl_frame(tui_console *con);
 void tui_ctl_close(tui_console *con);
+/* Answers a request (code, text) and closes that client after it. */
+void tui_ctl_reply(tui_client *cl, int code, const char *text, size_t len);
+
+/* ---- ctl_exec.c: a fan-out on the session's connections ---- */
+void tui_ctl_exec(tui_client *cl, int argc, char **argv);
+void tui_ctl_exec_forget(tui_console *con, tui_client *cl);
 
 #endif

@@ -346,8 +346,10 @@ request(int fd, int argc, char **argv, int quiet)
 			const char *t;
 			size_t tl;
 
+			/* Answers to stdout, our own messages to stderr. */
 			if (tui_coded_parse(&msg, &code, &t, &tl) == 0 && !quiet)
-				fwrite(t, 1, tl, code == 0 ? stdout : stderr);
+				fwrite(t, 1, tl, (tl >= 6 && strncmp(t, "drover", 6) == 0) ||
+				    (tl >= 6 && strncmp(t, "usage:", 6) == 0) ? stderr : stdout);
 			break;
 		}
 	}
@@ -388,7 +390,9 @@ static const char tui_ctl_usage[] =
 "  send-keys [-t PANE] [-l] KEYS...  keys to a pane (default: the armed set)\n"
 "  capture-pane -t PANE [-S]         the pane's screen (-S: scrollback too)\n"
 "  wait-for -t PANE REGEX [-T SECS]  exit 0 once the pane shows a match, 1 on timeout\n"
-"  exec TARGETS -- COMMAND           run on the session's connections, JSON lines\n"
+"  exec [-t SECS] TARGETS -- COMMAND run on the session's connections (a new\n"
+"                                    channel on each pane's), JSON lines; exit 1\n"
+"                                    if any host did not succeed\n"
 "  session-info                      one line: name, windows, hosts, clients, age\n"
 "  workspace                         the session as a workspace file (text)\n"
 "  save /PATH                        write that file (as drover save does)\n"
