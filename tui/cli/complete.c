@@ -47,7 +47,7 @@ static const char *const auth_methods[] = {
 	"agent", "key", "password", "keyboard-interactive", NULL
 };
 static const char *const subcommands[] = {
-	"exec", "demo", "attach", "sessions", "kill-session", "kill-server", "ctl", NULL
+	"exec", "demo", "attach", "sessions", "kill-session", "kill-server", "ctl", "save", NULL
 };
 
 static const copt global_opts[] = {
@@ -57,7 +57,8 @@ static const copt global_opts[] = {
 };
 
 static const copt console_opts[] = {
-	{ "-c", V_FILE, NULL }, { "-s", V_ANY, NULL }, { "--accept-new", V_NONE, NULL },
+	{ "-c", V_FILE, NULL }, { "-s", V_ANY, NULL }, { "-w", V_FILE, NULL },
+	{ "--accept-new", V_NONE, NULL },
 	{ "--layout", V_LAYOUT, NULL }, { "-h", V_NONE, NULL },
 	{ "--help", V_NONE, NULL }, { NULL, V_NONE, NULL }
 };
