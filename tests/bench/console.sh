@@ -3,7 +3,7 @@
 # (tests/fleet/fleet.sh, real sshd per host). See tests/bench/README.md.
 # Not part of the test run; prints figures and ratios, not pass/fail.
 #
-#   tests/bench/console.sh [--quick] [--only "drain keys idle"] [--mb MB]
+#   tests/bench/console.sh [--quick] [--only "drain keys idle attach"] [--mb MB]
 #                          [--keys N] [--key-timeout S] [--keys-budget S]
 #                          [--flood CMD] [--hosts N] [--idle-secs S]
 #                          [--timeout S] [--keep]
@@ -24,7 +24,7 @@ FLEET_PROG=console.sh
 port=${BENCH_PORT:-2600}
 fleet_n=${BENCH_FLEET_HOSTS:-8}
 drover=${DROVER_BIN:-$repo/build/drover}
-only="drain keys idle"
+only="drain keys idle attach"
 mb=200
 keys=100
 hosts=200
@@ -74,7 +74,7 @@ while (($#)); do
 	shift
 done
 for w in $only; do
-	[[ $w == drain || $w == keys || $w == idle ]] || fleet_die "--only: unknown benchmark '$w' (drain keys idle)"
+	[[ $w == drain || $w == keys || $w == idle || $w == attach ]] || fleet_die "--only: unknown benchmark '$w' (drain keys idle attach)"
 done
 want() { [[ " $only " == *" $1 "* ]]; }
 ((hosts <= 200)) || fleet_die "--hosts: at most 200 (the fleet's n001..n200 aliases)"
@@ -130,6 +130,7 @@ cleanup() {
 			sleep 0.3
 		done
 	fi
+	[[ -z $bdir || ! -d $bdir/run ]] || XDG_RUNTIME_DIR=$bdir/run "$drover" kill-server >/dev/null 2>&1 || true
 	if ((fleet_started)); then
 		FLEET_PORT=$port "$repo/tests/fleet/fleet.sh" down "$fdir" || fleet_note "could not stop the fleet in $fdir"
 	fi
@@ -147,6 +148,10 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 bdir=$(mktemp -d "${TMPDIR:-/tmp}/drover-console-bench.XXXXXX")
+# drover's console runs as a session server: ours live in a private runtime
+# dir, are measured with their clients, and are all ended on exit.
+mkdir -m 700 "$bdir/run"
+export XDG_RUNTIME_DIR=$bdir/run DROVER_BIN_BENCH=$drover
 chmod 755 "$bdir"
 fdir=$bdir/fleet
 tsock=drover-console-bench-$$
@@ -171,7 +176,7 @@ cat >"$bdir/drv.py" <<'PY'
 # discards everything the program draws, types into it, and timestamps what
 # shows up in the byte stream. Subcommands: drain, keys, shells, idle-fleet,
 # progress. Results go to --out as "key value" lines; notes to stderr.
-import argparse, errno, fcntl, math, os, random, select, signal, struct, sys, termios, time
+import argparse, errno, fcntl, math, os, random, select, signal, struct, subprocess, sys, termios, time
 
 now = time.monotonic
 
@@ -239,6 +244,25 @@ def progress(var, comm):
             if w is not None:
                 tot = (tot or 0) + w
     return tot
+
+
+def session_pids():
+    """Pids of the drover session servers in our private runtime dir (the
+    console runs there; the pane program is only its client)."""
+    drover = os.environ.get("DROVER_BIN_BENCH")
+    if not drover:
+        return []
+    try:
+        out = subprocess.run([drover, "sessions"], capture_output=True, text=True,
+                             timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [int(w.split(")")[0]) for w in out.split("(pid ")[1:]]
+
+
+def tool_ticks(pid):
+    """CPU ticks of the program and, for drover, its session server."""
+    return cpu_ticks(pid) + sum(cpu_ticks(p) for p in session_pids())
 
 
 def cpu_ticks(pid):
@@ -411,7 +435,7 @@ def cmd_drain(a):
         ch.write(b"clear\r")
         ch.pump(0.7)
         n0 = ch.nbytes
-        c0 = cpu_ticks(ch.pid)
+        c0 = tool_ticks(ch.pid)
         t0 = now()
         ch.write(a.line.encode() + b"\r")
         t1 = ch.wait_for(a.marker.encode(), a.timeout)
@@ -419,7 +443,7 @@ def cmd_drain(a):
         if a.cpu_name:
             try:
                 results(a.out, **{a.label + "_cpu": "%s %.1f s" % (
-                    a.cpu_name, (cpu_ticks(ch.pid) - c0) / os.sysconf("SC_CLK_TCK"))})
+                    a.cpu_name, (tool_ticks(ch.pid) - c0) / os.sysconf("SC_CLK_TCK"))})
             except OSError:
                 pass
         if t1 is None:
@@ -545,7 +569,9 @@ def cmd_keys(a):
                 ch.pump(0.15)
         ch.write(b"\x07")
         ch.pump(0.1)
-        ch.write(b"1")           # focus pane 1 again
+        ch.write(b"q")           # pane numbers, then 1: focus pane 1 again
+        ch.pump(0.1)
+        ch.write(b"1")
         end, nflood = now() + 30, 0
         while now() < end:
             nflood = len(tty_writers(var))
@@ -557,9 +583,9 @@ def cmd_keys(a):
         if bad:
             results(a.out, **{L + "_badchars_flood": bad})
         note("%s: %d keystrokes, %d panes flooding (%s) ..." % (L, a.n, nflood, a.flood))
-        c0, b0, d0, t0 = cpu_ticks(ch.pid), flood_bytes(var), ch.nbytes, now()
+        c0, b0, d0, t0 = tool_ticks(ch.pid), flood_bytes(var), ch.nbytes, now()
         measure_keys(ch, a.n, L + "_flood", a.out, a.per_key, a.budget)
-        c1, b1, d1, t1 = cpu_ticks(ch.pid), flood_bytes(var), ch.nbytes, now()
+        c1, b1, d1, t1 = tool_ticks(ch.pid), flood_bytes(var), ch.nbytes, now()
         results(a.out, **{L + "_flood_cpu_pct": "%.0f" % (100.0 * (c1 - c0) / hz / (t1 - t0)),
                           L + "_flood_mbps": "%.2f" % ((b1 - b0) / (t1 - t0) / 1e6),
                           L + "_flood_drawn_kbps": "%.1f" % ((d1 - d0) / (t1 - t0) / 1e3)})
@@ -906,7 +932,7 @@ if want drain; then
 	drain_row pssh "tmux client attached + ssh -tt h1"
 	fleet_idle
 	run_drv drain --fleet-var "$hvar" --rows "$rows" --cols "$cols" --line "$line" --marker "$marker" \
-		--timeout "$timeout" --quit '\x07d' --label pdrover --cpu-name drover --out "$res" --pidfile "$bdir/pids" \
+		--timeout "$timeout" --quit '\x07Qy\r' --label pdrover --cpu-name drover --out "$res" --pidfile "$bdir/pids" \
 		-- "$drover" -F "$cfg" -i "$inv" h1 || fleet_note "pdrover: driver failed"
 	drain_row pdrover "drover h1"
 	printf '   (in a) tmux also parses what drover draws, and a detached tmux renders nothing itself;\n'
@@ -927,7 +953,7 @@ if want keys; then
 		-- ssh -tt -F "$cfg" h1 || fleet_note "keys (ssh): driver failed"
 	fleet_idle
 	run_drv keys --fleet-prefix "$fprefix" --panes "$keypanes" --n "$keys" --rows "$rows" --cols "$cols" \
-		--flood "$flood" --quit '\x07d' --label kdrover --budget "$keys_budget" --per-key "$key_timeout" --out "$res" --pidfile "$bdir/pids" \
+		--flood "$flood" --quit '\x07Qy\r' --label kdrover --budget "$keys_budget" --per-key "$key_timeout" --out "$res" --pidfile "$bdir/pids" \
 		-- "$drover" -F "$cfg" -i "$inv" "n[001-$(printf %03d "$keypanes")]" || fleet_note "keys (drover): driver failed"
 	keys_row() { # LABEL NAME
 		local l=$1
@@ -959,6 +985,8 @@ if want idle; then
 	printf '\n3. idle: drover on n001..%s (%d hosts onto %d sshd), in a detached tmux pane %dx%d\n' \
 		"$lastn" "$hosts" "$fleet_n" "$cols" "$rows"
 	status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+	# The session server holds the hosts; the pane program is its client.
+	server_pid() { "$drover" sessions 2>/dev/null | sed -n 's/.*(pid \([0-9]*\)).*/\1/p' | head -n1; }
 	ctxsw() { awk '$1 ~ /ctxt_switches/ { n += $2 } END { print n }' "/proc/$1/status"; }
 	# one host: the base RSS
 	fleet_idle
@@ -966,9 +994,10 @@ if want idle; then
 	rss1=""
 	if wait_screen idle1 "1/1 up" 60 0.1 && drv shells --fleet-var "$hvar" --exact --n 1 --timeout 30; then
 		nap 2
-		rss1=$(status_kb "$pane_pid" VmRSS)
+		rss1=$(status_kb "$(server_pid)" VmRSS)
 	fi
 	stop_pane idle1 "$pane_pid"
+	"$drover" kill-server >/dev/null 2>&1 || true
 	fleet_idle
 	clog=$bdir/idle-drover.log
 	t0=$EPOCHREALTIME
@@ -1003,17 +1032,22 @@ if want idle; then
 	drv shells --fleet-var "$fprefix" --n "$nup" --timeout 60 ||
 		printf '   WARNING: fewer than %d remote shells are running\n' "$nup"
 	if [[ $(screen_of idle) == *"[ready]"* ]]; then view="tiled panes"; else view="compact one-line-per-host list"; fi
+	still=$(screen_of idle | grep -o '[0-9]*/[0-9]* up' | head -n1)
+	# Detached: the terminal goes away, the session server idles on.
+	cpid=$pid
+	pid=$(server_pid)
+	stop_pane idle "$cpid"
+	view="$view, then detached"
 	nap 3
 	c0=$(ticks "$pid") x0=$(ctxsw "$pid") i0=$EPOCHREALTIME
 	nap "$idle_secs"
 	c1=$(ticks "$pid") x1=$(ctxsw "$pid") i1=$EPOCHREALTIME
 	isecs=$(us_to_s $((${i1/[.,]/} - ${i0/[.,]/})))
 	rss=$(status_kb "$pid" VmRSS) hwm=$(status_kb "$pid" VmHWM)
-	still=$(screen_of idle | grep -o '[0-9]*/[0-9]* up' | head -n1)
-	stop_pane idle "$pid"
+	"$drover" kill-server >/dev/null 2>&1 || true
 	cpu_ms=$(((c1 - c0) * 1000 / hz))
 	got[idle_cpu]=$(awk -v c="$cpu_ms" -v s="$isecs" 'BEGIN { printf "%.2f", c / 10 / s }')
-	printf '   view: %s; after the idle period the status bar says "%s"\n' "$view" "$still"
+	printf '   view: %s; before detaching the status bar said "%s" (figures: the session server)\n' "$view" "$still"
 	printf '   CPU over %s s idle: %d ms (%s%% of a core, %s ms/s; resolution %d ms), %s wakeups/s\n' \
 		"$isecs" "$cpu_ms" "${got[idle_cpu]}" "$(awk -v c="$cpu_ms" -v s="$isecs" 'BEGIN { printf "%.1f", c / s }')" \
 		$((1000 / hz)) "$(awk -v x=$((x1 - x0)) -v s="$isecs" 'BEGIN { printf "%.1f", x / s }')"
@@ -1024,6 +1058,61 @@ if want idle; then
 			"$(awk -v r="$rss" -v b="$rss1" -v n="$hosts" 'BEGIN { printf "%.1f", (r - b) / (n - 1) }')"
 	fi
 	printf '\n'
+fi
+
+# ---------------------------------------------------------------- 4. attach
+if want attach; then
+	apanes=50
+	printf '\n4. attach: a detached session of %d panes (n001..n%03d), then drover attach on a\n' "$apanes" "$apanes"
+	printf '   %dx%d pty: time until the whole screen is drawn (its status bar, the last row\n' "$cols" "$rows"
+	printf '   curses writes, shows "%d/%d up"); 5 attaches, each from a new client\n' "$apanes" "$apanes"
+	fleet_idle
+	start_pane att "$rows" "'$drover' -F '$cfg' -i '$inv' -s att 'n[001-$(printf %03d "$apanes")]'"
+	if wait_screen att "$apanes/$apanes up" 120 0.2; then
+		stop_pane att "$pane_pid"
+		out=$(python3 - "$drover" "$rows" "$cols" "$apanes" <<'PYEOF'
+import os, pty, select, struct, fcntl, termios, time, sys
+drover, rows, cols, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+want = ("%s/%s up" % (n, n)).encode()
+res = []
+for _ in range(5):
+    t0 = time.monotonic()
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(drover, [drover, "attach", "att"])
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+    buf, t = b"", None
+    while time.monotonic() - t0 < 10:
+        r, _, _ = select.select([fd], [], [], 0.5)
+        if r:
+            try:
+                d = os.read(fd, 65536)
+            except OSError:
+                break
+            buf += d
+            if want in buf:
+                t = time.monotonic() - t0
+                break
+    os.write(fd, b"\x07d")
+    time.sleep(0.3)
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+    os.close(fd)
+    res.append(t)
+ok = sorted(x for x in res if x is not None)
+print("%s %s %d" % ("%.1f" % (ok[len(ok) // 2] * 1000) if ok else "-", "%.1f" % (ok[-1] * 1000) if ok else "-", len(ok)))
+PYEOF
+		)
+		read -r amed amax an <<<"$out"
+		got[attach_ms]=$amed
+		printf '   attach fully drawn: median %s ms, max %s ms (%s of 5 drew the status bar)\n' "$amed" "$amax" "$an"
+	else
+		printf '   the %d-pane session did not come up within 120 s\n' "$apanes"
+		stop_pane att "$pane_pid"
+	fi
+	"$drover" kill-server >/dev/null 2>&1 || true
 fi
 
 # ---------------------------------------------------------------- summary
@@ -1047,6 +1136,10 @@ if want keys && [[ -n $(val kdrover_flood_p99) ]]; then
 	p=$(val kdrover_flood_p99)
 	printf '  keys p99 with %s panes flooding: %s ms  (target <= 50: %s); idle p99 %s ms\n' "$(val kdrover_flooding)" "$p" \
 		"$(awk -v p="$p" 'BEGIN { print (p !~ />/ && p + 0 <= 50 ? "met" : "MISSED") }')" "$(val kdrover_idle_p99)"
+fi
+if want attach && [[ -n ${got[attach_ms]:-} && ${got[attach_ms]} != - ]]; then
+	printf '  attach of a 50-pane session fully drawn: median %s ms  (target <= 100: %s)\n' "${got[attach_ms]}" \
+		"$(awk -v a="${got[attach_ms]}" 'BEGIN { print (a <= 100 ? "met" : "MISSED") }')"
 fi
 if want idle && [[ -n ${got[idle_cpu]:-} ]]; then
 	printf '  idle %d hosts: CPU %s%% of a core (target ~0, taken as <= 1%%: %s), RSS %s kB per host\n' "$hosts" \

@@ -54,7 +54,8 @@ typedef struct relay {
 	pthread_mutex_t mu;
 	tui_buf pend;
 	int overflow;
-	uv_async_t *wake;
+	int running;                /* the thread was started and must be joined */
+	uv_async_t *wake;           /* NULL once the loop no longer listens */
 } relay;
 
 static void *
@@ -63,8 +64,12 @@ relay_main(void *arg)
 	relay *r = arg;
 	struct pollfd pf[2];
 	char buf[65536];
+	sigset_t all;
 	ssize_t n;
 
+	/* Signals are the loop's (libuv's handlers), never this thread's. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	pf[0].fd = r->master;
 	pf[0].events = POLLIN;
 	pf[1].fd = r->stop[0];
@@ -82,13 +87,19 @@ relay_main(void *arg)
 			continue;
 		if (n <= 0)
 			break;
+		/*
+		 * After the session's end (wake NULL) the screen's last bytes are
+		 * only drained, so that curses' goodbye never blocks on a full pty.
+		 */
 		pthread_mutex_lock(&r->mu);
-		if (r->pend.len + (size_t)n <= RELAY_MAX)
-			tui_buf_add(&r->pend, buf, (size_t)n);
-		else
-			r->overflow = 1;
+		if (r->wake != NULL) {
+			if (r->pend.len + (size_t)n <= RELAY_MAX)
+				tui_buf_add(&r->pend, buf, (size_t)n);
+			else
+				r->overflow = 1;
+			uv_async_send(r->wake);
+		}
 		pthread_mutex_unlock(&r->mu);
-		uv_async_send(r->wake);
 	}
 	return NULL;
 }
@@ -625,7 +636,12 @@ tui_server_start(tui_server *srv, tui_console *con)
 	uv_timer_init(con->loop, &srv->keys_retry);
 	srv->keys_retry.data = srv;
 	r->wake = &srv->relay_wake;
-	pthread_create(&r->th, NULL, relay_main, r);
+	if (pthread_create(&r->th, NULL, relay_main, r) != 0) {
+		fprintf(stderr, "drover: cannot start the session's relay thread\n");
+		r->wake = NULL;
+		return -1;
+	}
+	r->running = 1;
 	/* Up: the starting client stops waiting, and nothing more goes to it. */
 	if ((null = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0) {
 		dup2(null, STDERR_FILENO);
@@ -654,9 +670,10 @@ tui_server_stop(tui_server *srv, const char *why)
 	}
 	uv_close((uv_handle_t *)&srv->listen, NULL);
 	if (r != NULL && r->wake != NULL) {
-		if (write(r->stop[1], "x", 1) < 0)
-			(void)0;
-		pthread_join(r->th, NULL);
+		/* The thread goes on draining (tui_server_free stops it). */
+		pthread_mutex_lock(&r->mu);
+		r->wake = NULL;
+		pthread_mutex_unlock(&r->mu);
 		uv_close((uv_handle_t *)&srv->relay_wake, NULL);
 		uv_close((uv_handle_t *)&srv->keys_retry, NULL);
 	}
@@ -670,8 +687,14 @@ tui_server_free(tui_server *srv)
 	relay *r = srv->relay;
 
 	if (r != NULL) {
+		if (r->running) {
+			if (write(r->stop[1], "x", 1) < 0)
+				(void)0;
+			pthread_join(r->th, NULL);
+		}
 		close(r->stop[0]);
 		close(r->stop[1]);
+		close(srv->master);
 		tui_buf_free(&r->pend);
 		pthread_mutex_destroy(&r->mu);
 		free(r);
