@@ -612,7 +612,7 @@ int
 tui_server_start(tui_server *srv, tui_console *con)
 {
 	relay *r = srv->relay;
-	int fd, null;
+	int fd, null, e;
 
 	srv->con = con;
 	terminal_strings(srv);
@@ -624,13 +624,14 @@ tui_server_start(tui_server *srv, tui_console *con)
 	}
 	uv_pipe_init(con->loop, &srv->listen, 0);
 	srv->listen.data = srv;
-	if (uv_pipe_bind(&srv->listen, srv->path) != 0 ||
-	    chmod(srv->path, 0600) != 0 ||
-	    uv_listen((uv_stream_t *)&srv->listen, 16, on_connection) != 0) {
-		fprintf(stderr, "drover: cannot listen on %s: %s\n", srv->path, strerror(errno));
+	if ((e = uv_pipe_bind(&srv->listen, srv->path)) != 0 ||
+	    (e = chmod(srv->path, 0600) != 0 ? uv_translate_sys_error(errno) : 0) != 0 ||
+	    (e = uv_listen((uv_stream_t *)&srv->listen, 16, on_connection)) != 0) {
+		fprintf(stderr, "drover: cannot listen on %s: %s\n", srv->path, uv_strerror(e));
 		uv_close((uv_handle_t *)&srv->listen, NULL);
 		return -1;
 	}
+	srv->listening = 1;
 	uv_async_init(con->loop, &srv->relay_wake, on_relay);
 	srv->relay_wake.data = srv;
 	uv_timer_init(con->loop, &srv->keys_retry);
@@ -639,6 +640,8 @@ tui_server_start(tui_server *srv, tui_console *con)
 	if (pthread_create(&r->th, NULL, relay_main, r) != 0) {
 		fprintf(stderr, "drover: cannot start the session's relay thread\n");
 		r->wake = NULL;
+		uv_close((uv_handle_t *)&srv->relay_wake, NULL);
+		uv_close((uv_handle_t *)&srv->keys_retry, NULL);
 		return -1;
 	}
 	r->running = 1;
@@ -668,7 +671,9 @@ tui_server_stop(tui_server *srv, const char *why)
 			send_exit(cl, 0, why);
 		tui_client_finish(cl);
 	}
-	uv_close((uv_handle_t *)&srv->listen, NULL);
+	if (srv->listening)
+		uv_close((uv_handle_t *)&srv->listen, NULL);
+	srv->listening = 0;
 	if (r != NULL && r->wake != NULL) {
 		/* The thread goes on draining (tui_server_free stops it). */
 		pthread_mutex_lock(&r->mu);

@@ -32,6 +32,7 @@ struct tui_server {
 	char *name, *path;
 	int master;                 /* the pty's master side */
 	uv_pipe_t listen;
+	int listening;
 	uv_async_t relay_wake;
 	uv_timer_t keys_retry;
 	tui_client *clients;
