@@ -77,6 +77,8 @@ drover demo: $FLEET_N hosts h1..h$FLEET_N (sshd on 127.0.0.2..127.0.0.$((FLEET_N
   fleet dir : $dir (removed on exit)
   groups    : @demo = h[1-$FLEET_N], @many = n[001-200] (aliases onto the same hosts)
   rerun     : $rerun [drover args...]   e.g. $rerun exec -o group @many -- uname -n
+              (a new fleet each time; the "running" line below works only while
+              this demo is up; a fleet that stays: $here/fleet.sh up DIR)
 EOF
 printf '  running   :' >&2
 printf ' %q' "$bin" -F "$dir/ssh_config" -i "$dir/inventory.ini" "$@" >&2
