@@ -84,4 +84,10 @@ int tui_session_connect_path(const char *path);
 /* Names of the sessions whose server answers, sorted; stale sockets removed. */
 void tui_session_list(const char *dir, util_strv *names);
 
+/* ---- attach.c: the attached terminal ---- */
+/* Attaches this terminal to the session on fd (closed); the exit code. */
+int tui__attach_fd(int fd, const char *name, int flags);
+void tui__term_size(int *rows, int *cols);      /* of stdout, 24x80 if unknown */
+int tui__write_all(int fd, const void *p, size_t len);
+
 #endif
