@@ -19,6 +19,9 @@
  *   R idx dev ino off                old file read to its end (off); it was
  *                                    renamed away, a new one comes at the path
  *   L idx dev ino off                old file gone: bytes after off are lost
+ *   S idx dev ino off                from here to the channel's end: the raw
+ *                                    bytes of the one file from off (GNU
+ *                                    tail -f on the descriptor; tail.c)
  */
 #ifndef DROVER_TAIL_INT_H
 #define DROVER_TAIL_INT_H
@@ -125,6 +128,16 @@ struct eng_tail {
 	size_t exit_len;
 	int exit_status;
 	int paused;
+	/*
+	 * Streaming (one file, GNU tail): after an S record the channel is
+	 * raw bytes of files[0]; sheld: a tail of them that may be the start
+	 * of GNU tail's truncation notice, not counted yet. stream_over: the
+	 * notice came, the rest is ignored. restream: start the script again
+	 * when this exec ends (it ended the stream, or we did).
+	 */
+	int no_stream, streaming, stream_over, restream;
+	char sheld[64];
+	size_t sheld_len;
 	/*
 	 * What came in but waits because the consumer paused mid-chunk: the
 	 * rest of a record's bytes (already counted in their file's off) and
