@@ -33,7 +33,8 @@ static const char tail_usage[] =
 "       drover [-F ssh_config] [-i inventory] tail [options] --cmd COMMAND TARGETS\n"
 "\n"
 "Follows FILEs (paths or globs on the hosts) on every host TARGETS names and\n"
-"prints one stream, 'host: line' ('host file: line' with several files).\n"
+"prints one stream, 'host: line' ('host file: line' with several files or a\n"
+"glob).\n"
 "Each line of a file arrives once, in order, across reconnects and log\n"
 "rotations; where data is really gone a mark says so. Runs until Ctrl-C.\n"
 "\n"
@@ -69,6 +70,8 @@ typedef struct thost {
 	int attempts;
 	uint64_t ready_at;
 	int gone;                   /* given up: a failure that will not pass */
+	char *pfx;                  /* "host: " as printed (one file, or --cmd) */
+	size_t pfxlen;
 } thost;
 
 typedef struct tcli {
@@ -91,6 +94,8 @@ typedef struct tcli {
 	uv_check_t flush;
 	uint32_t rng;
 	int out_errno, quitting, file_failed;
+	int show_file;              /* several files, or a glob: name them */
+	tui_buf line;               /* one line's output, reused: no malloc per line */
 } tcli;
 
 /* A theme style as an SGR sequence (256 colours: what terminals have). */
@@ -160,17 +165,36 @@ on_flush(uv_check_t *h)
 	}
 }
 
+/* "host: " or, with file, "host file: ", coloured on a terminal. */
 static void
-prefix(tcli *t, tui_buf *b, const thost *h, const char *file)
+build_prefix(tcli *t, tui_buf *b, const thost *h, const char *file)
 {
 	if (t->color)
 		tui_buf_addstr(b, t->sgr[h->idx % 8]);
 	tui_sanitize(b, h->host.name, strlen(h->host.name));
-	if (file != NULL && t->nfiles > 1) {
+	if (file != NULL) {
 		tui_buf_add(b, " ", 1);
 		tui_sanitize(b, file, strlen(file));
 	}
 	tui_buf_addstr(b, t->color ? "\033[0m: " : ": ");
+}
+
+static void
+prefix(tcli *t, tui_buf *b, thost *h, const char *file)
+{
+	tui_buf p = { 0 };
+
+	if (file != NULL && t->show_file) {
+		build_prefix(t, b, h, file);
+		return;
+	}
+	/* The common case, built once per host: 50,000 lines/s pass here. */
+	if (h->pfx == NULL) {
+		build_prefix(t, &p, h, NULL);
+		h->pfx = p.p;
+		h->pfxlen = p.len;
+	}
+	tui_buf_add(b, h->pfx, h->pfxlen);
 }
 
 /* The sanitised line, --highlight matches in reverse video. */
@@ -226,18 +250,21 @@ on_line(eng_tail *tail, const eng_tail_line *l, void *ud)
 {
 	thost *h = ud;
 	tcli *t = h->t;
-	tui_buf b = { 0 };
-	char *z;
+	tui_buf *bp = &t->line;
 	struct timeval tv;
 
 	(void)tail;
-	/* Filters see the line as text (a NUL ends it for regexec). */
-	z = util_xstrndup(l->buf, l->len);
-	if (!wanted(t, z)) {
+	if (t->nkeep > 0 || t->ndrop > 0) {
+		/* Filters see the line as text (a NUL ends it for regexec). */
+		char *z = util_xstrndup(l->buf, l->len);
+		int keep = wanted(t, z);
+
 		free(z);
-		return;
+		if (!keep)
+			return;
 	}
-	free(z);
+	tui_buf_reset(bp);
+#define b (*bp)
 	if (t->od != NULL)
 		to_outdir(t, h, l->file, l->buf, l->len, !(l->flags & ENG_TAIL_PARTIAL));
 	if (t->json) {
@@ -265,8 +292,8 @@ on_line(eng_tail *tail, const eng_tail_line *l, void *ud)
 			tui_buf_addstr(&b, " [drover: partial line]");
 		tui_buf_add(&b, "\n", 1);
 	}
-	out(t, &b);
-	tui_buf_free(&b);
+#undef b
+	out(t, bp);
 }
 
 static void
@@ -550,6 +577,7 @@ parse_args(tcli *t, int argc, char **argv)
 		return usage_error("%s", "no FILE given (or --cmd COMMAND)");
 	if (t->command != NULL && t->nfiles > 0)
 		return usage_error("%s", "FILEs and --cmd together");
+	t->show_file = t->nfiles > 1 || (t->nfiles == 1 && strpbrk(t->files[0], "*?[") != NULL);
 	return 0;
 }
 
@@ -669,7 +697,9 @@ out:
 	eng_ctx_free(t.ctx);
 	if (t.loop != NULL)
 		uv_loop_close(t.loop);
+	tui_buf_free(&t.line);
 	for (i = 0; t.h != NULL && i < t.n; i++) {
+		free(t.h[i].pfx);
 		cfg_host_clear(&t.h[i].host);
 		free(t.h[i].tails);
 	}
