@@ -28,6 +28,7 @@ static const char console_usage[] =
 "  -c FILE        console config (default $XDG_CONFIG_HOME/drover/console.ini)\n"
 "  --accept-new   record unknown host keys without asking\n"
 "  --layout NAME  tiled, even-horizontal, even-vertical, main-stack\n"
+"  --tail FILE    follow FILE (a path or glob) on TARGETS in the tail pane\n"
 "\n"
 "Keys: press the prefix (shown in the status bar), then ? for the bindings.\n";
 
@@ -77,7 +78,8 @@ parse_args(tui_console *con, int argc, char **argv, const char **cfgpath,
 	for (i = 0; i < argc; i++) {
 		tui_arg_split(argv[i], &o);
 		want = strcmp(o.name, "-c") == 0 ? cfgpath :
-		    strcmp(o.name, "--layout") == 0 ? &layout : NULL;
+		    strcmp(o.name, "--layout") == 0 ? &layout :
+		    strcmp(o.name, "--tail") == 0 ? &con->tail_path : NULL;
 		if (want != NULL) {
 			if (o.value == NULL && i + 1 >= argc) {
 				fprintf(stderr, "drover: %s needs a value\n(see drover --help)\n", o.name);
@@ -196,6 +198,8 @@ static void
 wind_down(tui_console *con)
 {
 	con->quit = 1;
+	tui_tailpane_close(con->tail);
+	con->tail = NULL;
 	while (con->npanes > 0)
 		tui_console_close_pane(con, con->npanes - 1);
 	tui_dialogs_free(con);
@@ -279,6 +283,10 @@ tui_console_run(int argc, char **argv, const char *ssh_config, const char *inven
 	tui_console_read_size(&con);
 	if (targets != NULL && tui_console_add_targets(&con, targets) != 0)
 		rc = 2;
+	if (rc == 0 && con.tail_path != NULL && con.npanes > 0) {
+		con.tail = tui_tailpane_new(&con, con.tail_path, con.panes, con.npanes);
+		con.tail_shown = 1;
+	}
 	tui_console_layout_changed(&con);
 	if (rc == 0)
 		uv_run(con.loop, UV_RUN_DEFAULT);
