@@ -198,16 +198,13 @@ print("lines_in_window %d lost %d dup %d hosts %d p50_ms %.1f p99_ms %.1f max_ms
       % (got, lost, dup, len(seen), pct(0.5), pct(0.99), (w[-1] / 1e6 if w else float("nan")), total, anon))
 EOF
 
-# CPU (user+sys, ms) of every live process in process group $1.
+# CPU (user+sys, ms) of every live process in process group $1 (one awk
+# over /proc: a bash loop is too slow on a busy machine and stretches the
+# window). Fields after the ")" of the command name: pgrp is $3, utime $12.
 group_cpu_ms() {
-	local pg=$1 sum=0 f st
-	for f in /proc/[0-9]*/stat; do
-		st=$(<"$f") 2>/dev/null || continue
-		read -ra a <<<"${st##*) }"
-		((a[2] == pg)) || continue
-		sum=$((sum + a[11] + a[12]))
-	done 2>/dev/null
-	echo $((sum * 1000 / $(getconf CLK_TCK)))
+	cat /proc/[0-9]*/stat 2>/dev/null | awk -v pg="$1" -v hz="$(getconf CLK_TCK)" '
+		{ sub(/^.*\) /, ""); if ($3 == pg) s += $12 + $13 }
+		END { printf "%d\n", s * 1000 / hz }'
 }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
@@ -241,7 +238,7 @@ run_tool() { # tool -> prints a result row
 	c1=$(group_cpu_ms "$tool_pid")
 	[[ $tool != drover ]] || rss+=("$(rss_kb "$tool_pid")")
 	echo "$ws $we" >"$bdir/window"
-	sleep 3
+	sleep 10   # lines of the window still on their way count as late, not lost
 	kill -INT -- "-$tool_pid" 2>/dev/null || true
 	sleep 2
 	kill -TERM -- "-$tool_pid" 2>/dev/null || true
