@@ -58,6 +58,18 @@
  * path - and reads each whole, oldest first, before the new file. Without
  * birth times (a filesystem that has none) they are missed, unmarked.
  *
+ * stream() (SS=1, one file, not a glob, GNU tail): once a file is followed
+ * and read to its end, it is opened on fd 5, checked to be the followed
+ * (dev, inode, birth) through /dev/fd/5, announced with S, and handed to
+ * `tail -c +OFF -s S -f` on that descriptor (stderr into stdout: its
+ * truncation notice arrives in order with the bytes; tail.c handles it).
+ * A `tail -F` on the name, into `head -c 1`, wakes us when the path is
+ * rotated, truncated or removed (its notices go to stderr); then we say
+ * so on stderr and end, and tail.c starts this script again at its
+ * offset. A second look after 1 s catches a rotation before the watcher
+ * was set up. `command exec` because a failed redirection of a special
+ * builtin would end the shell.
+ *
  * The loop runs in the background with stdin from /dev/null; the
  * foreground shell waits for EOF on the channel and then kills the process
  * group, so nothing outlives the channel.
