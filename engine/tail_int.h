@@ -165,6 +165,8 @@ void eng__tail_keep(char **buf, size_t *len, size_t *cap, const char *data, size
 void eng__tail_keep_rest(eng_tail *t, tfile *f, const char *data, size_t n, uint64_t off);
 int eng__tail_pending(const eng_tail *t);
 void eng__tail_arm_timer(eng_tail *t);
+/* tail_stream.c: streamed bytes of files[0] (after an S record). */
+void eng__tail_stream_take(eng_tail *t, const char *buf, size_t len);
 /* tail.c */
 void eng__tail_drain(eng_tail *t);
 void eng__tail_fail_protocol(eng_tail *t);

@@ -202,7 +202,7 @@ EOF
 # over /proc: a bash loop is too slow on a busy machine and stretches the
 # window). Fields after the ")" of the command name: pgrp is $3, utime $12.
 group_cpu_ms() {
-	cat /proc/[0-9]*/stat 2>/dev/null | awk -v pg="$1" -v hz="$(getconf CLK_TCK)" '
+	{ cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v pg="$1" -v hz="$(getconf CLK_TCK)" '
 		{ sub(/^.*\) /, ""); if ($3 == pg) s += $12 + $13 }
 		END { printf "%d\n", s * 1000 / hz }'
 }
