@@ -348,7 +348,7 @@ static const tui_command table[] = {
 	{ { "tail", "t", "follow a file on the armed / all hosts: the tail pane (again: show it)" },
 	    cmd_tail, 0 },
 	{ { "tail-hide", "T", "hide the tail pane (it keeps following)" }, cmd_tail_hide, 0 },
-	{ { "tail-close", NULL, "close the tail pane and stop following" }, cmd_tail_close, 0 },
+	{ { "tail-close", "X", "close the tail pane and stop following" }, cmd_tail_close, 0 },
 };
 
 static const cfg_commands commands = { table, UTIL_NELEM(table), sizeof(table[0]) };
