@@ -235,7 +235,7 @@ tui_tailpane *tui_tailpane_new(tui_console *con, const char *path, tui_pane **ta
 /* Stops the tails; freed once its timer handle is closed. */
 void tui_tailpane_close(tui_tailpane *tp);
 void tui_tailpane_draw(tui_tailpane *tp, tui_rect area);
-/* Returns 1 if the key was used. */
+/* Takes every key while shown (prefix commands come first); returns 1. */
 int tui_tailpane_key(tui_tailpane *tp, int key, int mods, uint32_t ch);
 
 #endif

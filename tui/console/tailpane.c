@@ -426,9 +426,8 @@ tui_tailpane_key(tui_tailpane *tp, int tkey, int mods, uint32_t ch)
 			search_older(tp);
 	} else if (ch == 'q' || tkey == TUI_KEY_ESC || ch == 27) {
 		tui_command_run(tp->con, "tail-close");
-	} else {
-		return 0;
 	}
+	/* Other keys too: typing into a shell hidden under the pane would surprise. */
 	tui_console_dirty(tp->con);
 	return 1;
 }
