@@ -386,6 +386,7 @@ typedef struct eng_tail_opts {
 	                       * files wake the reader through inotify instead) */
 	int partial_ms;       /* hold an unfinished line this long, 0 = 3000 */
 	size_t max_line;      /* longer lines are cut, 0 = 65536 */
+	int no_stream;        /* never stream a single file (the polling path only) */
 } eng_tail_opts;
 
 /* Starts following on c (queued until c is ready). */

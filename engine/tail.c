@@ -34,6 +34,20 @@
  * instead: 4.8%); 500 lines/s: 9-10%. Client: 0.48 s of CPU per million
  * 72-byte lines, decryption included. Details in tail_script.c.
  *
+ * Streaming (a single file, GNU tail on the host): once the script has
+ * read a followed file to its end it sends S (dev, inode, offset) and
+ * hands the channel to `tail -c +OFF -f` on a descriptor it opened and
+ * checked is that inode, so every later byte is that file's, in order,
+ * from OFF: the client counts them and the offset stays exact. Lines
+ * arrive within the reader's 50 ms look (the polling tick slept 250 ms
+ * and cost three fork+execs), and the host's CPU is a few syscalls per
+ * look. A `tail -F` on the name (inotify) watches for a rotation,
+ * truncation or deletion; then the script says so on stderr and ends,
+ * and the client starts the framed script again at its offset, which
+ * handles what happened as above. GNU tail's own truncation notice comes
+ * in-band (2>&1): bytes before it count, the exec is ended, and the
+ * framed script decides (see stream_take).
+ *
  * The remote process must not outlive the channel (NOTES-libs.md: a
  * pipeline without a pty survives channel close): the loop runs in the
  * background and the foreground shell reads stdin; at EOF (channel closed,
@@ -59,6 +73,9 @@
 #define DEF_PARTIAL_MS 3000
 #define DEF_MAX_LINE 65536
 #define EXIT_TAG "\036drover-tail-exit="
+#define RESTREAM_TAG "\036drover-tail-restream"
+/* How often the streaming reader (GNU tail on a descriptor) looks for more. */
+#define STREAM_POLL "0.05"
 
 
 static const char *const state_names[] = {
@@ -271,6 +288,12 @@ on_rec(const eng_tail_rec *r, void *ud)
 			}
 		}
 		break;
+	case 'S':
+		if (t->glob || !same_file(f, r) || (int64_t)r->off != f->off)
+			return proto(t, "stream of another file or offset");
+		/* The rest of the channel is this file's bytes from f->off on. */
+		t->streaming = 1;
+		return 1;
 	case 'T':
 		if (!same_file(f, r) || r->len >= (uint64_t)f->off)
 			return proto(t, "bad truncation record");
@@ -364,9 +387,9 @@ tail_command(eng_tail *t)
 		    "exec 3<&-\nwait $c\ns=$?\n"
 		    "printf '\\036drover-tail-exit=%s\\n' \"$s\" >&2\nkill 0\n");
 	} else {
-		snprintf(tmp, sizeof(tmp), "T=%d.%03d C=%d NL=%d G=%d FIRST=%d M=%zu gw=\nP=",
-		    t->poll_ms / 1000, t->poll_ms % 1000, ENG_TAIL_CHUNK,
-		    t->lines, t->glob, t->first, t->nfiles);
+		snprintf(tmp, sizeof(tmp), "T=%d.%03d C=%d NL=%d G=%d FIRST=%d M=%zu SS=%d "
+		    "S=" STREAM_POLL " gw=\nP=", t->poll_ms / 1000, t->poll_ms % 1000,
+		    ENG_TAIL_CHUNK, t->lines, t->glob, t->first, t->nfiles, !t->no_stream);
 		add(&s, &len, &cap, tmp);
 		sq(&s, &len, &cap, t->path, strlen(t->path));
 		add(&s, &len, &cap, "\nRET=' ");
@@ -400,18 +423,25 @@ tail_command(eng_tail *t)
 	return cmd;
 }
 
-/* The wrapper's exit line on stderr; other stderr goes to the log only. */
+/*
+ * Tagged lines on stderr: a command wrapper's exit status, a file script's
+ * end of a stream (start me again). Other stderr is ignored.
+ */
 static void
-command_stderr(eng_tail *t, const char *buf, size_t len)
+tail_stderr(eng_tail *t, const char *buf, size_t len)
 {
 	size_t i, taglen = strlen(EXIT_TAG);
 
 	for (i = 0; i < len; i++) {
 		if (buf[i] == '\n') {
-			if (t->exit_len > taglen && memcmp(t->exit_line, EXIT_TAG, taglen) == 0) {
+			if (t->command != NULL && t->exit_len > taglen &&
+			    memcmp(t->exit_line, EXIT_TAG, taglen) == 0) {
 				t->exit_line[t->exit_len] = '\0';
 				t->exit_status = atoi(t->exit_line + taglen);
 			}
+			if (t->command == NULL && t->exit_len == strlen(RESTREAM_TAG) &&
+			    memcmp(t->exit_line, RESTREAM_TAG, t->exit_len) == 0)
+				t->restream = 1;
 			t->exit_len = 0;
 			continue;
 		}
@@ -443,8 +473,14 @@ take(eng_tail *t, const char *buf, size_t len)
 	int r;
 
 	while (len > 0 && !t->freed) {
+		if (t->stream_over)
+			return 0;
 		if (t->paused || eng__tail_pending(t)) {
 			eng__tail_keep(&t->raw, &t->raw_len, &t->raw_cap, buf, len);
+			return 0;
+		}
+		if (t->streaming) {
+			eng__tail_stream_take(t, buf, len);
 			return 0;
 		}
 		r = eng__tail_parse(&t->p, buf, len, &used, on_rec, t);
@@ -515,8 +551,7 @@ on_x_data(eng_exec *x, int stream, const char *buf, size_t len, void *ud)
 	if (t->freed || t->killed_by_us)
 		return;
 	if (stream == 2) {
-		if (t->command != NULL)
-			command_stderr(t, buf, len);
+		tail_stderr(t, buf, len);
 		return;
 	}
 	t->first = 0;   /* the first script ran: no initial lines after this */
@@ -534,7 +569,9 @@ static void
 on_x_done(eng_exec *x, const eng_exec_result *r, void *ud)
 {
 	eng_tail *t = ud;
+	eng_conn *c = t->c;
 	char *msg = NULL;
+	int restream = t->restream;
 
 	(void)x;
 	t->x = NULL;
@@ -550,6 +587,19 @@ on_x_done(eng_exec *x, const eng_exec_result *r, void *ud)
 	 */
 	eng__tail_parser_reset(&t->p);
 	t->raw_len = 0;
+	t->sheld_len = 0;
+	t->streaming = t->stream_over = t->restream = 0;
+	/*
+	 * A stream ends on purpose (the path changed, or the file shrank):
+	 * the framed script, started again at our offset, says how.
+	 */
+	if (restream && !t->killed_by_us && r->error == NULL && c != NULL && !c->dead &&
+	    !c->close_req) {
+		t->c = c;
+		if (tail_exec(t) == 0)
+			return;
+		t->c = NULL;
+	}
 	if (t->killed_by_us) {
 		t->killed_by_us = 0;
 		return;   /* ERROR was reported */
@@ -579,6 +629,8 @@ tail_exec(eng_tail *t)
 	int r;
 
 	eng__tail_parser_reset(&t->p);
+	t->streaming = t->stream_over = t->restream = 0;
+	t->sheld_len = 0;
 	t->x_first = t->first;
 	t->exit_status = -1;
 	t->exit_len = 0;
@@ -623,6 +675,7 @@ eng_tail_start(eng_conn *c, const eng_tail_opts *opts, const eng_tail_cbs *cbs,
 	t->poll_ms = opts->poll_ms > 0 ? opts->poll_ms : DEF_POLL_MS;
 	t->partial_ms = opts->partial_ms > 0 ? opts->partial_ms : DEF_PARTIAL_MS;
 	t->max_line = opts->max_line > 0 ? opts->max_line : DEF_MAX_LINE;
+	t->no_stream = opts->no_stream;
 	if (cbs != NULL)
 		t->cbs = *cbs;
 	t->ud = ud;

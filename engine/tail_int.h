@@ -19,6 +19,9 @@
  *   R idx dev ino off                old file read to its end (off); it was
  *                                    renamed away, a new one comes at the path
  *   L idx dev ino off                old file gone: bytes after off are lost
+ *   S idx dev ino off                from here to the channel's end: the raw
+ *                                    bytes of the one file from off (GNU
+ *                                    tail -f on the descriptor; tail.c)
  */
 #ifndef DROVER_TAIL_INT_H
 #define DROVER_TAIL_INT_H
@@ -126,6 +129,16 @@ struct eng_tail {
 	int exit_status;
 	int paused;
 	/*
+	 * Streaming (one file, GNU tail): after an S record the channel is
+	 * raw bytes of files[0]; sheld: a tail of them that may be the start
+	 * of GNU tail's truncation notice, not counted yet. stream_over: the
+	 * notice came, the rest is ignored. restream: start the script again
+	 * when this exec ends (it ended the stream, or we did).
+	 */
+	int no_stream, streaming, stream_over, restream;
+	char sheld[64];
+	size_t sheld_len;
+	/*
 	 * What came in but waits because the consumer paused mid-chunk: the
 	 * rest of a record's bytes (already counted in their file's off) and
 	 * channel bytes not parsed yet. Each at most one chunk.
@@ -152,6 +165,8 @@ void eng__tail_keep(char **buf, size_t *len, size_t *cap, const char *data, size
 void eng__tail_keep_rest(eng_tail *t, tfile *f, const char *data, size_t n, uint64_t off);
 int eng__tail_pending(const eng_tail *t);
 void eng__tail_arm_timer(eng_tail *t);
+/* tail_stream.c: streamed bytes of files[0] (after an S record). */
+void eng__tail_stream_take(eng_tail *t, const char *buf, size_t len);
 /* tail.c */
 void eng__tail_drain(eng_tail *t);
 void eng__tail_fail_protocol(eng_tail *t);

@@ -92,7 +92,7 @@ header(eng_tail_parser *p)
 	case 'G': nf = 0; break;
 	case 'W': case 'E': nf = 1; break;
 	case 'F': nf = 2; break;
-	case 'T': case 'R': case 'L': nf = 4; break;
+	case 'T': case 'R': case 'L': case 'S': nf = 4; break;
 	case 'D': nf = 5; break;
 	case 'A': nf = 6; break;
 	default:
@@ -129,7 +129,7 @@ header(eng_tail_parser *p)
 		r->ino = f[2];
 		r->len = f[3];
 		break;
-	case 'R': case 'L':
+	case 'R': case 'L': case 'S':
 		r->dev = f[1];
 		r->ino = f[2];
 		r->off = f[3];

@@ -58,6 +58,18 @@
  * path - and reads each whole, oldest first, before the new file. Without
  * birth times (a filesystem that has none) they are missed, unmarked.
  *
+ * stream() (SS=1, one file, not a glob, GNU tail): once a file is followed
+ * and read to its end, it is opened on fd 5, checked to be the followed
+ * (dev, inode, birth) through /dev/fd/5, announced with S, and handed to
+ * `tail -c +OFF -s S -f` on that descriptor (stderr into stdout: its
+ * truncation notice arrives in order with the bytes; tail.c handles it).
+ * A `tail -F` on the name, into `head -c 1`, wakes us when the path is
+ * rotated, truncated or removed (its notices go to stderr); then we say
+ * so on stderr and end, and tail.c starts this script again at its
+ * offset. A second look after 1 s catches a rotation before the watcher
+ * was set up. `command exec` because a failed redirection of a special
+ * builtin would end the shell.
+ *
  * The loop runs in the background with stdin from /dev/null; the
  * foreground shell waits for EOF on the channel and then kills the process
  * group, so nothing outlives the channel.
@@ -256,9 +268,28 @@ const char eng__tail_script[] =
 	"\t\twait\n"
 	"\t} | head -c 1 >/dev/null\n"
 	"}\n"
+	"# Streams the one file: S, then its raw bytes from o, until a name watcher\n"
+	"# (tail -F, inotify) says the path changed; then tell the client and end.\n"
+	"stream() {\n"
+	"\t{ command exec 5<\"$n\"; } 2>/dev/null || return 1\n"
+	"\tif ! { st /dev/fd/5 && same && [ \"$ss\" -ge \"$o\" ]; }; then exec 5<&-; return 1; fi\n"
+	"\tprintf 'S %s %s %s %s\\n' \"$k\" \"$d\" \"$i\" \"$o\"\n"
+	"\ttail -c +$((o + 1)) -s \"$S\" -f <&5 2>&1 &\n"
+	"\texec 5<&-\n"
+	"\t{ tail -n 0 -F -- \"$n\" 2>&1 >/dev/null | head -c 1 >/dev/null; } &\n"
+	"\twp=$!\n"
+	"\tsleep 1\n"
+	"\tst \"$n\" && same && wait \"$wp\"\n"
+	"\tprintf '\\036drover-tail-restream\\n' >&2\n"
+	"\tkill 0\n"
+	"}\n"
 	"main() {\n"
 	"\tIFS=\n"
 	"\tTO=\n"
+	"\tSM=0\n"
+	"\tif [ \"$SS\" = 1 ] && [ \"$G\" = 0 ] && [ -e /dev/fd/0 ]; then\n"
+	"\t\tcase $(tail --version 2>/dev/null) in *GNU*) SM=1 ;; esac\n"
+	"\tfi\n"
 	"\tSF='%d %i %s %.9W'\n"
 	"\tstat -L -c \"$SF\" / >/dev/null 2>&1 || SF='%d %i %s 0'\n"
 	"\ttimeout --foreground 1 true 2>/dev/null && TO=1\n"
@@ -272,6 +303,7 @@ const char eng__tail_script[] =
 	"\t\tdone\n"
 	"\t\tFIRST=0\n"
 	"\t\t[ \"$busy\" = 1 ] && continue\n"
+	"\t\tif [ \"$SM\" = 1 ]; then ld 1; [ \"$w\" = F ] && k=1 && stream; fi\n"
 	"\t\tif [ \"$got\" = 1 ]; then sleep \"$T\"; else wake; fi\n"
 	"\tdone\n"
 	"}\n"

@@ -39,6 +39,7 @@ static const char usage[] =
 "  -c FILE        console config (default $XDG_CONFIG_HOME/drover/console.ini)\n"
 "  --accept-new   record unknown host keys without asking\n"
 "  --layout NAME  tiled, even-horizontal, even-vertical, main-stack\n"
+"  --tail FILE    follow FILE (a path or glob) on TARGETS in the tail pane\n"
 "\n"
 "Long options also take their value after '=' (--layout=tiled).\n"
 "Manual: man drover (and drover-inventory(5), drover-console(5),\n"

@@ -13,7 +13,7 @@
 
 #include "testutil.h"
 
-TestSuite(tail, .timeout = 120);
+TestSuite(tail, .timeout = 180);
 
 /* Runs drover tail in the background for `secs`, with `during` run meanwhile. */
 static char *
@@ -62,7 +62,7 @@ Test(tail, merged_stream_filters_json_and_ctrl_c)
 	free(dir);
 }
 
-Test(tail, exact_across_a_killed_connection, .timeout = 180)
+Test(tail, exact_across_a_killed_connection)
 {
 	char *dir = tu_tmpdir(), *f = NULL, *args = NULL, *during = NULL, *out, *p, want[32];
 	int i, last = 0;

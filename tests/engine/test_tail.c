@@ -1850,3 +1850,65 @@ Test(tail, two_rotations_while_away)
 	cr_assert_eq(tl_count_marks_all(&g->x), 2);
 	one_free(g);
 }
+
+/* ---- the streaming reader: a truncation under it, and its look-alike ------ */
+
+static int
+stream_step(one *g, double since)
+{
+	tl *x = &g->x;
+	long pids[4];
+	int fd;
+
+	switch (g->phase) {
+	case 0:
+		if (tl_nlines(x, NULL) < 1)
+			return 0;
+		/* Streaming: GNU tail on the descriptor, not the polling script. */
+		if (et_remote_pids("tail -c [+][0-9]* -s 0.05 -f", pids, 4) < 1)
+			return 0;
+		/* A line that reads like GNU tail's notice is only a line. */
+		appends(g->path, "tail: 'standard input': file truncated\nafter look-alike\n");
+		one_next(g);
+		return 0;
+	case 1:
+		if (tl_nlines(x, NULL) < 3 || since < 1.5)
+			return 0;
+		/* copytruncate, while the stream reads the file. */
+		fd = open(g->path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+		cr_assert_geq(fd, 0);
+		close(fd);
+		usleep(300000);
+		appends(g->path, "fresh 1\n");
+		one_next(g);
+		return 0;
+	case 2:
+		if (tl_nlines(x, NULL) < 4)
+			return 0;
+		appends(g->path, "fresh 2\n");
+		one_next(g);
+		return 0;
+	default:
+		return tl_nlines(x, NULL) >= 5 || since > 5;
+	}
+}
+
+Test(tail, truncated_while_streaming)
+{
+	one *g = one_new("st.log");
+	static const char *const want[] = {
+		"first", "tail: 'standard input': file truncated", "after look-alike",
+		"fresh 1", "fresh 2",
+	};
+	int i;
+
+	appends(g->path, "first\n");
+	g->step = stream_step;
+	one_run(g, NULL);
+	cr_assert_eq(tl_nlines(&g->x, NULL), 5, "%s", tl_dump(&g->x));
+	for (i = 0; i < 5; i++)
+		cr_assert_str_eq(tl_nth_line(&g->x, NULL, i)->buf, want[i], "%s", tl_dump(&g->x));
+	cr_assert_eq(tl_count_marks(&g->x, ENG_TAIL_MARK_TRUNCATED), 1, "%s", tl_dump(&g->x));
+	cr_assert_eq(tl_count_marks_all(&g->x), 1, "%s", tl_dump(&g->x));
+	one_free(g);
+}

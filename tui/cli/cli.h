@@ -59,6 +59,14 @@ int tui_lastrun_record(const char *command, const eng_fanout *f, char **cause);
 int tui_diff(tui_buf *out, const char *a, size_t alen, const char *b, size_t blen,
     const char *name_a, const char *name_b);
 
+/* drover tail --outdir (tail_out.c): lines appended to DIR/HOST/FILE. */
+typedef struct tui_tail_out tui_tail_out;
+int tui_tail_out_new(const char *dir, tui_tail_out **out, char **cause);
+/* file NULL: a command's output. -1: this file failed (reported on stderr). */
+int tui_tail_out_write(tui_tail_out *o, const char *host, const char *file,
+    const char *buf, size_t len, int newline);
+void tui_tail_out_free(tui_tail_out *o);
+
 /* Headless prompts on /dev/tty with echo off; declines when there is none. */
 typedef struct tui_ttyprompt tui_ttyprompt;
 tui_ttyprompt *tui_ttyprompt_new(uv_loop_t *loop);

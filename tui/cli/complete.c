@@ -58,8 +58,8 @@ static const copt global_opts[] = {
 
 static const copt console_opts[] = {
 	{ "-c", V_FILE, NULL }, { "-s", V_ANY, NULL }, { "-w", V_FILE, NULL },
-	{ "--accept-new", V_NONE, NULL },
-	{ "--layout", V_LAYOUT, NULL }, { "-h", V_NONE, NULL },
+	{ "--accept-new", V_NONE, NULL }, { "--layout", V_LAYOUT, NULL },
+	{ "--tail", V_ANY, NULL }, { "-h", V_NONE, NULL },
 	{ "--help", V_NONE, NULL }, { NULL, V_NONE, NULL }
 };
 

@@ -370,6 +370,40 @@ cmd_show_board(tui_console *con, int arg)
 		con->board_shown = !con->board_shown;
 }
 
+/* The tail pane on the armed (or all) panes' hosts; it asks for the file. */
+static void
+cmd_tail(tui_console *con, int arg)
+{
+	tui_pane **t;
+	int n;
+
+	(void)arg;
+	if (con->tail != NULL && !con->tail_shown) {
+		con->tail_shown = 1;
+		return;
+	}
+	t = tui_console_targets(con, &n);
+	tui_tailpane_close(con->tail);
+	con->tail = tui_tailpane_new(con, NULL, t, n);
+	con->tail_shown = 1;
+	free(t);
+}
+
+static void
+cmd_tail_hide(tui_console *con, int arg)
+{
+	(void)arg;
+	con->tail_shown = 0;
+}
+
+static void
+cmd_tail_close(tui_console *con, int arg)
+{
+	(void)arg;
+	tui_tailpane_close(con->tail);
+	con->tail = NULL;
+	con->tail_shown = 0;
+}
 
 /* ---- the table ---- */
 
@@ -433,6 +467,10 @@ static const tui_command table[] = {
 	    cmd_board_shell, 0 },
 	{ { "show-board", "B", "show / hide the last fan-out board (kept until the next run)" },
 	    cmd_show_board, 0 },
+	{ { "tail", "t", "follow a file on the armed / all hosts: the tail pane (again: show it)" },
+	    cmd_tail, 0 },
+	{ { "tail-hide", "T", "hide the tail pane (it keeps following)" }, cmd_tail_hide, 0 },
+	{ { "tail-close", "X", "close the tail pane and stop following" }, cmd_tail_close, 0 },
 };
 
 static const cfg_commands commands = { table, UTIL_NELEM(table), sizeof(table[0]) };

@@ -33,6 +33,7 @@ static const char console_usage[] =
 "  -c FILE        console config (default $XDG_CONFIG_HOME/drover/console.ini)\n"
 "  --accept-new   record unknown host keys without asking\n"
 "  --layout NAME  tiled, even-horizontal, even-vertical, main-stack\n"
+"  --tail FILE    follow FILE (a path or glob) on TARGETS in the tail pane\n"
 "\n"
 "Keys: press the prefix (shown in the status bar), then ? for the bindings.\n";
 
@@ -97,6 +98,7 @@ parse_args(tui_console *con, int argc, char **argv, const char **cfgpath,
 		tui_arg_split(argv[i], &o);
 		want = strcmp(o.name, "-c") == 0 ? cfgpath :
 		    strcmp(o.name, "--layout") == 0 ? &layout :
+		    strcmp(o.name, "--tail") == 0 ? &con->tail_path :
 		    strcmp(o.name, "--workspace") == 0 && con->srv != NULL ? workspace : NULL;
 		if (want != NULL) {
 			if (o.value == NULL && i + 1 >= argc) {
@@ -228,6 +230,8 @@ wind_down(tui_console *con)
 		tui_server_stop(con->srv, why);
 		free(why);
 	}
+	tui_tailpane_close(con->tail);
+	con->tail = NULL;
 	tui_windows_close_all(con);
 	tui_dialogs_free(con);
 	/* A run still going is aborted and frees itself in the loop below. */
@@ -321,6 +325,10 @@ console_main(int argc, char **argv, const char *ssh_config, const char *inventor
 		free(msg);
 		free(cause);
 		rc = 2;
+	}
+	if (rc == 0 && con.tail_path != NULL && con.npanes > 0) {
+		con.tail = tui_tailpane_new(&con, con.tail_path, con.panes, con.npanes);
+		con.tail_shown = 1;
 	}
 	if (rc == 0 && srv != NULL && tui_server_start(srv, &con) != 0)
 		rc = 2;

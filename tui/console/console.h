@@ -69,6 +69,7 @@ enum { TUI_ASK_NONE, TUI_ASK_ADD, TUI_ASK_RUN, TUI_ASK_ARM, TUI_ASK_SEARCH, TUI_
 	TUI_ASK_NEW_WINDOW, TUI_ASK_RENAME_WINDOW, TUI_ASK_KILL_WINDOW, TUI_ASK_KILL_SESSION };
 
 typedef struct tui_board tui_board;
+typedef struct tui_tailpane tui_tailpane;
 
 /*
  * A window: its own panes and layout. The current window's live in the
@@ -107,6 +108,9 @@ struct tui_console {
 	tui_dialog *dialogs;
 	tui_board *board;           /* the last fan-out board (kept until the next run) */
 	int board_shown;            /* it is on screen */
+	tui_tailpane *tail;         /* the tail pane (tailpane.c), NULL: none */
+	int tail_shown;
+	const char *tail_path;      /* --tail FILE: opened on the command line's hosts */
 	char *search;
 	char status[256];
 	uint64_t status_until;
@@ -278,5 +282,14 @@ int tui_board_key(tui_board *b, int key, int mods, uint32_t ch);
 void tui_board_rerun_failed(tui_board *b);
 /* Closes the board and focuses the selected host's pane (opening one). */
 void tui_board_open_shell(tui_board *b);
+
+/* ---- tailpane.c, tailpane_draw.c: the tail pane ---- */
+/* Follows path (NULL: asks for it) on the targets' connections. */
+tui_tailpane *tui_tailpane_new(tui_console *con, const char *path, tui_pane **targets, int n);
+/* Stops the tails; freed once its timer handle is closed. */
+void tui_tailpane_close(tui_tailpane *tp);
+void tui_tailpane_draw(tui_tailpane *tp, tui_rect area);
+/* Takes every key while shown (prefix commands come first); returns 1. */
+int tui_tailpane_key(tui_tailpane *tp, int key, int mods, uint32_t ch);
 
 #endif

@@ -352,7 +352,9 @@ tui_draw_frame(tui_console *con)
 	}
 	if (con->sidebar && full)
 		draw_sidebar(con);
-	if (con->board != NULL && con->board_shown) {
+	if (con->tail != NULL && con->tail_shown) {
+		tui_tailpane_draw(con->tail, area);
+	} else if (con->board != NULL && con->board_shown) {
 		tui_board_draw(con->board, area);
 	} else if (con->compact) {
 		draw_compact(con, area);
@@ -371,7 +373,8 @@ tui_draw_frame(tui_console *con)
 		draw_dialog(con);
 	con->full_dirty = con->help || con->dialogs != NULL || con->pick_pane;
 	/* The focused pane's cursor, where the application put it. */
-	if (con->dialogs == NULL && !con->help && !con->board_shown && !con->compact &&
+	if (con->dialogs == NULL && !con->help && !con->board_shown && !con->tail_shown &&
+	    !con->compact &&
 	    con->npanes > 0) {
 		tui_pane *p = con->panes[con->focus];
 		int cr, cc, vis;
