@@ -108,6 +108,31 @@ eng__conn_set_state(eng_conn *c, eng_conn_state st)
 
 /* ---- failure and close --------------------------------------------------- */
 
+/*
+ * libssh's errors quote what the server sent as it sent it: a key
+ * exchange failure lists the server's algorithms (a hostile server makes
+ * them kilobytes long). Our own text comes first; the rest is cut, on a
+ * character boundary.
+ */
+#define ERROR_MAX 900
+
+static void
+conn_cap_error(eng_conn *c)
+{
+	static const char cut[] = " [...]";
+	size_t n = strlen(c->error);
+	char *e;
+
+	if (n <= ERROR_MAX)
+		return;
+	n = ERROR_MAX - sizeof(cut);
+	while (n > 0 && ((unsigned char)c->error[n] & 0xc0) == 0x80)
+		n--;
+	e = util_xasprintf("%.*s%s", (int)n, c->error, cut);
+	free(c->error);
+	c->error = e;
+}
+
 void
 eng__conn_fail(eng_conn *c, eng_fail f, const char *fmt, ...)
 {
@@ -125,6 +150,7 @@ eng__conn_fail(eng_conn *c, eng_fail f, const char *fmt, ...)
 	c->error = msg != NULL ? msg : util_xstrdup("failed");
 	/* libssh's errors may quote the server (a disconnect reason, a banner). */
 	eng__scrub_controls(c->error);
+	conn_cap_error(c);
 	ENG_LOG(c->ctx, "%s: failed in %s: %s", c->name,
 	    eng_conn_state_name(c->st), c->error);
 	conn_teardown(c);
@@ -327,6 +353,16 @@ eng__conn_fail_fds(eng_conn *c, const char *doing)
 	    "limit is reached: raise it, or connect to fewer hosts at once)", doing);
 }
 
+/* libssh's message callback: 1 = send the default answer (a refusal) and free. */
+static int
+conn_refuse_message(ssh_session s, ssh_message m, void *ud)
+{
+	(void)s;
+	(void)m;
+	(void)ud;
+	return 1;
+}
+
 /* Sets one option; on failure c fails with what and why. */
 static int
 conn_option(eng_conn *c, enum ssh_options_e opt, const void *val, const char *what)
@@ -360,6 +396,14 @@ conn_setup(eng_conn *c)
 		goto out;
 	}
 	ssh_set_blocking(c->s, 0);
+	/*
+	 * What the server asks that we never offered (channels opened towards
+	 * us: x11, forwarded-tcpip, an agent; channel requests we do not know,
+	 * wanting a reply) is refused at once. Without a callback libssh
+	 * queues such messages for a client unanswered and forever: memory a
+	 * server can fill, and a server that waits on the answer.
+	 */
+	ssh_set_message_callback(c->s, conn_refuse_message, c);
 	/* Byte counts: keepalive, read pacing, and what a flush has read. */
 	ssh_set_counters(c->s, &c->scount, &c->rcount);
 	/* Saves libssh a passwd lookup per session (see eng__ctx_local_account). */

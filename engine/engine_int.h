@@ -286,10 +286,19 @@ void eng__auth_clear(struct eng_conn *c);
 typedef struct eng_kh_markers {
 	char *revoked;          /* "file:line" of an @revoked line for this key */
 	char *cert_authority;   /* "file:line" of an @cert-authority line for this host */
+	char *offending;        /* "file:line" of a plain line: this host, this key type, another key */
+	char *other;            /* "file:line" of a plain line: this host, another key type */
 	int fd_error;           /* a file could not be opened: EMFILE or ENFILE */
 } eng_kh_markers;
 void eng__knownhosts_markers(struct eng_conn *c, ssh_key key, eng_kh_markers *m);
 void eng__knownhosts_markers_clear(eng_kh_markers *m);
+/* The same with offending and other found too (after libssh said changed). */
+void eng__knownhosts_offending(struct eng_conn *c, ssh_key key, eng_kh_markers *m);
+/*
+ * Appends the server's key to the user's known_hosts (accept-new, a yes to
+ * the prompt). 0, or -1 with c failed (ENG_FAIL_HOSTKEY_UNKNOWN).
+ */
+int eng__knownhosts_record(struct eng_conn *c, const char *fp);
 
 /* ---- hostkey.c ---- */
 /* 0 accepted, 1 waiting for the front end, -1 failed (c failed). */

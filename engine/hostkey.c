@@ -7,42 +7,13 @@
  * unsupported rather than offered for recording as a plain key.
  *
  * libssh answers known/changed/unknown; the markers it ignores (@revoked,
- * @cert-authority) come from knownhosts.c first.
+ * @cert-authority) come from knownhosts.c first, and so does the line a
+ * changed key offends and the writing of a new key.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "engine/engine_int.h"
-
-/*
- * libssh creates a missing known_hosts (and its directory) with the umask's
- * modes (0644): create them first, private, so that what it appends to is
- * ours alone.
- */
-static void
-known_hosts_prepare(eng_conn *c)
-{
-	char *path = NULL, *dir = NULL;
-	int fd;
-
-	if (ssh_options_get(c->s, SSH_OPTIONS_KNOWNHOSTS, &path) != SSH_OK || path == NULL)
-		return;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == ENOENT) {
-		dir = util_xstrdup(path);
-		if (mkdir(dirname(dir), 0700) == 0)
-			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		free(dir);
-	}
-	if (fd >= 0)
-		close(fd);
-	ssh_string_free_char(path);
-}
 
 static void
 on_hostkey_answer(eng_conn *c, char *answer)
@@ -55,12 +26,8 @@ on_hostkey_answer(eng_conn *c, char *answer)
 		    "unknown host key refused by the user");
 		return;
 	}
-	known_hosts_prepare(c);
-	if (ssh_session_update_known_hosts(c->s) != SSH_OK) {
-		eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN,
-		    "cannot record host key: %s", eng__ssh_error(c, "no reason given"));
+	if (eng__knownhosts_record(c, "") != 0)
 		return;
-	}
 	c->accept_new = 1;   /* the next check finds it known */
 	eng__conn_kick(c);
 }
@@ -119,28 +86,27 @@ eng__hostkey_check(eng_conn *c)
 		r = 0;
 		break;
 	case SSH_KNOWN_HOSTS_CHANGED:
+		/* Where, like ssh's "Offending key in file:line". */
+		eng__knownhosts_offending(c, key, &m);
 		eng__conn_fail(c, ENG_FAIL_HOSTKEY_CHANGED,
 		    "HOST KEY CHANGED for %s port %u: server offers %s %s, which does not "
-		    "match known_hosts; refusing (no credentials sent). If the change is "
-		    "expected, remove the old entry from known_hosts",
-		    c->host, c->hport, type, fp);
+		    "match known_hosts; refusing (no credentials sent). Offending %s key "
+		    "in %s. If the change is expected, remove that line",
+		    c->host, c->hport, type, fp, type,
+		    m.offending != NULL ? m.offending : "known_hosts");
 		break;
 	case SSH_KNOWN_HOSTS_OTHER:
+		eng__knownhosts_offending(c, key, &m);
 		eng__conn_fail(c, ENG_FAIL_HOSTKEY_CHANGED,
 		    "host key for %s port %u is a %s key %s but known_hosts holds a key "
-		    "of another type; refusing (no credentials sent)",
-		    c->host, c->hport, type, fp);
+		    "of another type (%s); refusing (no credentials sent)",
+		    c->host, c->hport, type, fp, m.other != NULL ? m.other : "known_hosts");
 		break;
 	case SSH_KNOWN_HOSTS_NOT_FOUND:
 	case SSH_KNOWN_HOSTS_UNKNOWN:
 		if (c->accept_new) {
-			known_hosts_prepare(c);
-			if (ssh_session_update_known_hosts(c->s) != SSH_OK) {
-				eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN,
-				    "cannot record host key %s: %s", fp,
-				    eng__ssh_error(c, "no reason given"));
+			if (eng__knownhosts_record(c, fp) != 0)
 				break;
-			}
 			ENG_LOG(c->ctx, "%s: recorded new host key %s %s", c->name, type, fp);
 			r = 0;
 			break;

@@ -9,15 +9,25 @@
  * match the host (plain, wildcard, negated or hashed "|1|" names, OpenSSH's
  * rules) and the server's key is compared with the revoked ones.
  *
+ * Recording a key (accept-new, a yes to the prompt) is done here too, not
+ * by libssh's ssh_session_update_known_hosts, which appends with a plain
+ * fopen(): a known_hosts that is a planted symlink would have the line
+ * written wherever it points. Ours opens the file itself with O_NOFOLLOW,
+ * only a regular file, creates it (and its directory) private.
+ *
  * Owns nothing past a call. Used by hostkey.c; reads the files libssh
  * would (SSH_OPTIONS_KNOWNHOSTS and SSH_OPTIONS_GLOBAL_KNOWNHOSTS, both
  * expanded by the time the key exchange is done).
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -103,8 +113,23 @@ key_equal(ssh_key key, const char *type, size_t tlen, const char *b64, size_t bl
 	return eq;
 }
 
+/* The key type of a known_hosts line is the server key's type. */
+static int
+same_type(ssh_key key, const char *type, size_t tlen)
+{
+	char *t = util_xasprintf("%.*s", (int)tlen, type);
+	int eq = ssh_key_type_from_name(t) == ssh_key_type(key);
+
+	free(t);
+	return eq;
+}
+
+/*
+ * Marker lines for name; with plain, the plain lines too (only when a key
+ * was found changed: hashed names cost an HMAC per line).
+ */
 static void
-scan_file(const char *path, const char *name, ssh_key key, eng_kh_markers *m)
+scan_file(const char *path, const char *name, ssh_key key, int plain, eng_kh_markers *m)
 {
 	FILE *f;
 	char *line = NULL;
@@ -124,8 +149,29 @@ scan_file(const char *path, const char *name, ssh_key key, eng_kh_markers *m)
 	while (getline(&line, &cap, f) > 0) {
 		lineno++;
 		p = line;
-		if ((mlen = field(&p, &mk)) == 0 || *mk != '@')
+		if ((mlen = field(&p, &mk)) == 0 || *mk == '#')
 			continue;
+		if (*mk != '@') {
+			if (!plain)
+				continue;
+			/*
+			 * A plain line: the host field came first. Remembered so
+			 * that a changed key can be reported where ssh reports it
+			 * ("Offending key in file:line"); libssh does not say.
+			 */
+			hosts = mk;
+			hlen = mlen;
+			if (m->offending != NULL || !hosts_match(name, hosts, hlen) ||
+			    (tlen = field(&p, &type)) == 0 || (blen = field(&p, &b64)) == 0)
+				continue;
+			if (same_type(key, type, tlen)) {
+				if (!key_equal(key, type, tlen, b64, blen))
+					m->offending = util_xasprintf("%s:%lu", path, lineno);
+			} else if (m->other == NULL) {
+				m->other = util_xasprintf("%s:%lu", path, lineno);
+			}
+			continue;
+		}
 		if ((hlen = field(&p, &hosts)) == 0 || !hosts_match(name, hosts, hlen))
 			continue;
 		tlen = field(&p, &type);
@@ -143,8 +189,9 @@ scan_file(const char *path, const char *name, ssh_key key, eng_kh_markers *m)
 	fclose(f);
 }
 
-void
-eng__knownhosts_markers(eng_conn *c, ssh_key key, eng_kh_markers *m)
+/* Every known_hosts file of c (the user's, then the global one). */
+static void
+scan_all(eng_conn *c, ssh_key key, int plain, eng_kh_markers *m)
 {
 	static const enum ssh_options_e opts[] = {
 		SSH_OPTIONS_KNOWNHOSTS, SSH_OPTIONS_GLOBAL_KNOWNHOSTS
@@ -152,7 +199,6 @@ eng__knownhosts_markers(eng_conn *c, ssh_key key, eng_kh_markers *m)
 	char *name, *path;
 	size_t i;
 
-	memset(m, 0, sizeof(*m));
 	/* The name known_hosts files use for this host, as ssh and libssh look it up. */
 	name = c->hport == 22 ? util_xstrdup(c->host) :
 	    util_xasprintf("[%s]:%u", c->host, c->hport);
@@ -160,10 +206,24 @@ eng__knownhosts_markers(eng_conn *c, ssh_key key, eng_kh_markers *m)
 		path = NULL;
 		if (ssh_options_get(c->s, opts[i], &path) != SSH_OK || path == NULL)
 			continue;
-		scan_file(path, name, key, m);
+		scan_file(path, name, key, plain, m);
 		ssh_string_free_char(path);
 	}
 	free(name);
+}
+
+void
+eng__knownhosts_markers(eng_conn *c, ssh_key key, eng_kh_markers *m)
+{
+	memset(m, 0, sizeof(*m));
+	scan_all(c, key, 0, m);
+}
+
+void
+eng__knownhosts_offending(eng_conn *c, ssh_key key, eng_kh_markers *m)
+{
+	eng__knownhosts_markers_clear(m);
+	scan_all(c, key, 1, m);
 }
 
 void
@@ -171,5 +231,99 @@ eng__knownhosts_markers_clear(eng_kh_markers *m)
 {
 	free(m->revoked);
 	free(m->cert_authority);
+	free(m->offending);
+	free(m->other);
 	memset(m, 0, sizeof(*m));
+}
+
+/* Opens path for appending (and reading its last byte), creating it (0600)
+ * and its directory (0700). */
+static int
+open_append(const char *path)
+{
+	int fd, flags = O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC;
+	char *dir;
+
+	fd = open(path, flags, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		dir = util_xstrdup(path);
+		if (mkdir(dirname(dir), 0700) == 0)
+			fd = open(path, flags, 0600);
+		else
+			errno = ENOENT;
+		free(dir);
+	}
+	return fd;
+}
+
+/* All of buf, or -1. */
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+eng__knownhosts_record(eng_conn *c, const char *fp)
+{
+	char *path = NULL, *entry = NULL, *text = NULL, last = '\n';
+	const char *why = NULL;
+	struct stat st;
+	int fd = -1, r = -1;
+
+	if (ssh_options_get(c->s, SSH_OPTIONS_KNOWNHOSTS, &path) != SSH_OK || path == NULL) {
+		eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN,
+		    "cannot record host key%s%s: no known_hosts file", *fp ? " " : "", fp);
+		return -1;
+	}
+	if (ssh_session_export_known_hosts_entry(c->s, &entry) != SSH_OK || entry == NULL) {
+		eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN, "cannot record host key%s%s: %s",
+		    *fp ? " " : "", fp, eng__ssh_error(c, "no reason given"));
+		goto out;
+	}
+	if ((fd = open_append(path)) < 0) {
+		why = errno == ELOOP ? "it is a symbolic link (not followed)" : strerror(errno);
+		if (errno == EMFILE || errno == ENFILE) {
+			eng__conn_fail_fds(c, "cannot record host key");
+			goto out;
+		}
+	} else if (fstat(fd, &st) != 0) {
+		why = strerror(errno);
+	} else if (!S_ISREG(st.st_mode)) {
+		why = "not a regular file";
+	} else if (st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1) {
+		why = strerror(errno);
+	}
+	if (why == NULL) {
+		/* One write: appends from several drovers do not interleave. */
+		text = util_xasprintf("%s%s%s", last == '\n' ? "" : "\n", entry,
+		    entry[0] != '\0' && entry[strlen(entry) - 1] == '\n' ? "" : "\n");
+		if (write_all(fd, text, strlen(text)) != 0)
+			why = strerror(errno);
+	}
+	if (fd >= 0 && close(fd) != 0 && why == NULL)
+		why = strerror(errno);
+	if (why != NULL) {
+		eng__conn_fail(c, ENG_FAIL_HOSTKEY_UNKNOWN, "cannot record host key%s%s in %s: %s",
+		    *fp ? " " : "", fp, path, why);
+		goto out;
+	}
+	r = 0;
+out:
+	free(text);
+	if (entry != NULL)
+		ssh_string_free_char(entry);
+	ssh_string_free_char(path);
+	return r;
 }

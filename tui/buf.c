@@ -1,6 +1,6 @@
 /*
  * tui/buf.c - a growable byte buffer for the printers (line assembly,
- * captured output, escaped text). Allocation failure aborts.
+ * captured output, escaped text). Allocation failure aborts (util_xrealloc).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,11 +18,8 @@ grow(tui_buf *b, size_t need)
 		return;
 	while (cap < b->len + need + 1)
 		cap *= 2;
-	b->p = realloc(b->p, cap);
-	if (b->p == NULL) {
-		fputs("drover: out of memory\n", stderr);
-		abort();
-	}
+	/* util's: a front end's out-of-memory hook gets its chance. */
+	b->p = util_xrealloc(b->p, cap);
 	b->cap = cap;
 }
 

@@ -23,6 +23,12 @@ void *util_xmalloc(size_t n);                /* n 0 is 1 */
 void *util_xcalloc(size_t n, size_t size);
 void *util_xrealloc(void *p, size_t n);
 void *util_xreallocarray(void *p, size_t n, size_t size);   /* overflow aborts */
+/*
+ * Called when an allocation fails, before the program aborts: return 1 if
+ * memory was released (a reserve) so the allocation is tried again, 0 to
+ * abort. It must not allocate. NULL (the default): abort at once.
+ */
+void util_set_oom_hook(int (*fn)(size_t want));
 char *util_xstrdup(const char *s);           /* NULL gives NULL */
 char *util_xstrndup(const char *s, size_t n);
 char *util_xasprintf(const char *fmt, ...) UTIL_PRINTF(1, 2);

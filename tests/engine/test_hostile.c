@@ -4,6 +4,11 @@
  * one fan-out with a real fleet host: no crash, the fleet host is never held
  * up, memory stays bounded, and what the engine reports (errors, signal
  * names) carries no control characters however the server dressed it.
+ * Besides the exec abuses: channel request floods (some wanting replies),
+ * a channel closed before the exec reply, channels the server opens
+ * towards us (x11, forwarded-tcpip, an agent: refused), and the plaintext
+ * part of the protocol written by hand (text before the banner, a huge
+ * banner, a 4 GB packet length, an absurd KEXINIT, silence).
  */
 #include <spawn.h>
 #include <sys/resource.h>
@@ -73,6 +78,7 @@ typedef struct hr {
 	double t_start, t_end[2], t_done;
 	uint64_t bytes[2];
 	char out1[256];
+	char out0[256];
 	int done;
 } hr;
 
@@ -93,6 +99,10 @@ hr_data(eng_fanout *f, size_t i, int stream, const char *buf, size_t len, void *
 	(void)f;
 	(void)stream;
 	r->bytes[i] += len;
+	if (i == 0 && (have = strlen(r->out0)) + len < sizeof(r->out0)) {
+		memcpy(r->out0 + have, buf, len);
+		r->out0[have + len] = '\0';
+	}
 	if (i == 1 && (have = strlen(r->out1)) + len < sizeof(r->out1)) {
 		memcpy(r->out1 + have, buf, len);
 		r->out1[have + len] = '\0';
@@ -158,6 +168,9 @@ assert_clean(const char *what, const char *s)
  * Runs "echo ok" on both with the given command timeout; the loop must end
  * within limit_s. Returns the hostile host's record.
  */
+/* Connect (handshake) deadline for the hostile host; 0: the default 10 s. */
+static int hr_connect_timeout_ms;
+
 static const eng_fanout_host *
 hr_run(et_env *e, hr *r, const char *mode, int timeout_ms, double limit_s, long *rss_growth)
 {
@@ -176,6 +189,7 @@ hr_run(et_env *e, hr *r, const char *mode, int timeout_ms, double limit_s, long 
 	hosts[0].port = port;
 	hosts[0].known_hosts = kh;
 	hosts[0].accept_new = 1;
+	hosts[0].connect_timeout_ms = hr_connect_timeout_ms;
 	et_conn_opts_init(&hosts[1], "h1");
 	memset(&fo, 0, sizeof(fo));
 	fo.command_timeout_ms = timeout_ms;
@@ -365,4 +379,105 @@ Test(hostile, stall_after_exec_meets_the_timeout)
 	    h->error ? h->error : "");
 	cr_assert_lt(r.t_end[0] - r.t_start, 6.0, "took %.2fs", r.t_end[0] - r.t_start);
 	hr_free(&e, &r);
+}
+
+/* ---- channel requests, early closes, channels opened towards us ---- */
+
+Test(hostile, flood_of_channel_requests_some_wanting_replies)
+{
+	et_env e;
+	hr r;
+	const eng_fanout_host *h;
+	long grow;
+
+	et_init(&e, 0);
+	h = hr_run(&e, &r, "request-flood", 0, 60, &grow);
+	cr_assert_eq(h->state, ENG_HOST_OK, "%s (%s)", eng_host_state_name(h->state),
+	    h->error ? h->error : "");
+	cr_assert_str_eq(r.out0, "hello\n");
+	cr_assert_lt(grow, RSS_BOUND_KB(64 * 1024), "memory grew by %ld KB", grow);
+	hr_free(&e, &r);
+}
+
+Test(hostile, channel_closed_before_the_exec_reply)
+{
+	et_env e;
+	hr r;
+	const eng_fanout_host *h;
+
+	et_init(&e, 0);
+	h = hr_run(&e, &r, "close-before-reply", 0, 20, NULL);
+	cr_assert_neq(h->state, ENG_HOST_OK, "a command that never ran is ok");
+	cr_assert_not_null(h->error);
+	cr_assert_lt(r.t_end[0] - r.t_start, 5.0, "took %.2fs", r.t_end[0] - r.t_start);
+	hr_free(&e, &r);
+}
+
+/* x11, forwarded-tcpip and agent channels we never asked for are refused. */
+Test(hostile, channels_opened_towards_the_client_are_refused)
+{
+	et_env e;
+	hr r;
+	const eng_fanout_host *h;
+	long grow;
+
+	et_init(&e, 0);
+	/* An agent a refusal could wrongly hand out. */
+	setenv("SSH_AUTH_SOCK", et_fleet("FLEET_AGENT_SOCK"), 1);
+	h = hr_run(&e, &r, "open-to-client", 0, 30, &grow);
+	cr_assert_eq(h->state, ENG_HOST_OK, "%s (%s)", eng_host_state_name(h->state),
+	    h->error ? h->error : "");
+	cr_assert_str_eq(r.out0, "x11=refused fwd=refused agent=refused\nhello\n");
+	cr_assert_lt(grow, RSS_BOUND_KB(64 * 1024), "memory grew by %ld KB", grow);
+	hr_free(&e, &r);
+}
+
+/* ---- the plaintext part of the protocol, by hand ---- */
+
+/* The host fails within its connect deadline; nothing it sent shows raw. */
+static void
+raw_case(const char *mode, eng_fail want)
+{
+	et_env e;
+	hr r;
+	const eng_fanout_host *h;
+	long grow;
+
+	et_init(&e, 0);
+	hr_connect_timeout_ms = 3000;
+	h = hr_run(&e, &r, mode, 0, 20, &grow);
+	hr_connect_timeout_ms = 0;
+	cr_assert_eq(h->state, ENG_HOST_UNREACHABLE, "%s: %s", mode, eng_host_state_name(h->state));
+	cr_assert_not_null(h->error);
+	if (want != ENG_FAIL_NONE)
+		cr_assert_eq(h->fail, want, "%s: fail %d: %s", mode, h->fail, h->error);
+	cr_assert_lt(r.t_end[0] - r.t_start, 5.0, "%s: took %.2fs", mode, r.t_end[0] - r.t_start);
+	cr_assert_lt(grow, RSS_BOUND_KB(64 * 1024), "%s: memory grew by %ld KB", mode, grow);
+	fprintf(stderr, "hostile %s: %s\n", mode, h->error);
+	hr_free(&e, &r);
+}
+
+Test(hostile, raw_text_flood_before_the_banner)
+{
+	raw_case("raw-prebanner-flood", ENG_FAIL_NONE);
+}
+
+Test(hostile, raw_huge_identification_line)
+{
+	raw_case("raw-banner-huge", ENG_FAIL_NONE);
+}
+
+Test(hostile, raw_packet_length_of_four_gigabytes)
+{
+	raw_case("raw-packet-huge", ENG_FAIL_NONE);
+}
+
+Test(hostile, raw_kexinit_with_absurd_name_lists)
+{
+	raw_case("raw-kexinit-absurd", ENG_FAIL_NONE);
+}
+
+Test(hostile, raw_silence_after_the_banner_meets_the_connect_deadline)
+{
+	raw_case("raw-silence", ENG_FAIL_TIMEOUT);
 }

@@ -5,6 +5,9 @@
  * accept-new, whatever plain line stands beside it), for plain, wildcard
  * and hashed host names; a host trusted through @cert-authority is
  * reported as unsupported, never connected as if the line were a plain key.
+ * A changed key names the known_hosts line it offends (like ssh). A key
+ * recorded by accept-new is appended by us, never through a planted
+ * symlink, to a file created private.
  * Against the demo fleet's real sshds.
  */
 #include "engtest.h"
@@ -71,15 +74,12 @@ typedef struct kh_case {
 	char *before;   /* its text before the run */
 } kh_case;
 
-/* Connects to h1 with known_hosts = text; agent offered so a leak would show. */
+/* Connects to h1 with known_hosts k->kh (k->e initialised). */
 static void
-kh_run(kh_case *k, const char *text, int accept_new)
+kh_connect(kh_case *k, int accept_new)
 {
 	eng_conn_opts o;
 
-	et_init(&k->e, 0);
-	k->kh = et_write(et_tmp(&k->e), "known_hosts", text);
-	k->before = tu_read_file(k->kh, NULL);
 	setenv("SSH_AUTH_SOCK", et_fleet("FLEET_AGENT_SOCK"), 1);
 	et_conn_opts_init(&o, "h1");
 	o.known_hosts = k->kh;
@@ -88,6 +88,16 @@ kh_run(kh_case *k, const char *text, int accept_new)
 	et_open(&k->e, &k->c, &o);
 	k->c.close_on_ready = 1;
 	et_run(&k->e, 20);
+}
+
+/* Connects to h1 with known_hosts = text; agent offered so a leak would show. */
+static void
+kh_run(kh_case *k, const char *text, int accept_new)
+{
+	et_init(&k->e, 0);
+	k->kh = et_write(et_tmp(&k->e), "known_hosts", text);
+	k->before = tu_read_file(k->kh, NULL);
+	kh_connect(k, accept_new);
 }
 
 static void
@@ -210,4 +220,113 @@ Test(hostkey, cert_authority_is_reported_unsupported)
 	free(key);
 	free(text);
 	kh_done(&k);
+}
+
+/* ---- a changed key names its line; recording never follows a symlink ---- */
+
+Test(hostkey, changed_key_names_the_offending_line)
+{
+	kh_case k;
+	char *host = kh_host(1), *key2, *text = NULL, *want = NULL;
+
+	cr_assert(tu_fleet_has("FLEET_ADDR_2"), "needs two fleet hosts");
+	key2 = host_pubkey(2);
+	/* Line 4 holds another key for h1's name; lines before it do not count. */
+	cr_assert(asprintf(&text, "# comment\nother.example %s\n@revoked nothing.example %s\n"
+	    "%s %s\n", key2, key2, host, key2) > 0);
+	kh_run(&k, text, 1);
+	et_assert_failed(&k.c, ENG_FAIL_HOSTKEY_CHANGED);
+	cr_assert(asprintf(&want, "Offending ssh-ed25519 key in %s:4", k.kh) > 0);
+	cr_assert(strstr(k.c.error, "HOST KEY CHANGED") != NULL && strstr(k.c.error, want) != NULL,
+	    "error: %s (wanted '%s')", k.c.error, want);
+	cr_assert(!et_saw(&k.c, ENG_CONN_AUTH), "went on to auth: %s", et_states_str(&k.c));
+	free(want);
+	free(host);
+	free(key2);
+	free(text);
+	kh_done(&k);
+}
+
+/* The line for h1 accept-new wrote, in a fresh kh_case (known_hosts k->kh). */
+static void
+kh_assert_recorded(kh_case *k, const char *before)
+{
+	char *host = kh_host(1), *key = host_pubkey(1), *after, *want = NULL;
+
+	et_assert_ready_closed(&k->c);
+	after = tu_read_file(k->kh, NULL);
+	cr_assert_not_null(after);
+	cr_assert(asprintf(&want, "%s%s%s %s\n", before,
+	    before[0] != '\0' && before[strlen(before) - 1] != '\n' ? "\n" : "", host, key) > 0);
+	cr_assert_str_eq(after, want);
+	free(after);
+	free(want);
+	free(host);
+	free(key);
+}
+
+Test(hostkey, accept_new_appends_after_a_last_line_without_newline)
+{
+	kh_case k;
+
+	kh_run(&k, "other.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl", 1);
+	kh_assert_recorded(&k, k.before);
+	kh_done(&k);
+}
+
+Test(hostkey, accept_new_creates_a_private_file_and_directory)
+{
+	kh_case k;
+	struct stat st;
+	char *dir = NULL;
+	mode_t um = umask(022);
+
+	et_init(&k.e, 0);
+	cr_assert(asprintf(&dir, "%s/ssh", et_tmp(&k.e)) > 0);
+	cr_assert(asprintf(&k.kh, "%s/known_hosts", dir) > 0);
+	k.before = strdup("");
+	kh_connect(&k, 1);
+	umask(um);
+	kh_assert_recorded(&k, "");
+	cr_assert_eq(stat(k.kh, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0600, "known_hosts mode %o", st.st_mode & 07777);
+	cr_assert_eq(stat(dir, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0700, "directory mode %o", st.st_mode & 07777);
+	free(dir);
+	kh_done(&k);
+}
+
+/*
+ * known_hosts is a symlink someone planted (to a file of the user's, or to
+ * a name that does not exist yet): accept-new refuses to write through it,
+ * says why, and the target is untouched (or never created).
+ */
+Test(hostkey, accept_new_never_writes_through_a_symlink)
+{
+	kh_case k;
+	char *victim = NULL, *text;
+	int dangling;
+
+	for (dangling = 0; dangling <= 1; dangling++) {
+		et_init(&k.e, 0);
+		cr_assert(asprintf(&victim, "%s/victim", et_tmp(&k.e)) > 0);
+		if (!dangling)
+			tu_write_file(victim, "precious\n");
+		cr_assert(asprintf(&k.kh, "%s/known_hosts", et_tmp(&k.e)) > 0);
+		cr_assert_eq(symlink(victim, k.kh), 0);
+		k.before = strdup("");
+		kh_connect(&k, 1);
+		et_assert_failed(&k.c, ENG_FAIL_HOSTKEY_UNKNOWN);
+		cr_assert(strstr(k.c.error, "symbolic link") != NULL && strstr(k.c.error, k.kh) != NULL,
+		    "error: %s", k.c.error);
+		cr_assert(!et_saw(&k.c, ENG_CONN_AUTH), "went on to auth: %s", et_states_str(&k.c));
+		text = tu_read_file(victim, NULL);
+		if (dangling)
+			cr_assert_null(text, "the symlink's target was created: '%s'", text);
+		else
+			cr_assert_str_eq(text, "precious\n", "the symlink's target was written");
+		free(text);
+		free(victim);
+		kh_done(&k);
+	}
 }

@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "engine/engine.h"
 #include "tui/cli/cli.h"
+#include "tui/cli/oom.h"
 
 static const char exec_usage[] =
 "usage: drover [-F ssh_config] [-i inventory] exec [options] TARGETS [--] COMMAND...\n"
@@ -137,6 +138,9 @@ on_data(eng_fanout *f, size_t host, int stream, const char *buf, size_t len, voi
 	cli *c = ud;
 
 	(void)f;
+	/* Out of memory: the run is being aborted; what still comes is dropped. */
+	if (tui_oom_hit())
+		return;
 	tui_batch_data(c->batch, host, stream, buf, len);
 	check_output(c);
 }
@@ -146,6 +150,9 @@ on_host_done(eng_fanout *f, size_t host, void *ud)
 {
 	cli *c = ud;
 
+	/* Out of memory: no record (it would copy what the host sent); the summary says. */
+	if (tui_oom_hit())
+		return;
 	tui_batch_host_done(c->batch, host, eng_fanout_host_get(f, host));
 	check_output(c);
 }
@@ -160,6 +167,7 @@ on_done(eng_fanout *f, void *ud)
 	uv_close((uv_handle_t *)&c->sigint, NULL);
 	uv_close((uv_handle_t *)&c->sigterm, NULL);
 	uv_close((uv_handle_t *)&c->sighup, NULL);
+	tui_oom_close();
 }
 
 /* The hosts still connecting or running, folded, malloc'd. */
@@ -217,6 +225,18 @@ on_signal(uv_signal_t *s, int signum)
 	fprintf(stderr, "\ndrover: %s: killing remote commands%s\n",
 	    signum == SIGINT ? "aborting" : signum == SIGHUP ? "hangup" : "terminated",
 	    signum == SIGINT ? " (Ctrl-C again to exit at once)" : "");
+	eng_fanout_abort(c->f);
+}
+
+/* Out of memory (oom.c): abort like Ctrl-C twice. */
+static void
+on_oom(void *ud)
+{
+	cli *c = ud;
+
+	if (c->done)
+		return;
+	c->interrupts = 2;
 	eng_fanout_abort(c->f);
 }
 
@@ -513,6 +533,7 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	uv_signal_start(&c.sigint, on_signal, SIGINT);
 	uv_signal_start(&c.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&c.sighup, on_signal, SIGHUP);
+	tui_oom_arm(c.loop, on_oom, &c);
 	/* A closed stdout is an error we handle (check_output), not a death
 	 * that would leave the remote commands running. */
 	signal(SIGPIPE, SIG_IGN);
@@ -529,6 +550,7 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	if (c.interrupts >= 1 && !c.out_aborted)
 		rc = TUI_EXIT_INTERRUPTED;
 out:
+	tui_oom_disarm();
 	eng_fanout_free(c.f);
 	if (tp != NULL) {
 		tui_ttyprompt_free(tp);
