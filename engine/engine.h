@@ -187,6 +187,12 @@ void eng_conn_traffic(const eng_conn *c, eng_traffic *t);
 
 typedef struct eng_exec_result {
 	int exit_status;      /* -1 if the command did not report one */
+	/*
+	 * With eng_exec_opts.sudo: sudo refused the password (or asked for one
+	 * that was not given); the command did not run. sudo's own words are
+	 * not in the output.
+	 */
+	int sudo_denied;
 	const char *signal;   /* e.g. "KILL" if killed by a signal, else NULL */
 	int timed_out;        /* our timeout fired; remote process group killed */
 	int killed;           /* cancelled by eng_exec_kill */
@@ -235,7 +241,35 @@ typedef struct eng_exec_opts {
 	 * on one conn are fine.
 	 */
 	int subsystem;
+	/*
+	 * Stdin from a buffer the caller keeps unchanged until on_done (one
+	 * buffer may feed many execs: each keeps its own offset and writes as
+	 * its channel's window allows), then EOF. input NULL: nothing is sent
+	 * unless eng_exec_write is called.
+	 */
+	const char *input;
+	size_t input_len;
+	/* Run the command under sudo (see eng_sudo below); borrowed until on_done. */
+	const struct eng_sudo *sudo;
 } eng_exec_opts;
+
+/*
+ * sudo, password typed once: the command runs as
+ * `sudo -S -p PROMPT [-u USER] sh -c COMMAND`, PROMPT unique to this object
+ * (random). The password is written to the channel only after PROMPT
+ * arrives on that host's stderr, so hosts whose sudo does not ask (NOPASSWD,
+ * cached) never receive it; stdin (input, EOF) is held back until sudo has
+ * let the command start. The prompt, what sudo says around it and a refusal
+ * never reach on_data; a second prompt (wrong password) ends the exec at
+ * once with sudo_denied. The password lives in locked-down memory of this
+ * object only and is wiped by eng_sudo_free.
+ */
+typedef struct eng_sudo eng_sudo;
+/* user NULL: root. password NULL: none (a host that asks is denied). */
+eng_sudo *eng_sudo_new(const char *user, const char *password);
+void eng_sudo_free(eng_sudo *s);
+/* The run's prompt string (for tests and logs: it is not a secret). */
+const char *eng_sudo_prompt(const eng_sudo *s);
 
 /*
  * Runs a command on c (queued until the conn is ready); command NULL starts
@@ -299,6 +333,10 @@ typedef struct eng_fanout_cbs {
 typedef struct eng_fanout_opts {
 	int max_parallel;       /* 0 = 64 */
 	int command_timeout_ms; /* 0 = none */
+	int pty;                /* run on a pseudo-terminal (output on stream 1) */
+	const char *input;      /* every host's stdin (eng_exec_opts.input), kept */
+	size_t input_len;       /* by the caller until on_done */
+	const eng_sudo *sudo;   /* run under sudo, borrowed until on_done */
 } eng_fanout_opts;
 
 /* hosts[i] are copied; each host gets its own connection. */

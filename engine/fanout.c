@@ -152,7 +152,10 @@ on_exec_done(eng_exec *x, const eng_exec_result *r, void *ud)
 	h->pub.exit_status = r->exit_status;
 	if (r->signal != NULL)
 		h->signal = util_xstrdup(r->signal);
-	if (r->error != NULL) {
+	if (r->sudo_denied && r->error == NULL && !r->timed_out && !r->killed) {
+		h->error = util_xstrdup("sudo: authentication failed");
+		st = ENG_HOST_FAILED;
+	} else if (r->error != NULL) {
 		h->pub.fail = r->fail;
 		h->error = util_xstrdup(r->error);
 		st = r->fail == ENG_FAIL_CANCELLED ? ENG_HOST_CANCELLED : ENG_HOST_UNREACHABLE;
@@ -208,14 +211,20 @@ fo_start_host(eng_fanout *f, fo_host *h)
 	memset(&xo, 0, sizeof(xo));
 	xo.timeout_ms = f->opts.command_timeout_ms;
 	xo.alone = 1;   /* one command per conn: no pid line to send and strip */
+	xo.pty = f->opts.pty;
+	xo.sudo = f->opts.sudo;
+	/*
+	 * The shared input, or none: a command that reads stdin sees its end,
+	 * not a hang. The exec sends the EOF itself (after sudo is done).
+	 */
+	xo.input = f->opts.input != NULL ? f->opts.input : "";
+	xo.input_len = f->opts.input != NULL ? f->opts.input_len : 0;
 	if (eng_exec_start(h->c, f->command, &xo, &xcbs, h, &h->x) != 0) {
 		h->error = util_xstrdup("cannot queue command");
 		fo_final(h, ENG_HOST_UNREACHABLE);
 		eng_conn_close(h->c);
 		return;
 	}
-	/* Nothing to feed it: a command that reads stdin sees its end, not a hang. */
-	eng_exec_send_eof(h->x);
 }
 
 static void

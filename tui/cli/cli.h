@@ -59,6 +59,26 @@ int tui_lastrun_record(const char *command, const eng_fanout *f, char **cause);
 int tui_diff(tui_buf *out, const char *a, size_t alen, const char *b, size_t blen,
     const char *name_a, const char *name_b);
 
+/*
+ * secret.c: one secret for the whole run (sudo password, enable secret),
+ * asked before any host is contacted: SSH_ASKPASS when there is no
+ * terminal or SSH_ASKPASS_REQUIRE=force, else /dev/tty with echo off.
+ * -1 with *cause when there is neither. Free with tui_secret_free (wipes).
+ */
+int tui_secret_ask(const char *question, char **out, char **cause);
+void tui_secret_free(char *s);
+
+/* input.c: drover's stdin read once for every host (see there). */
+typedef struct tui_input {
+	const char *data;   /* NULL: no input (terminal, closed); else len bytes */
+	size_t len;
+	void *map;          /* private */
+	size_t maplen;
+	char *heap;
+} tui_input;
+int tui_input_load(tui_input *in, char **cause);
+void tui_input_free(tui_input *in);
+
 /* Headless prompts on /dev/tty with echo off; declines when there is none. */
 typedef struct tui_ttyprompt tui_ttyprompt;
 tui_ttyprompt *tui_ttyprompt_new(uv_loop_t *loop);

@@ -73,6 +73,8 @@ static const char exec_usage[] =
 
 typedef struct cli {
 	const char *inventory, *targets, *outdir, *log;
+	int no_stdin, pty, sudo;    /* -n, --pty, --sudo[=USER] */
+	const char *sudo_user;
 	cfg_overrides ov;           /* -F -l -p -k --auth -f -t ... */
 	char *command;
 	const char **keys;
@@ -334,6 +336,19 @@ parse_args(cli *c, int argc, char **argv)
 			if (eng_auth_parse(c->ov.auth, order) != 0)
 				return usage_error("--auth: '%s' is not a list of agent, key, "
 				    "password, keyboard-interactive", c->ov.auth);
+		} else if (strcmp(a, "-n") == 0) {
+			if (no_value(&o) < 0)
+				return 2;
+			c->no_stdin = 1;
+		} else if (strcmp(a, "--pty") == 0) {
+			if (no_value(&o) < 0)
+				return 2;
+			c->pty = 1;
+		} else if (strcmp(a, "--sudo") == 0) {
+			c->sudo = 1;
+			c->sudo_user = o.value;
+			if (c->sudo_user != NULL && c->sudo_user[0] == '\0')
+				return usage_error("%s", "--sudo=: empty user name");
 		} else if (strcmp(a, "--accept-new") == 0) {
 			if (no_value(&o) < 0)
 				return 2;
@@ -386,6 +401,8 @@ parse_args(cli *c, int argc, char **argv)
 			return usage_error("unknown option '%s'", a);
 		}
 	}
+	if (c->sudo && c->pty)
+		return usage_error("%s", "--sudo with --pty: sudo's prompt must come on stderr");
 	if (c->targets == NULL)
 		return usage_error("%s", "no TARGETS given");
 	if (i >= argc)
@@ -426,11 +443,14 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	eng_fanout_cbs fcbs = { NULL, on_data, on_host_done, on_done };
 	tui_batch_opts bo;
 	tui_ttyprompt *tp = NULL;
+	tui_input input;
+	eng_sudo *sudo = NULL;
 	char *cause = NULL;
 	int rc = 2, r, fds;
 
 	memset(&c, 0, sizeof(c));
 	memset(&run, 0, sizeof(run));
+	memset(&input, 0, sizeof(input));
 	c.ov.ssh_config = ssh_config;
 	c.inventory = inventory;
 	c.color = -1;
@@ -489,6 +509,30 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 		goto out;
 	}
 
+	/* Asked once, before any host: the answer goes only where sudo asks. */
+	if (c.sudo) {
+		char *pw = NULL;
+
+		r = tui_secret_ask("drover: sudo password (asked once, sent only to hosts "
+		    "that ask): ", &pw, &cause);
+		if (r != 0) {
+			fprintf(stderr, "drover exec: --sudo: %s\n", cause);
+			goto out;
+		}
+		sudo = eng_sudo_new(c.sudo_user, pw);
+		tui_secret_free(pw);
+		run.fanout.sudo = sudo;
+	}
+	if (!c.no_stdin) {
+		if (tui_input_load(&input, &cause) != 0) {
+			fprintf(stderr, "drover exec: %s\n", cause);
+			goto out;
+		}
+		run.fanout.input = input.data;
+		run.fanout.input_len = input.len;
+	}
+	run.fanout.pty = c.pty;
+
 	c.loop = uv_default_loop();
 	tp = c.tp = tui_ttyprompt_new(c.loop);
 	memset(&eo, 0, sizeof(eo));
@@ -535,6 +579,8 @@ out:
 		uv_run(c.loop, UV_RUN_DEFAULT);
 	}
 	eng_ctx_free(ctx);
+	eng_sudo_free(sudo);
+	tui_input_free(&input);
 	if (c.loop != NULL)
 		uv_loop_close(c.loop);
 	tui_batch_free(c.batch);
