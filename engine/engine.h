@@ -295,6 +295,57 @@ size_t eng_exec_pending(const eng_exec *x);
  */
 void eng_exec_pause(eng_exec *x, int paused);
 
+/* ---- network devices (a CLI, no POSIX shell) --------------------------- */
+
+/*
+ * A device session runs commands the way an operator types them: a shell
+ * channel on a pseudo-terminal, wait for the prompt, turn paging off,
+ * optionally enter privileged mode (answering its password question once),
+ * then each command: send it, read until the prompt comes back, and hand
+ * over what came between, without the echoed command and the prompt. A
+ * pager prompt met anyway is answered with a space and removed. Every wait
+ * has a deadline (timeout_ms): a prompt that never comes ends the session
+ * with an error naming what was awaited.
+ */
+typedef struct eng_device eng_device;
+
+typedef struct eng_device_opts {
+	const char *prompt;        /* POSIX ERE for the last line when the device waits */
+	const char *pager_off;     /* sent once after the first prompt; NULL: none */
+	const char *enable;        /* command for privileged mode; NULL: none */
+	const char *enable_prompt; /* ERE of its password question; NULL: "[Pp]assword: *$" */
+	const char *more;          /* ERE of a pager prompt; NULL: "-+ ?\\(?[Mm]ore.*$" */
+	const char *secret;        /* answer to enable_prompt; NULL: none */
+	int want_enable;           /* enter privileged mode before the commands */
+	const char *const *commands;
+	size_t ncommands;
+	int timeout_ms;            /* each wait, 0 = 30 s */
+} eng_device_opts;
+
+/* Built-in profiles "ios", "junos", "eos": 0, or ENG_EINVAL if unknown. */
+int eng_device_preset(const char *name, eng_device_opts *o);
+
+typedef struct eng_device_result {
+	size_t done;               /* commands whose output was delivered */
+	int timed_out;             /* a wait passed its deadline */
+	int denied;                /* privileged mode refused */
+	const char *error;         /* why it stopped early, NULL if all ran */
+	eng_fail fail;             /* connection failure kind, else ENG_FAIL_NONE */
+} eng_device_result;
+
+typedef struct eng_device_cbs {
+	/* Command i finished: its output (raw bytes, untrusted), complete. */
+	void (*on_command)(eng_device *d, size_t i, const char *out, size_t len, void *ud);
+	/* Exactly once per started session; d is freed after it returns. */
+	void (*on_done)(eng_device *d, const eng_device_result *r, void *ud);
+} eng_device_cbs;
+
+/* Starts on c (queued until ready); o and its strings are copied. */
+int eng_device_start(eng_conn *c, const eng_device_opts *o, const eng_device_cbs *cbs,
+    void *ud, eng_device **out);
+/* Ends it now (on_done follows, error "cancelled"). */
+void eng_device_cancel(eng_device *d);
+
 /* ---- fan-out ----------------------------------------------------------- */
 
 typedef enum eng_host_state {
@@ -337,6 +388,14 @@ typedef struct eng_fanout_opts {
 	const char *input;      /* every host's stdin (eng_exec_opts.input), kept */
 	size_t input_len;       /* by the caller until on_done */
 	const eng_sudo *sudo;   /* run under sudo, borrowed until on_done */
+	/*
+	 * Network devices: devices[i] for host i (borrowed until on_done)
+	 * instead of the command; each command's output comes through
+	 * on_command (raw bytes, with the fan-out's ud), not on_data.
+	 */
+	const eng_device_opts *devices;
+	void (*on_command)(eng_fanout *f, size_t host, size_t i, const char *out, size_t len,
+	    void *ud);
 } eng_fanout_opts;
 
 /* hosts[i] are copied; each host gets its own connection. */

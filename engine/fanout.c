@@ -17,6 +17,7 @@ typedef struct fo_host {
 	eng_conn_opts opts;   /* deep copy */
 	eng_conn *c;
 	eng_exec *x;
+	eng_device *d;
 	char *error;
 	char *signal;
 	int final;
@@ -187,6 +188,42 @@ on_exec_done(eng_exec *x, const eng_exec_result *r, void *ud)
 		eng_conn_close(h->c);
 }
 
+static void
+on_device_command(eng_device *d, size_t i, const char *out, size_t len, void *ud)
+{
+	fo_host *h = ud;
+
+	(void)d;
+	if (h->f->opts.on_command != NULL)
+		h->f->opts.on_command(h->f, h->idx, i, out, len, h->f->ud);
+}
+
+static void
+on_device_done(eng_device *d, const eng_device_result *r, void *ud)
+{
+	fo_host *h = ud;
+	eng_host_state st;
+
+	(void)d;
+	h->d = NULL;
+	if (r->error == NULL) {
+		st = ENG_HOST_OK;
+		h->pub.exit_status = 0;
+	} else {
+		h->error = util_xstrdup(r->error);
+		if (r->fail != ENG_FAIL_NONE) {
+			h->pub.fail = r->fail;
+			st = r->fail == ENG_FAIL_CANCELLED ? ENG_HOST_CANCELLED : ENG_HOST_UNREACHABLE;
+		} else {
+			st = r->timed_out ? ENG_HOST_TIMEOUT : h->f->aborted ?
+			    ENG_HOST_CANCELLED : ENG_HOST_FAILED;
+		}
+	}
+	fo_final(h, st);
+	if (h->c != NULL)
+		eng_conn_close(h->c);
+}
+
 /* ---- scheduling ---- */
 
 static void
@@ -208,6 +245,17 @@ fo_start_host(eng_fanout *f, fo_host *h)
 	}
 	f->running++;
 	f->nconns++;
+	if (f->opts.devices != NULL) {
+		static const eng_device_cbs dcbs = { on_device_command, on_device_done };
+
+		if (eng_device_start(h->c, &f->opts.devices[h->idx], &dcbs, h, &h->d) != 0) {
+			h->error = util_xstrdup("cannot start the device session (bad prompt regex?)");
+			h->pub.fail = ENG_FAIL_CONFIG;
+			fo_final(h, ENG_HOST_UNREACHABLE);
+			eng_conn_close(h->c);
+		}
+		return;
+	}
 	memset(&xo, 0, sizeof(xo));
 	xo.timeout_ms = f->opts.command_timeout_ms;
 	xo.alone = 1;   /* one command per conn: no pid line to send and strip */
@@ -262,7 +310,8 @@ eng_fanout_new(eng_ctx *ctx, const eng_conn_opts *hosts, size_t n,
 	size_t i;
 
 	*out = NULL;
-	if (ctx == NULL || command == NULL || (n > 0 && hosts == NULL))
+	if (ctx == NULL || (command == NULL && (opts == NULL || opts->devices == NULL)) ||
+	    (n > 0 && hosts == NULL))
 		return ENG_EINVAL;
 	for (i = 0; i < n; i++)
 		if (hosts[i].name == NULL || *hosts[i].name == '\0')
@@ -340,7 +389,9 @@ eng_fanout_abort(eng_fanout *f)
 
 		if (h->final)
 			continue;
-		if (h->x != NULL && h->pub.state == ENG_HOST_RUNNING)
+		if (h->d != NULL && h->pub.state == ENG_HOST_RUNNING)
+			eng_device_cancel(h->d);
+		else if (h->x != NULL && h->pub.state == ENG_HOST_RUNNING)
 			eng_exec_kill(h->x);
 		else if (h->c != NULL)
 			eng_conn_close(h->c);

@@ -219,6 +219,18 @@ emit_line(tui_batch *b, size_t idx, int stream, const char *line, size_t len)
 	tui_buf_free(&out);
 }
 
+static void json_str_or_null(tui_buf *o, const char *s);
+
+/* What -o group / json / diff keep of a host's stream, within the cap. */
+static void
+keep(tui_batch *b, bhost *h, int s, const char *buf, size_t len)
+{
+	size_t room = h->cap[s].len < b->cap ? b->cap - h->cap[s].len : 0;
+
+	h->total[s] += len;
+	tui_buf_add(&h->cap[s], buf, len < room ? len : room);
+}
+
 void
 tui_batch_data(tui_batch *b, size_t idx, int s, const char *buf, size_t len)
 {
@@ -234,10 +246,7 @@ tui_batch_data(tui_batch *b, size_t idx, int s, const char *buf, size_t len)
 	if (b->o.mode == TUI_OUT_NONE)
 		return;
 	if (b->o.mode != TUI_OUT_STREAM) {
-		size_t keep = h->cap[s].len < b->cap ? b->cap - h->cap[s].len : 0;
-
-		h->total[s] += len;
-		tui_buf_add(&h->cap[s], buf, len < keep ? len : keep);
+		keep(b, h, s, buf, len);
 		return;
 	}
 	while (len > 0) {
@@ -262,6 +271,67 @@ tui_batch_data(tui_batch *b, size_t idx, int s, const char *buf, size_t len)
 	}
 }
 
+/*
+ * A device command's output (--cli). Stream: "host [command]: line".
+ * JSON: one object per host and command. Group and diff: the host's
+ * commands in order, each under a "[command]" line, so hosts group (and
+ * diff) on everything they answered.
+ */
+void
+tui_batch_command(tui_batch *b, size_t idx, const char *cmd, const char *buf, size_t len)
+{
+	bhost *h = &b->h[idx];
+	tui_buf o = { 0 }, pre = { 0 };
+	const char *p = buf, *end = buf + len, *nl;
+
+	if (b->o.outdir != NULL) {
+		tui_buf_addf(&o, "[%s]\n", cmd);
+		write_raw(b, h, 1, o.p, o.len);
+		write_raw(b, h, 1, buf, len);
+		tui_buf_reset(&o);
+	}
+	switch (b->o.mode) {
+	case TUI_OUT_NONE:
+		break;
+	case TUI_OUT_JSON:
+		tui_buf_addstr(&o, "{\"host\":");
+		json_str_or_null(&o, h->name);
+		tui_buf_addstr(&o, ",\"command\":");
+		json_str_or_null(&o, cmd);
+		tui_buf_addstr(&o, ",\"output\":\"");
+		tui_json_escape(&o, buf, len);
+		tui_buf_addstr(&o, "\"}\n");
+		out_write(b, stdout, o.p, o.len);
+		out_flush(b);
+		break;
+	case TUI_OUT_STREAM:
+		print_prefix(&pre, b, idx, 1);
+		/* "h1: " becomes "h1 [show version]: " */
+		if (pre.len >= 2)
+			pre.len -= 2;
+		tui_buf_addstr(&pre, " [");
+		tui_sanitize(&pre, cmd, strlen(cmd));
+		tui_buf_addstr(&pre, "]: ");
+		while (p < end) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			tui_buf_add(&o, pre.p, pre.len);
+			tui_sanitize(&o, p, (size_t)((nl ? nl : end) - p));
+			tui_buf_add(&o, "\n", 1);
+			p = nl ? nl + 1 : end;
+		}
+		out_write(b, stdout, o.p, o.len);
+		break;
+	default:
+		tui_buf_addf(&o, "[%s]\n", cmd);
+		tui_buf_add(&o, buf, len);
+		if (len > 0 && buf[len - 1] != '\n')
+			tui_buf_add(&o, "\n", 1);
+		keep(b, h, 1, o.p, o.len);
+		break;
+	}
+	tui_buf_free(&o);
+	tui_buf_free(&pre);
+}
 
 static void
 json_str_or_null(tui_buf *o, const char *s)

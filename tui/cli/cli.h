@@ -39,6 +39,9 @@ tui_batch *tui_batch_new(const tui_batch_opts *o, size_t n, const char *const *n
 int tui_batch_prepare(tui_batch *b, char **cause);
 void tui_batch_data(tui_batch *b, size_t host, int stream, const char *buf, size_t len);
 void tui_batch_host_done(tui_batch *b, size_t host, const eng_fanout_host *h);
+/* --cli: command `cmd` of host answered buf (raw bytes). */
+void tui_batch_command(tui_batch *b, size_t host, const char *cmd, const char *buf,
+    size_t len);
 /* errno of a failed write to stdout (EPIPE: closed), 0 if none. */
 int tui_batch_write_error(const tui_batch *b);
 /* Grouped output (if any) and the summary; returns the exit code. */

@@ -44,6 +44,22 @@ static const char exec_usage[] =
 "  -k KEYFILE            identity file to try first (repeatable)\n"
 "  --auth LIST           methods in order, from agent,key,password,keyboard-interactive\n"
 "  --accept-new          record unknown host keys (changed keys are always refused)\n"
+"  --sudo[=USER]         run COMMAND under sudo (as root, or USER): the password\n"
+"                        is asked once (terminal, or SSH_ASKPASS) and sent only\n"
+"                        to a host whose sudo asks; a refused password fails\n"
+"                        that host with \"sudo: authentication failed\"\n"
+"  -n                    no stdin for the hosts (default: drover's stdin, read\n"
+"                        once, goes to every host; a terminal is never read)\n"
+"  --pty                 run COMMAND on a pseudo-terminal (stdout and stderr\n"
+"                        merged; -o json has them in \"stdout\")\n"
+"  --cli                 network devices: each word of COMMAND is one CLI\n"
+"                        command, typed in an interactive session (prompt, paging\n"
+"                        off, privileged mode: the inventory's cli, prompt,\n"
+"                        pager_off, enable, enable_prompt keys; default ios-like);\n"
+"                        output per host and command; -t: seconds each prompt\n"
+"                        may take (default 30)\n"
+"  --enable              with --cli: privileged mode first (the secret is asked\n"
+"                        once, like --sudo)\n"
 "  -o MODE               stream (default): 'host: line' as it arrives, stderr on\n"
 "                        stderr marked [stderr]; group: identical results collapsed;\n"
 "                        json: one JSON object per host, in completion order;\n"
@@ -75,6 +91,9 @@ typedef struct cli {
 	const char *inventory, *targets, *outdir, *log;
 	int no_stdin, pty, sudo;    /* -n, --pty, --sudo[=USER] */
 	const char *sudo_user;
+	int device, enable;         /* --cli, --enable */
+	char **cmds;                /* --cli: each word one command */
+	size_t ncmds;
 	cfg_overrides ov;           /* -F -l -p -k --auth -f -t ... */
 	char *command;
 	const char **keys;
@@ -140,6 +159,16 @@ on_data(eng_fanout *f, size_t host, int stream, const char *buf, size_t len, voi
 
 	(void)f;
 	tui_batch_data(c->batch, host, stream, buf, len);
+	check_output(c);
+}
+
+static void
+on_command(eng_fanout *f, size_t host, size_t i, const char *out, size_t len, void *ud)
+{
+	cli *c = ud;
+
+	(void)f;
+	tui_batch_command(c->batch, host, c->cmds[i], out, len);
 	check_output(c);
 }
 
@@ -340,6 +369,14 @@ parse_args(cli *c, int argc, char **argv)
 			if (no_value(&o) < 0)
 				return 2;
 			c->no_stdin = 1;
+		} else if (strcmp(a, "--cli") == 0) {
+			if (no_value(&o) < 0)
+				return 2;
+			c->device = 1;
+		} else if (strcmp(a, "--enable") == 0) {
+			if (no_value(&o) < 0)
+				return 2;
+			c->enable = 1;
 		} else if (strcmp(a, "--pty") == 0) {
 			if (no_value(&o) < 0)
 				return 2;
@@ -403,10 +440,16 @@ parse_args(cli *c, int argc, char **argv)
 	}
 	if (c->sudo && c->pty)
 		return usage_error("%s", "--sudo with --pty: sudo's prompt must come on stderr");
+	if (c->device && (c->sudo || c->pty))
+		return usage_error("%s", "--cli runs device commands: not with --sudo or --pty");
+	if (c->enable && !c->device)
+		return usage_error("%s", "--enable is for --cli");
 	if (c->targets == NULL)
 		return usage_error("%s", "no TARGETS given");
 	if (i >= argc)
 		return usage_error("%s", "no COMMAND given");
+	c->cmds = argv + i;
+	c->ncmds = (size_t)(argc - i);
 	/* Like ssh: the words are joined with spaces for the remote shell. */
 	for (j = i; j < argc; j++)
 		cmdlen += strlen(argv[j]) + 1;
@@ -445,6 +488,7 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	tui_ttyprompt *tp = NULL;
 	tui_input input;
 	eng_sudo *sudo = NULL;
+	char *secret = NULL;
 	char *cause = NULL;
 	int rc = 2, r, fds;
 
@@ -523,7 +567,27 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 		tui_secret_free(pw);
 		run.fanout.sudo = sudo;
 	}
-	if (!c.no_stdin) {
+	if (c.device) {
+		if (cfg_run_devices(inv, hosts, nhosts, &run, &cause) != 0) {
+			fprintf(stderr, "drover exec: --cli: %s\n", cause);
+			goto out;
+		}
+		if (c.enable && tui_secret_ask("drover: enable secret (asked once): ", &secret,
+		    &cause) != 0) {
+			fprintf(stderr, "drover exec: --enable: %s\n", cause);
+			goto out;
+		}
+		for (i = 0; i < nhosts; i++) {
+			run.devices[i].commands = (const char *const *)c.cmds;
+			run.devices[i].ncommands = c.ncmds;
+			run.devices[i].want_enable = c.enable;
+			run.devices[i].secret = secret;
+			run.devices[i].timeout_ms = run.fanout.command_timeout_ms;
+		}
+		run.fanout.command_timeout_ms = 0;
+		run.fanout.devices = run.devices;
+		run.fanout.on_command = on_command;
+	} else if (!c.no_stdin) {
 		if (tui_input_load(&input, &cause) != 0) {
 			fprintf(stderr, "drover exec: %s\n", cause);
 			goto out;
@@ -580,6 +644,7 @@ out:
 	}
 	eng_ctx_free(ctx);
 	eng_sudo_free(sudo);
+	tui_secret_free(secret);
 	tui_input_free(&input);
 	if (c.loop != NULL)
 		uv_loop_close(c.loop);
