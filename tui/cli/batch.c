@@ -46,6 +46,8 @@ struct tui_batch {
 	bhost *h;
 	size_t cap;         /* bytes kept per host and stream */
 	int out_errno;      /* a write to stdout failed */
+	int live_lines;     /* rows of the live view on screen now */
+	int live_dirty;
 	int file_errno;     /* a write under --outdir failed */
 };
 
@@ -398,6 +400,7 @@ tui_batch_host_done(tui_batch *b, size_t idx, const eng_fanout_host *fh)
 	int s;
 
 	h->done = 1;
+	b->live_dirty = 1;
 	for (s = 1; s <= 2; s++) {
 		if (b->o.mode == TUI_OUT_STREAM && h->line[s].len > 0) {
 			emit_line(b, idx, s, h->line[s].p, h->line[s].len);
@@ -435,7 +438,8 @@ tui_batch_host_done(tui_batch *b, size_t idx, const eng_fanout_host *fh)
 		tui_buf_free(&h->cap[1]);
 		tui_buf_free(&h->cap[2]);
 	}
-	if (b->o.quiet)
+	/* The live view shows states in place; lines here would scroll it away. */
+	if (b->o.quiet || b->o.live)
 		return;
 	if (fh->state != ENG_HOST_OK || b->o.verbose) {
 		char *why = tui_sanitize_str(fh->error);
@@ -586,6 +590,89 @@ print_groups(tui_batch *b, const eng_fanout *f)
 	free(names);
 }
 
+/* ---- -o group on a terminal: the groups as they form ---- */
+
+/*
+ * Called at most every 100 ms by the command's timer: the finished hosts
+ * grouped (count, state, first lines of output), the others counted,
+ * drawn over the previous view. Never taller than the terminal, so the
+ * cursor can always go back up to its first row.
+ */
+void
+tui_batch_live(tui_batch *b, const eng_fanout *f, int rows, int cols)
+{
+	size_t *ord, i, j, n = 0, running = 0, shown = 0;
+	const char **names;
+	tui_buf out = { 0 }, line = { 0 };
+	int budget, used = 0;
+
+	if (!b->o.live || !b->live_dirty || b->out_errno != 0)
+		return;
+	b->live_dirty = 0;
+	if (rows < 4)
+		rows = 4;
+	if (cols < 20)
+		cols = 20;
+	budget = rows - 2;
+	ord = util_xcalloc(b->n ? b->n : 1, sizeof(size_t));
+	names = util_xcalloc(b->n ? b->n : 1, sizeof(char *));
+	for (i = 0; i < b->n; i++) {
+		if (b->h[i].done)
+			ord[n++] = i;
+		else
+			running++;
+	}
+	sort_b = b;
+	sort_f = f;
+	qsort(ord, n, sizeof(size_t), idx_cmp);
+	if (b->live_lines > 0)
+		tui_buf_addf(&out, "\r\033[%dA", b->live_lines);
+	tui_buf_addstr(&out, "\r\033[J");
+	for (i = 0; i < n && used < budget - 1; i = j) {
+		const eng_fanout_host *fh = eng_fanout_host_get(f, ord[i]);
+		const tui_buf *cap = &b->h[ord[i]].cap[1];
+		const char *p = cap->p, *end = cap->p + cap->len, *nl;
+		char *fold;
+		int k;
+
+		for (j = i; j < n && result_cmp(ord[i], ord[j]) == 0; j++)
+			names[j - i] = b->h[ord[j]].name;
+		fold = tui_fold_hosts(names, j - i);
+		tui_buf_reset(&line);
+		tui_buf_addf(&line, "%s (%zu)%s%s", fold, j - i,
+		    fh->state != ENG_HOST_OK ? " " : "",
+		    fh->state != ENG_HOST_OK ? tui_host_state_label(fh) : "");
+		free(fold);
+		shown += j - i;
+		/* Up to 2 lines of output per group: enough to tell them apart. */
+		for (k = 0; k < 3 && used < budget - 1; k++) {
+			size_t cut = line.len < (size_t)cols - 1 ? line.len : (size_t)cols - 1;
+
+			cut = line.len > cut ? util_utf8_drop_last(line.p, cut + 1) : cut;
+			tui_buf_add(&out, line.p, cut);
+			tui_buf_addstr(&out, "\033[K\n");
+			used++;
+			if (p == NULL || p >= end)
+				break;
+			nl = memchr(p, '\n', (size_t)(end - p));
+			tui_buf_reset(&line);
+			tui_buf_addstr(&line, "    ");
+			tui_sanitize(&line, p, (size_t)((nl ? nl : end) - p));
+			p = nl ? nl + 1 : end;
+		}
+	}
+	tui_buf_addf(&out, "[%zu done%s, %zu running]\033[K\n", n,
+	    shown < n ? ", more groups than fit" : "", running);
+	used++;
+	b->live_lines = used;
+	out_write(b, stdout, out.p, out.len);
+	out_flush(b);
+	tui_buf_free(&out);
+	tui_buf_free(&line);
+	free(ord);
+	free(names);
+}
+
 int
 tui_batch_finish(tui_batch *b, const eng_fanout *f, uint64_t total_ms)
 {
@@ -600,6 +687,14 @@ tui_batch_finish(tui_batch *b, const eng_fanout *f, uint64_t total_ms)
 
 	if (names == NULL)
 		abort();
+	if (b->o.live && b->live_lines > 0) {
+		/* The live view gives way to the final print, unchanged. */
+		char clr[32];
+
+		snprintf(clr, sizeof(clr), "\r\033[%dA\033[J", b->live_lines);
+		out_write(b, stdout, clr, strlen(clr));
+		b->live_lines = 0;
+	}
 	if (b->o.mode == TUI_OUT_GROUP || b->o.mode == TUI_OUT_DIFF)
 		print_groups(b, f);
 	out_flush(b);

@@ -30,6 +30,7 @@ typedef struct tui_batch_opts {
 	int color_out, color_err;
 	int verbose;            /* a line per finished host */
 	int quiet;              /* no summary */
+	int live;               /* -o group on a terminal: tui_batch_live redraws */
 } tui_batch_opts;
 
 typedef struct tui_batch tui_batch;
@@ -39,6 +40,8 @@ tui_batch *tui_batch_new(const tui_batch_opts *o, size_t n, const char *const *n
 int tui_batch_prepare(tui_batch *b, char **cause);
 void tui_batch_data(tui_batch *b, size_t host, int stream, const char *buf, size_t len);
 void tui_batch_host_done(tui_batch *b, size_t host, const eng_fanout_host *h);
+/* Redraws the live group view if something changed (rows x cols terminal). */
+void tui_batch_live(tui_batch *b, const eng_fanout *f, int rows, int cols);
 /* --cli: command `cmd` of host answered buf (raw bytes). */
 void tui_batch_command(tui_batch *b, size_t host, const char *cmd, const char *buf,
     size_t len);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -106,6 +107,7 @@ typedef struct cli {
 	eng_fanout *f;
 	tui_batch *batch;
 	uv_signal_t sigint, sigterm, sighup;
+	uv_timer_t live;            /* -o group on a terminal: redraws */
 	tui_ttyprompt *tp;
 	int out_aborted;            /* stdout failed: the run was aborted */
 	int interrupts;
@@ -188,9 +190,26 @@ on_done(eng_fanout *f, void *ud)
 
 	(void)f;
 	c->done = 1;
+	if (uv_is_active((uv_handle_t *)&c->live) || c->live.data != NULL)
+		uv_close((uv_handle_t *)&c->live, NULL);
 	uv_close((uv_handle_t *)&c->sigint, NULL);
 	uv_close((uv_handle_t *)&c->sigterm, NULL);
 	uv_close((uv_handle_t *)&c->sighup, NULL);
+}
+
+/* At most 10 redraws a second, whatever the hosts do. */
+static void
+on_live(uv_timer_t *t)
+{
+	cli *c = t->data;
+	struct winsize ws;
+	int rows = 24, cols = 80;
+
+	if (ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0) {
+		rows = ws.ws_row;
+		cols = ws.ws_col;
+	}
+	tui_batch_live(c->batch, c->f, rows, cols);
 }
 
 /* The hosts still connecting or running, folded, malloc'd. */
@@ -547,6 +566,12 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	bo.color_err = want_color(c.color, 2);
 	bo.verbose = c.verbose;
 	bo.quiet = c.quiet;
+	{
+		const char *term = getenv("TERM");
+
+		bo.live = c.mode == TUI_OUT_GROUP && isatty(1) && term != NULL &&
+		    strcmp(term, "dumb") != 0;
+	}
 	c.batch = tui_batch_new(&bo, nhosts, names);
 	if (tui_batch_prepare(c.batch, &cause) != 0) {
 		fprintf(stderr, "drover exec: %s\n", cause);
@@ -624,6 +649,11 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	/* A closed stdout is an error we handle (check_output), not a death
 	 * that would leave the remote commands running. */
 	signal(SIGPIPE, SIG_IGN);
+	if (bo.live) {
+		uv_timer_init(c.loop, &c.live);
+		c.live.data = &c;
+		uv_timer_start(&c.live, on_live, 100, 100);
+	}
 	c.t0 = uv_now(c.loop);
 	eng_fanout_start(c.f);
 	uv_run(c.loop, UV_RUN_DEFAULT);
