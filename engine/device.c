@@ -75,6 +75,7 @@ eng_device_preset(const char *name, eng_device_opts *o)
 }
 
 static void dev_next(eng_device *d);
+static void on_timer(uv_timer_t *t);
 
 static void
 dev_reset_buf(eng_device *d)
@@ -173,7 +174,8 @@ send_line(eng_device *d, const char *s)
 	dev_reset_buf(d);
 	eng_exec_write(d->x, s, strlen(s));
 	eng_exec_write(d->x, "\n", 1);
-	uv_timer_again(&d->timer);
+	uv_timer_start(&d->timer, on_timer, (uint64_t)d->o.timeout_ms,
+	    (uint64_t)d->o.timeout_ms);
 }
 
 static void
@@ -395,6 +397,18 @@ on_x_done(eng_exec *x, const eng_exec_result *xr, void *ud)
 	uv_close((uv_handle_t *)&d->timer, on_timer_closed);
 }
 
+/* The shell runs: a device that never shows its prompt meets the deadline. */
+static void
+on_x_running(eng_exec *x, void *ud)
+{
+	eng_device *d = ud;
+
+	(void)x;
+	if (d->st == D_LOGIN)
+		uv_timer_start(&d->timer, on_timer, (uint64_t)d->o.timeout_ms,
+		    (uint64_t)d->o.timeout_ms);
+}
+
 static char *
 dup_or_null(const char *s)
 {
@@ -454,9 +468,7 @@ eng_device_start(eng_conn *c, const eng_device_opts *o, const eng_device_cbs *cb
 	if ((r = eng_exec_start(c, NULL, &xo, &xcbs, d, &d->x)) != 0)
 		goto fail;
 	d->st = D_LOGIN;
-	/* From now: a device that never shows its prompt meets the deadline. */
-	uv_timer_start(&d->timer, on_timer, (uint64_t)d->o.timeout_ms,
-	    (uint64_t)d->o.timeout_ms);
+	d->x->on_running = on_x_running;
 	*out = d;
 	return 0;
 fail:

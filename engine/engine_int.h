@@ -361,6 +361,8 @@ struct eng_exec {
 	int sudo_denied;
 	char *sudo_hold;             /* stderr held while looking for prompt/tag */
 	size_t sudo_holdlen;
+	/* device.c: the shell runs (its deadlines start here, not at connect). */
+	void (*on_running)(eng_exec *x, void *ud);
 };
 
 enum { EXEC_SUDO_NONE, EXEC_SUDO_WAIT, EXEC_SUDO_READY, EXEC_SUDO_DENIED };

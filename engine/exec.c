@@ -214,6 +214,8 @@ op_exec_done(eng_conn *c, void *arg, int rc)
 	}
 	x->st = X_RUNNING;
 	x->resize_pending = 0;
+	if (x->on_running != NULL)
+		x->on_running(x, x->ud);
 	if (x->kill_pending) {
 		/* Killed while the server was starting it: it runs now. */
 		x->kill_pending = 0;
