@@ -639,9 +639,14 @@ tui_batch_live(tui_batch *b, const eng_fanout *f, int rows, int cols)
 			names[j - i] = b->h[ord[j]].name;
 		fold = tui_fold_hosts(names, j - i);
 		tui_buf_reset(&line);
-		tui_buf_addf(&line, "%s (%zu)%s%s", fold, j - i,
-		    fh->state != ENG_HOST_OK ? " " : "",
-		    fh->state != ENG_HOST_OK ? tui_host_state_label(fh) : "");
+		tui_buf_addf(&line, "%s (%zu)", fold, j - i);
+		if (fh->state != ENG_HOST_OK) {
+			tui_buf_addf(&line, " %s", tui_host_state_label(fh));
+			if (fh->error != NULL) {
+				tui_buf_addstr(&line, ": ");
+				tui_sanitize(&line, fh->error, strlen(fh->error));
+			}
+		}
 		free(fold);
 		shown += j - i;
 		/* Up to 2 lines of output per group: enough to tell them apart. */
