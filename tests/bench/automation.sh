@@ -115,6 +115,7 @@ for path in direct proxied; do
 	row dev_cli "$path" "$FLEET_DEV_USER" --cli "$targets" -- "show version"
 done
 rt=$((2 * delay))
+# shellcheck disable=SC2154  # W_* are set by row() through eval
 # Server work (sudo, PAM, the device's login) costs the same on both paths:
 # what the delay adds beyond the direct difference is round trips.
 awk -v rt="$rt" -v p="$W_proxied_plain" -v a="$W_proxied_sudo_nopasswd" \

@@ -57,13 +57,6 @@ void tui_batch_free(tui_batch *b);
  */
 int tui_lastrun_record(const char *command, const eng_fanout *f, char **cause);
 
-/*
- * diff.c: a unified diff of b against a (lines, sanitised) into out, with
- * "--- name_a" / "+++ name_b" headers; -1 (nothing written) if the two
- * are too large to compare line by line.
- */
-int tui_diff(tui_buf *out, const char *a, size_t alen, const char *b, size_t blen,
-    const char *name_a, const char *name_b);
 
 /*
  * secret.c: one secret for the whole run (sudo password, enable secret),

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "tui/console/board.h"
-#include "tui/cli/cli.h"   /* tui_diff: the same diff as exec -o diff */
 
 static void board_free(tui_board *b);
 static void start_more(tui_board *b);
