@@ -13,6 +13,15 @@
 
 #include "engine/engine.h"
 
+/*
+ * How a network device's CLI behaves (drover exec --cli): `cli` is "device"
+ * or a built-in preset (ios, junos, eos) the other keys refine. Set on a
+ * host, a group (for its members) or [defaults]; the nearest wins per key.
+ */
+typedef struct cfg_device {
+	char *cli, *prompt, *pager_off, *enable, *enable_prompt;
+} cfg_device;
+
 typedef struct cfg_host {
 	char *name;     /* inventory name, ssh_config alias or ad-hoc name */
 	char *address;  /* HostName override; NULL: ssh config / the name */
@@ -22,6 +31,7 @@ typedef struct cfg_host {
 	char **tags;    /* NULL-terminated, may be NULL */
 	char *jump;     /* ProxyJump spec, NULL if none */
 	int in_inventory; /* 1 if declared in the inventory file */
+	cfg_device dev;
 } cfg_host;
 
 /* Deep copy (dst is overwritten, not freed); the one way to copy a host. */
@@ -33,6 +43,7 @@ typedef struct cfg_group {
 	char *name;
 	char **members; /* target expressions (names, ranges, @group, globs), NULL-terminated */
 	int line;       /* line of the [group] header, for messages */
+	cfg_device dev;
 } cfg_group;
 
 typedef struct cfg_defaults {
@@ -44,6 +55,7 @@ typedef struct cfg_defaults {
 	int fanout;             /* 0: unset */
 	int max_handshakes;     /* per server endpoint, 0: unset */
 	int accept_new;         /* -1 unset, 0 no, 1 yes */
+	cfg_device dev;
 } cfg_defaults;
 
 typedef struct cfg_inventory {
@@ -165,12 +177,25 @@ typedef struct cfg_run {
 	eng_fanout_opts fanout;         /* max_parallel, command_timeout_ms */
 	int max_handshakes;             /* for eng_ctx_opts */
 	char ***keys;                   /* owned: merged key lists */
+	eng_device_opts *devices;       /* cfg_run_devices: one per host */
 } cfg_run;
 
 /* Fills *out for hosts[0..n-1] (n may be 0: the run-wide values only). */
 void cfg_run_build(const cfg_inventory *inv, const cfg_host *hosts, size_t n,
     const cfg_overrides *ov, cfg_run *out);
 void cfg_run_free(cfg_run *r);
+/*
+ * --cli: out->devices[i] for each host from its device keys (host, then its
+ * groups in file order, then [defaults], then the `cli` preset; no `cli`
+ * anywhere: ios). Strings point into inv and hosts; commands, secret and
+ * want_enable are the caller's to fill. -1 with *cause for an unknown
+ * preset.
+ */
+int cfg_run_devices(const cfg_inventory *inv, const cfg_host *hosts, size_t n,
+    cfg_run *out, char **cause);
+/* Copies and frees the strings of a cfg_device. */
+void cfg_device_copy(cfg_device *dst, const cfg_device *src);
+void cfg_device_clear(cfg_device *d);
 
 /* ==== console settings: themes, key bindings, console.ini ================
  * theme.c, keymap.c, console_ini.c. Plain data for the console (tui/); no

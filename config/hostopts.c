@@ -81,6 +81,104 @@ cfg_run_build(const cfg_inventory *inv, const cfg_host *hosts, size_t n,
 }
 
 void
+cfg_device_copy(cfg_device *dst, const cfg_device *src)
+{
+	dst->cli = util_xstrdup(src->cli);
+	dst->prompt = util_xstrdup(src->prompt);
+	dst->pager_off = util_xstrdup(src->pager_off);
+	dst->enable = util_xstrdup(src->enable);
+	dst->enable_prompt = util_xstrdup(src->enable_prompt);
+}
+
+void
+cfg_device_clear(cfg_device *d)
+{
+	free(d->cli);
+	free(d->prompt);
+	free(d->pager_off);
+	free(d->enable);
+	free(d->enable_prompt);
+	memset(d, 0, sizeof *d);
+}
+
+/* Each key of dst not set yet takes src's. */
+static void
+dev_fill(cfg_device *dst, const cfg_device *src)
+{
+	if (dst->cli == NULL)
+		dst->cli = src->cli;
+	if (dst->prompt == NULL)
+		dst->prompt = src->prompt;
+	if (dst->pager_off == NULL)
+		dst->pager_off = src->pager_off;
+	if (dst->enable == NULL)
+		dst->enable = src->enable;
+	if (dst->enable_prompt == NULL)
+		dst->enable_prompt = src->enable_prompt;
+}
+
+int
+cfg_run_devices(const cfg_inventory *inv, const cfg_host *hosts, size_t n,
+    cfg_run *out, char **cause)
+{
+	cfg_host **members = NULL;
+	size_t *nmembers = NULL, i, g, k, ng = inv != NULL ? inv->ngroups : 0;
+	int rc = -1;
+
+	*cause = NULL;
+	out->devices = util_xcalloc(n ? n : 1, sizeof *out->devices);
+	/* Who is in each group that says something about devices. */
+	members = util_xcalloc(ng ? ng : 1, sizeof *members);
+	nmembers = util_xcalloc(ng ? ng : 1, sizeof *nmembers);
+	for (g = 0; g < ng; g++) {
+		const cfg_device *gd = &inv->groups[g].dev;
+		char *expr, *why = NULL;
+
+		if (gd->cli == NULL && gd->prompt == NULL && gd->pager_off == NULL &&
+		    gd->enable == NULL && gd->enable_prompt == NULL)
+			continue;
+		expr = util_xasprintf("@%s", inv->groups[g].name);
+		if (cfg_targets_resolve(inv, expr, &members[g], &nmembers[g], &why) != 0) {
+			free(why);   /* an empty group: nobody inherits from it */
+			members[g] = NULL;
+			nmembers[g] = 0;
+		}
+		free(expr);
+	}
+	for (i = 0; i < n; i++) {
+		cfg_device d = hosts[i].dev;
+		eng_device_opts *o = &out->devices[i];
+
+		for (g = 0; g < ng; g++)
+			for (k = 0; k < nmembers[g]; k++)
+				if (strcmp(members[g][k].name, hosts[i].name) == 0)
+					dev_fill(&d, &inv->groups[g].dev);
+		if (inv != NULL)
+			dev_fill(&d, &inv->defaults.dev);
+		if (eng_device_preset(d.cli != NULL && strcmp(d.cli, "device") != 0 ? d.cli :
+		    "ios", o) != 0) {
+			*cause = util_xasprintf("%s: unknown cli preset '%s'", hosts[i].name, d.cli);
+			goto out;
+		}
+		if (d.prompt != NULL)
+			o->prompt = d.prompt;
+		if (d.pager_off != NULL)   /* "none": the device pages; we answer */
+			o->pager_off = strcmp(d.pager_off, "none") == 0 ? NULL : d.pager_off;
+		if (d.enable != NULL)
+			o->enable = d.enable;
+		if (d.enable_prompt != NULL)
+			o->enable_prompt = d.enable_prompt;
+	}
+	rc = 0;
+out:
+	for (g = 0; g < ng; g++)
+		cfg_hosts_free(members[g], nmembers[g]);
+	free(members);
+	free(nmembers);
+	return rc;
+}
+
+void
 cfg_run_free(cfg_run *r)
 {
 	size_t i;
@@ -91,5 +189,6 @@ cfg_run_free(cfg_run *r)
 		free(r->keys[i]);
 	free(r->keys);
 	free(r->conn);
+	free(r->devices);
 	memset(r, 0, sizeof *r);
 }

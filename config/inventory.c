@@ -22,6 +22,7 @@ cfg_host_copy(cfg_host *dst, const cfg_host *src)
 	dst->tags = util_list_dup(src->tags);
 	dst->jump = util_xstrdup(src->jump);
 	dst->in_inventory = src->in_inventory;
+	cfg_device_copy(&dst->dev, &src->dev);
 }
 
 void
@@ -35,6 +36,7 @@ cfg_host_clear(cfg_host *h)
 	util_list_free(h->keys);
 	util_list_free(h->tags);
 	free(h->jump);
+	cfg_device_clear(&h->dev);
 	memset(h, 0, sizeof *h);
 }
 
@@ -63,9 +65,11 @@ cfg_inventory_free(cfg_inventory *inv)
 	for (i = 0; i < inv->ngroups; i++) {
 		free(inv->groups[i].name);
 		util_list_free(inv->groups[i].members);
+		cfg_device_clear(&inv->groups[i].dev);
 	}
 	free(inv->groups);
 	free(inv->defaults.user);
+	cfg_device_clear(&inv->defaults.dev);
 	util_list_free(inv->defaults.keys);
 	util_list_free(inv->aliases);
 	free(inv->runs_path);

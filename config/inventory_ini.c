@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <regex.h>
 
 #include "config/settings_int.h"
 
@@ -28,6 +29,7 @@ enum section { S_NONE, S_DEFAULTS, S_HOST, S_GROUP };
 enum key {
 	K_ADDRESS, K_USER, K_PORT, K_KEY, K_TAGS, K_JUMP, K_HOSTS,
 	K_CONNECT_TIMEOUT, K_TIMEOUT, K_FANOUT, K_MAX_HANDSHAKES, K_ACCEPT_NEW,
+	K_CLI, K_PROMPT, K_PAGER_OFF, K_ENABLE, K_ENABLE_PROMPT,
 	K__COUNT
 };
 
@@ -52,6 +54,11 @@ static const struct keydef {
 	[K_FANOUT] = { "fanout", IN_D, 0 },
 	[K_MAX_HANDSHAKES] = { "max_handshakes", IN_D, 0 },
 	[K_ACCEPT_NEW] = { "accept_new", IN_D, 0 },
+	[K_CLI] = { "cli", IN_D | IN_H | IN_G, 0 },
+	[K_PROMPT] = { "prompt", IN_D | IN_H | IN_G, 0 },
+	[K_PAGER_OFF] = { "pager_off", IN_D | IN_H | IN_G, 0 },
+	[K_ENABLE] = { "enable", IN_D | IN_H | IN_G, 0 },
+	[K_ENABLE_PROMPT] = { "enable_prompt", IN_D | IN_H | IN_G, 0 },
 };
 
 struct parse {
@@ -291,6 +298,46 @@ out:
 	return r;
 }
 
+/* Device keys (--cli): text with spaces; regexes must compile. */
+static int
+set_device(struct parse *p, int line, enum key k, const char *v)
+{
+	cfg_device *dev = p->sect == S_HOST ? &p->inv->hosts[p->inv->nhosts - 1].dev :
+	    p->sect == S_GROUP ? &p->inv->groups[p->inv->ngroups - 1].dev :
+	    &p->inv->defaults.dev;
+	eng_device_opts o;
+	regex_t re;
+	char **dst;
+
+	switch (k) {
+	case K_CLI:
+		if (strcmp(v, "device") != 0 && eng_device_preset(v, &o) != 0) {
+			parse_fail(p, line, "invalid cli '%s' (device, ios, junos or eos)", v);
+			return -1;
+		}
+		dst = &dev->cli;
+		break;
+	case K_PROMPT:
+	case K_ENABLE_PROMPT:
+		if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0) {
+			parse_fail(p, line, "invalid %s '%s' (not an extended regular "
+			    "expression)", keydefs[k].name, v);
+			return -1;
+		}
+		regfree(&re);
+		dst = k == K_PROMPT ? &dev->prompt : &dev->enable_prompt;
+		break;
+	case K_PAGER_OFF:
+		dst = &dev->pager_off;
+		break;
+	default:
+		dst = &dev->enable;
+		break;
+	}
+	*dst = util_xstrdup(v);
+	return 0;
+}
+
 static int
 set_value(struct parse *p, int line, enum key k, const char *v)
 {
@@ -301,6 +348,8 @@ set_value(struct parse *p, int line, enum key k, const char *v)
 
 	if (keydefs[k].list)
 		return add_list(p, line, k, v);
+	if (k >= K_CLI && k <= K_ENABLE_PROMPT)
+		return set_device(p, line, k, v);
 
 	switch (k) {
 	case K_ADDRESS:

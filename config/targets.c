@@ -645,6 +645,7 @@ host_fill(cfg_host *h, const cfg_inventory *inv, const cfg_host *src,
 		h->tags = util_list_dup(src->tags);
 		h->jump = src->jump ? util_xstrdup(src->jump) : NULL;
 		h->in_inventory = 1;
+		cfg_device_copy(&h->dev, &src->dev);
 	}
 	if (src != NULL && src->user != NULL)
 		h->user = util_xstrdup(src->user);

@@ -187,6 +187,12 @@ void eng_conn_traffic(const eng_conn *c, eng_traffic *t);
 
 typedef struct eng_exec_result {
 	int exit_status;      /* -1 if the command did not report one */
+	/*
+	 * With eng_exec_opts.sudo: sudo refused the password (or asked for one
+	 * that was not given); the command did not run. sudo's own words are
+	 * not in the output.
+	 */
+	int sudo_denied;
 	const char *signal;   /* e.g. "KILL" if killed by a signal, else NULL */
 	int timed_out;        /* our timeout fired; remote process group killed */
 	int killed;           /* cancelled by eng_exec_kill */
@@ -235,7 +241,35 @@ typedef struct eng_exec_opts {
 	 * on one conn are fine.
 	 */
 	int subsystem;
+	/*
+	 * Stdin from a buffer the caller keeps unchanged until on_done (one
+	 * buffer may feed many execs: each keeps its own offset and writes as
+	 * its channel's window allows), then EOF. input NULL: nothing is sent
+	 * unless eng_exec_write is called.
+	 */
+	const char *input;
+	size_t input_len;
+	/* Run the command under sudo (see eng_sudo below); borrowed until on_done. */
+	const struct eng_sudo *sudo;
 } eng_exec_opts;
+
+/*
+ * sudo, password typed once: the command runs as
+ * `sudo -S -p PROMPT [-u USER] sh -c COMMAND`, PROMPT unique to this object
+ * (random). The password is written to the channel only after PROMPT
+ * arrives on that host's stderr, so hosts whose sudo does not ask (NOPASSWD,
+ * cached) never receive it; stdin (input, EOF) is held back until sudo has
+ * let the command start. The prompt, what sudo says around it and a refusal
+ * never reach on_data; a second prompt (wrong password) ends the exec at
+ * once with sudo_denied. The password lives in locked-down memory of this
+ * object only and is wiped by eng_sudo_free.
+ */
+typedef struct eng_sudo eng_sudo;
+/* user NULL: root. password NULL: none (a host that asks is denied). */
+eng_sudo *eng_sudo_new(const char *user, const char *password);
+void eng_sudo_free(eng_sudo *s);
+/* The run's prompt string (for tests and logs: it is not a secret). */
+const char *eng_sudo_prompt(const eng_sudo *s);
 
 /*
  * Runs a command on c (queued until the conn is ready); command NULL starts
@@ -260,6 +294,57 @@ size_t eng_exec_pending(const eng_exec *x);
  * For a consumer (a pane's emulator) that cannot keep up with a flood.
  */
 void eng_exec_pause(eng_exec *x, int paused);
+
+/* ---- network devices (a CLI, no POSIX shell) --------------------------- */
+
+/*
+ * A device session runs commands the way an operator types them: a shell
+ * channel on a pseudo-terminal, wait for the prompt, turn paging off,
+ * optionally enter privileged mode (answering its password question once),
+ * then each command: send it, read until the prompt comes back, and hand
+ * over what came between, without the echoed command and the prompt. A
+ * pager prompt met anyway is answered with a space and removed. Every wait
+ * has a deadline (timeout_ms): a prompt that never comes ends the session
+ * with an error naming what was awaited.
+ */
+typedef struct eng_device eng_device;
+
+typedef struct eng_device_opts {
+	const char *prompt;        /* POSIX ERE for the last line when the device waits */
+	const char *pager_off;     /* sent once after the first prompt; NULL: none */
+	const char *enable;        /* command for privileged mode; NULL: none */
+	const char *enable_prompt; /* ERE of its password question; NULL: "[Pp]assword: *$" */
+	const char *more;          /* ERE of a pager prompt; NULL: "-+ ?\\(?[Mm]ore.*$" */
+	const char *secret;        /* answer to enable_prompt; NULL: none */
+	int want_enable;           /* enter privileged mode before the commands */
+	const char *const *commands;
+	size_t ncommands;
+	int timeout_ms;            /* each wait, 0 = 30 s */
+} eng_device_opts;
+
+/* Built-in profiles "ios", "junos", "eos": 0, or ENG_EINVAL if unknown. */
+int eng_device_preset(const char *name, eng_device_opts *o);
+
+typedef struct eng_device_result {
+	size_t done;               /* commands whose output was delivered */
+	int timed_out;             /* a wait passed its deadline */
+	int denied;                /* privileged mode refused */
+	const char *error;         /* why it stopped early, NULL if all ran */
+	eng_fail fail;             /* connection failure kind, else ENG_FAIL_NONE */
+} eng_device_result;
+
+typedef struct eng_device_cbs {
+	/* Command i finished: its output (raw bytes, untrusted), complete. */
+	void (*on_command)(eng_device *d, size_t i, const char *out, size_t len, void *ud);
+	/* Exactly once per started session; d is freed after it returns. */
+	void (*on_done)(eng_device *d, const eng_device_result *r, void *ud);
+} eng_device_cbs;
+
+/* Starts on c (queued until ready); o and its strings are copied. */
+int eng_device_start(eng_conn *c, const eng_device_opts *o, const eng_device_cbs *cbs,
+    void *ud, eng_device **out);
+/* Ends it now (on_done follows, error "cancelled"). */
+void eng_device_cancel(eng_device *d);
 
 /* ---- fan-out ----------------------------------------------------------- */
 
@@ -299,6 +384,18 @@ typedef struct eng_fanout_cbs {
 typedef struct eng_fanout_opts {
 	int max_parallel;       /* 0 = 64 */
 	int command_timeout_ms; /* 0 = none */
+	int pty;                /* run on a pseudo-terminal (output on stream 1) */
+	const char *input;      /* every host's stdin (eng_exec_opts.input), kept */
+	size_t input_len;       /* by the caller until on_done */
+	const eng_sudo *sudo;   /* run under sudo, borrowed until on_done */
+	/*
+	 * Network devices: devices[i] for host i (borrowed until on_done)
+	 * instead of the command; each command's output comes through
+	 * on_command (raw bytes, with the fan-out's ud), not on_data.
+	 */
+	const eng_device_opts *devices;
+	void (*on_command)(eng_fanout *f, size_t host, size_t i, const char *out, size_t len,
+	    void *ud);
 } eng_fanout_opts;
 
 /* hosts[i] are copied; each host gets its own connection. */

@@ -362,7 +362,30 @@ struct eng_exec {
 	size_t pidlen;
 	long pid;
 	struct eng_exec *target;     /* for a kill helper: the exec it kills */
+	const char *in;              /* eng_exec_opts.input (borrowed) */
+	size_t inlen, inoff;
+	const struct eng_sudo *sudo; /* borrowed; exec_sudo.c */
+	int sudo_st;                 /* EXEC_SUDO_* */
+	int sudo_sent;               /* the password went to this host */
+	int sudo_denied;
+	char *sudo_hold;             /* stderr held while looking for prompt/tag */
+	size_t sudo_holdlen;
+	/* device.c: the shell runs (its deadlines start here, not at connect). */
+	void (*on_running)(eng_exec *x, void *ud);
 };
+
+enum { EXEC_SUDO_NONE, EXEC_SUDO_WAIT, EXEC_SUDO_READY, EXEC_SUDO_DENIED };
+
+/* exec.c: output to the exec's consumer (counted). */
+void eng__exec_deliver(eng_exec *x, int stream, const char *buf, size_t len);
+/* exec.c: bytes for the channel ahead of any input, whatever the EOF state. */
+void eng__exec_queue(eng_exec *x, const void *buf, size_t len);
+/* exec_sudo.c: the remote command line that runs command under s (malloc'd). */
+char *eng__sudo_wrap(const struct eng_sudo *s, const char *command);
+/* exec_sudo.c: stderr while EXEC_SUDO_WAIT; consumes all of buf. */
+void eng__sudo_filter(eng_exec *x, const char *buf, size_t len);
+/* exec_sudo.c: the exec ends: give back held stderr that was not sudo's. */
+void eng__sudo_end(eng_exec *x);
 
 void eng__exec_finish(eng_exec *x);
 void eng__exec_close_channel(eng_exec *x);

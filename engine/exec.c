@@ -26,8 +26,8 @@
 
 /* ---- libssh channel callbacks (inside ssh_event_dopoll) ---- */
 
-static void
-deliver(eng_exec *x, int stream, const char *buf, size_t len)
+void
+eng__exec_deliver(eng_exec *x, int stream, const char *buf, size_t len)
 {
 	if (len == 0)
 		return;
@@ -55,7 +55,7 @@ eat_pid_tag(eng_exec *x, const char *buf, size_t len)
 			x->pid_state = 1;
 			if (x->kill_pending)
 				eng__conn_kick(x->c);
-			deliver(x, 2, x->pidbuf, x->pidlen);
+			eng__exec_deliver(x, 2, x->pidbuf, x->pidlen);
 			return i;
 		}
 		if (ch == '\n') {
@@ -90,7 +90,11 @@ on_ch_data(ssh_session s, ssh_channel ch, void *data, uint32_t len, int is_stder
 		return 0;
 	if (is_stderr && x->pid_state == 0)
 		off = eat_pid_tag(x, buf, len);
-	deliver(x, is_stderr ? 2 : 1, buf + off, len - off);
+	if (is_stderr && x->sudo_st != EXEC_SUDO_NONE && x->sudo_st != EXEC_SUDO_READY) {
+		eng__sudo_filter(x, buf + off, len - off);
+		return (int)len;
+	}
+	eng__exec_deliver(x, is_stderr ? 2 : 1, buf + off, len - off);
 	return (int)len;
 }
 
@@ -210,6 +214,8 @@ op_exec_done(eng_conn *c, void *arg, int rc)
 	}
 	x->st = X_RUNNING;
 	x->resize_pending = 0;
+	if (x->on_running != NULL)
+		x->on_running(x, x->ud);
 	if (x->kill_pending) {
 		/* Killed while the server was starting it: it runs now. */
 		x->kill_pending = 0;
@@ -365,7 +371,8 @@ eng__exec_finish(eng_exec *x)
 	x->st = X_DONE;
 	uv_timer_stop(&x->timer);
 	if (x->pid_state == 0 && x->pidlen > 0)
-		deliver(x, 2, x->pidbuf, x->pidlen);
+		eng__exec_deliver(x, 2, x->pidbuf, x->pidlen);
+	eng__sudo_end(x);
 	ch = x->ch;
 	x->ch = NULL;
 	if (ch != NULL)
@@ -378,6 +385,7 @@ eng__exec_finish(eng_exec *x)
 			h->target = NULL;
 	memset(&r, 0, sizeof(r));
 	r.exit_status = x->exit_status;
+	r.sudo_denied = x->sudo_denied;
 	r.signal = x->signal;
 	r.timed_out = x->timed_out;
 	r.killed = x->killed;
@@ -423,6 +431,7 @@ eng__exec_start_internal(eng_conn *c, const char *command, int internal,
 {
 	const eng_exec *o;
 	eng_exec *x;
+	char *wrapped = NULL;
 
 	*out = NULL;
 	if (c == NULL || (command == NULL && internal))
@@ -452,6 +461,20 @@ eng__exec_start_internal(eng_conn *c, const char *command, int internal,
 		x->cols = opts->cols > 0 ? opts->cols : 80;
 		x->rows = opts->rows > 0 ? opts->rows : 24;
 	}
+	if (opts != NULL && opts->sudo != NULL && command != NULL && !internal &&
+	    !x->subsystem && !x->pty) {
+		x->sudo = opts->sudo;
+		x->sudo_st = EXEC_SUDO_WAIT;
+		command = wrapped = eng__sudo_wrap(opts->sudo, command);
+	} else if (opts != NULL && opts->sudo != NULL) {
+		free(x->term);
+		free(x);
+		return ENG_EINVAL;   /* sudo needs stderr apart, and a command */
+	}
+	if (opts != NULL && opts->input != NULL && !internal) {
+		x->in = opts->input;
+		x->inlen = opts->input_len;
+	}
 	if (command == NULL || x->pty || x->subsystem) {
 		/* A terminal merges stderr; a subsystem is not a shell command. */
 		x->command = util_xstrdup(command);
@@ -463,6 +486,7 @@ eng__exec_start_internal(eng_conn *c, const char *command, int internal,
 		x->command = util_xstrdup(command);
 		x->pid_state = 1;
 	}
+	free(wrapped);
 	if (cbs != NULL)
 		x->cbs = *cbs;
 	x->ud = ud;
@@ -485,11 +509,9 @@ eng_exec_start(eng_conn *c, const char *command, const eng_exec_opts *opts,
 	return eng__exec_start_internal(c, command, 0, opts, cbs, ud, out);
 }
 
-int
-eng_exec_write(eng_exec *x, const void *buf, size_t len)
+void
+eng__exec_queue(eng_exec *x, const void *buf, size_t len)
 {
-	if (x == NULL || x->st == X_DONE || x->st == X_CLOSING || x->eof_pending)
-		return ENG_ESTATE;
 	if (x->wlen + len > x->wcap) {
 		size_t cap = x->wcap ? x->wcap : 256;
 		char *nb;
@@ -510,6 +532,14 @@ eng_exec_write(eng_exec *x, const void *buf, size_t len)
 	memcpy(x->wbuf + x->wlen, buf, len);
 	x->wlen += len;
 	eng__conn_kick(x->c);
+}
+
+int
+eng_exec_write(eng_exec *x, const void *buf, size_t len)
+{
+	if (x == NULL || x->st == X_DONE || x->st == X_CLOSING || x->eof_pending)
+		return ENG_ESTATE;
+	eng__exec_queue(x, buf, len);
 	return 0;
 }
 
@@ -557,6 +587,34 @@ eng_exec_send_eof(eng_exec *x)
 	eng__conn_kick(x->c);
 }
 
+/*
+ * The shared input, as far as the window takes it: libssh copies what fits
+ * the window, so a slow host holds only its offset here and its unread
+ * part stays in the one buffer every exec reads.
+ */
+static void
+feed_input(eng_exec *x)
+{
+	int n;
+
+	while (x->inoff < x->inlen) {
+		size_t chunk = x->inlen - x->inoff;
+
+		if (chunk > 65536)
+			chunk = 65536;
+		n = ssh_channel_write(x->ch, x->in + x->inoff, (uint32_t)chunk);
+		if (n < 0) {
+			x->in = NULL;   /* the command went away: nobody reads it */
+			return;
+		}
+		if (n == 0)
+			return;   /* window full: a window adjust brings us back */
+		x->inoff += (size_t)n;
+	}
+	x->in = NULL;
+	x->eof_pending = 1;
+}
+
 /* Stdin, window changes, EOF: sent from the conn's step, outside libssh. */
 void
 eng__exec_flush(eng_conn *c)
@@ -595,6 +653,11 @@ eng__exec_flush(eng_conn *c)
 			memmove(x->wbuf, x->wbuf + n, x->wlen - (size_t)n);
 			x->wlen -= (size_t)n;
 		}
+		/* Input and its EOF wait while sudo may still read a password. */
+		if (x->sudo_st == EXEC_SUDO_WAIT)
+			continue;
+		if (x->in != NULL && x->wlen == 0 && x->sudo_st != EXEC_SUDO_DENIED)
+			feed_input(x);
 		if (x->eof_pending && x->wlen == 0 && !x->eof_sent) {
 			x->eof_sent = 1;
 			ssh_channel_send_eof(x->ch);

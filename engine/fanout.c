@@ -17,6 +17,7 @@ typedef struct fo_host {
 	eng_conn_opts opts;   /* deep copy */
 	eng_conn *c;
 	eng_exec *x;
+	eng_device *d;
 	char *error;
 	char *signal;
 	int final;
@@ -152,7 +153,10 @@ on_exec_done(eng_exec *x, const eng_exec_result *r, void *ud)
 	h->pub.exit_status = r->exit_status;
 	if (r->signal != NULL)
 		h->signal = util_xstrdup(r->signal);
-	if (r->error != NULL) {
+	if (r->sudo_denied && r->error == NULL && !r->timed_out && !r->killed) {
+		h->error = util_xstrdup("sudo: authentication failed");
+		st = ENG_HOST_FAILED;
+	} else if (r->error != NULL) {
 		h->pub.fail = r->fail;
 		h->error = util_xstrdup(r->error);
 		st = r->fail == ENG_FAIL_CANCELLED ? ENG_HOST_CANCELLED : ENG_HOST_UNREACHABLE;
@@ -184,6 +188,42 @@ on_exec_done(eng_exec *x, const eng_exec_result *r, void *ud)
 		eng_conn_close(h->c);
 }
 
+static void
+on_device_command(eng_device *d, size_t i, const char *out, size_t len, void *ud)
+{
+	fo_host *h = ud;
+
+	(void)d;
+	if (h->f->opts.on_command != NULL)
+		h->f->opts.on_command(h->f, h->idx, i, out, len, h->f->ud);
+}
+
+static void
+on_device_done(eng_device *d, const eng_device_result *r, void *ud)
+{
+	fo_host *h = ud;
+	eng_host_state st;
+
+	(void)d;
+	h->d = NULL;
+	if (r->error == NULL) {
+		st = ENG_HOST_OK;
+		h->pub.exit_status = 0;
+	} else {
+		h->error = util_xstrdup(r->error);
+		if (r->fail != ENG_FAIL_NONE) {
+			h->pub.fail = r->fail;
+			st = r->fail == ENG_FAIL_CANCELLED ? ENG_HOST_CANCELLED : ENG_HOST_UNREACHABLE;
+		} else {
+			st = r->timed_out ? ENG_HOST_TIMEOUT : h->f->aborted ?
+			    ENG_HOST_CANCELLED : ENG_HOST_FAILED;
+		}
+	}
+	fo_final(h, st);
+	if (h->c != NULL)
+		eng_conn_close(h->c);
+}
+
 /* ---- scheduling ---- */
 
 static void
@@ -205,17 +245,34 @@ fo_start_host(eng_fanout *f, fo_host *h)
 	}
 	f->running++;
 	f->nconns++;
+	if (f->opts.devices != NULL) {
+		static const eng_device_cbs dcbs = { on_device_command, on_device_done };
+
+		if (eng_device_start(h->c, &f->opts.devices[h->idx], &dcbs, h, &h->d) != 0) {
+			h->error = util_xstrdup("cannot start the device session (bad prompt regex?)");
+			h->pub.fail = ENG_FAIL_CONFIG;
+			fo_final(h, ENG_HOST_UNREACHABLE);
+			eng_conn_close(h->c);
+		}
+		return;
+	}
 	memset(&xo, 0, sizeof(xo));
 	xo.timeout_ms = f->opts.command_timeout_ms;
 	xo.alone = 1;   /* one command per conn: no pid line to send and strip */
+	xo.pty = f->opts.pty;
+	xo.sudo = f->opts.sudo;
+	/*
+	 * The shared input, or none: a command that reads stdin sees its end,
+	 * not a hang. The exec sends the EOF itself (after sudo is done).
+	 */
+	xo.input = f->opts.input != NULL ? f->opts.input : "";
+	xo.input_len = f->opts.input != NULL ? f->opts.input_len : 0;
 	if (eng_exec_start(h->c, f->command, &xo, &xcbs, h, &h->x) != 0) {
 		h->error = util_xstrdup("cannot queue command");
 		fo_final(h, ENG_HOST_UNREACHABLE);
 		eng_conn_close(h->c);
 		return;
 	}
-	/* Nothing to feed it: a command that reads stdin sees its end, not a hang. */
-	eng_exec_send_eof(h->x);
 }
 
 static void
@@ -253,7 +310,8 @@ eng_fanout_new(eng_ctx *ctx, const eng_conn_opts *hosts, size_t n,
 	size_t i;
 
 	*out = NULL;
-	if (ctx == NULL || command == NULL || (n > 0 && hosts == NULL))
+	if (ctx == NULL || (command == NULL && (opts == NULL || opts->devices == NULL)) ||
+	    (n > 0 && hosts == NULL))
 		return ENG_EINVAL;
 	for (i = 0; i < n; i++)
 		if (hosts[i].name == NULL || *hosts[i].name == '\0')
@@ -331,7 +389,9 @@ eng_fanout_abort(eng_fanout *f)
 
 		if (h->final)
 			continue;
-		if (h->x != NULL && h->pub.state == ENG_HOST_RUNNING)
+		if (h->d != NULL && h->pub.state == ENG_HOST_RUNNING)
+			eng_device_cancel(h->d);
+		else if (h->x != NULL && h->pub.state == ENG_HOST_RUNNING)
 			eng_exec_kill(h->x);
 		else if (h->c != NULL)
 			eng_conn_close(h->c);

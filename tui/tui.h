@@ -124,4 +124,13 @@ const char *tui_suggest(const char *word, const char *const *words);
 /* Folds host names into ranges: h1,h2,h3,web1 -> "h[1-3],web1". */
 char *tui_fold_hosts(const char *const *names, size_t n);
 
+/*
+ * tui/cli/diff.c (exec -o diff, the console board's d key): a unified
+ * diff of b against a (lines, sanitised) into out, with "--- name_a" /
+ * "+++ name_b" headers; -1 (nothing written) if the two are too large to
+ * compare line by line.
+ */
+int tui_diff(tui_buf *out, const char *a, size_t alen, const char *b, size_t blen,
+    const char *name_a, const char *name_b);
+
 #endif

@@ -509,7 +509,7 @@ Test(exec, ctrl_c_once_stops_new_hosts_twice_aborts)
 	int st;
 
 	/* -f 1: h1 runs, the rest wait; one SIGINT cancels the rest. */
-	cr_assert(asprintf(&cmd, "cd /tmp; setsid %s -F %s -i %s exec -f 1 h1,h2,h3 -- 'sleep 2; echo fin' "
+	cr_assert(asprintf(&cmd, "cd /tmp; setsid %s -F %s -i %s exec -n -f 1 h1,h2,h3 -- 'sleep 2; echo fin' "
 	    ">/tmp/drover-ctrlc.out 2>&1 & p=$!; sleep 1; kill -INT $p; wait $p; echo rc=$?; "
 	    "cat /tmp/drover-ctrlc.out; rm -f /tmp/drover-ctrlc.out",
 	    getenv("DROVER_BIN"), cfg, inv) > 0);
@@ -521,7 +521,7 @@ Test(exec, ctrl_c_once_stops_new_hosts_twice_aborts)
 	free(out);
 	free(cmd);
 
-	cr_assert(asprintf(&cmd, "cd /tmp; setsid %s -F %s -i %s exec h1,h2 -- 'sleep $((31338+1)) | cat' "
+	cr_assert(asprintf(&cmd, "cd /tmp; setsid %s -F %s -i %s exec -n h1,h2 -- 'sleep $((31338+1)) | cat' "
 	    ">/tmp/drover-ctrlc2.out 2>&1 & p=$!; sleep 1.5; kill -INT $p; sleep 0.2; kill -INT $p; "
 	    "wait $p; echo rc=$?; cat /tmp/drover-ctrlc2.out; rm -f /tmp/drover-ctrlc2.out; sleep 0.5; "
 	    "pgrep -f 'sleep 3133[9]' && echo LEFTOVER; true",
@@ -586,7 +586,7 @@ Test(exec, outdir_never_follows_planted_symlinks)
 	 */
 	cr_assert(asprintf(&cmd, "cd %s && mkdir od && echo keep > victim1 && echo keep > victim2 && "
 	    "echo keep > victim3 && ln -s ../victim1 od/.h1.out.tmp$$ && ln -s ../victim2 od/h1.out && "
-	    "ln -s ../victim3 od/h1.err && umask 000 && exec %s -F %s -i %s exec --outdir od h1 -- "
+	    "ln -s ../victim3 od/h1.err && umask 000 && exec %s -F %s -i %s exec -n --outdir od h1 -- "
 	    "'echo secret-output; echo err-output >&2'", dir, getenv("DROVER_BIN"), cfg, inv) > 0);
 	out = tu_sh(cmd, &st);
 	cr_assert_eq(st, 0, "%s", out);
@@ -603,7 +603,7 @@ Test(exec, outdir_never_follows_planted_symlinks)
 	free(out);
 	free(cmd);
 	/* A directory drover creates is private too. */
-	cr_assert(asprintf(&cmd, "cd %s && umask 000 && %s -F %s -i %s exec --outdir new h1 -- true "
+	cr_assert(asprintf(&cmd, "cd %s && umask 000 && %s -F %s -i %s exec -n --outdir new h1 -- true "
 	    ">/dev/null 2>&1; stat -c '%%a' new", dir, getenv("DROVER_BIN"), cfg, inv) > 0);
 	out = tu_sh(cmd, NULL);
 	cr_assert_str_eq(out, "700\n");
@@ -625,7 +625,7 @@ run_measured(const char *args)
 {
 	char *cmd = NULL, *out;
 
-	cr_assert(asprintf(&cmd, "%s -F %s -i %s exec %s >/tmp/drover-mem.$$ 2>&1 & p=$!; max=0; "
+	cr_assert(asprintf(&cmd, "%s -F %s -i %s exec -n %s >/tmp/drover-mem.$$ 2>&1 & p=$!; max=0; "
 	    "while kill -0 $p 2>/dev/null; do r=$(awk '/^VmHWM/{print $2}' /proc/$p/status "
 	    "2>/dev/null); [ -n \"$r\" ] && [ \"$r\" -gt $max ] && max=$r; sleep 0.05; done; "
 	    "wait $p; echo rc=$? hwm=$max; grep -o '\"stdout_bytes\":[0-9]*,\"stdout_cut\":[a-z]*' "
@@ -669,7 +669,7 @@ Test(exec, closed_stdout_stops_the_run_and_kills_remote_commands)
 	char *cmd = NULL, *out;
 	double t0 = tu_now();
 
-	cr_assert(asprintf(&cmd, "cd /tmp; bash -c 'set -o pipefail; %s -F %s -i %s exec h1,h2 -- "
+	cr_assert(asprintf(&cmd, "cd /tmp; bash -c 'set -o pipefail; %s -F %s -i %s exec -n h1,h2 -- "
 	    "\"seq 1 1000000; exec sleep \\$((31340+1))\" 2>/tmp/drover-pipe.err | head -2; echo rc=$?'; "
 	    "cat /tmp/drover-pipe.err; rm -f /tmp/drover-pipe.err; sleep 0.5; "
 	    "pgrep -f \"sleep 3134[1]\" && echo LEFTOVER; true", getenv("DROVER_BIN"), cfg, inv) > 0);
@@ -686,13 +686,13 @@ Test(exec, write_error_is_an_error)
 	char *cmd = NULL, *out;
 	int st;
 
-	cr_assert(asprintf(&cmd, "%s -F %s -i %s exec h1 -- 'echo hello' >/dev/full; echo rc=$?",
+	cr_assert(asprintf(&cmd, "%s -F %s -i %s exec -n h1 -- 'echo hello' >/dev/full; echo rc=$?",
 	    getenv("DROVER_BIN"), cfg, inv) > 0);
 	out = tu_sh(cmd, &st);
 	cr_assert(strstr(out, "rc=74") != NULL, "%s", out);
 	free(out);
 	free(cmd);
-	cr_assert(asprintf(&cmd, "%s -F %s -i %s exec -o json h1 -- 'echo hello' 2>&1 >/dev/full",
+	cr_assert(asprintf(&cmd, "%s -F %s -i %s exec -n -o json h1 -- 'echo hello' 2>&1 >/dev/full",
 	    getenv("DROVER_BIN"), cfg, inv) > 0);
 	out = tu_sh(cmd, &st);
 	cr_assert_eq(st, 74, "%s", out);
@@ -705,7 +705,7 @@ Test(exec, hangup_kills_remote_commands)
 {
 	char *cmd = NULL, *out;
 
-	cr_assert(asprintf(&cmd, "cd /tmp; setsid %s -F %s -i %s exec h1,h2 -- 'sleep $((31341+1)) | cat' "
+	cr_assert(asprintf(&cmd, "cd /tmp; setsid %s -F %s -i %s exec -n h1,h2 -- 'sleep $((31341+1)) | cat' "
 	    ">/tmp/drover-hup.out 2>&1 & p=$!; sleep 1.5; kill -HUP $p; "
 	    "wait $p; echo rc=$?; cat /tmp/drover-hup.out; rm -f /tmp/drover-hup.out; sleep 0.5; "
 	    "pgrep -f 'sleep 3134[2]' && echo LEFTOVER; true",
@@ -752,7 +752,7 @@ Test(exec, fanout_sized_from_the_descriptor_limit)
 	char *cmd = NULL, *out;
 	int st;
 
-	cr_assert(asprintf(&cmd, "ulimit -Sn 60; ulimit -Hn 60; %s -F %s -i %s exec -v -f 500 "
+	cr_assert(asprintf(&cmd, "ulimit -Sn 60; ulimit -Hn 60; %s -F %s -i %s exec -n -v -f 500 "
 	    "'h[1-4],n[001-040]' -- true 2>&1; echo rc=$?", getenv("DROVER_BIN"), cfg, inv) > 0);
 	out = tu_sh(cmd, &st);
 	cr_assert(strstr(out, "hosts in flight at most (") != NULL, "%s", out);
@@ -770,7 +770,7 @@ Test(exec, third_ctrl_c_exits_at_once)
 {
 	char *cmd = NULL, *out;
 
-	cr_assert(asprintf(&cmd, "cd /tmp; setsid %s -F %s -i %s exec h1 -- 'sleep $((31342+1))' "
+	cr_assert(asprintf(&cmd, "cd /tmp; setsid %s -F %s -i %s exec -n h1 -- 'sleep $((31342+1))' "
 	    ">/tmp/drover-c3.out 2>&1 & p=$!; "
 	    "for i in $(seq 50); do s=$(pgrep -f 'sleep 3134[3]' | head -1); [ -n \"$s\" ] && break; "
 	    "sleep 0.1; done; sh=$(ps -o ppid= -p $s | tr -d ' '); "

@@ -60,6 +60,38 @@ start_logger() {
 	fleet_die "log writer for $name did not start"
 }
 
+# Automation users (root only), one set per fleet like the password user:
+# drover-sudo-PORT (sudo asks for its password), drover-nopw-PORT (sudo
+# NOPASSWD) and, when FLEET_FAKEDEVICE names the built test device, a user
+# whose login shell is that device (tests/support/fakedevice.c). Echoes the
+# names to add to AllowUsers.
+setup_auto_users() {
+	local dir=$1 port=$2 su=drover-sudo-$2 nu=drover-nopw-$2 du=drover-dev-$2 pw
+	command -v sudo >/dev/null || return 0
+	fleet_ensure_user "$su"
+	fleet_ensure_user "$nu"
+	usermod -p '*' "$nu"
+	pw=$(fleet_random 12)
+	printf '%s:%s\n' "$su" "$pw" | chpasswd || fleet_die "chpasswd failed"
+	fleet_write_secret "$dir/client/sudo-password" "$pw"
+	{
+		printf '# drover test fleet on port %s (tests/fleet/fleet.sh)\n' "$port"
+		printf 'Defaults:%s timestamp_timeout=0, passwd_tries=3, logfile=%s/sudo.log\n' "$su" "$dir"
+		printf 'Defaults:%s logfile=%s/sudo.log\n' "$nu" "$dir"
+		printf '%s ALL=(ALL:ALL) ALL\n%s ALL=(ALL:ALL) NOPASSWD: ALL\n' "$su" "$nu"
+	} >"$dir/sudoers.tmp"
+	chmod 440 "$dir/sudoers.tmp"
+	visudo -cqf "$dir/sudoers.tmp" || fleet_die "sudoers drop-in does not parse"
+	mv -f "$dir/sudoers.tmp" "/etc/sudoers.d/drover-fleet-$port"
+	printf '%s %s' "$su" "$nu"
+	if [[ -n ${FLEET_FAKEDEVICE:-} && -x $FLEET_FAKEDEVICE ]]; then
+		install -m 755 "$FLEET_FAKEDEVICE" "$dir/fakedevice"
+		fleet_ensure_user "$du"
+		usermod -p '*' -s "$dir/fakedevice" "$du"
+		printf ' %s' "$du"
+	fi
+}
+
 UP_DIR=
 up_cleanup() {
 	local rc=$?
@@ -80,7 +112,7 @@ ssh_check() {
 
 cmd_up() {
 	(($# >= 1 && $# <= 2)) || usage
-	local dir n port i name addr hd allow out agent_pid pw_user=""
+	local dir n port i name addr hd allow out agent_pid pw_user="" auto_users=""
 	dir=$(fleet_abs_dir "$1")
 	n=${2:-4}
 	port=${FLEET_PORT:-2222}
@@ -116,6 +148,8 @@ cmd_up() {
 		pw_user=$FLEET_PW_USER_NAME-$port
 		allow="$allow $pw_user"
 		fleet_pw_rotate "$dir" "$pw_user"
+		auto_users=$(setup_auto_users "$dir" "$port")
+		allow="$allow $auto_users"
 	fi
 
 	# Client keys: plain, passphrase-protected, agent-only.
@@ -233,6 +267,13 @@ EOF
 		printf 'FLEET_KEY=%s\nFLEET_KEY_ENC=%s\nFLEET_KEY_ENC_PASSPHRASE_FILE=%s\nFLEET_KEY_AGENT=%s\n' \
 			"$c/id_ed25519" "$c/id_enc" "$c/id_enc.passphrase" "$c/id_agent"
 		printf 'FLEET_PASSWORD_FILE=%s\n' "${pw_user:+$c/password}"
+		if [[ $auto_users == *drover-sudo-* ]]; then
+			printf 'FLEET_SUDO_USER=drover-sudo-%d\nFLEET_NOPW_USER=drover-nopw-%d\n' "$port" "$port"
+			printf 'FLEET_SUDO_PASSWORD_FILE=%s\nFLEET_SUDO_LOG=%s\n' "$c/sudo-password" "$dir/sudo.log"
+		fi
+		if [[ $auto_users == *drover-dev-* ]]; then
+			printf 'FLEET_DEV_USER=drover-dev-%d\n' "$port"
+		fi
 		if ((n >= 2)); then
 			printf 'FLEET_SFTP_SERVER_HOST=h2\nFLEET_SFTP_HOSTILE_FILE=%s\n' "$dir/h2/sftp-hostile"
 		fi

@@ -46,6 +46,8 @@ struct tui_batch {
 	bhost *h;
 	size_t cap;         /* bytes kept per host and stream */
 	int out_errno;      /* a write to stdout failed */
+	int live_lines;     /* rows of the live view on screen now */
+	int live_dirty;
 	int file_errno;     /* a write under --outdir failed */
 };
 
@@ -219,6 +221,18 @@ emit_line(tui_batch *b, size_t idx, int stream, const char *line, size_t len)
 	tui_buf_free(&out);
 }
 
+static void json_str_or_null(tui_buf *o, const char *s);
+
+/* What -o group / json / diff keep of a host's stream, within the cap. */
+static void
+keep(tui_batch *b, bhost *h, int s, const char *buf, size_t len)
+{
+	size_t room = h->cap[s].len < b->cap ? b->cap - h->cap[s].len : 0;
+
+	h->total[s] += len;
+	tui_buf_add(&h->cap[s], buf, len < room ? len : room);
+}
+
 void
 tui_batch_data(tui_batch *b, size_t idx, int s, const char *buf, size_t len)
 {
@@ -234,10 +248,7 @@ tui_batch_data(tui_batch *b, size_t idx, int s, const char *buf, size_t len)
 	if (b->o.mode == TUI_OUT_NONE)
 		return;
 	if (b->o.mode != TUI_OUT_STREAM) {
-		size_t keep = h->cap[s].len < b->cap ? b->cap - h->cap[s].len : 0;
-
-		h->total[s] += len;
-		tui_buf_add(&h->cap[s], buf, len < keep ? len : keep);
+		keep(b, h, s, buf, len);
 		return;
 	}
 	while (len > 0) {
@@ -262,6 +273,67 @@ tui_batch_data(tui_batch *b, size_t idx, int s, const char *buf, size_t len)
 	}
 }
 
+/*
+ * A device command's output (--cli). Stream: "host [command]: line".
+ * JSON: one object per host and command. Group and diff: the host's
+ * commands in order, each under a "[command]" line, so hosts group (and
+ * diff) on everything they answered.
+ */
+void
+tui_batch_command(tui_batch *b, size_t idx, const char *cmd, const char *buf, size_t len)
+{
+	bhost *h = &b->h[idx];
+	tui_buf o = { 0 }, pre = { 0 };
+	const char *p = buf, *end = buf + len, *nl;
+
+	if (b->o.outdir != NULL) {
+		tui_buf_addf(&o, "[%s]\n", cmd);
+		write_raw(b, h, 1, o.p, o.len);
+		write_raw(b, h, 1, buf, len);
+		tui_buf_reset(&o);
+	}
+	switch (b->o.mode) {
+	case TUI_OUT_NONE:
+		break;
+	case TUI_OUT_JSON:
+		tui_buf_addstr(&o, "{\"host\":");
+		json_str_or_null(&o, h->name);
+		tui_buf_addstr(&o, ",\"command\":");
+		json_str_or_null(&o, cmd);
+		tui_buf_addstr(&o, ",\"output\":\"");
+		tui_json_escape(&o, buf, len);
+		tui_buf_addstr(&o, "\"}\n");
+		out_write(b, stdout, o.p, o.len);
+		out_flush(b);
+		break;
+	case TUI_OUT_STREAM:
+		print_prefix(&pre, b, idx, 1);
+		/* "h1: " becomes "h1 [show version]: " */
+		if (pre.len >= 2)
+			pre.len -= 2;
+		tui_buf_addstr(&pre, " [");
+		tui_sanitize(&pre, cmd, strlen(cmd));
+		tui_buf_addstr(&pre, "]: ");
+		while (p < end) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			tui_buf_add(&o, pre.p, pre.len);
+			tui_sanitize(&o, p, (size_t)((nl ? nl : end) - p));
+			tui_buf_add(&o, "\n", 1);
+			p = nl ? nl + 1 : end;
+		}
+		out_write(b, stdout, o.p, o.len);
+		break;
+	default:
+		tui_buf_addf(&o, "[%s]\n", cmd);
+		tui_buf_add(&o, buf, len);
+		if (len > 0 && buf[len - 1] != '\n')
+			tui_buf_add(&o, "\n", 1);
+		keep(b, h, 1, o.p, o.len);
+		break;
+	}
+	tui_buf_free(&o);
+	tui_buf_free(&pre);
+}
 
 static void
 json_str_or_null(tui_buf *o, const char *s)
@@ -328,6 +400,7 @@ tui_batch_host_done(tui_batch *b, size_t idx, const eng_fanout_host *fh)
 	int s;
 
 	h->done = 1;
+	b->live_dirty = 1;
 	for (s = 1; s <= 2; s++) {
 		if (b->o.mode == TUI_OUT_STREAM && h->line[s].len > 0) {
 			emit_line(b, idx, s, h->line[s].p, h->line[s].len);
@@ -365,7 +438,8 @@ tui_batch_host_done(tui_batch *b, size_t idx, const eng_fanout_host *fh)
 		tui_buf_free(&h->cap[1]);
 		tui_buf_free(&h->cap[2]);
 	}
-	if (b->o.quiet)
+	/* The live view shows states in place; lines here would scroll it away. */
+	if (b->o.quiet || b->o.live)
 		return;
 	if (fh->state != ENG_HOST_OK || b->o.verbose) {
 		char *why = tui_sanitize_str(fh->error);
@@ -516,6 +590,94 @@ print_groups(tui_batch *b, const eng_fanout *f)
 	free(names);
 }
 
+/* ---- -o group on a terminal: the groups as they form ---- */
+
+/*
+ * Called at most every 100 ms by the command's timer: the finished hosts
+ * grouped (count, state, first lines of output), the others counted,
+ * drawn over the previous view. Never taller than the terminal, so the
+ * cursor can always go back up to its first row.
+ */
+void
+tui_batch_live(tui_batch *b, const eng_fanout *f, int rows, int cols)
+{
+	size_t *ord, i, j, n = 0, running = 0, shown = 0;
+	const char **names;
+	tui_buf out = { 0 }, line = { 0 };
+	int budget, used = 0;
+
+	if (!b->o.live || !b->live_dirty || b->out_errno != 0)
+		return;
+	b->live_dirty = 0;
+	if (rows < 4)
+		rows = 4;
+	if (cols < 20)
+		cols = 20;
+	budget = rows - 2;
+	ord = util_xcalloc(b->n ? b->n : 1, sizeof(size_t));
+	names = util_xcalloc(b->n ? b->n : 1, sizeof(char *));
+	for (i = 0; i < b->n; i++) {
+		if (b->h[i].done)
+			ord[n++] = i;
+		else
+			running++;
+	}
+	sort_b = b;
+	sort_f = f;
+	qsort(ord, n, sizeof(size_t), idx_cmp);
+	if (b->live_lines > 0)
+		tui_buf_addf(&out, "\r\033[%dA", b->live_lines);
+	tui_buf_addstr(&out, "\r\033[J");
+	for (i = 0; i < n && used < budget - 1; i = j) {
+		const eng_fanout_host *fh = eng_fanout_host_get(f, ord[i]);
+		const tui_buf *cap = &b->h[ord[i]].cap[1];
+		const char *p = cap->p, *end = cap->p + cap->len, *nl;
+		char *fold;
+		int k;
+
+		for (j = i; j < n && result_cmp(ord[i], ord[j]) == 0; j++)
+			names[j - i] = b->h[ord[j]].name;
+		fold = tui_fold_hosts(names, j - i);
+		tui_buf_reset(&line);
+		tui_buf_addf(&line, "%s (%zu)", fold, j - i);
+		if (fh->state != ENG_HOST_OK) {
+			tui_buf_addf(&line, " %s", tui_host_state_label(fh));
+			if (fh->error != NULL) {
+				tui_buf_addstr(&line, ": ");
+				tui_sanitize(&line, fh->error, strlen(fh->error));
+			}
+		}
+		free(fold);
+		shown += j - i;
+		/* Up to 2 lines of output per group: enough to tell them apart. */
+		for (k = 0; k < 3 && used < budget - 1; k++) {
+			size_t cut = line.len < (size_t)cols - 1 ? line.len : (size_t)cols - 1;
+
+			cut = line.len > cut ? util_utf8_drop_last(line.p, cut + 1) : cut;
+			tui_buf_add(&out, line.p, cut);
+			tui_buf_addstr(&out, "\033[K\n");
+			used++;
+			if (p == NULL || p >= end)
+				break;
+			nl = memchr(p, '\n', (size_t)(end - p));
+			tui_buf_reset(&line);
+			tui_buf_addstr(&line, "    ");
+			tui_sanitize(&line, p, (size_t)((nl ? nl : end) - p));
+			p = nl ? nl + 1 : end;
+		}
+	}
+	tui_buf_addf(&out, "[%zu done%s, %zu running]\033[K\n", n,
+	    shown < n ? ", more groups than fit" : "", running);
+	used++;
+	b->live_lines = used;
+	out_write(b, stdout, out.p, out.len);
+	out_flush(b);
+	tui_buf_free(&out);
+	tui_buf_free(&line);
+	free(ord);
+	free(names);
+}
+
 int
 tui_batch_finish(tui_batch *b, const eng_fanout *f, uint64_t total_ms)
 {
@@ -530,6 +692,14 @@ tui_batch_finish(tui_batch *b, const eng_fanout *f, uint64_t total_ms)
 
 	if (names == NULL)
 		abort();
+	if (b->o.live && b->live_lines > 0) {
+		/* The live view gives way to the final print, unchanged. */
+		char clr[32];
+
+		snprintf(clr, sizeof(clr), "\r\033[%dA\033[J", b->live_lines);
+		out_write(b, stdout, clr, strlen(clr));
+		b->live_lines = 0;
+	}
 	if (b->o.mode == TUI_OUT_GROUP || b->o.mode == TUI_OUT_DIFF)
 		print_groups(b, f);
 	out_flush(b);

@@ -30,6 +30,7 @@ typedef struct tui_batch_opts {
 	int color_out, color_err;
 	int verbose;            /* a line per finished host */
 	int quiet;              /* no summary */
+	int live;               /* -o group on a terminal: tui_batch_live redraws */
 } tui_batch_opts;
 
 typedef struct tui_batch tui_batch;
@@ -39,6 +40,11 @@ tui_batch *tui_batch_new(const tui_batch_opts *o, size_t n, const char *const *n
 int tui_batch_prepare(tui_batch *b, char **cause);
 void tui_batch_data(tui_batch *b, size_t host, int stream, const char *buf, size_t len);
 void tui_batch_host_done(tui_batch *b, size_t host, const eng_fanout_host *h);
+/* Redraws the live group view if something changed (rows x cols terminal). */
+void tui_batch_live(tui_batch *b, const eng_fanout *f, int rows, int cols);
+/* --cli: command `cmd` of host answered buf (raw bytes). */
+void tui_batch_command(tui_batch *b, size_t host, const char *cmd, const char *buf,
+    size_t len);
 /* errno of a failed write to stdout (EPIPE: closed), 0 if none. */
 int tui_batch_write_error(const tui_batch *b);
 /* Grouped output (if any) and the summary; returns the exit code. */
@@ -51,13 +57,26 @@ void tui_batch_free(tui_batch *b);
  */
 int tui_lastrun_record(const char *command, const eng_fanout *f, char **cause);
 
+
 /*
- * diff.c: a unified diff of b against a (lines, sanitised) into out, with
- * "--- name_a" / "+++ name_b" headers; -1 (nothing written) if the two
- * are too large to compare line by line.
+ * secret.c: one secret for the whole run (sudo password, enable secret),
+ * asked before any host is contacted: SSH_ASKPASS when there is no
+ * terminal or SSH_ASKPASS_REQUIRE=force, else /dev/tty with echo off.
+ * -1 with *cause when there is neither. Free with tui_secret_free (wipes).
  */
-int tui_diff(tui_buf *out, const char *a, size_t alen, const char *b, size_t blen,
-    const char *name_a, const char *name_b);
+int tui_secret_ask(const char *question, char **out, char **cause);
+void tui_secret_free(char *s);
+
+/* input.c: drover's stdin read once for every host (see there). */
+typedef struct tui_input {
+	const char *data;   /* NULL: no input (terminal, closed); else len bytes */
+	size_t len;
+	void *map;          /* private */
+	size_t maplen;
+	char *heap;
+} tui_input;
+int tui_input_load(tui_input *in, char **cause);
+void tui_input_free(tui_input *in);
 
 /* drover tail --outdir (tail_out.c): lines appended to DIR/HOST/FILE. */
 typedef struct tui_tail_out tui_tail_out;

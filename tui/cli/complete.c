@@ -70,6 +70,8 @@ static const copt exec_opts[] = {
 	{ "--max-handshakes", V_ANY, NULL },
 	{ "-l", V_ANY, NULL }, { "-p", V_ANY, NULL }, { "-k", V_FILE, NULL },
 	{ "--auth", V_AUTH, NULL }, { "--accept-new", V_NONE, NULL },
+	{ "--sudo", V_NONE, NULL }, { "-n", V_NONE, NULL }, { "--pty", V_NONE, NULL },
+	{ "--cli", V_NONE, NULL }, { "--enable", V_NONE, NULL },
 	{ "-o", V_LIST, out_modes }, { "--outdir", V_DIR, NULL },
 	{ "-v", V_NONE, NULL }, { "-vv", V_NONE, NULL }, { "-q", V_NONE, NULL },
 	{ "--color", V_LIST, color_whens }, { "--log", V_FILE, NULL },

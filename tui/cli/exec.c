@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -45,6 +46,22 @@ static const char exec_usage[] =
 "  -k KEYFILE            identity file to try first (repeatable)\n"
 "  --auth LIST           methods in order, from agent,key,password,keyboard-interactive\n"
 "  --accept-new          record unknown host keys (changed keys are always refused)\n"
+"  --sudo[=USER]         run COMMAND under sudo (as root, or USER): the password\n"
+"                        is asked once (terminal, or SSH_ASKPASS) and sent only\n"
+"                        to a host whose sudo asks; a refused password fails\n"
+"                        that host with \"sudo: authentication failed\"\n"
+"  -n                    no stdin for the hosts (default: drover's stdin, read\n"
+"                        once, goes to every host; a terminal is never read)\n"
+"  --pty                 run COMMAND on a pseudo-terminal (stdout and stderr\n"
+"                        merged; -o json has them in \"stdout\")\n"
+"  --cli                 network devices: each word of COMMAND is one CLI\n"
+"                        command, typed in an interactive session (prompt, paging\n"
+"                        off, privileged mode: the inventory's cli, prompt,\n"
+"                        pager_off, enable, enable_prompt keys; default ios-like);\n"
+"                        output per host and command; -t: seconds each prompt\n"
+"                        may take (default 30)\n"
+"  --enable              with --cli: privileged mode first (the secret is asked\n"
+"                        once, like --sudo)\n"
 "  -o MODE               stream (default): 'host: line' as it arrives, stderr on\n"
 "                        stderr marked [stderr]; group: identical results collapsed;\n"
 "                        json: one JSON object per host, in completion order;\n"
@@ -74,6 +91,11 @@ static const char exec_usage[] =
 
 typedef struct cli {
 	const char *inventory, *targets, *outdir, *log;
+	int no_stdin, pty, sudo;    /* -n, --pty, --sudo[=USER] */
+	const char *sudo_user;
+	int device, enable;         /* --cli, --enable */
+	char **cmds;                /* --cli: each word one command */
+	size_t ncmds;
 	cfg_overrides ov;           /* -F -l -p -k --auth -f -t ... */
 	char *command;
 	const char **keys;
@@ -86,6 +108,7 @@ typedef struct cli {
 	eng_fanout *f;
 	tui_batch *batch;
 	uv_signal_t sigint, sigterm, sighup;
+	uv_timer_t live;            /* -o group on a terminal: redraws */
 	tui_ttyprompt *tp;
 	int out_aborted;            /* stdout failed: the run was aborted */
 	int interrupts;
@@ -146,6 +169,16 @@ on_data(eng_fanout *f, size_t host, int stream, const char *buf, size_t len, voi
 }
 
 static void
+on_command(eng_fanout *f, size_t host, size_t i, const char *out, size_t len, void *ud)
+{
+	cli *c = ud;
+
+	(void)f;
+	tui_batch_command(c->batch, host, c->cmds[i], out, len);
+	check_output(c);
+}
+
+static void
 on_host_done(eng_fanout *f, size_t host, void *ud)
 {
 	cli *c = ud;
@@ -164,10 +197,27 @@ on_done(eng_fanout *f, void *ud)
 
 	(void)f;
 	c->done = 1;
+	if (uv_is_active((uv_handle_t *)&c->live) || c->live.data != NULL)
+		uv_close((uv_handle_t *)&c->live, NULL);
 	uv_close((uv_handle_t *)&c->sigint, NULL);
 	uv_close((uv_handle_t *)&c->sigterm, NULL);
 	uv_close((uv_handle_t *)&c->sighup, NULL);
 	tui_oom_close();
+}
+
+/* At most 10 redraws a second, whatever the hosts do. */
+static void
+on_live(uv_timer_t *t)
+{
+	cli *c = t->data;
+	struct winsize ws;
+	int rows = 24, cols = 80;
+
+	if (ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0) {
+		rows = ws.ws_row;
+		cols = ws.ws_col;
+	}
+	tui_batch_live(c->batch, c->f, rows, cols);
 }
 
 /* The hosts still connecting or running, folded, malloc'd. */
@@ -354,6 +404,27 @@ parse_args(cli *c, int argc, char **argv)
 			if (eng_auth_parse(c->ov.auth, order) != 0)
 				return usage_error("--auth: '%s' is not a list of agent, key, "
 				    "password, keyboard-interactive", c->ov.auth);
+		} else if (strcmp(a, "-n") == 0) {
+			if (no_value(&o) < 0)
+				return 2;
+			c->no_stdin = 1;
+		} else if (strcmp(a, "--cli") == 0) {
+			if (no_value(&o) < 0)
+				return 2;
+			c->device = 1;
+		} else if (strcmp(a, "--enable") == 0) {
+			if (no_value(&o) < 0)
+				return 2;
+			c->enable = 1;
+		} else if (strcmp(a, "--pty") == 0) {
+			if (no_value(&o) < 0)
+				return 2;
+			c->pty = 1;
+		} else if (strcmp(a, "--sudo") == 0) {
+			c->sudo = 1;
+			c->sudo_user = o.value;
+			if (c->sudo_user != NULL && c->sudo_user[0] == '\0')
+				return usage_error("%s", "--sudo=: empty user name");
 		} else if (strcmp(a, "--accept-new") == 0) {
 			if (no_value(&o) < 0)
 				return 2;
@@ -406,10 +477,18 @@ parse_args(cli *c, int argc, char **argv)
 			return usage_error("unknown option '%s'", a);
 		}
 	}
+	if (c->sudo && c->pty)
+		return usage_error("%s", "--sudo with --pty: sudo's prompt must come on stderr");
+	if (c->device && (c->sudo || c->pty))
+		return usage_error("%s", "--cli runs device commands: not with --sudo or --pty");
+	if (c->enable && !c->device)
+		return usage_error("%s", "--enable is for --cli");
 	if (c->targets == NULL)
 		return usage_error("%s", "no TARGETS given");
 	if (i >= argc)
 		return usage_error("%s", "no COMMAND given");
+	c->cmds = argv + i;
+	c->ncmds = (size_t)(argc - i);
 	/* Like ssh: the words are joined with spaces for the remote shell. */
 	for (j = i; j < argc; j++)
 		cmdlen += strlen(argv[j]) + 1;
@@ -446,11 +525,15 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	eng_fanout_cbs fcbs = { NULL, on_data, on_host_done, on_done };
 	tui_batch_opts bo;
 	tui_ttyprompt *tp = NULL;
+	tui_input input;
+	eng_sudo *sudo = NULL;
+	char *secret = NULL;
 	char *cause = NULL;
 	int rc = 2, r, fds;
 
 	memset(&c, 0, sizeof(c));
 	memset(&run, 0, sizeof(run));
+	memset(&input, 0, sizeof(input));
 	c.ov.ssh_config = ssh_config;
 	c.inventory = inventory;
 	c.color = -1;
@@ -503,11 +586,61 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	bo.color_err = want_color(c.color, 2);
 	bo.verbose = c.verbose;
 	bo.quiet = c.quiet;
+	{
+		const char *term = getenv("TERM");
+
+		bo.live = c.mode == TUI_OUT_GROUP && isatty(1) && term != NULL &&
+		    strcmp(term, "dumb") != 0;
+	}
 	c.batch = tui_batch_new(&bo, nhosts, names);
 	if (tui_batch_prepare(c.batch, &cause) != 0) {
 		fprintf(stderr, "drover exec: %s\n", cause);
 		goto out;
 	}
+
+	/* Asked once, before any host: the answer goes only where sudo asks. */
+	if (c.sudo) {
+		char *pw = NULL;
+
+		r = tui_secret_ask("drover: sudo password (asked once, sent only to hosts "
+		    "that ask): ", &pw, &cause);
+		if (r != 0) {
+			fprintf(stderr, "drover exec: --sudo: %s\n", cause);
+			goto out;
+		}
+		sudo = eng_sudo_new(c.sudo_user, pw);
+		tui_secret_free(pw);
+		run.fanout.sudo = sudo;
+	}
+	if (c.device) {
+		if (cfg_run_devices(inv, hosts, nhosts, &run, &cause) != 0) {
+			fprintf(stderr, "drover exec: --cli: %s\n", cause);
+			goto out;
+		}
+		if (c.enable && tui_secret_ask("drover: enable secret (asked once): ", &secret,
+		    &cause) != 0) {
+			fprintf(stderr, "drover exec: --enable: %s\n", cause);
+			goto out;
+		}
+		for (i = 0; i < nhosts; i++) {
+			run.devices[i].commands = (const char *const *)c.cmds;
+			run.devices[i].ncommands = c.ncmds;
+			run.devices[i].want_enable = c.enable;
+			run.devices[i].secret = secret;
+			run.devices[i].timeout_ms = run.fanout.command_timeout_ms;
+		}
+		run.fanout.command_timeout_ms = 0;
+		run.fanout.devices = run.devices;
+		run.fanout.on_command = on_command;
+	} else if (!c.no_stdin) {
+		if (tui_input_load(&input, &cause) != 0) {
+			fprintf(stderr, "drover exec: %s\n", cause);
+			goto out;
+		}
+		run.fanout.input = input.data;
+		run.fanout.input_len = input.len;
+	}
+	run.fanout.pty = c.pty;
 
 	c.loop = uv_default_loop();
 	tp = c.tp = tui_ttyprompt_new(c.loop);
@@ -537,6 +670,11 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	/* A closed stdout is an error we handle (check_output), not a death
 	 * that would leave the remote commands running. */
 	signal(SIGPIPE, SIG_IGN);
+	if (bo.live) {
+		uv_timer_init(c.loop, &c.live);
+		c.live.data = &c;
+		uv_timer_start(&c.live, on_live, 100, 100);
+	}
 	c.t0 = uv_now(c.loop);
 	eng_fanout_start(c.f);
 	uv_run(c.loop, UV_RUN_DEFAULT);
@@ -557,6 +695,9 @@ out:
 		uv_run(c.loop, UV_RUN_DEFAULT);
 	}
 	eng_ctx_free(ctx);
+	eng_sudo_free(sudo);
+	tui_secret_free(secret);
+	tui_input_free(&input);
 	if (c.loop != NULL)
 		uv_loop_close(c.loop);
 	tui_batch_free(c.batch);

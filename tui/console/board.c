@@ -243,6 +243,7 @@ board_free(tui_board *b)
 	cfg_hosts_free(b->hosts, b->n);
 	free(b->rows);
 	free(b->command);
+	tui_buf_free(&b->diff);
 	free(b);
 }
 
@@ -300,6 +301,43 @@ tui__board_group_names(const tui_board *b, size_t i)
 }
 
 /* ---- keys ---- */
+
+/*
+ * Key d: the selected group's output as a unified diff against the
+ * majority's (the largest group of finished hosts), like exec -o diff.
+ */
+static void
+make_diff(tui_board *b)
+{
+	size_t i, major = (size_t)-1;
+	char *mnames, *snames, *mlabel;
+	const tui_buf *m, *s;
+
+	regroup(b);
+	for (i = 0; i < b->n; i++)
+		if (final(&b->rows[i]) && b->rows[i].group == (int)i &&
+		    (major == (size_t)-1 || b->rows[i].count > b->rows[major].count))
+			major = i;
+	tui_buf_reset(&b->diff);
+	if (major == (size_t)-1) {
+		tui_buf_addstr(&b->diff, "no host has finished yet\n");
+		return;
+	}
+	if ((size_t)b->rows[b->sel].group == major) {
+		tui_buf_addstr(&b->diff, "this is the majority's output (no difference)\n");
+		return;
+	}
+	m = &b->rows[major].out;
+	s = &b->rows[b->sel].out;
+	mnames = tui__board_group_names(b, major);
+	snames = tui__board_group_names(b, (size_t)b->rows[b->sel].group);
+	mlabel = util_xasprintf("%s (majority)", mnames);
+	if (tui_diff(&b->diff, m->p, m->len, s->p, s->len, mlabel, snames) != 0)
+		tui_buf_addstr(&b->diff, "too large to diff line by line\n");
+	free(mlabel);
+	free(mnames);
+	free(snames);
+}
 
 static void
 move_sel(tui_board *b, int d)
@@ -389,6 +427,12 @@ tui_board_key(tui_board *b, int key, int mods, uint32_t ch)
 	else if (ch == '\r' || key == TUI_KEY_ENTER) {
 		b->detail = 1;
 		b->detail_top = 0;
+		b->detail_diff = 0;
+	} else if (ch == 'd') {
+		make_diff(b);
+		b->detail = 1;
+		b->detail_top = 0;
+		b->detail_diff = 1;
 	} else if (ch == 'g') {
 		b->grouped = !b->grouped;
 		b->sel = b->rows[b->sel].group;

@@ -32,6 +32,8 @@ struct tui_board {
 	int grouped;
 	int detail;                 /* showing one host's (or group's) output */
 	int detail_top;
+	int detail_diff;            /* ... as a diff against the majority (key d) */
+	tui_buf diff;               /* that diff, made when asked (drawing only reads) */
 	int finished;
 	int closing;                /* closed while running: freed by the last exec */
 };

@@ -62,7 +62,7 @@ draw_header(const tui_board *b, tui_rect a)
 	}
 	attron(A_BOLD);
 	snprintf(line, sizeof(line), " board: %zu hosts, %d ok, %d failed, %d running  "
-	    "(Enter output, g %s, %ss shell, q close)", b->n, ok, bad, run,
+	    "(Enter output, d diff, g %s, %ss shell, q close)", b->n, ok, bad, run,
 	    b->grouped ? "ungroup" : "group",
 	    b->finished && bad > 0 ? "r re-run failed, " : "");
 	puts_(a.y, a.x, a.w, line);
@@ -73,13 +73,14 @@ draw_header(const tui_board *b, tui_rect a)
 static void
 draw_detail(const tui_board *b, tui_rect a)
 {
-	const tui_buf *o = &b->rows[b->sel].out;
+	const tui_buf *o = b->detail_diff ? &b->diff : &b->rows[b->sel].out;
 	const char *p = o->p, *end = o->p + o->len, *nl;
 	char *names = tui__board_group_names(b, (size_t)b->sel), line[320];
 	int y, ln = 0;
 
-	snprintf(line, sizeof(line), "--- %s (%d host%s) --- Esc back, PgUp/PgDn", names,
-	    b->rows[b->sel].count, b->rows[b->sel].count == 1 ? "" : "s");
+	snprintf(line, sizeof(line), "--- %s (%d host%s)%s --- Esc back, PgUp/PgDn", names,
+	    b->rows[b->sel].count, b->rows[b->sel].count == 1 ? "" : "s",
+	    b->detail_diff ? ", diff against the majority" : "");
 	free(names);
 	puts_(a.y + 2, a.x, a.w, line);
 	for (y = 3; p != NULL && p < end && y < a.h; ln++) {
