@@ -257,8 +257,11 @@ Test(xfer, tree_of_10000_files_recursive_preserve, .timeout = 300)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	tu_run_free(&r);
 	/* contents, modes and mtimes as in the source */
-	cr_assert(asprintf(&cmd, "cd '%s' && find . -printf '%%p %%m %%T@ %%s\\n' | sort > /tmp/.a.$$ && "
-	    "cd '%s/tree' && find . -printf '%%p %%m %%T@ %%s\\n' | sort > /tmp/.b.$$ && "
+	/* (SFTP v3 times are whole seconds) */
+	cr_assert(asprintf(&cmd, "cd '%s' && find . -printf '%%p %%m %%T@ %%s\\n' | "
+	    "awk '{ $3 = int($3); print }' | sort > /tmp/.a.$$ && "
+	    "cd '%s/tree' && find . -printf '%%p %%m %%T@ %%s\\n' | "
+	    "awk '{ $3 = int($3); print }' | sort > /tmp/.b.$$ && "
 	    "diff /tmp/.a.$$ /tmp/.b.$$ | head -5; wc -l < /tmp/.a.$$; rm -f /tmp/.a.$$ /tmp/.b.$$; "
 	    "diff -r '%s' '%s/tree' >/dev/null && echo same",
 	    src, remote, src, remote) > 0);
@@ -266,8 +269,10 @@ Test(xfer, tree_of_10000_files_recursive_preserve, .timeout = 300)
 	free(cmd);
 	cr_assert_str_eq(out, "10101\nsame\n", "tree differs: %s", out);
 	free(out);
-	/* and back: -r get into back/h1/tree */
-	RUN(&r, 240, "get", "-r", "-p", "h1", "--", src, back);
+	/* and back (the copy: the fleet user's own files): -r get into back/h1/tree */
+	cr_assert(asprintf(&cmd, "%s/tree", remote) > 0);
+	RUN(&r, 240, "get", "-r", "-p", "h1", "--", cmd, back);
+	free(cmd);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	tu_run_free(&r);
 	cr_assert(asprintf(&cmd, "diff -r '%s' '%s/h1/tree' >/dev/null && echo same", src,
@@ -375,7 +380,7 @@ proxy_config(const char *dir, const proxy *p)
 
 	cr_assert(asprintf(&body, "Host px\n  HostName 127.0.0.1\n  Port %d\n"
 	    "  UserKnownHostsFile %s/kh\n  GlobalKnownHostsFile /dev/null\n"
-	    "Include %s\n", p->port, dir, cfg) > 0);
+	    "Host *\nInclude %s\n", p->port, dir, cfg) > 0);
 	tu_write_file(path, body);
 	free(body);
 	return path;
@@ -790,4 +795,102 @@ Test(xfer, usage_errors_exit_2)
 	RUN(&r, 10, "put", "-o", "group", "h1", "--", "a", "b");
 	cr_assert_eq(r.status, 2);
 	tu_run_free(&r);
+}
+
+/* ---- progress on a terminal; Ctrl-C ---- */
+
+/* A proxy in front of h1 at 1 MB/s each way: copies that take seconds. */
+static char *
+slow_px(const char *d, proxy *p)
+{
+	const char *const slow[] = { "-r", "1000000", NULL };
+
+	proxy_start(p, slow);
+	return proxy_config(d, p);
+}
+
+Test(xfer, progress_lines_on_a_terminal_only)
+{
+	char *d = shared_dir(), *src = mkfile(d, "p", 3u << 20, 21), *dst = path2(d, "q");
+	char *pcfg;
+	proxy p;
+	tu_run r;
+	int clears;
+
+	pcfg = slow_px(d, &p);
+	{
+		const char *const a[] = { "-F", pcfg, "put", "--accept-new", "px,h2", "--", src, dst,
+		    NULL };
+
+		tu_drover_pty(&r, 60, "\001never", "", NULL, a);
+	}
+	proxy_stop(&p);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	/* a line per active host and a total, with rate and ETA */
+	cr_assert(strstr(r.out, "px ") && strstr(r.out, "total 1/2") && strstr(r.out, "ETA"),
+	    "%s", r.out);
+	cr_assert(strstr(r.out, "/s ETA"), "%s", r.out);
+	/* at most 10 redraws a second */
+	clears = tu_count(r.out, "\033[J");
+	cr_assert_leq(clears, (int)(r.secs * 10) + 2, "%d redraws in %.1fs", clears, r.secs);
+	cr_assert_geq(clears, 5, "%d redraws in %.1fs", clears, r.secs);
+	/* the summary is the last thing: the bars are gone */
+	cr_assert(strstr(r.out, "2 hosts in"), "%s", r.out);
+	tu_run_free(&r);
+	/* no terminal: no bars */
+	RUN(&r, 60, "put", "h1", "--", src, dst);
+	cr_assert_eq(r.status, 0);
+	cr_assert_null(strstr(r.err, "ETA"), "%s", r.err);
+	cr_assert_null(strchr(r.err, '\033'), "%s", r.err);
+	tu_run_free(&r);
+	free(pcfg);
+	free(src);
+	free(dst);
+	tu_rmrf(d);
+	free(d);
+}
+
+Test(xfer, ctrl_c_once_stops_new_hosts_twice_cancels)
+{
+	char *d = shared_dir(), *src = mkfile(d, "c", 3u << 20, 23), *dst = path2(d, "t");
+	char *pcfg, *cmd = NULL, *out, *tmps, *old;
+	proxy p;
+	int st;
+
+	tu_write_file(dst, "old");
+	chmod(dst, 0666);
+	pcfg = slow_px(d, &p);
+	/* -f 1: px copies (3 s), h2 and h3 wait; one SIGINT cancels them */
+	cr_assert(asprintf(&cmd, "cd /tmp; setsid %s -F %s put --accept-new -f 1 px,h2,h3 -- %s %s "
+	    ">%s/out 2>&1 & p=$!; sleep 1; kill -INT $p; wait $p; echo rc=$?; cat %s/out",
+	    getenv("DROVER_BIN"), pcfg, src, dst, d, d) > 0);
+	out = tu_sh(cmd, &st);
+	free(cmd);
+	cr_assert(strstr(out, "rc=130"), "%s", out);
+	cr_assert(strstr(out, "still running: px"), "%s", out);
+	cr_assert(strstr(out, "1 ok") && strstr(out, "cancelled: h[2-3]"), "%s", out);
+	free(out);
+	cr_assert(same_file(src, dst), "px did not finish its copy");
+	tu_write_file(dst, "old");
+	/* twice: the copy in progress is cancelled, its temporary removed */
+	cr_assert(asprintf(&cmd, "cd /tmp; setsid %s -F %s put px -- %s %s "
+	    ">%s/out 2>&1 & p=$!; sleep 1.5; kill -INT $p; sleep 0.2; kill -INT $p; wait $p; "
+	    "echo rc=$?; cat %s/out", getenv("DROVER_BIN"), pcfg, src, dst, d, d) > 0);
+	out = tu_sh(cmd, &st);
+	free(cmd);
+	proxy_stop(&p);
+	cr_assert(strstr(out, "rc=130") && strstr(out, "cancelling"), "%s", out);
+	cr_assert(strstr(out, "cancelled"), "%s", out);
+	free(out);
+	old = tu_read_file(dst, NULL);
+	cr_assert_str_eq(old, "old", "target changed by a cancelled copy");
+	free(old);
+	tmps = temporaries(d);
+	cr_assert_str_eq(tmps, "", "temporaries left: %s", tmps);
+	free(tmps);
+	free(pcfg);
+	free(src);
+	free(dst);
+	tu_rmrf(d);
+	free(d);
 }
