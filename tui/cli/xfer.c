@@ -115,10 +115,22 @@ static void
 clean_end(eng_sftp *s, const char *error, void *ud)
 {
 	xjob *j = ud;
+	xhost *h = j->h;
 
 	(void)s;
-	(void)error;
 	j->clean = NULL;
+	/*
+	 * Tried on a connection that was dying: once it is gone (conn_lost),
+	 * over a new one. On a live one the server would not: say so.
+	 */
+	if (error != NULL && j->nleftover > 0 && !h->again && !j->cancelled) {
+		if (h->c == NULL) {
+			if (xrun_reconnect(h) == 0)
+				return;
+		} else if (eng_conn_get_state(h->c) != ENG_CONN_READY) {
+			return;
+		}
+	}
 	finish(j);
 }
 
@@ -178,8 +190,13 @@ clean_or_finish(xjob *j)
 		return;
 	}
 	j->phase = XJ_CLEAN;
-	/* Once the dead connection is gone (conn_lost), over a new one. */
-	if (j->h->c == NULL && xrun_reconnect(j->h) != 0)
+	/*
+	 * The connection still up (only the SFTP channels died): on it. Else
+	 * once the dead one is gone (conn_lost), over a new one.
+	 */
+	if (j->h->c != NULL && eng_conn_get_state(j->h->c) == ENG_CONN_READY)
+		clean_start(j);
+	else if (j->h->c == NULL && xrun_reconnect(j->h) != 0)
 		finish(j);
 }
 
@@ -600,7 +617,9 @@ job_conn_lost(xhost *h, const char *error)
 		return;
 	j->conn_gone = 1;
 	if (j->phase == XJ_CLEAN) {
-		if (h->again && j->clean == NULL) {
+		if (j->clean != NULL)
+			return;   /* its clean_end follows and decides */
+		if (h->again) {
 			/* The reconnect itself failed. */
 			set_error(j, "reconnecting to remove temporaries: %s", error);
 			finish(j);
