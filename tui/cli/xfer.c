@@ -8,7 +8,6 @@
  * be removed because the connection died is removed over a new one.
  */
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,11 +56,8 @@ static const char put_usage[] =
 
 /* ---- finishing a host ---- */
 
-static void
-set_error(xjob *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-set_error(xjob *j, const char *fmt, ...)
+void
+xfer_set_error(xjob *j, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -73,8 +69,8 @@ set_error(xjob *j, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-finish(xjob *j)
+void
+xfer_finish(xjob *j)
 {
 	xhost *h = j->h;
 	char *msg = NULL;
@@ -88,14 +84,14 @@ finish(xjob *j)
 
 		for (i = 0; i < j->nleftover; i++)
 			tui_buf_addf(&b, "%s%s", i ? ", " : "", j->leftover[i]);
-		set_error(j, "temporaries left on the host: %s", tui_buf_str(&b));
+		xfer_set_error(j, "temporaries left on the host: %s", tui_buf_str(&b));
 		tui_buf_free(&b);
 	}
 	if (j->cancelled) {
 		st = ENG_HOST_CANCELLED;
 		fail = ENG_FAIL_CANCELLED;
 		if (j->error == NULL)
-			set_error(j, "cancelled by user");
+			xfer_set_error(j, "cancelled by user");
 	} else if (j->conn_gone && j->error != NULL) {
 		st = ENG_HOST_UNREACHABLE;
 		fail = ENG_FAIL_LOST;
@@ -131,7 +127,7 @@ clean_end(eng_sftp *s, const char *error, void *ud)
 			return;
 		}
 	}
-	finish(j);
+	xfer_finish(j);
 }
 
 static void
@@ -179,14 +175,14 @@ clean_start(xjob *j)
 	static const eng_sftp_cbs cbs = { clean_ready, clean_end };
 
 	if (eng_sftp_start(j->h->c, &cbs, j, &j->clean) != 0)
-		finish(j);
+		xfer_finish(j);
 }
 
 static void
 clean_or_finish(xjob *j)
 {
 	if (j->nleftover == 0 || j->cancelled || j->h->r->aborted) {
-		finish(j);
+		xfer_finish(j);
 		return;
 	}
 	j->phase = XJ_CLEAN;
@@ -197,116 +193,7 @@ clean_or_finish(xjob *j)
 	if (j->h->c != NULL && eng_conn_get_state(j->h->c) == ENG_CONN_READY)
 		clean_start(j);
 	else if (j->h->c == NULL && xrun_reconnect(j->h) != 0)
-		finish(j);
-}
-
-/* ---- --verify ---- */
-
-static char **
-copy_hex(const char *const *hex, size_t n)
-{
-	char **v = util_xcalloc(n ? n : 1, sizeof(char *));
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		v[i] = hex[i] != NULL ? util_xstrdup(hex[i]) : NULL;
-	return v;
-}
-
-static void
-free_strv(char **v, size_t n)
-{
-	size_t i;
-
-	if (v == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-static void
-verify_compare(xjob *j)
-{
-	xcli *x = j->h->r->ud;
-	size_t i, bad = 0;
-
-	j->sum = util_xcalloc(j->nokf ? j->nokf : 1, sizeof(char *));
-	j->sum_path = util_xcalloc(j->nokf ? j->nokf : 1, sizeof(char *));
-	for (i = 0; i < j->nokf; i++) {
-		const char *l = j->lsum[i], *r = j->rsum[i];
-		const char *target = x->dir == ENG_XFER_PUT ? j->ok_remote[i] : j->ok_local[i];
-
-		if (l == NULL || r == NULL) {
-			bad++;
-			set_error(j, "%s: cannot verify: no SHA-256 of the %s copy", target,
-			    l == NULL ? "local" : "remote");
-		} else if (strcmp(l, r) != 0) {
-			bad++;
-			set_error(j, "%s: SHA-256 differs (local %.16s…, host %.16s…)", target,
-			    l, r);
-		} else {
-			j->sum[j->nsum] = util_xstrdup(l);
-			j->sum_path[j->nsum++] = util_xstrdup(target);
-		}
-	}
-	j->nfail += bad;
-	j->verified = bad == 0;
-	finish(j);
-}
-
-static void
-on_lsum(const char *const *hex, size_t n, const char *error, void *ud)
-{
-	xjob *j = ud;
-
-	if (error != NULL)
-		set_error(j, "local SHA-256: %s", error);
-	j->lsum = copy_hex(hex, n);
-	j->nlsum = n;
-	if (--j->sums_pending == 0)
-		verify_compare(j);
-}
-
-static void
-on_rsum(const char *const *hex, size_t n, const char *error, void *ud)
-{
-	xjob *j = ud;
-
-	if (error != NULL)
-		set_error(j, "SHA-256 on the host: %s", error);
-	j->rsum = copy_hex(hex, n);
-	j->nrsum = n;
-	if (--j->sums_pending == 0)
-		verify_compare(j);
-}
-
-static void
-verify_start(xjob *j)
-{
-	xrun *r = j->h->r;
-
-	j->phase = XJ_VERIFY;
-	if (j->h->c == NULL) {
-		set_error(j, "%s", "cannot verify: the connection is gone");
-		finish(j);
-		return;
-	}
-	j->sums_pending = 2;
-	if (eng_sha256_remote(j->h->c, (const char *const *)j->ok_remote, j->nokf,
-	    on_rsum, j) != 0) {
-		j->sums_pending = 0;
-		set_error(j, "%s", "cannot verify: the checksum command did not start");
-		finish(j);
-		return;
-	}
-	if (eng_sha256_local(r->loop, (const char *const *)j->ok_local, j->nokf, on_lsum,
-	    j) != 0) {
-		j->rsum = NULL;
-		set_error(j, "%s", "cannot verify: local SHA-256 did not start");
-		j->sums_pending--;   /* the remote answer finishes */
-		j->lsum = util_xcalloc(j->nokf ? j->nokf : 1, sizeof(char *));
-	}
+		xfer_finish(j);
 }
 
 /* ---- the transfer ---- */
@@ -321,8 +208,8 @@ on_progress(eng_xfer *xf, const eng_xfer_progress *p, const eng_xfer_file *f, vo
 	j->prog = *p;
 }
 
-static void
-print_file_problem(xjob *j, const char *what)
+void
+xfer_note(xjob *j, const char *what)
 {
 	xrun *r = j->h->r;
 	char *safe, *name;
@@ -356,19 +243,19 @@ on_file(eng_xfer *xf, const eng_xfer_file *f, void *ud)
 			j->nokf++;
 		}
 		if (x->cc.verbose)
-			print_file_problem(j, f->dst);
+			xfer_note(j, f->dst);
 		return;
 	}
 	if (f->state == ENG_XFER_SKIPPED && f->same) {
 		j->nskip++;
 		if (x->cc.verbose)
-			print_file_problem(j, why);
+			xfer_note(j, why);
 		return;
 	}
 	/* Failed, or refused (a name from the host that is not a plain name). */
 	j->nfail++;
-	set_error(j, "%s", why);
-	print_file_problem(j, why);
+	xfer_set_error(j, "%s", why);
+	xfer_note(j, why);
 }
 
 static void
@@ -382,7 +269,7 @@ on_xfer_done(eng_xfer *xf, const eng_xfer_result *r, void *ud)
 	j->x = NULL;
 	j->prog = *r->progress;
 	if (r->error != NULL)
-		set_error(j, "%s", r->error);
+		xfer_set_error(j, "%s", r->error);
 	if (r->cancelled)
 		j->cancelled = 1;
 	for (i = 0; i < r->nleftover; i++) {
@@ -391,13 +278,13 @@ on_xfer_done(eng_xfer *xf, const eng_xfer_result *r, void *ud)
 	}
 	if (x->verify && j->nokf > 0 && !j->cancelled && j->h->c != NULL &&
 	    r->error == NULL) {
-		verify_start(j);
+		xfer_verify_start(j);
 		return;
 	}
 	clean_or_finish(j);
 }
 
-static void
+void
 xfer_start(xjob *j)
 {
 	static const eng_xfer_cbs cbs = { on_progress, on_file, on_xfer_done };
@@ -407,7 +294,7 @@ xfer_start(xjob *j)
 
 	j->phase = XJ_XFER;
 	if (j->nsrc == 0 && !x->use_data) {
-		finish(j);   /* every file was already there */
+		xfer_finish(j);   /* every file was already there */
 		return;
 	}
 	memset(&o, 0, sizeof(o));
@@ -422,123 +309,9 @@ xfer_start(xjob *j)
 	else
 		rc = eng_xfer_get(j->h->c, j->src, j->nsrc, j->local, &o, &cbs, j, &j->x);
 	if (rc != 0) {
-		set_error(j, "cannot start the transfer: %s", eng_strerror(rc));
-		finish(j);
+		xfer_set_error(j, "cannot start the transfer: %s", eng_strerror(rc));
+		xfer_finish(j);
 	}
-}
-
-/* ---- --skip-same=sum: both sides' digests before the copy ---- */
-
-static char *
-join(const char *dir, const char *path)
-{
-	char *copy = util_xstrdup(path), *base, *out;
-	size_t len;
-
-	/* "dir/" + the last name of path ("a/b/" -> "b"), as the engine does */
-	len = strlen(copy);
-	while (len > 1 && copy[len - 1] == '/')
-		copy[--len] = '\0';
-	base = basename(copy);
-	out = util_xasprintf("%s/%s", dir, base);
-	free(copy);
-	return out;
-}
-
-static void
-sums_compare(xjob *j)
-{
-	xcli *x = j->h->r->ud;
-	size_t i, m = 0;
-
-	for (i = 0; i < j->nsrc; i++) {
-		/* put: the target is REMOTE/name or REMOTE itself (one source) */
-		const char *l = j->lsum[i], *r1 = j->rsum[x->dir == ENG_XFER_PUT ? 2 * i : i];
-		const char *r2 = x->dir == ENG_XFER_PUT ? j->rsum[2 * i + 1] : NULL;
-
-		if (l != NULL && ((r1 != NULL && strcmp(l, r1) == 0) ||
-		    (r2 != NULL && strcmp(l, r2) == 0))) {
-			j->nskip++;
-			if (x->cc.verbose) {
-				char *m_ = util_xasprintf("%s: unchanged (same SHA-256)", j->src[i]);
-
-				print_file_problem(j, m_);
-				free(m_);
-			}
-			continue;
-		}
-		j->src[m++] = j->src[i];
-	}
-	j->nsrc = m;
-	free_strv(j->lsum, j->nlsum);
-	free_strv(j->rsum, j->nrsum);
-	j->lsum = j->rsum = NULL;
-	j->nlsum = j->nrsum = 0;
-	if (j->h->c == NULL) {
-		set_error(j, "%s", "connection lost");
-		j->conn_gone = 1;
-		finish(j);
-		return;
-	}
-	xfer_start(j);
-}
-
-static void
-on_pre_lsum(const char *const *hex, size_t n, const char *error, void *ud)
-{
-	xjob *j = ud;
-
-	(void)error;   /* unknown digests are copied */
-	j->lsum = copy_hex(hex, n);
-	j->nlsum = n;
-	if (--j->sums_pending == 0)
-		sums_compare(j);
-}
-
-static void
-on_pre_rsum(const char *const *hex, size_t n, const char *error, void *ud)
-{
-	xjob *j = ud;
-
-	(void)error;
-	j->rsum = copy_hex(hex, n);
-	j->nrsum = n;
-	if (--j->sums_pending == 0)
-		sums_compare(j);
-}
-
-static void
-sums_start(xjob *j)
-{
-	xcli *x = j->h->r->ud;
-	char **local = util_xcalloc(j->nsrc + 1, sizeof(char *));
-	char **remote = util_xcalloc(2 * j->nsrc + 1, sizeof(char *));
-	size_t i, nr = 0;
-
-	j->phase = XJ_SUMS;
-	for (i = 0; i < j->nsrc; i++) {
-		if (x->dir == ENG_XFER_PUT) {
-			local[i] = util_xstrdup(j->src[i]);
-			remote[nr] = join(x->dst, j->src[i]);
-			remote[nr + 1] = util_xstrdup(j->nsrc == 1 ? x->dst : remote[nr]);
-			nr += 2;
-		} else {
-			local[i] = join(j->local, j->src[i]);
-			remote[nr++] = util_xstrdup(j->src[i]);
-		}
-	}
-	j->sums_pending = 2;
-	if (eng_sha256_remote(j->h->c, (const char *const *)remote, nr, on_pre_rsum, j) != 0) {
-		j->sums_pending = 0;
-		xfer_start(j);
-	} else if (eng_sha256_local(j->h->r->loop, (const char *const *)local, j->nsrc,
-	    on_pre_lsum, j) != 0) {
-		j->lsum = util_xcalloc(j->nsrc + 1, sizeof(char *));
-		j->nlsum = j->nsrc;
-		j->sums_pending--;
-	}
-	free_strv(local, j->nsrc);
-	free_strv(remote, nr);
 }
 
 /* ---- the runner's hooks ---- */
@@ -554,11 +327,11 @@ make_host_dir(xjob *j)
 	j->local = util_xasprintf("%s/%s", x->dst, name);
 	free(name);
 	if (mkdir(j->local, 0755) != 0 && errno != EEXIST) {
-		set_error(j, "%s: %s", j->local, strerror(errno));
+		xfer_set_error(j, "%s: %s", j->local, strerror(errno));
 		return -1;
 	}
 	if (lstat(j->local, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		set_error(j, "%s: not a directory", j->local);
+		xfer_set_error(j, "%s: not a directory", j->local);
 		return -1;
 	}
 	return 0;
@@ -581,11 +354,11 @@ job_start(xhost *h)
 	memcpy(j->src, x->src, x->nsrc * sizeof(char *));
 	j->nsrc = x->nsrc;
 	if (x->dir == ENG_XFER_GET && make_host_dir(j) != 0) {
-		finish(j);
+		xfer_finish(j);
 		return;
 	}
 	if (x->skip_same == 2)
-		sums_start(j);
+		xfer_sums_start(j);
 	else
 		xfer_start(j);
 }
@@ -621,12 +394,12 @@ job_conn_lost(xhost *h, const char *error)
 			return;   /* its clean_end follows and decides */
 		if (h->again) {
 			/* The reconnect itself failed. */
-			set_error(j, "reconnecting to remove temporaries: %s", error);
-			finish(j);
+			xfer_set_error(j, "reconnecting to remove temporaries: %s", error);
+			xfer_finish(j);
 			return;
 		}
 		if (!h->again && xrun_reconnect(h) != 0)
-			finish(j);
+			xfer_finish(j);
 	}
 }
 
@@ -661,13 +434,13 @@ job_free(xhost *h)
 	free(j->error);
 	free(j->local);
 	free(j->src);
-	free_strv(j->ok_local, j->nokf);
-	free_strv(j->ok_remote, j->nokf);
-	free_strv(j->lsum, j->nlsum);
-	free_strv(j->rsum, j->nrsum);
-	free_strv(j->sum, j->nsum);
-	free_strv(j->sum_path, j->nsum);
-	free_strv(j->leftover, j->nleftover);
+	xfer_free_strv(j->ok_local, j->nokf);
+	xfer_free_strv(j->ok_remote, j->nokf);
+	xfer_free_strv(j->lsum, j->nlsum);
+	xfer_free_strv(j->rsum, j->nrsum);
+	xfer_free_strv(j->sum, j->nsum);
+	xfer_free_strv(j->sum_path, j->nsum);
+	xfer_free_strv(j->leftover, j->nleftover);
 	free(j);
 }
 

@@ -59,6 +59,15 @@ typedef struct xcli {
 	int out_errno;
 } xcli;
 
+/* xfer.c */
+void xfer_set_error(xjob *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void xfer_finish(xjob *j);                    /* the host's final state */
+void xfer_note(xjob *j, const char *what);    /* "drover: HOST: what" on stderr */
+void xfer_start(xjob *j);                     /* the copy itself */
+/* xfer_check.c */
+void xfer_verify_start(xjob *j);
+void xfer_sums_start(xjob *j);
+void xfer_free_strv(char **v, size_t n);
 /* xfer_show.c */
 void xfer_human(uint64_t n, char *buf, size_t len);
 void xfer_show_start(xrun *r);
