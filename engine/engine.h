@@ -604,7 +604,8 @@ typedef struct eng_xfer_opts {
 	int recursive;          /* sources may be directories */
 	int preserve;           /* keep mode and mtime */
 	int resume;             /* see above */
-	int streams;            /* SFTP channels, 0 = 4 */
+	int streams;            /* SFTP channels at most, 0 = 4 (one until a file is big
+	                         * enough to stripe or many small ones wait) */
 	uint32_t chunk;         /* bytes per request, 0 = 64 KiB (capped by limits@) */
 	uint32_t window;        /* bytes in flight per channel, 0 = 2 MiB */
 	uint64_t stripe_min;    /* files at least this big use every channel, 0 = 8 MiB */

@@ -102,6 +102,7 @@ struct eng_xfer {
 	void *ud;
 	xf_stream st[XF_MAXSTREAMS];
 	int nst, nready, nended;
+	int grown;                  /* the sessions past the first were opened */
 	char **srcs;
 	size_t nsrc, isrc;
 	char *dst;

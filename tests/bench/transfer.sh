@@ -51,29 +51,30 @@ cfg=$FLEET_SSH_CONFIG
 export SSH_AUTH_SOCK=
 
 # One row: label, bytes moved, command...; prints wall, MB/s, CPU, RSS.
-declare -A wall
+declare -A wall cpu
 row() {
 	local label=$1 bytes=$2
 	shift 2
-	local t0 t1 out
+	local t0 t1 u s rss w
 	t0=$(date +%s.%N)
-	if ! out=$( { /usr/bin/time -f '%U %S %M' "$@" >/dev/null 2>"$work/err"; } 2>&1 ); then
-		echo "$label: FAILED ($(tail -1 "$work/err"))"
+	if ! /usr/bin/time -o "$work/time" -f '%U %S %M' "$@" >/dev/null 2>"$work/err"; then
+		echo "$label: FAILED ($(grep -v '^clush:' "$work/err" | tail -1))"
 		return 0
 	fi
 	t1=$(date +%s.%N)
-	out=$(tail -1 "$work/err")
-	read -r u s rss <<<"$out"
-	local w
+	read -r u s rss <"$work/time"
 	w=$(echo "$t1 - $t0" | bc -l)
 	wall[$label]=$w
-	printf '%-34s %7.2fs %8.1f MB/s  cpu %6.2fs (%5.2fs/GiB)  rss %6d KiB\n' "$label" "$w" \
-	    "$(echo "$bytes / 1048576 / $w" | bc -l)" "$(echo "$u + $s" | bc -l)" \
-	    "$(echo "($u + $s) * 1073741824 / $bytes" | bc -l)" "$rss"
+	cpu[$label]=$(echo "$u + $s" | bc -l)
+	printf '%-24s %7.2fs %8.1f MB/s  cpu %6.2fs (%6.2fs/GiB)  rss %7d KiB\n' "$label" "$w" \
+	    "$(echo "$bytes / 1048576 / $w" | bc -l)" "${cpu[$label]}" \
+	    "$(echo "${cpu[$label]} * 1073741824 / $bytes" | bc -l)" "$rss"
 }
-ratio() { # label what: peer / drover (>1: drover faster)
+ratio() { # drover-label peer-label: wall and CPU of the peer over drover's (>1: drover better)
 	[ -n "${wall[$1]:-}" ] && [ -n "${wall[$2]:-}" ] &&
-	    printf '  ratio %s / %s: %.2fx\n' "$2" "$1" "$(echo "${wall[$2]} / ${wall[$1]}" | bc -l)"
+	    printf '  %s / %s: wall %.2fx, cpu %.2fx\n' "$2" "$1" \
+	    "$(echo "${wall[$2]} / ${wall[$1]}" | bc -l)" \
+	    "$(echo "${cpu[$2]} / (${cpu[$1]} + 0.001)" | bc -l)"
 	return 0
 }
 

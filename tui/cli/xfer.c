@@ -53,6 +53,7 @@ static const char put_usage[] =
 "three times exits at once.\n";
 
 #define STDIN_MAX ((size_t)1 << 30)
+#define MANY_HOSTS 16
 
 /* ---- finishing a host ---- */
 
@@ -302,6 +303,12 @@ xfer_start(xjob *j)
 	o.preserve = x->preserve;
 	o.resume = x->resume;
 	o.skip_same = x->skip_same == 1;
+	/*
+	 * Many hosts at once: the hosts are the parallelism. More sessions
+	 * per host would only add server processes and client windows.
+	 */
+	if (x->th.n > MANY_HOSTS && x->th.run.fanout.max_parallel > MANY_HOSTS)
+		o.streams = 1;
 	if (x->use_data)
 		rc = eng_xfer_put_data(j->h->c, x->data, x->datalen, x->dst, &o, &cbs, j, &j->x);
 	else if (x->dir == ENG_XFER_PUT)
