@@ -169,7 +169,11 @@ sums_compare(xjob *j)
 	xfer_free_strv(j->rsum, j->nrsum);
 	j->lsum = j->rsum = NULL;
 	j->nlsum = j->nrsum = 0;
-	if (j->h->c == NULL) {
+	if (j->cancelled) {
+		xfer_finish(j);
+		return;
+	}
+	if (j->h->c == NULL || eng_conn_get_state(j->h->c) != ENG_CONN_READY) {
 		xfer_set_error(j, "%s", "connection lost");
 		j->conn_gone = 1;
 		xfer_finish(j);
