@@ -9,6 +9,7 @@
 #   tests/bench/transfer.sh [--size MiB] [--rtt-size MiB] [--many-size MiB]
 #                           [--files N] [--rtts "0 30 100"] [--keep]
 #                           [--sections "one rtt many tree"]
+#                           [--peers "sftp scp pssh clush pdsh"]
 #
 # Defaults: --size 1024 --rtt-size 1024 --many-size 10 --files 10000.
 # Environment: BENCH_PORT (2450), DROVER_BIN (<repo>/build/drover). Brings up
@@ -23,6 +24,7 @@ drover=${DROVER_BIN:-$repo/build/drover}
 proxy=$(dirname "$drover")/drover-faultproxy
 size=1024 rtt_size=1024 many_size=10 files=10000 rtts="0 30 100" keep=0
 sections="one rtt many tree"
+peers="sftp scp pssh clush pdsh"
 while (($#)); do
 	case $1 in
 	--size) size=$2; shift ;;
@@ -32,7 +34,8 @@ while (($#)); do
 	--rtts) rtts=$2; shift ;;
 	--keep) keep=1 ;;
 	--sections) sections=$2; shift ;;
-	*) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+	--peers) peers=$2; shift ;;
+	*) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -46,7 +49,8 @@ cleanup() {
 	FLEET_PORT=$port "$repo/tests/fleet/fleet.sh" down "$fleet" >/dev/null 2>&1 || true
 	if [ "$keep" = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 FLEET_PORT=$port "$repo/tests/fleet/fleet.sh" up "$fleet" 4 >/dev/null
 # shellcheck disable=SC1091
 . "$fleet/fleet.env"
@@ -82,6 +86,7 @@ ratio() { # drover-label peer-label: wall and CPU of the peer over drover's (>1:
 }
 
 on() { [[ " $sections " == *" $1 "* ]]; }
+want() { [[ " $peers " == *" $1 "* ]] && command -v "$2" >/dev/null; }
 
 src=$work/src
 mkdir -p "$src" "$work/dst" "$work/back"
@@ -93,12 +98,12 @@ bytes=$((size << 20))
 if on one; then
 echo "== one file, ${size} MiB, loopback (h1)"
 row "drover put" $bytes "$drover" -F "$cfg" put h1 -- "$src/big" "$work/dst/d"
-row "sftp put" $bytes sftp -q -F "$cfg" -b <(echo "put $src/big $work/dst/s") h1
-row "scp put" $bytes scp -q -F "$cfg" "$src/big" "h1:$work/dst/c"
+want sftp sftp && row "sftp put" $bytes sftp -q -F "$cfg" -b <(echo "put $src/big $work/dst/s") h1
+want scp scp && row "scp put" $bytes scp -q -F "$cfg" "$src/big" "h1:$work/dst/c"
 ratio "drover put" "sftp put"; ratio "drover put" "scp put"
 row "drover get" $bytes "$drover" -F "$cfg" get h1 -- "$work/dst/d" "$work/back"
-row "sftp get" $bytes sftp -q -F "$cfg" "h1:$work/dst/d" "$work/back/s"
-row "scp get" $bytes scp -q -F "$cfg" "h1:$work/dst/d" "$work/back/c"
+want sftp sftp && row "sftp get" $bytes sftp -q -F "$cfg" "h1:$work/dst/d" "$work/back/s"
+want scp scp && row "scp get" $bytes scp -q -F "$cfg" "h1:$work/dst/d" "$work/back/c"
 ratio "drover get" "sftp get"; ratio "drover get" "scp get"
 rm -f "$work"/dst/* "$work"/back/s "$work"/back/c; rm -rf "$work/back/h1"
 fi
@@ -120,10 +125,10 @@ for rtt in $rtts; do
 	rm -f "$work/kh"
 	"$drover" -F "$work/px_config" ls --accept-new px -- / >/dev/null 2>&1 || true
 	row "drover put ${rtt}ms" $bytes "$drover" -F "$work/px_config" put px -- "$src/rtt" "$work/dst/d"
-	row "sftp put ${rtt}ms" $bytes sftp -q -F "$work/px_config" -b <(echo "put $src/rtt $work/dst/s") px
+	want sftp sftp && row "sftp put ${rtt}ms" $bytes sftp -q -F "$work/px_config" -b <(echo "put $src/rtt $work/dst/s") px
 	ratio "drover put ${rtt}ms" "sftp put ${rtt}ms"
 	row "drover get ${rtt}ms" $bytes "$drover" -F "$work/px_config" get px -- "$work/dst/d" "$work/back"
-	row "sftp get ${rtt}ms" $bytes sftp -q -F "$work/px_config" "px:$work/dst/d" "$work/back/s"
+	want sftp sftp && row "sftp get ${rtt}ms" $bytes sftp -q -F "$work/px_config" "px:$work/dst/d" "$work/back/s"
 	ratio "drover get ${rtt}ms" "sftp get ${rtt}ms"
 	kill "$pxpid"; wait "$pxpid" 2>/dev/null || true; pxpid=
 	rm -rf "$work"/dst/* "$work"/back/*
@@ -136,21 +141,21 @@ head -c $((many_size << 20)) "$src/big" >"$src/m"
 bytes=$((200 * (many_size << 20)))
 seq -f 'n%03g' 1 200 >"$work/hosts"
 row "drover put x200" $bytes "$drover" -F "$cfg" put --connect-timeout 120 -f 200 'n[001-200]' -- "$src/m" "$work/dst/m"
-command -v parallel-scp >/dev/null && row "parallel-scp x200" $bytes parallel-scp -p 200 \
+want pssh parallel-scp && row "parallel-scp x200" $bytes parallel-scp -p 200 \
     -x "-F $cfg" -h "$work/hosts" "$src/m" "$work/dst/m"
-command -v clush >/dev/null && row "clush --copy x200" $bytes clush -f 200 -o "-F $cfg" \
+want clush clush && row "clush --copy x200" $bytes clush -f 200 -o "-F $cfg" \
     -w 'n[001-200]' --copy "$src/m" --dest "$work/dst/m"
-command -v pdcp >/dev/null && row "pdcp x200" $bytes env PDSH_SSH_ARGS_APPEND="-F $cfg" \
+want pdsh pdcp && row "pdcp x200" $bytes env PDSH_SSH_ARGS_APPEND="-F $cfg" \
     pdcp -R ssh -f 200 -w 'n[001-200]' "$src/m" "$work/dst/m"
 ratio "drover put x200" "parallel-scp x200"; ratio "drover put x200" "clush --copy x200"
 ratio "drover put x200" "pdcp x200"
 row "drover get x200" $bytes "$drover" -F "$cfg" get --connect-timeout 120 -f 200 'n[001-200]' -- "$work/dst/m" "$work/back/d"
 mkdir -p "$work/back/p" "$work/back/c" "$work/back/r"
-command -v parallel-slurp >/dev/null && row "parallel-slurp x200" $bytes parallel-slurp -p 200 \
+want pssh parallel-slurp && row "parallel-slurp x200" $bytes parallel-slurp -p 200 \
     -x "-F $cfg" -h "$work/hosts" -L "$work/back/p" "$work/dst/m" m
-command -v clush >/dev/null && row "clush --rcopy x200" $bytes clush -f 200 -o "-F $cfg" \
+want clush clush && row "clush --rcopy x200" $bytes clush -f 200 -o "-F $cfg" \
     -w 'n[001-200]' --rcopy "$work/dst/m" --dest "$work/back/c"
-command -v rpdcp >/dev/null && row "rpdcp x200" $bytes env PDSH_SSH_ARGS_APPEND="-F $cfg" \
+want pdsh rpdcp && row "rpdcp x200" $bytes env PDSH_SSH_ARGS_APPEND="-F $cfg" \
     rpdcp -R ssh -f 200 -w 'n[001-200]' "$work/dst/m" "$work/back/r"
 ratio "drover get x200" "parallel-slurp x200"; ratio "drover get x200" "clush --rcopy x200"
 ratio "drover get x200" "rpdcp x200"
@@ -171,10 +176,10 @@ for i in range(n):
 PY
 bytes=$((files * 4096))
 row "drover put -r" $bytes "$drover" -F "$cfg" put -r h1 -- "$src/tree" "$work/dst/d"
-row "sftp put -r" $bytes sftp -q -F "$cfg" -b <(echo "put -r $src/tree $work/dst/s") h1
-row "scp -r put" $bytes scp -q -r -F "$cfg" "$src/tree" "h1:$work/dst/c"
+want sftp sftp && row "sftp put -r" $bytes sftp -q -F "$cfg" -b <(echo "put -r $src/tree $work/dst/s") h1
+want scp scp && row "scp -r put" $bytes scp -q -r -F "$cfg" "$src/tree" "h1:$work/dst/c"
 ratio "drover put -r" "sftp put -r"; ratio "drover put -r" "scp -r put"
 row "drover get -r" $bytes "$drover" -F "$cfg" get -r h1 -- "$work/dst/d" "$work/back"
-row "sftp get -r" $bytes sftp -q -F "$cfg" -r "h1:$work/dst/d" "$work/back/s"
-row "scp -r get" $bytes scp -q -r -F "$cfg" "h1:$work/dst/d" "$work/back/c"
+want sftp sftp && row "sftp get -r" $bytes sftp -q -F "$cfg" -r "h1:$work/dst/d" "$work/back/s"
+want scp scp && row "scp -r get" $bytes scp -q -r -F "$cfg" "h1:$work/dst/d" "$work/back/c"
 ratio "drover get -r" "sftp get -r"; ratio "drover get -r" "scp -r get"

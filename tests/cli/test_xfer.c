@@ -233,7 +233,7 @@ Test(xfer, large_file_both_ways_verified, .timeout = 300)
 
 /* ---- a 10,000-file tree, -r -p ---- */
 
-Test(xfer, tree_of_10000_files_recursive_preserve, .timeout = 300)
+Test(xfer, tree_of_10000_files_recursive_preserve, .timeout = 900)
 {
 	char *d = shared_dir(), *cmd = NULL, *out, *src = path2(d, "tree"),
 	    *remote = path2(d, "remote"), *back = path2(d, "back");
