@@ -702,12 +702,19 @@ typedef struct eng_xfer_opts {
 	int recursive;          /* sources may be directories */
 	int preserve;           /* keep mode and mtime */
 	int resume;             /* see above */
-	int streams;            /* SFTP channels, 0 = 4 */
+	int streams;            /* SFTP channels at most, 0 = 4 (one until a file is big
+	                         * enough to stripe or many small ones wait) */
 	uint32_t chunk;         /* bytes per request, 0 = 64 KiB (capped by limits@) */
 	uint32_t window;        /* bytes in flight per channel, 0 = 2 MiB */
 	uint64_t stripe_min;    /* files at least this big use every channel, 0 = 8 MiB */
 	int max_files;          /* files open at once, 0 = 32 */
 	int progress_ms;        /* on_progress at most this often, 0 = 100 */
+	/*
+	 * 1: a file whose target already has the source's size and mtime
+	 * (seconds) is not copied: SKIPPED with `same` set (like rsync's
+	 * quick check; the target's mtime matches after a copy with preserve).
+	 */
+	int skip_same;
 } eng_xfer_opts;
 
 typedef struct eng_xfer_file {
@@ -717,6 +724,7 @@ typedef struct eng_xfer_file {
 	int resumed_from;       /* 1 if it continued a kept temporary */
 	uint64_t resume_offset;
 	const char *error;      /* FAILED/SKIPPED: why, naming the path */
+	int same;               /* SKIPPED by skip_same: the target was unchanged */
 } eng_xfer_file;
 
 typedef struct eng_xfer_progress {
@@ -759,6 +767,25 @@ int eng_xfer_put_data(eng_conn *c, const void *buf, size_t len, const char *dst,
  */
 void eng_xfer_cancel(eng_xfer *x);
 void eng_xfer_get_progress(const eng_xfer *x, eng_xfer_progress *p);
+
+/* ---- checksums (to verify a transfer) ---------------------------------- */
+
+/*
+ * hex[i]: path i's SHA-256 as 64 lowercase hex digits, or NULL if it could
+ * not be read (or, remote: no tool, a name with a newline). error: the
+ * whole request failed (the exec's channel or conn), else NULL.
+ */
+typedef void (*eng_sum_cb)(const char *const *hex, size_t n, const char *error, void *ud);
+/* Local files, hashed in libuv's thread pool. */
+int eng_sha256_local(uv_loop_t *loop, const char *const *paths, size_t n, eng_sum_cb cb,
+    void *ud);
+/*
+ * Files on c's host, hashed there over an exec channel by sha256sum, else
+ * `openssl dgst -sha256`, else `shasum -a 256` (nothing is installed); the
+ * paths go on the command's stdin, never through the remote shell.
+ */
+int eng_sha256_remote(eng_conn *c, const char *const *paths, size_t n, eng_sum_cb cb,
+    void *ud);
 
 /* ---- helpers ----------------------------------------------------------- */
 

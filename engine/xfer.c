@@ -124,6 +124,42 @@ on_st_end(eng_sftp *s, const char *error, void *ud)
 	eng__xf_pump(j);
 }
 
+/*
+ * The job starts on one session; the others (opts.streams) open only when
+ * they pay: a file big enough to stripe, or a queue of small files long
+ * enough to keep several servers busy. Each session is a server process
+ * and a window of memory: a config file pushed to 200 hosts needs one.
+ * A live stream means the conn is still there (its channels end first).
+ */
+#define XF_GROW_QUEUE 64
+
+static void
+grow_streams(eng_xfer *j)
+{
+	static const eng_sftp_cbs scbs = { on_st_ready, on_st_end };
+	xf_file *f;
+	size_t queued = 0;
+	int need = 0, k;
+
+	if (j->grown || j->nst >= j->o.streams || j->cancelled || j->phase != J_RUN ||
+	    eng__xf_any_stream(j) == NULL)
+		return;
+	for (f = j->active; f != NULL && !need; f = f->next)
+		need = f->striped;
+	for (f = j->qhead; f != NULL && !need; f = f->next)
+		need = ++queued >= XF_GROW_QUEUE;
+	if (!need)
+		return;
+	j->grown = 1;
+	for (k = j->nst; k < j->o.streams; k++) {
+		j->st[k].j = j;
+		j->st[k].idx = k;
+		if (eng_sftp_start(j->c, &scbs, &j->st[k], &j->st[k].s) != 0)
+			break;
+		j->nst++;
+	}
+}
+
 /* ---- scheduler ---- */
 
 static void
@@ -176,6 +212,7 @@ eng__xf_pump(eng_xfer *j)
 			j->nactive++;
 			eng__xf_file_begin(f);
 		}
+		grow_streams(j);
 		for (i = 0; i < j->nst; i++) {
 			xf_stream *st = &j->st[i];
 
@@ -383,7 +420,7 @@ job_new(eng_conn *c, eng_xfer_dir dir, const char *const *src, size_t n, const c
 	static const eng_sftp_cbs scbs = { on_st_ready, on_st_end };
 	eng_xfer *j;
 	size_t i;
-	int k, r;
+	int r;
 	mode_t m;
 
 	if (out != NULL)
@@ -428,18 +465,14 @@ job_new(eng_conn *c, eng_xfer_dir dir, const char *const *src, size_t n, const c
 	j->srcs = util_xcalloc(n + 1, sizeof(char *));
 	for (i = 0; i < n; i++)
 		j->srcs[i] = util_xstrdup(src[i]);
-	for (k = 0; k < j->o.streams; k++) {
-		j->st[k].j = j;
-		j->st[k].idx = k;
-		if ((r = eng_sftp_start(c, &scbs, &j->st[k], &j->st[k].s)) != 0) {
-			if (k == 0) {
-				job_free(j);
-				return r;
-			}
-			break;
-		}
-		j->nst++;
+	/* One session to start with; grow_streams adds the others when they pay. */
+	j->st[0].j = j;
+	j->st[0].idx = 0;
+	if ((r = eng_sftp_start(c, &scbs, &j->st[0], &j->st[0].s)) != 0) {
+		job_free(j);
+		return r;
 	}
+	j->nst = 1;
 	*out = j;
 	return 0;
 }

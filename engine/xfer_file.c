@@ -34,6 +34,26 @@ typedef struct fsop {
 } fsop;
 
 static void on_r(eng_sftp *s, const eng_sftp_reply *r, void *ud);
+static void local_op(xf_file *f, int what);
+static int close_handles(xf_file *f);
+
+/* A get's next step once the source's size and mtime are known. */
+static int
+get_after_stat(const xf_file *f)
+{
+	return f->j->o.skip_same ? FS_SAME : FS_LOPEN;
+}
+
+/* skip_same: the target has the source's size and mtime. */
+static void
+same_found(xf_file *f)
+{
+	f->pub.same = 1;
+	free(f->error);
+	f->error = util_xasprintf("%s: unchanged (same size and mtime)", f->dst);
+	f->pub.error = f->error;
+	f->step = FS_SAME_DONE;
+}
 
 int
 eng__xf_is_put(const xf_file *f)
@@ -184,7 +204,7 @@ on_r(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 			if (eng__xf_is_put(f))
 				f->tmp_created = 1;
 			f->step = eng__xf_is_put(f) ? (f->j->o.resume ? FS_RSTAT : FS_DATA) :
-			    (f->have_stat ? FS_LOPEN : FS_RSTAT);
+			    (f->have_stat ? get_after_stat(f) : FS_RSTAT);
 			if (f->step == FS_DATA)
 				f->next_off = f->send_off = 0;
 		}
@@ -219,7 +239,20 @@ on_r(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 			f->have_stat = 1;
 			f->pub.total = f->size;
 			f->j->prog.bytes_total += f->size;
-			f->step = FS_LOPEN;
+			f->step = get_after_stat(f);
+		}
+		break;
+	case FS_SAME:
+		/* put: the remote target as it is now */
+		if (r->status == ENG_SFTP_OK && r->attrs != NULL &&
+		    (r->attrs->flags & (ENG_SFTP_ATTR_SIZE | ENG_SFTP_ATTR_ACMODTIME)) ==
+		    (ENG_SFTP_ATTR_SIZE | ENG_SFTP_ATTR_ACMODTIME) &&
+		    (!(r->attrs->flags & ENG_SFTP_ATTR_PERMISSIONS) || S_ISREG(r->attrs->perm)) &&
+		    r->attrs->size == f->size && r->attrs->mtime == f->mtime) {
+			same_found(f);
+			local_op(f, FS_CLOSE);
+		} else {
+			f->step = FS_ROPEN;
 		}
 		break;
 	case FS_VREAD:
@@ -308,10 +341,21 @@ on_l(uv_fs_t *req)
 			f->pub.total = f->size;
 			f->j->prog.bytes_total += f->size;
 			f->striped = f->size >= f->j->o.stripe_min && !f->j->o.resume;
-			f->step = FS_ROPEN;
+			f->step = f->j->o.skip_same && f->j->data == NULL ? FS_SAME : FS_ROPEN;
 		} else {
 			f->voff = req->statbuf.st_size;   /* kept local temporary */
 			f->step = FS_VREAD;
+		}
+		break;
+	case FS_SAME:
+		/* get: the local target as it is now (a symlink is never the same) */
+		if (res == 0 && S_ISREG(req->statbuf.st_mode) &&
+		    (uint64_t)req->statbuf.st_size == f->size &&
+		    (uint32_t)req->statbuf.st_mtim.tv_sec == f->mtime) {
+			same_found(f);
+			close_handles(f);
+		} else {
+			f->step = FS_LOPEN;
 		}
 		break;
 	case FS_VREAD:
@@ -428,6 +472,9 @@ local_op(xf_file *f, int what)
 		break;
 	case FS_LSTAT:
 		uv_fs_fstat(loop, &o->req, f->fd, on_l);
+		break;
+	case FS_SAME:
+		uv_fs_lstat(loop, &o->req, f->dst, on_l);
 		break;
 	case FS_TRUNC:
 		uv_fs_ftruncate(loop, &o->req, f->fd, 0, on_l);
@@ -623,6 +670,17 @@ eng__xf_file_advance(xf_file *f)
 		break;
 	case FS_LSTAT:
 		local_op(f, FS_LSTAT);
+		break;
+	case FS_SAME:
+		f->step = FS_SAME + 100;
+		if (eng__xf_is_put(f))
+			SEND(f, FS_SAME, eng_sftp_stat(prim(f)->s, f->dst, on_r, f), f->dst);
+		else
+			local_op(f, FS_SAME);
+		break;
+	case FS_SAME_DONE:
+		f->j->prog.bytes_done += f->size;
+		finish(f, ENG_XFER_SKIPPED);
 		break;
 	case FS_ROPEN:
 		if (!eng__xf_is_put(f) && !f->have_stat)

@@ -28,7 +28,7 @@ typedef struct xf_stream {
 enum {
 	FS_INIT, FS_LOPEN, FS_LSTAT, FS_ROPEN, FS_RSTAT, FS_VREAD, FS_TRUNC,
 	FS_DATA, FS_FSYNC, FS_CHMOD, FS_UTIME, FS_CLOSE, FS_SETSTAT, FS_RMTARGET,
-	FS_RENAME, FS_DONE,
+	FS_RENAME, FS_DONE, FS_SAME, FS_SAME_DONE,
 	FS_C_CLOSE, FS_C_SHUT, FS_C_VFS, FS_C_REMOVE, FS_C_DONE
 };
 
@@ -102,6 +102,7 @@ struct eng_xfer {
 	void *ud;
 	xf_stream st[XF_MAXSTREAMS];
 	int nst, nready, nended;
+	int grown;                  /* the sessions past the first were opened */
 	char **srcs;
 	size_t nsrc, isrc;
 	char *dst;

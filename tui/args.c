@@ -25,7 +25,8 @@ tui_arg_split(const char *a, tui_arg *out)
 }
 
 /* Subcommands of drover, for suggestions when a word looks like one. */
-const char *const tui_subcommand_names[] = { "exec", "tail", "demo", NULL };
+const char *const tui_subcommand_names[] = { "exec", "tail", "put", "get", "ls", "cat",
+	"demo", NULL };
 
 /* Levenshtein distance, capped: words here are short. */
 static int

@@ -13,6 +13,7 @@ static const char usage[] =
 "usage: drover [-F ssh_config] [-i inventory] [console options] [TARGETS]\n"
 "       drover [-F ssh_config] [-i inventory] exec [options] TARGETS -- COMMAND...\n"
 "       drover [-F ssh_config] [-i inventory] tail [options] TARGETS -- FILE...\n"
+"       drover [-F ssh_config] [-i inventory] put|get|ls|cat [options] TARGETS -- PATH...\n"
 "       drover demo [N] [drover arguments]\n"
 "       drover attach [NAME] | sessions | kill-session [NAME] | kill-server\n"
 "       drover [-w WORKSPACE] | save NAME FILE   (sessions from and to a file)\n"
@@ -26,6 +27,8 @@ static const char usage[] =
 "  drover           opens the console with the inventory in a sidebar\n"
 "  drover exec ...  runs a command on many hosts (drover exec --help)\n"
 "  drover tail ...  follows log files on many hosts (drover tail --help)\n"
+"  drover put ...   copies files to many hosts; get: from them (drover put --help)\n"
+"  drover ls ...    lists, cat prints, remote files on many hosts (drover ls --help)\n"
 "  drover demo [N]  tries it on a throw-away local fleet of N sshd (default 4)\n"
 "\n"
 "  -F FILE        ssh config file instead of ~/.ssh/config\n"
@@ -74,6 +77,14 @@ main(int argc, char **argv)
 		return tui_cli_exec(argc - i, argv + i, ssh_config, inventory);
 	if (i < argc && strcmp(argv[i], "tail") == 0)
 		return tui_cli_tail(argc - i, argv + i, ssh_config, inventory);
+	if (i < argc && strcmp(argv[i], "put") == 0)
+		return tui_cli_put(argc - i, argv + i, ssh_config, inventory);
+	if (i < argc && strcmp(argv[i], "get") == 0)
+		return tui_cli_get(argc - i, argv + i, ssh_config, inventory);
+	if (i < argc && strcmp(argv[i], "ls") == 0)
+		return tui_cli_ls(argc - i, argv + i, ssh_config, inventory);
+	if (i < argc && strcmp(argv[i], "cat") == 0)
+		return tui_cli_cat(argc - i, argv + i, ssh_config, inventory);
 	if (i < argc && strcmp(argv[i], "demo") == 0)
 		return tui_cli_demo(argc - i, argv + i, ssh_config, inventory);
 	if (i < argc && strcmp(argv[i], "complete") == 0)

@@ -46,6 +46,12 @@ int tui_cli_tail(int argc, char **argv, const char *ssh_config, const char *inve
 /* `drover exec …`; returns the process exit code. */
 int tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventory);
 
+/* `drover put|get|ls|cat …` (cli/xfer*.c); return the process exit code. */
+int tui_cli_put(int argc, char **argv, const char *ssh_config, const char *inventory);
+int tui_cli_get(int argc, char **argv, const char *ssh_config, const char *inventory);
+int tui_cli_ls(int argc, char **argv, const char *ssh_config, const char *inventory);
+int tui_cli_cat(int argc, char **argv, const char *ssh_config, const char *inventory);
+
 /* `drover --version`: drover's version and the libraries' (cli/version.c). */
 int tui_cli_version(void);
 /* `drover demo [N] [ARGS]`: the demo fleet around drover (cli/demo.c). */

@@ -77,7 +77,10 @@ check "drover complete: exec options" " $comp_exec" "${execo[@]}"
 # --color) is offered by the completion and named in drover(1); the layouts
 # the completion offers (the console's own table) are in both helps and the
 # page.
-mapfile -t values < <(grep -o 'strcmp(v, "[a-z-]*")' "$src/tui/cli/exec.c" | sed 's/.*"\(.*\)")/\1/')
+# (exec's shared options are parsed in cliopts.c: -o from its names table)
+mapfile -t values < <({ grep -oh 'strcmp(v, "[a-z-]*")' "$src/tui/cli/exec.c" \
+	"$src/tui/cli/cliopts.c"; grep -oh '\[TUI_OUT_[A-Z]*\] = "[a-z]*"' "$src/tui/cli/cliopts.c"; } |
+	sed 's/.*"\(.*\)".*/\1/' | sort -u)
 comp_values=" $("$bin" complete -- exec -o '' | tr '\n' ' ') $("$bin" complete -- exec --color '' | tr '\n' ' ')"
 check "drover complete: exec option values" "$comp_values" "${values[@]}"
 check "drover(1): exec option values" "$page1" "${values[@]}"

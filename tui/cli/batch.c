@@ -454,7 +454,7 @@ tui_batch_host_done(tui_batch *b, size_t idx, const eng_fanout_host *fh)
 /* ---- grouped output ---- */
 
 static const tui_batch *sort_b;
-static const eng_fanout *sort_f;
+static const eng_fanout_host *const *sort_h;
 
 static int
 cut(const bhost *h)
@@ -465,9 +465,9 @@ cut(const bhost *h)
 static int
 result_cmp(size_t i, size_t j)
 {
-	tui_result x = { eng_fanout_host_get(sort_f, i), &sort_b->h[i].cap[1],
+	tui_result x = { sort_h[i], &sort_b->h[i].cap[1],
 	    &sort_b->h[i].cap[2] };
-	tui_result y = { eng_fanout_host_get(sort_f, j), &sort_b->h[j].cap[1],
+	tui_result y = { sort_h[j], &sort_b->h[j].cap[1],
 	    &sort_b->h[j].cap[2] };
 	int c = tui_result_cmp(&x, &y);
 
@@ -525,7 +525,7 @@ group_header(tui_buf *out, const eng_fanout_host *fh, const char *fold, size_t n
  * majority) once, then every other group as a unified diff against it.
  */
 static void
-print_groups(tui_batch *b, const eng_fanout *f)
+print_groups(tui_batch *b, const eng_fanout_host *const *hosts)
 {
 	size_t *ord = util_xcalloc(b->n, sizeof(size_t));
 	size_t *gstart = util_xcalloc(b->n + 1, sizeof(size_t));
@@ -538,7 +538,7 @@ print_groups(tui_batch *b, const eng_fanout *f)
 	for (i = 0; i < b->n; i++)
 		ord[i] = i;
 	sort_b = b;
-	sort_f = f;
+	sort_h = hosts;
 	qsort(ord, b->n, sizeof(size_t), idx_cmp);
 	for (i = 0; i < b->n; i = j) {
 		for (j = i; j < b->n && result_cmp(ord[i], ord[j]) == 0; j++)
@@ -559,12 +559,12 @@ print_groups(tui_batch *b, const eng_fanout *f)
 
 		tui_buf_reset(&out);
 		if (!diff || gi == major || ng == 1) {
-			group_header(&out, eng_fanout_host_get(f, first), folds[gi], n,
+			group_header(&out, hosts[first], folds[gi], n,
 			    diff && ng > 1 ? " (majority)" : "");
 			add_lines(&out, "", &h->cap[1], h->total[1]);
 			add_lines(&out, "[stderr] ", &h->cap[2], h->total[2]);
 		} else {
-			group_header(&out, eng_fanout_host_get(f, first), folds[gi], n, "");
+			group_header(&out, hosts[first], folds[gi], n, "");
 			mname = util_xasprintf("%s (majority)", folds[major]);
 			if (tui_diff(&out, m->cap[1].p, m->cap[1].len, h->cap[1].p, h->cap[1].len,
 			    mname, folds[gi]) != 0) {
@@ -603,6 +603,7 @@ tui_batch_live(tui_batch *b, const eng_fanout *f, int rows, int cols)
 {
 	size_t *ord, i, j, n = 0, running = 0, shown = 0;
 	const char **names;
+	const eng_fanout_host **hosts;
 	tui_buf out = { 0 }, line = { 0 };
 	int budget, used = 0;
 
@@ -622,8 +623,11 @@ tui_batch_live(tui_batch *b, const eng_fanout *f, int rows, int cols)
 		else
 			running++;
 	}
+	hosts = util_xcalloc(b->n ? b->n : 1, sizeof(*hosts));
+	for (i = 0; i < b->n; i++)
+		hosts[i] = eng_fanout_host_get(f, i);
 	sort_b = b;
-	sort_f = f;
+	sort_h = hosts;
 	qsort(ord, n, sizeof(size_t), idx_cmp);
 	if (b->live_lines > 0)
 		tui_buf_addf(&out, "\r\033[%dA", b->live_lines);
@@ -675,11 +679,27 @@ tui_batch_live(tui_batch *b, const eng_fanout *f, int rows, int cols)
 	tui_buf_free(&out);
 	tui_buf_free(&line);
 	free(ord);
+	free(hosts);
 	free(names);
 }
 
 int
 tui_batch_finish(tui_batch *b, const eng_fanout *f, uint64_t total_ms)
+{
+	const eng_fanout_host **hosts = util_xcalloc(b->n ? b->n : 1, sizeof(*hosts));
+	size_t i;
+	int code;
+
+	for (i = 0; i < b->n; i++)
+		hosts[i] = eng_fanout_host_get(f, i);
+	code = tui_batch_finish_hosts(b, hosts, total_ms);
+	free(hosts);
+	return code;
+}
+
+int
+tui_batch_finish_hosts(tui_batch *b, const eng_fanout_host *const *hosts,
+    uint64_t total_ms)
 {
 	size_t count[ENG_HOST_CANCELLED + 1] = { 0 }, config_errors = 0;
 	const char **names = calloc(b->n ? b->n : 1, sizeof(char *));
@@ -701,10 +721,10 @@ tui_batch_finish(tui_batch *b, const eng_fanout *f, uint64_t total_ms)
 		b->live_lines = 0;
 	}
 	if (b->o.mode == TUI_OUT_GROUP || b->o.mode == TUI_OUT_DIFF)
-		print_groups(b, f);
+		print_groups(b, hosts);
 	out_flush(b);
 	for (i = 0; i < b->n; i++) {
-		const eng_fanout_host *fh = eng_fanout_host_get(f, i);
+		const eng_fanout_host *fh = hosts[i];
 
 		count[fh->state]++;
 		/* A ProxyJump loop, a name without an address: our config, not the host. */
@@ -740,7 +760,7 @@ tui_batch_finish(tui_batch *b, const eng_fanout *f, uint64_t total_ms)
 
 			st = listed[k];
 			for (i = 0; i < b->n; i++)
-				if ((int)eng_fanout_host_get(f, i)->state == st)
+				if ((int)hosts[i]->state == st)
 					names[m++] = b->h[i].name;
 			if (m == 0)
 				continue;

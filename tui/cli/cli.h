@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "config/config.h"
 #include "engine/engine.h"
 #include "tui/tui.h"
 
@@ -23,6 +24,52 @@ enum {
 };
 
 typedef enum { TUI_OUT_STREAM, TUI_OUT_GROUP, TUI_OUT_JSON, TUI_OUT_NONE, TUI_OUT_DIFF } tui_out_mode;
+
+/*
+ * cliopts.c: the options every command that reaches hosts takes, and its
+ * TARGETS turned into hosts. Messages start "drover CMD:".
+ */
+typedef struct tui_cli_common {
+	const char *cmd;            /* "exec", "put" ... */
+	unsigned modes;             /* -o values taken: 1u << TUI_OUT_*; 0: no -o */
+	char port_letter;           /* 'p' (exec: -p PORT) or 'P' (put/get: -p keeps modes) */
+	int fds_per_host;           /* descriptors a host holds besides its conn's */
+	const char *inventory, *targets, *log;
+	cfg_overrides ov;           /* -F -l -p -k --auth -f ... */
+	const char **keys;          /* -k, NULL-terminated (owned array) */
+	size_t nkeys;
+	int verbose, quiet;
+	int color;                  /* -1 auto, 0, 1 */
+	tui_out_mode mode;
+} tui_cli_common;
+
+/* "drover CMD: message" + the --help hint on stderr; returns TUI_EXIT_USAGE. */
+int tui_cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The option's value: after '=' ("--color=never") or the next word; -1 said why. */
+int tui_cli_value(const char *cmd, int argc, char **argv, int *i, const char **out,
+    const tui_arg *o);
+/* A flag written with "=value" is a mistake worth saying: -1. */
+int tui_cli_flag(const char *cmd, const tui_arg *o);
+int tui_cli_int(const char *cmd, const char *opt, const char *v, int min, int max, int *out);
+/*
+ * One of the shared options (-F -i -f --connect-timeout --keepalive
+ * --max-handshakes -l -p/-P -k --auth --accept-new -o --log --color -v -vv
+ * -q) at argv[*i], split into o: 1 taken, 0 not one of them, -1 bad (said).
+ */
+int tui_cli_option(tui_cli_common *cc, int argc, char **argv, int *i, const tui_arg *o);
+int tui_cli_want_color(int setting, int fd);
+
+typedef struct tui_cli_hosts {
+	cfg_inventory *inv;
+	cfg_host *hosts;
+	size_t n;
+	cfg_run run;                /* run.conn[i] for hosts[i]; fan-out clamped to the fds */
+	const char **names;         /* hosts[i].name */
+} tui_cli_hosts;
+
+/* Inventory + aliases + TARGETS + options: 0, or an exit code (said why). */
+int tui_cli_resolve(tui_cli_common *cc, tui_cli_hosts *out);
+void tui_cli_hosts_free(tui_cli_hosts *h);
 
 typedef struct tui_batch_opts {
 	tui_out_mode mode;
@@ -49,6 +96,9 @@ void tui_batch_command(tui_batch *b, size_t host, const char *cmd, const char *b
 int tui_batch_write_error(const tui_batch *b);
 /* Grouped output (if any) and the summary; returns the exit code. */
 int tui_batch_finish(tui_batch *b, const eng_fanout *f, uint64_t total_ms);
+/* The same for hosts run without a fan-out (transfers): hosts[i] per host. */
+int tui_batch_finish_hosts(tui_batch *b, const eng_fanout_host *const *hosts,
+    uint64_t total_ms);
 void tui_batch_free(tui_batch *b);
 
 /*

@@ -90,19 +90,14 @@ static const char exec_usage[] =
 "the running commands, three times exits at once.\n";
 
 typedef struct cli {
-	const char *inventory, *targets, *outdir, *log;
+	tui_cli_common cc;          /* -F -i -l -p -k --auth -f -o -v ... (cliopts.c) */
+	const char *outdir;
 	int no_stdin, pty, sudo;    /* -n, --pty, --sudo[=USER] */
 	const char *sudo_user;
 	int device, enable;         /* --cli, --enable */
 	char **cmds;                /* --cli: each word one command */
 	size_t ncmds;
-	cfg_overrides ov;           /* -F -l -p -k --auth -f -t ... */
 	char *command;
-	const char **keys;
-	size_t nkeys;
-	int verbose, quiet;
-	int color;                                    /* -1 auto, 0, 1 */
-	tui_out_mode mode;
 
 	uv_loop_t *loop;
 	eng_fanout *f;
@@ -116,31 +111,19 @@ typedef struct cli {
 	uint64_t t0;
 } cli;
 
-/* Descriptors kept back from the fan-out: stdio, the loop, the log, a tty. */
-#define FD_RESERVE 16
-
 static int __attribute__((format(printf, 1, 2)))
 usage_error(const char *fmt, ...)
 {
+	char *msg;
 	va_list ap;
 
-	fprintf(stderr, "drover exec: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		abort();
 	va_end(ap);
-	fprintf(stderr, "\n(see drover exec --help)\n");
-	return 2;
-}
-
-static int
-parse_int(const char *opt, const char *v, int min, int max, int *out)
-{
-	if (util_parse_int(v, min, max, out) != 0) {
-		fprintf(stderr, "drover exec: %s: '%s' is not a number from %d to %d\n",
-		    opt, v, min, max);
-		return -1;
-	}
-	return 0;
+	tui_cli_usage("exec", "%s", msg);
+	free(msg);
+	return TUI_EXIT_USAGE;
 }
 
 /* ---- fan-out callbacks ---- */
@@ -292,45 +275,18 @@ on_oom(void *ud)
 
 /* ---- argument parsing ---- */
 
-/* The option's value: after '=' ("--color=never") or the next word. */
-static int
-need_arg(int argc, char **argv, int *i, const char **out, const tui_arg *o)
-{
-	if (o->value != NULL) {
-		*out = o->value;
-		return 0;
-	}
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "drover exec: %s needs a value\n(see drover exec --help)\n",
-		    o->name);
-		return -1;
-	}
-	*out = argv[++*i];
-	return 0;
-}
-
-/* A flag written with "=value" is a mistake worth saying. */
-static int
-no_value(const tui_arg *o)
-{
-	if (o->value == NULL)
-		return 0;
-	fprintf(stderr, "drover exec: %s takes no value\n(see drover exec --help)\n", o->name);
-	return -1;
-}
-
 static int
 parse_args(cli *c, int argc, char **argv)
 {
 	const char *v;
 	size_t cmdlen = 0;
-	int i, j, dashdash = 0;
+	int i, j, r, dashdash = 0;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		tui_arg o;
 
-		if (dashdash || (c->targets != NULL && (a[0] != '-' || strcmp(a, "--") == 0))) {
+		if (dashdash || (c->cc.targets != NULL && (a[0] != '-' || strcmp(a, "--") == 0))) {
 			if (!dashdash && strcmp(a, "--") == 0) {
 				dashdash = 1;
 				continue;
@@ -338,13 +294,13 @@ parse_args(cli *c, int argc, char **argv)
 			break;   /* the command starts here */
 		}
 		if (strcmp(a, "--") == 0) {
-			if (c->targets == NULL)
+			if (c->cc.targets == NULL)
 				return usage_error("%s", "no TARGETS before --");
 			dashdash = 1;
 			continue;
 		}
 		if (a[0] != '-' || a[1] == '\0') {
-			c->targets = a;
+			c->cc.targets = a;
 			continue;
 		}
 		tui_arg_split(a, &o);
@@ -353,126 +309,27 @@ parse_args(cli *c, int argc, char **argv)
 			fputs(exec_usage, stdout);
 			exit(0);
 		}
-		if (strcmp(a, "-F") == 0) {
-			if (need_arg(argc, argv, &i, &c->ov.ssh_config, &o) < 0)
-				return 2;
-		} else if (strcmp(a, "-i") == 0) {
-			if (need_arg(argc, argv, &i, &c->inventory, &o) < 0)
-				return 2;
-		} else if (strcmp(a, "-f") == 0) {
-			if (need_arg(argc, argv, &i, &v, &o) < 0 ||
-			    parse_int("-f", v, 1, 100000, &c->ov.fanout) < 0)
-				return 2;
+		if ((r = tui_cli_option(&c->cc, argc, argv, &i, &o)) != 0) {
+			if (r < 0)
+				return TUI_EXIT_USAGE;
 		} else if (strcmp(a, "-t") == 0) {
-			if (need_arg(argc, argv, &i, &v, &o) < 0 ||
-			    parse_int("-t", v, 1, 86400 * 7, &c->ov.command_timeout) < 0)
+			if (tui_cli_value("exec", argc, argv, &i, &v, &o) < 0 ||
+			    tui_cli_int("exec", "-t", v, 1, 86400 * 7, &c->cc.ov.command_timeout) < 0)
 				return 2;
-		} else if (strcmp(a, "--connect-timeout") == 0) {
-			if (need_arg(argc, argv, &i, &v, &o) < 0 ||
-			    parse_int(a, v, 1, 3600, &c->ov.connect_timeout) < 0)
+		} else if (strcmp(a, "--outdir") == 0) {
+			if (tui_cli_value("exec", argc, argv, &i, &c->outdir, &o) < 0)
 				return 2;
-		} else if (strcmp(a, "--keepalive") == 0) {
-			if (need_arg(argc, argv, &i, &v, &o) < 0 ||
-			    parse_int(a, v, 1, 3600, &c->ov.keepalive) < 0)
+		} else if (strcmp(a, "-n") == 0 || strcmp(a, "--cli") == 0 ||
+		    strcmp(a, "--enable") == 0 || strcmp(a, "--pty") == 0) {
+			if (tui_cli_flag("exec", &o) < 0)
 				return 2;
-		} else if (strcmp(a, "--max-handshakes") == 0) {
-			if (need_arg(argc, argv, &i, &v, &o) < 0 ||
-			    parse_int(a, v, 1, 10000, &c->ov.max_handshakes) < 0)
-				return 2;
-		} else if (strcmp(a, "-l") == 0) {
-			if (need_arg(argc, argv, &i, &c->ov.user, &o) < 0)
-				return 2;
-			if (c->ov.user[0] == '\0')
-				return usage_error("%s", "-l: empty user name");
-		} else if (strcmp(a, "-p") == 0) {
-			if (need_arg(argc, argv, &i, &v, &o) < 0 ||
-			    parse_int("-p", v, 1, 65535, &c->ov.port) < 0)
-				return 2;
-		} else if (strcmp(a, "-k") == 0) {
-			if (need_arg(argc, argv, &i, &v, &o) < 0)
-				return 2;
-			if (access(v, R_OK) != 0)
-				return usage_error("-k %s: %s", v, strerror(errno));
-			c->keys = util_xreallocarray(c->keys, c->nkeys + 2, sizeof(char *));
-			c->keys[c->nkeys++] = v;
-			c->keys[c->nkeys] = NULL;
-		} else if (strcmp(a, "--auth") == 0) {
-			eng_auth_method order[ENG_AUTH_MAX + 1];
-
-			if (need_arg(argc, argv, &i, &c->ov.auth, &o) < 0)
-				return 2;
-			if (eng_auth_parse(c->ov.auth, order) != 0)
-				return usage_error("--auth: '%s' is not a list of agent, key, "
-				    "password, keyboard-interactive", c->ov.auth);
-		} else if (strcmp(a, "-n") == 0) {
-			if (no_value(&o) < 0)
-				return 2;
-			c->no_stdin = 1;
-		} else if (strcmp(a, "--cli") == 0) {
-			if (no_value(&o) < 0)
-				return 2;
-			c->device = 1;
-		} else if (strcmp(a, "--enable") == 0) {
-			if (no_value(&o) < 0)
-				return 2;
-			c->enable = 1;
-		} else if (strcmp(a, "--pty") == 0) {
-			if (no_value(&o) < 0)
-				return 2;
-			c->pty = 1;
+			*(a[1] == 'n' ? &c->no_stdin : a[2] == 'c' ? &c->device :
+			    a[2] == 'e' ? &c->enable : &c->pty) = 1;
 		} else if (strcmp(a, "--sudo") == 0) {
 			c->sudo = 1;
 			c->sudo_user = o.value;
 			if (c->sudo_user != NULL && c->sudo_user[0] == '\0')
 				return usage_error("%s", "--sudo=: empty user name");
-		} else if (strcmp(a, "--accept-new") == 0) {
-			if (no_value(&o) < 0)
-				return 2;
-			c->ov.accept_new = 1;
-		} else if (strcmp(a, "-o") == 0) {
-			if (need_arg(argc, argv, &i, &v, &o) < 0)
-				return 2;
-			if (strcmp(v, "stream") == 0)
-				c->mode = TUI_OUT_STREAM;
-			else if (strcmp(v, "group") == 0)
-				c->mode = TUI_OUT_GROUP;
-			else if (strcmp(v, "json") == 0)
-				c->mode = TUI_OUT_JSON;
-			else if (strcmp(v, "none") == 0)
-				c->mode = TUI_OUT_NONE;
-			else if (strcmp(v, "diff") == 0)
-				c->mode = TUI_OUT_DIFF;
-			else
-				return usage_error("-o: '%s' is not stream, group, json, diff or none", v);
-		} else if (strcmp(a, "--outdir") == 0) {
-			if (need_arg(argc, argv, &i, &c->outdir, &o) < 0)
-				return 2;
-		} else if (strcmp(a, "--log") == 0) {
-			if (need_arg(argc, argv, &i, &c->log, &o) < 0)
-				return 2;
-		} else if (strcmp(a, "--color") == 0) {
-			if (need_arg(argc, argv, &i, &v, &o) < 0)
-				return 2;
-			if (strcmp(v, "auto") == 0)
-				c->color = -1;
-			else if (strcmp(v, "always") == 0)
-				c->color = 1;
-			else if (strcmp(v, "never") == 0)
-				c->color = 0;
-			else
-				return usage_error("--color: '%s' is not auto, always or never", v);
-		} else if (strcmp(a, "-v") == 0) {
-			if (no_value(&o) < 0)
-				return 2;
-			c->verbose = 1;
-		} else if (strcmp(a, "-vv") == 0) {
-			if (no_value(&o) < 0)
-				return 2;
-			c->verbose = 2;
-		} else if (strcmp(a, "-q") == 0) {
-			if (no_value(&o) < 0)
-				return 2;
-			c->quiet = 1;
 		} else {
 			return usage_error("unknown option '%s'", a);
 		}
@@ -483,7 +340,7 @@ parse_args(cli *c, int argc, char **argv)
 		return usage_error("%s", "--cli runs device commands: not with --sudo or --pty");
 	if (c->enable && !c->device)
 		return usage_error("%s", "--enable is for --cli");
-	if (c->targets == NULL)
+	if (c->cc.targets == NULL)
 		return usage_error("%s", "no TARGETS given");
 	if (i >= argc)
 		return usage_error("%s", "no COMMAND given");
@@ -501,25 +358,11 @@ parse_args(cli *c, int argc, char **argv)
 	return 0;
 }
 
-static int
-want_color(int setting, int fd)
-{
-	if (setting >= 0)
-		return setting;
-	if (util_no_color())
-		return 0;
-	return isatty(fd);
-}
-
 int
 tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventory)
 {
 	cli c;
-	cfg_inventory *inv = NULL;
-	cfg_host *hosts = NULL;
-	size_t nhosts = 0, i;
-	cfg_run run;
-	const char **names = NULL;
+	tui_cli_hosts th;
 	eng_ctx *ctx = NULL;
 	eng_ctx_opts eo;
 	eng_fanout_cbs fcbs = { NULL, on_data, on_host_done, on_done };
@@ -529,70 +372,38 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	eng_sudo *sudo = NULL;
 	char *secret = NULL;
 	char *cause = NULL;
-	int rc = 2, r, fds;
+	size_t i;
+	int rc = 2, r;
 
 	memset(&c, 0, sizeof(c));
-	memset(&run, 0, sizeof(run));
+	memset(&th, 0, sizeof(th));
 	memset(&input, 0, sizeof(input));
-	c.ov.ssh_config = ssh_config;
-	c.inventory = inventory;
-	c.color = -1;
-	c.mode = TUI_OUT_STREAM;
-	if ((r = parse_args(&c, argc, argv)) != 0) {
+	c.cc.cmd = "exec";
+	c.cc.port_letter = 'p';
+	c.cc.modes = 1u << TUI_OUT_STREAM | 1u << TUI_OUT_GROUP | 1u << TUI_OUT_JSON |
+	    1u << TUI_OUT_DIFF | 1u << TUI_OUT_NONE;
+	c.cc.ov.ssh_config = ssh_config;
+	c.cc.inventory = inventory;
+	c.cc.color = -1;
+	c.cc.mode = TUI_OUT_STREAM;
+	if ((r = parse_args(&c, argc, argv)) != 0 || (r = tui_cli_resolve(&c.cc, &th)) != 0) {
 		rc = r;
 		goto out;
 	}
-	c.ov.keys = c.keys;
-	if (c.ov.ssh_config != NULL && access(c.ov.ssh_config, R_OK) != 0) {
-		fprintf(stderr, "drover exec: -F %s: %s\n", c.ov.ssh_config, strerror(errno));
-		goto out;
-	}
-	if (cfg_inventory_load(c.inventory, &inv, &cause) != 0 ||
-	    cfg_inventory_add_ssh_aliases(inv, c.ov.ssh_config, &cause) != 0 ||
-	    cfg_targets_resolve(inv, c.targets, &hosts, &nhosts, &cause) != 0) {
-		char *msg = tui_sanitize_str(cause);
-
-		fprintf(stderr, "drover exec: %s\n", msg != NULL ? msg : "configuration error");
-		free(msg);
-		goto out;
-	}
-	/* Command line over inventory defaults over built-ins: hostopts.c. */
-	cfg_run_build(inv, hosts, nhosts, &c.ov, &run);
-	/*
-	 * As many descriptors as the hard limit allows, and no more hosts in
-	 * flight than they can hold: running out mid-run fails hosts that
-	 * would have worked a moment later.
-	 */
-	if ((fds = eng_fd_limit_raise()) > 0) {
-		int fit = (fds - FD_RESERVE) / ENG_FDS_PER_CONN;
-
-		if (fit < 1)
-			fit = 1;
-		if (run.fanout.max_parallel > fit) {
-			if (c.verbose)
-				fprintf(stderr, "drover exec: %d hosts in flight at most (%d file "
-				    "descriptors)\n", fit, fds);
-			run.fanout.max_parallel = fit;
-		}
-	}
-	names = util_xcalloc(nhosts, sizeof(*names));
-	for (i = 0; i < nhosts; i++)
-		names[i] = hosts[i].name;
-
 	memset(&bo, 0, sizeof(bo));
-	bo.mode = c.mode;
+	bo.mode = c.cc.mode;
 	bo.outdir = c.outdir;
-	bo.color_out = want_color(c.color, 1);
-	bo.color_err = want_color(c.color, 2);
-	bo.verbose = c.verbose;
-	bo.quiet = c.quiet;
+	bo.color_out = tui_cli_want_color(c.cc.color, 1);
+	bo.color_err = tui_cli_want_color(c.cc.color, 2);
+	bo.verbose = c.cc.verbose;
+	bo.quiet = c.cc.quiet;
 	{
 		const char *term = getenv("TERM");
 
-		bo.live = c.mode == TUI_OUT_GROUP && isatty(1) && term != NULL &&
+		bo.live = c.cc.mode == TUI_OUT_GROUP && isatty(1) && term != NULL &&
 		    strcmp(term, "dumb") != 0;
 	}
-	c.batch = tui_batch_new(&bo, nhosts, names);
+	c.batch = tui_batch_new(&bo, th.n, th.names);
 	if (tui_batch_prepare(c.batch, &cause) != 0) {
 		fprintf(stderr, "drover exec: %s\n", cause);
 		goto out;
@@ -610,10 +421,10 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 		}
 		sudo = eng_sudo_new(c.sudo_user, pw);
 		tui_secret_free(pw);
-		run.fanout.sudo = sudo;
+		th.run.fanout.sudo = sudo;
 	}
 	if (c.device) {
-		if (cfg_run_devices(inv, hosts, nhosts, &run, &cause) != 0) {
+		if (cfg_run_devices(th.inv, th.hosts, th.n, &th.run, &cause) != 0) {
 			fprintf(stderr, "drover exec: --cli: %s\n", cause);
 			goto out;
 		}
@@ -622,25 +433,25 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 			fprintf(stderr, "drover exec: --enable: %s\n", cause);
 			goto out;
 		}
-		for (i = 0; i < nhosts; i++) {
-			run.devices[i].commands = (const char *const *)c.cmds;
-			run.devices[i].ncommands = c.ncmds;
-			run.devices[i].want_enable = c.enable;
-			run.devices[i].secret = secret;
-			run.devices[i].timeout_ms = run.fanout.command_timeout_ms;
+		for (i = 0; i < th.n; i++) {
+			th.run.devices[i].commands = (const char *const *)c.cmds;
+			th.run.devices[i].ncommands = c.ncmds;
+			th.run.devices[i].want_enable = c.enable;
+			th.run.devices[i].secret = secret;
+			th.run.devices[i].timeout_ms = th.run.fanout.command_timeout_ms;
 		}
-		run.fanout.command_timeout_ms = 0;
-		run.fanout.devices = run.devices;
-		run.fanout.on_command = on_command;
+		th.run.fanout.command_timeout_ms = 0;
+		th.run.fanout.devices = th.run.devices;
+		th.run.fanout.on_command = on_command;
 	} else if (!c.no_stdin) {
 		if (tui_input_load(&input, &cause) != 0) {
 			fprintf(stderr, "drover exec: %s\n", cause);
 			goto out;
 		}
-		run.fanout.input = input.data;
-		run.fanout.input_len = input.len;
+		th.run.fanout.input = input.data;
+		th.run.fanout.input_len = input.len;
 	}
-	run.fanout.pty = c.pty;
+	th.run.fanout.pty = c.pty;
 
 	c.loop = uv_default_loop();
 	tp = c.tp = tui_ttyprompt_new(c.loop);
@@ -648,14 +459,15 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	eo.prompt = tui_ttyprompt_ask;
 	eo.prompt_cancel = tui_ttyprompt_cancel;
 	eo.prompt_ud = tp;
-	eo.max_handshakes = run.max_handshakes;
-	eo.log_path = c.log;
-	eo.log_verbose = c.verbose > 1;
+	eo.max_handshakes = th.run.max_handshakes;
+	eo.log_path = c.cc.log;
+	eo.log_verbose = c.cc.verbose > 1;
 	if (eng_ctx_new(c.loop, &eo, &ctx) != 0) {
 		fprintf(stderr, "drover exec: cannot start the engine\n");
 		goto out;
 	}
-	if (eng_fanout_new(ctx, run.conn, nhosts, c.command, &run.fanout, &fcbs, &c, &c.f) != 0) {
+	if (eng_fanout_new(ctx, th.run.conn, th.n, c.command, &th.run.fanout, &fcbs, &c,
+	    &c.f) != 0) {
 		fprintf(stderr, "drover exec: cannot start the fan-out\n");
 		goto out;
 	}
@@ -701,11 +513,8 @@ out:
 	if (c.loop != NULL)
 		uv_loop_close(c.loop);
 	tui_batch_free(c.batch);
-	cfg_run_free(&run);
-	free(names);
-	cfg_hosts_free(hosts, nhosts);
-	cfg_inventory_free(inv);
-	free(c.keys);
+	tui_cli_hosts_free(&th);
+	free(c.cc.keys);
 	free(c.command);
 	free(cause);
 	return rc;
