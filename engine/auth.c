@@ -13,6 +13,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/engine_int.h"
@@ -71,45 +72,77 @@ expand_path(const char *p)
 }
 
 static void
-add_id(eng_auth *a, char *path)
+add_attempt(eng_auth *a, const char *path, const char *cert)
 {
 	size_t i;
 
-	for (i = 0; i < a->nids; i++) {
-		if (strcmp(a->ids[i], path) == 0) {
-			free(path);
+	for (i = 0; i < a->nids; i++)
+		if (strcmp(a->ids[i], path) == 0 && (a->id_certs[i] == NULL) == (cert == NULL) &&
+		    (cert == NULL || strcmp(a->id_certs[i], cert) == 0))
 			return;
-		}
-	}
 	a->ids = util_xrealloc(a->ids, (a->nids + 1) * sizeof(char *));
-	a->ids[a->nids++] = path;
+	a->id_certs = util_xrealloc(a->id_certs, (a->nids + 1) * sizeof(char *));
+	a->ids[a->nids] = util_xstrdup(path);
+	a->id_certs[a->nids++] = cert != NULL ? util_xstrdup(cert) : NULL;
 }
 
 /*
- * Identity files: ours first (inventory/CLI), then the ssh config's. libssh
- * 0.10 exposes only the first IdentityFile of its list; when that is its
- * built-in default, the usual default files are tried.
+ * One identity file: its certificates first (KEY-cert.pub beside it, as
+ * OpenSSH loads it, then each CertificateFile that certifies this key),
+ * then the plain key.
+ */
+static void
+add_id(eng_conn *c, const char *path)
+{
+	eng_auth *a = &c->auth;
+	eng_key *k;
+	eng_cert *ce;
+	char *auto_cert = util_xasprintf("%s-cert.pub", path);
+	size_t i;
+
+	if (access(path, F_OK) == 0) {
+		if (access(auto_cert, F_OK) == 0)
+			add_attempt(a, path, auto_cert);
+		for (i = 0; a->cfg_certs != NULL && a->cfg_certs[i] != NULL; i++) {
+			if (strcmp(a->cfg_certs[i], auto_cert) == 0)
+				continue;
+			ce = eng__cert_get(c->ctx, a->cfg_certs[i]);
+			k = eng__key_get(c->ctx, path);
+			if (k->pub != NULL && eng__cert_matches(ce, k->pub))
+				add_attempt(a, path, a->cfg_certs[i]);
+		}
+	}
+	add_attempt(a, path, NULL);
+	free(auto_cert);
+}
+
+/*
+ * Identity files: ours first (inventory/CLI), then the ssh config's as
+ * sshcfg.c resolved them (OpenSSH's defaults when it names none).
  */
 static void
 build_ids(eng_conn *c)
 {
-	static const char *const defaults[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
+	static const char *const defaults[] = { "id_rsa", "id_ecdsa", "id_ed25519" };
 	eng_auth *a = &c->auth;
-	char *v = NULL;
+	char *p;
 	size_t i;
-	int configured = 0;
 
-	for (i = 0; c->keys[i] != NULL; i++)
-		add_id(a, expand_path(c->keys[i]));
-	if (ssh_options_get(c->s, SSH_OPTIONS_IDENTITY, &v) == SSH_OK && v != NULL) {
-		configured = strcmp(v, "%d/id_ed25519") != 0;
-		if (configured)
-			add_id(a, expand_path(v));
-		ssh_string_free_char(v);
+	for (i = 0; c->keys[i] != NULL; i++) {
+		p = expand_path(c->keys[i]);
+		add_id(c, p);
+		free(p);
 	}
-	if (!configured)
-		for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
-			add_id(a, util_xasprintf("%s/.ssh/%s", home_dir(), defaults[i]));
+	if (a->cfg_ids != NULL) {
+		for (i = 0; a->cfg_ids[i] != NULL; i++)
+			add_id(c, a->cfg_ids[i]);
+		return;
+	}
+	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		p = util_xasprintf("%s/.ssh/%s", home_dir(), defaults[i]);
+		add_id(c, p);
+		free(p);
+	}
 }
 
 void
@@ -118,11 +151,21 @@ eng__auth_clear(eng_conn *c)
 	eng_auth *a = &c->auth;
 	size_t i;
 
-	for (i = 0; i < a->nids; i++)
+	for (i = 0; i < a->nids; i++) {
 		free(a->ids[i]);
+		free(a->id_certs[i]);
+	}
 	free(a->ids);
-	a->ids = NULL;
+	free(a->id_certs);
+	a->ids = a->id_certs = NULL;
 	a->nids = 0;
+	util_list_free(a->cfg_ids);
+	util_list_free(a->cfg_certs);
+	a->cfg_ids = a->cfg_certs = NULL;
+	free(a->agent);
+	a->agent = NULL;
+	free(a->cert_problem);
+	a->cert_problem = NULL;
 	util_secure_free(a->secret);
 	a->secret = NULL;
 }
@@ -184,11 +227,21 @@ on_kbdint(eng_conn *c, char *answer)
 static int
 step_agent(eng_conn *c)
 {
+	eng_auth *a = &c->auth;
 	const char *sock = getenv("SSH_AUTH_SOCK");
 	int rc;
 
-	if (!(c->auth.methods & SSH_AUTH_METHOD_PUBLICKEY))
+	if (!(a->methods & SSH_AUTH_METHOD_PUBLICKEY))
 		return 2;
+	/* IdentitiesOnly: only the files named; their agent copies are not told apart. */
+	if (a->ids_only || (a->agent != NULL && strcmp(a->agent, "none") == 0))
+		return 2;
+	if (a->agent != NULL && strcmp(a->agent, "SSH_AUTH_SOCK") != 0) {
+		sock = a->agent;
+		if (a->sub == 0 && ssh_options_set(c->s, SSH_OPTIONS_IDENTITY_AGENT, sock) < 0)
+			return 2;
+		a->sub = 1;
+	}
 	if (sock == NULL || *sock == '\0') {
 		note_tried(c, "agent (SSH_AUTH_SOCK not set)");
 		return 2;
@@ -217,11 +270,40 @@ step_agent(eng_conn *c)
 	}
 }
 
+/* The next attempt's certificate: NULL when it has none or is skipped. */
+static int
+attempt_cert(eng_conn *c)
+{
+	eng_auth *a = &c->auth;
+	char *why;
+
+	a->cert = NULL;
+	if (a->id_certs[a->id] == NULL)
+		return 0;
+	a->cert = eng__cert_get(c->ctx, a->id_certs[a->id]);
+	why = eng__cert_problem(a->cert, c->login, time(NULL));
+	if (why == NULL && a->cert->cert == NULL)
+		why = util_xasprintf("certificate %s: unusable", a->cert->path);
+	if (why != NULL) {
+		/* Not offered: the server would refuse it without saying why. */
+		ENG_LOG(c->ctx, "%s: %s", c->name, why);
+		if (a->cert_problem == NULL)
+			a->cert_problem = why;
+		else
+			free(why);
+		a->cert = NULL;
+		return -1;
+	}
+	note_tried(c, "certificate");
+	return 0;
+}
+
 static int
 step_key(eng_conn *c)
 {
 	eng_auth *a = &c->auth;
 	eng_key *k;
+	ssh_key signer;
 	int rc;
 
 	if (!(a->methods & SSH_AUTH_METHOD_PUBLICKEY))
@@ -239,17 +321,22 @@ step_key(eng_conn *c)
 				a->id++;
 				continue;
 			}
+			if (attempt_cert(c) < 0) {
+				a->id++;
+				continue;
+			}
 			note_tried(c, "publickey");
 			/* A loaded key signs straight away: one round trip, not two. */
 			if (k->st == ENG_KEY_READY)
 				a->sub = 2;
 			else
-				a->sub = k->pub != NULL ? 1 : 3;
+				a->sub = k->pub != NULL || a->cert != NULL ? 1 : 3;
 		}
 		k = a->key;
 		switch (a->sub) {
 		case 1:   /* would the server take this key? (no passphrase yet) */
-			rc = ssh_userauth_try_publickey(c->s, NULL, k->pub);
+			rc = ssh_userauth_try_publickey(c->s, NULL,
+			    a->cert != NULL ? a->cert->cert : k->pub);
 			if (rc == SSH_AUTH_AGAIN)
 				return 0;
 			if (rc == SSH_AUTH_ERROR)
@@ -277,7 +364,13 @@ step_key(eng_conn *c)
 			eng__key_unlock(k, c);
 			return 0;
 		case 2:
-			rc = ssh_userauth_publickey(c->s, NULL, k->priv);
+			signer = k->priv;
+			if (a->cert != NULL && (signer = eng__cert_signer(a->cert, k)) == NULL) {
+				a->id++;
+				a->sub = 0;
+				continue;
+			}
+			rc = ssh_userauth_publickey(c->s, NULL, signer);
 			if (rc == SSH_AUTH_AGAIN)
 				return 0;
 			if (rc == SSH_AUTH_SUCCESS)
@@ -457,9 +550,11 @@ eng__auth_step(eng_conn *c)
 			if (al > 0)
 				allowed[al - 1] = '\0';   /* no trailing space */
 			eng__conn_fail(c, ENG_FAIL_AUTH,
-			    "authentication failed for %s (tried: %s; server allows: %s)",
+			    "authentication failed for %s (tried: %s; server allows: %s)%s%s",
 			    c->login != NULL ? c->login : "?",
-			    a->tried[0] ? a->tried : "nothing usable", allowed);
+			    a->tried[0] ? a->tried : "nothing usable", allowed,
+			    a->cert_problem != NULL ? "; " : "",
+			    a->cert_problem != NULL ? a->cert_problem : "");
 			return -1;
 		}
 		}

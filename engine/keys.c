@@ -250,4 +250,5 @@ eng__keys_free(eng_ctx *ctx)
 		free(k);
 	}
 	ctx->keys = NULL;
+	eng__certs_free(ctx);
 }
