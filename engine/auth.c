@@ -11,6 +11,7 @@
  * missing .pub files and calls its callback synchronously.
  */
 #include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -86,6 +87,25 @@ add_attempt(eng_auth *a, const char *path, const char *cert)
 	a->id_certs[a->nids++] = cert != NULL ? util_xstrdup(cert) : NULL;
 }
 
+/* A certificate file (its type ends in -cert-v01@openssh.com), not a key? */
+static int
+is_cert_file(const char *path)
+{
+	static const char sfx[] = "-cert-v01@openssh.com";
+	char head[128];
+	size_t n = 0, w;
+	FILE *f = fopen(path, "re");
+
+	if (f == NULL)
+		return 0;
+	n = fread(head, 1, sizeof(head) - 1, f);
+	fclose(f);
+	head[n] = '\0';
+	w = strcspn(head, " \t\r\n");
+	return w > sizeof(sfx) - 1 && strncmp(head + w - (sizeof(sfx) - 1), sfx,
+	    sizeof(sfx) - 1) == 0;
+}
+
 /*
  * One identity file: its certificates first (KEY-cert.pub beside it, as
  * OpenSSH loads it, then each CertificateFile that certifies this key),
@@ -128,9 +148,24 @@ build_ids(eng_conn *c)
 	char *p;
 	size_t i;
 
+	/* Certificates among our keys (inventory "cert") join the config's. */
 	for (i = 0; c->keys[i] != NULL; i++) {
 		p = expand_path(c->keys[i]);
-		add_id(c, p);
+		if (is_cert_file(p)) {
+			size_t n = util_list_len(a->cfg_certs);
+
+			a->cfg_certs = util_xrealloc(a->cfg_certs, (n + 2) * sizeof(char *));
+			memmove(a->cfg_certs + 1, a->cfg_certs, n * sizeof(char *));
+			a->cfg_certs[0] = p;
+			a->cfg_certs[n + 1] = NULL;
+		} else {
+			free(p);
+		}
+	}
+	for (i = 0; c->keys[i] != NULL; i++) {
+		p = expand_path(c->keys[i]);
+		if (!is_cert_file(p))
+			add_id(c, p);
 		free(p);
 	}
 	if (a->cfg_ids != NULL) {
@@ -224,6 +259,20 @@ on_kbdint(eng_conn *c, char *answer)
 
 /* ---- methods: each returns 1 success, 0 in progress, -1 failed, 2 next ---- */
 
+/* Did the user set the method order (not the built-in one)? */
+static int
+order_given(const eng_conn *c)
+{
+	static const eng_auth_method def[] = { ENG_AUTH_AGENT, ENG_AUTH_KEY,
+		ENG_AUTH_PASSWORD, ENG_AUTH_KBDINT, ENG_AUTH_END };
+	size_t i;
+
+	for (i = 0; i < sizeof(def) / sizeof(def[0]); i++)
+		if (c->auth_order[i] != def[i])
+			return 1;
+	return 0;
+}
+
 static int
 step_agent(eng_conn *c)
 {
@@ -233,8 +282,14 @@ step_agent(eng_conn *c)
 
 	if (!(a->methods & SSH_AUTH_METHOD_PUBLICKEY))
 		return 2;
-	/* IdentitiesOnly: only the files named; their agent copies are not told apart. */
-	if (a->ids_only || (a->agent != NULL && strcmp(a->agent, "none") == 0))
+	/*
+	 * IdentitiesOnly: the agent would offer keys the config does not
+	 * name (libssh cannot ask it for one key), so it is left out; the
+	 * files are tried themselves. An order the user gave (--auth agent)
+	 * wins, as `ssh -o` wins over the config.
+	 */
+	if ((a->ids_only && !order_given(c)) ||
+	    (a->agent != NULL && strcmp(a->agent, "none") == 0))
 		return 2;
 	if (a->agent != NULL && strcmp(a->agent, "SSH_AUTH_SOCK") != 0) {
 		sock = a->agent;
