@@ -203,11 +203,16 @@ eng__auth_clear(eng_conn *c)
 	a->cert_problem = NULL;
 	util_secure_free(a->secret);
 	a->secret = NULL;
+	eng__realm_conn_gone(c->ctx, c);
 }
 
 static void
 next_method(eng_conn *c)
 {
+	/* Leaving a realm this conn was asking for: another host may ask. */
+	if (c->auth.realm != NULL)
+		eng__realm_result(c, NULL, ENG_REALM_GIVE_UP);
+	c->auth.realm = NULL;
 	c->auth.idx++;
 	c->auth.sub = 0;
 	c->auth.tries = 0;
@@ -235,10 +240,12 @@ static void
 on_password(eng_conn *c, char *answer)
 {
 	if (answer == NULL) {
+		eng__realm_result(c, NULL, ENG_REALM_DECLINE);
 		next_method(c);
 	} else {
 		util_secure_free(c->auth.secret);
 		c->auth.secret = answer;
+		c->auth.from_realm = 0;
 		c->auth.sub = 1;
 	}
 	eng__conn_kick(c);
@@ -247,14 +254,39 @@ on_password(eng_conn *c, char *answer)
 static void
 on_kbdint(eng_conn *c, char *answer)
 {
+	eng_auth *a = &c->auth;
+
 	if (answer == NULL) {
+		eng__realm_result(c, NULL, ENG_REALM_DECLINE);
 		next_method(c);
 	} else {
-		ssh_userauth_kbdint_setanswer(c->s, (unsigned)c->auth.kbd_i, answer);
-		util_secure_free(answer);
-		c->auth.kbd_i++;
+		ssh_userauth_kbdint_setanswer(c->s, (unsigned)a->kbd_i, answer);
+		/* Kept until the server's verdict, to share it if accepted. */
+		util_secure_free(a->secret);
+		a->secret = answer;
+		a->from_realm = 0;
+		a->kbd_i++;
 	}
 	eng__conn_kick(c);
+}
+
+/* s with every occurrence of name replaced by "%h" (for realm keys). */
+static char *
+without_host(const char *s, const char *name)
+{
+	size_t n = name != NULL ? strlen(name) : 0, len = 0;
+	char *out = util_xmalloc(strlen(s) * 2 + 1);
+	const char *p = s, *hit;
+
+	while (n > 0 && (hit = strstr(p, name)) != NULL) {
+		memcpy(out + len, p, (size_t)(hit - p));
+		len += (size_t)(hit - p);
+		memcpy(out + len, "%h", 2);
+		len += 2;
+		p = hit + n;
+	}
+	strcpy(out + len, p);
+	return out;
 }
 
 /* ---- methods: each returns 1 success, 0 in progress, -1 failed, 2 next ---- */
@@ -448,22 +480,40 @@ static int
 step_password(eng_conn *c)
 {
 	eng_auth *a = &c->auth;
-	char *text;
-	int rc;
+	char *text, *key, *shared = NULL;
+	int rc, how;
 
 	if (!(a->methods & SSH_AUTH_METHOD_PASSWORD))
 		return 2;
 	note_tried(c, "password");
 	if (a->sub == 0) {
-		text = util_xasprintf("%s@%s's password: ",
-		    c->login != NULL ? c->login : "?", c->name);
-		eng__conn_prompt(c, ENG_PROMPT_PASSWORD, text, c->name, 0, on_password);
-		free(text);
-		return 0;
+		key = util_xasprintf("password\n%s", c->login != NULL ? c->login : "");
+		how = eng__realm_get(c, key, &shared);
+		free(key);
+		if (how == ENG_REALM_WAIT)
+			return 0;
+		if (how == ENG_REALM_DECLINED)
+			return 2;
+		if (how == ENG_REALM_USE) {
+			util_secure_free(a->secret);
+			a->secret = shared;
+			a->from_realm = 1;
+			a->sub = 1;
+		} else {
+			text = util_xasprintf("%s@%s's password: ",
+			    c->login != NULL ? c->login : "?", c->name);
+			eng__conn_prompt(c, ENG_PROMPT_PASSWORD, text, c->name, 0, on_password);
+			free(text);
+			return 0;
+		}
 	}
 	rc = ssh_userauth_password(c->s, NULL, a->secret);
 	if (rc == SSH_AUTH_AGAIN)
 		return 0;
+	if (rc == SSH_AUTH_SUCCESS || rc == SSH_AUTH_PARTIAL)
+		eng__realm_result(c, a->secret, ENG_REALM_OK);
+	else if (rc == SSH_AUTH_DENIED)
+		eng__realm_result(c, a->secret, ENG_REALM_REJECTED);
 	util_secure_free(a->secret);
 	a->secret = NULL;
 	if (rc == SSH_AUTH_SUCCESS)
@@ -478,6 +528,7 @@ step_password(eng_conn *c)
 		a->sub = 0;
 		return step_password(c);
 	}
+	eng__realm_result(c, NULL, ENG_REALM_GIVE_UP);
 	return 2;
 }
 
@@ -497,6 +548,13 @@ step_kbdint(eng_conn *c)
 			rc = ssh_userauth_kbdint(c->s, NULL, NULL);
 			if (rc == SSH_AUTH_AGAIN)
 				return 0;
+			/* The verdict on a shared (or sharable) answer. */
+			if (a->secret != NULL && rc != SSH_AUTH_ERROR) {
+				eng__realm_result(c, a->secret, rc == SSH_AUTH_DENIED ?
+				    ENG_REALM_REJECTED : ENG_REALM_OK);
+				util_secure_free(a->secret);
+				a->secret = NULL;
+			}
 			if (rc == SSH_AUTH_SUCCESS)
 				return 1;
 			if (rc == SSH_AUTH_ERROR)
@@ -509,6 +567,7 @@ step_kbdint(eng_conn *c)
 				learn_methods(c);
 				if (++a->tries < 3)
 					continue;
+				eng__realm_result(c, NULL, ENG_REALM_GIVE_UP);
 				return 2;
 			}
 			a->kbd_n = ssh_userauth_kbdint_getnprompts(c->s);
@@ -521,6 +580,37 @@ step_kbdint(eng_conn *c)
 		}
 		prompt = ssh_userauth_kbdint_getprompt(c->s, (unsigned)a->kbd_i, &echo);
 		instr = ssh_userauth_kbdint_getinstruction(c->s);
+		/* One hidden answer: shared with the realm's other hosts. */
+		if (a->kbd_n == 1 && !echo) {
+			char *p1 = without_host(prompt != NULL ? prompt : "", c->name);
+			char *p2 = without_host(p1, c->host);
+			char *key = util_xasprintf("kbdint\n%s\n%s\n%s",
+			    c->login != NULL ? c->login : "", instr != NULL ? instr : "", p2);
+			char *shared = NULL;
+			int how = eng__realm_get(c, key, &shared);
+
+			free(p1);
+			free(p2);
+			free(key);
+			if (how == ENG_REALM_WAIT)
+				return 0;
+			if (how == ENG_REALM_DECLINED)
+				return 2;
+			if (how == ENG_REALM_USE) {
+				ssh_userauth_kbdint_setanswer(c->s, (unsigned)a->kbd_i, shared);
+				util_secure_free(a->secret);
+				a->secret = shared;
+				a->from_realm = 1;
+				a->kbd_i++;
+				continue;
+			}
+		}
+		if (!(a->kbd_n == 1 && !echo)) {
+			/* Asked for this host only. */
+			if (a->realm != NULL)
+				eng__realm_result(c, NULL, ENG_REALM_GIVE_UP);
+			a->realm = NULL;
+		}
 		eng__conn_prompt(c, ENG_PROMPT_KBDINT, prompt != NULL ? prompt : "",
 		    instr != NULL && *instr ? instr : NULL, echo != 0, on_kbdint);
 		return 0;
@@ -545,7 +635,7 @@ eng__auth_step(eng_conn *c)
 	eng_auth_method m;
 	int r, rc;
 
-	if (a->waiting_key || c->prompt_out)
+	if (a->waiting_key || a->waiting_realm || c->prompt_out)
 		return 0;
 	if (!a->started) {
 		a->started = 1;

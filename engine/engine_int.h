@@ -95,6 +95,7 @@ struct eng_ctx {
 	eng_endpoint *endpoints;
 	eng_key *keys;
 	eng_cert *certs;
+	struct eng_realm *realms;   /* shared password answers (auth_realm.c) */
 	int nconns;
 	int nwork;                  /* key decryptions in flight */
 	/*
@@ -147,6 +148,17 @@ void eng__key_unlock(eng_key *k, struct eng_conn *c);
 void eng__key_conn_gone(eng_ctx *ctx, struct eng_conn *c);
 void eng__keys_free(eng_ctx *ctx);
 
+/* ---- auth_realm.c: one prompt per (user, auth realm) ---- */
+typedef struct eng_realm eng_realm;
+enum { ENG_REALM_USE, ENG_REALM_ASK, ENG_REALM_WAIT, ENG_REALM_DECLINED };
+/* What c does for the secret of realm key: use *secret (a copy), ask, wait, skip. */
+int eng__realm_get(struct eng_conn *c, const char *key, char **secret);
+enum { ENG_REALM_OK, ENG_REALM_REJECTED, ENG_REALM_DECLINE, ENG_REALM_GIVE_UP };
+/* How c's answer (or the shared one) went; OK publishes it to the realm. */
+void eng__realm_result(struct eng_conn *c, const char *answer, int outcome);
+void eng__realm_conn_gone(eng_ctx *ctx, struct eng_conn *c);
+void eng__realms_free(eng_ctx *ctx);
+
 /* ---- keys_cert.c ---- */
 eng_cert *eng__cert_get(eng_ctx *ctx, const char *path);
 /* 1 if the certificate certifies pub. */
@@ -183,6 +195,11 @@ typedef struct eng_auth {
 	eng_key *key;               /* current identity */
 	eng_cert *cert;             /* its certificate in this attempt, or NULL */
 	char *cert_problem;         /* the first certificate not offered, and why */
+	struct eng_realm *realm;    /* the realm of the secret being asked/tried */
+	int realm_own;              /* the shared answer failed here: ask alone */
+	int from_realm;             /* secret being sent is the shared one */
+	int waiting_realm;          /* parked until the realm's asker is done */
+	struct eng_conn *realm_next;
 	int waiting_key;            /* parked until the key cache changes */
 	struct eng_conn *key_next;  /* next conn parked on the same key */
 	char *secret;               /* password being sent, wiped after */

@@ -251,4 +251,5 @@ eng__keys_free(eng_ctx *ctx)
 	}
 	ctx->keys = NULL;
 	eng__certs_free(ctx);
+	eng__realms_free(ctx);
 }

@@ -16,8 +16,8 @@
  * and a ProxyCommand go to the libssh session, where conn.c's inventory
  * values may override them; ProxyJump becomes the conn's jump spec unless
  * the inventory gave one; identities, certificates, IdentitiesOnly and
- * IdentityAgent go to auth.c; StrictHostKeyChecking, ConnectTimeout and
- * ServerAlive* adjust the conn's own settings where drover's are still
+ * IdentityAgent go to auth.c; StrictHostKeyChecking (accept-new), ConnectTimeout
+ * and ServerAlive* adjust the conn's own settings where drover's are still
  * the built-in defaults (an inventory or command-line value wins, as
  * `ssh -o` does). Keywords that would change the connection but are not
  * applied are named once per context in a warning.
@@ -239,12 +239,13 @@ cfg_apply(eng_conn *c, const eng_sshres_in *in, eng_sshres *r)
 			goto out;
 		}
 	}
-	if (r->strict == ENG_STRICT_NEW || r->strict == ENG_STRICT_OFF) {
-		/* "no" as well: a changed key still fails, as host keys must. */
+	/*
+	 * accept-new (and "no", which still fails a changed key: host keys
+	 * fail closed) records unknown keys. "yes" and "ask" leave drover's
+	 * own rule: unknown keys refused unless the front end asks.
+	 */
+	if (r->strict == ENG_STRICT_NEW || r->strict == ENG_STRICT_OFF)
 		c->accept_new = 1;
-	} else if (r->strict == ENG_STRICT_YES && !c->accept_new) {
-		c->ask_hostkey = 0;
-	}
 	if (r->connect_timeout > 0 && c->connect_timeout_ms == ENG_DEFAULT_CONNECT_TIMEOUT_MS)
 		c->connect_timeout_ms = r->connect_timeout * 1000;
 	if (r->alive_interval > 0 && c->keepalive_ms == ENG_DEFAULT_KEEPALIVE_MS)
