@@ -21,6 +21,10 @@
  * the built-in defaults (an inventory or command-line value wins, as
  * `ssh -o` does). Keywords that would change the connection but are not
  * applied are named once per context in a warning.
+ *
+ * A Match exec command runs as ssh runs it: synchronously, here on the
+ * loop thread, once per session that reaches it (configs use it for quick
+ * tests such as "is this network up"; a slow one delays every session).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -179,7 +183,7 @@ cfg_apply(eng_conn *c, const eng_sshres_in *in, eng_sshres *r)
 	int port = r->port, rc = -1;
 
 	/* A label keeps libssh's stand-in unless a HostName names the host. */
-	if (!(c->label && strcmp(r->hostname, c->name) == 0) &&
+	if (!(c->label && strcasecmp(r->hostname, c->name) == 0) &&
 	    ssh_options_set(c->s, SSH_OPTIONS_HOST, r->hostname) < 0) {
 		cfg_fail(c, "ssh config: HostName '%s' is not a host name", r->hostname);
 		goto out;
@@ -286,6 +290,9 @@ eng__sshcfg_parse(eng_conn *c, const char *path)
 	in.local_user = ctx->local_user != NULL ? ctx->local_user : "";
 	in.uid = getuid();
 	in.run_exec = 1;
+	/* The inventory's (or -l/-p) user and port: as ssh -l and -p. */
+	in.user = c->user;
+	in.port = c->port;
 	if (eng__sshres_resolve(&cfg_state(ctx)->cache, &in, &r) != 0) {
 		eng__conn_fail(c, ENG_FAIL_CONFIG, "ssh config: %s", r.error);
 		rc = -1;

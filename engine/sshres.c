@@ -724,7 +724,8 @@ do_line(ev *e, const char *path, const cfg_line *l, int flags, int *activep, int
 	case K_INCLUDE:
 		return include(e, path, l, flags, activep, depth);
 	case K_PROXYCMD:
-		if (act && r->proxy_command == NULL && r->jump == NULL)
+		/* First value wins; a ProxyJump before it set "none" (parse_jump). */
+		if (act && r->proxy_command == NULL)
 			r->proxy_command = util_xstrdup(l->rest + strspn(l->rest, WS "="));
 		return 0;
 	case K_UKH:
@@ -816,8 +817,11 @@ do_line(ev *e, const char *path, const cfg_line *l, int flags, int *activep, int
 	case K_JUMP:
 		if (eng__sshres_jump_valid(a) != 0)
 			return fail(e, path, l->lineno, "Invalid ProxyJump \"%s\"", a);
-		if (act && r->proxy_command == NULL && r->jump == NULL)
+		if (act && r->proxy_command == NULL && r->jump == NULL) {
 			r->jump = util_xstrdup(a);
+			if (strcasecmp(a, "none") != 0)
+				r->proxy_command = util_xstrdup("none");
+		}
 		break;
 	case K_CTIMEOUT:
 	case K_ALIVE:
@@ -936,6 +940,10 @@ eng__sshres_resolve(eng_sshres_cache *cache, const eng_sshres_in *in, eng_sshres
 	e.cache = cache;
 	e.in = in;
 	e.r = out;
+	if (in->user != NULL)
+		out->user = util_xstrdup(in->user);
+	if (in->port > 0)
+		out->port = in->port;
 	if (in->config != NULL) {
 		if (strcasecmp(in->config, "none") != 0) {
 			active = 1;

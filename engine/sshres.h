@@ -20,6 +20,9 @@ typedef struct eng_sshres_in {
 	const char *local_user;     /* %u, Match localuser */
 	uid_t uid;                  /* %i */
 	int run_exec;               /* 0: Match exec never runs (counts as false) */
+	/* Given before the config (ssh -l, -p): the config's values do not apply. */
+	const char *user;
+	int port;
 } eng_sshres_in;
 
 enum { ENG_STRICT_UNSET = -1, ENG_STRICT_OFF, ENG_STRICT_YES, ENG_STRICT_ASK,

@@ -692,8 +692,7 @@ eng__sshres_dump(const eng_sshres_in *in, const eng_sshres *r)
 		snprintf(num, sizeof(num), "%d", r->connect_timeout);
 		put(&out, &len, "connecttimeout", num);
 	}
-	if (r->proxy_command != NULL && strcmp(r->proxy_command, "none") != 0 &&
-	    r->jump == NULL)
+	if (r->proxy_command != NULL && strcmp(r->proxy_command, "none") != 0)
 		put(&out, &len, "proxycommand", r->proxy_command);
 	if (jump_last_host(r->jump, &last) != NULL) {
 		const char *c = strrchr(r->jump, ',');

@@ -147,6 +147,9 @@ Test(sshres, include) { check_corpus("cfg_include"); }
 Test(sshres, tokens) { check_corpus("cfg_tokens"); }
 Test(sshres, refused) { check_corpus("cfg_bad"); check_corpus("cfg_unknown"); }
 Test(sshres, ignore_unknown) { check_corpus("cfg_ignore"); }
+Test(sshres, edge) { check_corpus("cfg_edge"); }
+Test(sshres, include_loop) { check_corpus("cfg_loop"); }
+Test(sshres, bad_values) { check_corpus("cfg_errors"); }
 
 Test(sshres, unsupported_named_once)
 {
