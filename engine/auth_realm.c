@@ -39,6 +39,9 @@ wake(eng_realm *r)
 		next = c->auth.realm_next;
 		c->auth.realm_next = NULL;
 		c->auth.waiting_realm = 0;
+		/* Waiting on another host's prompt is the user's time, as a prompt is. */
+		if (c->st < ENG_CONN_READY)
+			eng__conn_deadline_start(c);
 		eng__conn_kick(c);
 	}
 	r->waiters = NULL;
@@ -81,6 +84,7 @@ eng__realm_get(eng_conn *c, const char *key, char **secret)
 	if (r->asker != NULL) {
 		if (!a->waiting_realm) {
 			a->waiting_realm = 1;
+			uv_timer_stop(&c->t_deadline);
 			a->realm_next = NULL;
 			if (r->waiters == NULL) {
 				r->waiters = c;
