@@ -51,115 +51,16 @@ struct eng_sshres_file {
 	struct eng_sshres_file *next;
 };
 
-/* ---- keywords ---- */
-
-enum {
-	K_OTHER, K_HOST, K_MATCH, K_INCLUDE, K_HOSTNAME, K_USER, K_PORT, K_IDFILE,
-	K_CERTFILE, K_IDSONLY, K_AGENT, K_JUMP, K_PROXYCMD, K_UKH, K_GKH, K_STRICT,
-	K_CTIMEOUT, K_ALIVE, K_ALIVEMAX, K_HKALGS, K_KEX, K_CIPHERS, K_IGNUNKNOWN
-};
-
-typedef struct kwdef {
-	const char *name;
-	int id;
-	/*
-	 * For a keyword drover does not apply: the values that leave the
-	 * connection as drover makes it ("|"-separated, case-insensitive);
-	 * NULL for one that never changes it (display, forwarding off...).
-	 */
-	const char *harmless;
-} kwdef;
-
-#define NOOP "no|none|false|off"
-static const kwdef keywords[] = {
-	{ "host", K_HOST, NULL }, { "match", K_MATCH, NULL },
-	{ "include", K_INCLUDE, NULL }, { "hostname", K_HOSTNAME, NULL },
-	{ "user", K_USER, NULL }, { "port", K_PORT, NULL },
-	{ "identityfile", K_IDFILE, NULL }, { "certificatefile", K_CERTFILE, NULL },
-	{ "identitiesonly", K_IDSONLY, NULL }, { "identityagent", K_AGENT, NULL },
-	{ "proxyjump", K_JUMP, NULL }, { "proxycommand", K_PROXYCMD, NULL },
-	{ "userknownhostsfile", K_UKH, NULL }, { "globalknownhostsfile", K_GKH, NULL },
-	{ "stricthostkeychecking", K_STRICT, NULL }, { "connecttimeout", K_CTIMEOUT, NULL },
-	{ "serveraliveinterval", K_ALIVE, NULL }, { "serveralivecountmax", K_ALIVEMAX, NULL },
-	{ "hostkeyalgorithms", K_HKALGS, NULL }, { "kexalgorithms", K_KEX, NULL },
-	{ "ciphers", K_CIPHERS, NULL }, { "ignoreunknown", K_IGNUNKNOWN, NULL },
-	/* Known to OpenSSH; these change the connection unless harmless. */
-	{ "addressfamily", K_OTHER, "any" }, { "bindaddress", K_OTHER, NOOP },
-	{ "bindinterface", K_OTHER, NOOP }, { "canonicalizehostname", K_OTHER, NOOP },
-	{ "casignaturealgorithms", K_OTHER, "" }, { "compression", K_OTHER, NOOP },
-	{ "connectionattempts", K_OTHER, "1" }, { "controlmaster", K_OTHER, NOOP "|auto" },
-	{ "dynamicforward", K_OTHER, "" }, { "forwardagent", K_OTHER, NOOP },
-	{ "forwardx11", K_OTHER, NOOP }, { "gssapiauthentication", K_OTHER, NOOP },
-	{ "hostbasedauthentication", K_OTHER, NOOP }, { "hostkeyalias", K_OTHER, "" },
-	{ "kbdinteractiveauthentication", K_OTHER, "yes|true" },
-	{ "knownhostscommand", K_OTHER, "none" }, { "localcommand", K_OTHER, "" },
-	{ "localforward", K_OTHER, "" }, { "macs", K_OTHER, "" },
-	{ "passwordauthentication", K_OTHER, "yes|true" },
-	{ "pkcs11provider", K_OTHER, "none" }, { "preferredauthentications", K_OTHER, "" },
-	{ "pubkeyacceptedalgorithms", K_OTHER, "" }, { "pubkeyacceptedkeytypes", K_OTHER, "" },
-	{ "pubkeyauthentication", K_OTHER, "yes|true|unbound|host-bound" },
-	{ "rekeylimit", K_OTHER, "" }, { "remotecommand", K_OTHER, "none" },
-	{ "remoteforward", K_OTHER, "" }, { "requesttty", K_OTHER, "auto|" NOOP },
-	{ "revokedhostkeys", K_OTHER, "none" }, { "sendenv", K_OTHER, "" },
-	{ "setenv", K_OTHER, "" }, { "tunnel", K_OTHER, NOOP },
-	{ "updatehostkeys", K_OTHER, NOOP }, { "batchmode", K_OTHER, NOOP },
-	{ "canonicaldomains", K_OTHER, NULL }, { "addkeystoagent", K_OTHER, NULL },
-	{ "canonicalizefallbacklocal", K_OTHER, NULL }, { "canonicalizemaxdots", K_OTHER, NULL },
-	{ "canonicalizepermittedcnames", K_OTHER, NULL }, { "challengeresponseauthentication", K_OTHER, NULL },
-	{ "checkhostip", K_OTHER, NULL }, { "cipher", K_OTHER, NULL },
-	{ "clearallforwardings", K_OTHER, NULL }, { "compressionlevel", K_OTHER, NULL },
-	{ "controlpath", K_OTHER, NULL }, { "controlpersist", K_OTHER, NULL },
-	{ "dsaauthentication", K_OTHER, NULL }, { "enableescapecommandline", K_OTHER, NULL },
-	{ "enablesshkeysign", K_OTHER, NULL }, { "escapechar", K_OTHER, NULL },
-	{ "exitonforwardfailure", K_OTHER, NULL }, { "fallbacktorsh", K_OTHER, NULL },
-	{ "fingerprinthash", K_OTHER, NULL }, { "forkafterauthentication", K_OTHER, NULL },
-	{ "forwardx11timeout", K_OTHER, NULL }, { "forwardx11trusted", K_OTHER, NULL },
-	{ "gatewayports", K_OTHER, NULL }, { "globalknownhostsfile2", K_OTHER, NULL },
-	{ "gssapiclientidentity", K_OTHER, NULL }, { "gssapidelegatecredentials", K_OTHER, NULL },
-	{ "gssapikexalgorithms", K_OTHER, NULL }, { "gssapikeyexchange", K_OTHER, NULL },
-	{ "gssapirenewalforcesrekey", K_OTHER, NULL }, { "gssapiserveridentity", K_OTHER, NULL },
-	{ "gssapitrustdns", K_OTHER, NULL }, { "hashknownhosts", K_OTHER, NULL },
-	{ "hostbasedacceptedalgorithms", K_OTHER, NULL }, { "hostbasedkeytypes", K_OTHER, NULL },
-	{ "identityfile2", K_OTHER, NULL }, { "ipqos", K_OTHER, NULL },
-	{ "kbdinteractivedevices", K_OTHER, NULL }, { "kerberosauthentication", K_OTHER, NULL },
-	{ "kerberostgtpassing", K_OTHER, NULL }, { "afstokenpassing", K_OTHER, NULL },
-	{ "loglevel", K_OTHER, NULL }, { "logverbose", K_OTHER, NULL },
-	{ "nohostauthenticationforlocalhost", K_OTHER, NULL },
-	{ "numberofpasswordprompts", K_OTHER, NULL }, { "permitlocalcommand", K_OTHER, NULL },
-	{ "permitremoteopen", K_OTHER, NULL }, { "protocol", K_OTHER, NULL },
-	{ "protocolkeepalives", K_OTHER, NULL }, { "proxyusefdpass", K_OTHER, NULL },
-	{ "requiredrsasize", K_OTHER, NULL }, { "rhostsauthentication", K_OTHER, NULL },
-	{ "rhostsrsaauthentication", K_OTHER, NULL }, { "rsaauthentication", K_OTHER, NULL },
-	{ "securitykeyprovider", K_OTHER, NULL }, { "sessiontype", K_OTHER, NULL },
-	{ "setuptimeout", K_OTHER, NULL }, { "skeyauthentication", K_OTHER, NULL },
-	{ "smartcarddevice", K_OTHER, NULL }, { "stdinnull", K_OTHER, NULL },
-	{ "streamlocalbindmask", K_OTHER, NULL }, { "streamlocalbindunlink", K_OTHER, NULL },
-	{ "syslogfacility", K_OTHER, NULL }, { "tcpkeepalive", K_OTHER, NULL },
-	{ "tisauthentication", K_OTHER, NULL }, { "tunneldevice", K_OTHER, NULL },
-	{ "useblacklistedkeys", K_OTHER, NULL }, { "useprivilegedport", K_OTHER, NULL },
-	{ "userknownhostsfile2", K_OTHER, NULL }, { "useroaming", K_OTHER, NULL },
-	{ "usersh", K_OTHER, NULL }, { "verifyhostkeydns", K_OTHER, NULL },
-	{ "visualhostkey", K_OTHER, NULL }, { "xauthlocation", K_OTHER, NULL },
-};
-#define NKEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
-
-static int
-kw_find(const char *kw)
-{
-	size_t i;
-
-	for (i = 0; i < NKEYWORDS; i++)
-		if (strcmp(keywords[i].name, kw) == 0)
-			return (int)i;
-	return -1;
-}
+#define keywords eng__sshres_keywords
+#define kw_find eng__sshres_kw_find
+#define strdelim eng__sshres_strdelim
 
 /* ---- splitting lines (misc.c strdelim and argv_split) ---- */
 
 #define WS " \t\r\n"
 
-static char *
-strdelim(char **s)
+char *
+eng__sshres_strdelim(char **s)
 {
 	char *old;
 	int wspace = 0;
@@ -370,7 +271,7 @@ typedef struct ev {
 	const eng_sshres_in *in;
 	eng_sshres *r;
 	char ids_user[ENG_SSHRES_MAX_FILES], certs_user[ENG_SSHRES_MAX_FILES];
-	unsigned char seen[NKEYWORDS];   /* first value of an unapplied keyword */
+	unsigned char seen[ENG_SSHRES_NKW_MAX];   /* first value of an unapplied keyword */
 	char *ignore_unknown;
 } ev;
 
@@ -398,174 +299,6 @@ fail(ev *e, const char *path, int lineno, const char *fmt, ...)
 }
 
 static int read_file(ev *e, const char *path, int flags, int *activep, int depth);
-
-/* ssh's execute_in_shell: the exit status, -1 when it cannot run. */
-static int
-run_shell(const char *cmd)
-{
-	const char *shell = getenv("SHELL");
-	pid_t pid;
-	int st, fd;
-
-	if (shell == NULL || *shell == '\0')
-		shell = "/bin/sh";
-	if (access(shell, X_OK) != 0)
-		return -1;
-	if ((pid = fork()) < 0)
-		return -1;
-	if (pid == 0) {
-		if ((fd = open("/dev/null", O_RDWR)) >= 0) {
-			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execl(shell, shell, "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* match_cfg_line: 1 match, 0 not, -1 malformed (error set). */
-static int
-match_line(ev *e, const char *path, int lineno, const char *cond)
-{
-	const eng_sshres_in *in = e->in;
-	eng_sshres *r = e->r;
-	char *dup = util_xstrdup(cond), *cp = dup, *attrib, *oattrib, *arg, *host, *err = NULL;
-	const char *ruser = r->user != NULL ? r->user : in->local_user;
-	int result = 1, attributes = 0, negate, m;
-
-	if (r->hostname != NULL) {
-		host = eng__sshres_expand_host(r->hostname, in->host, &err);
-		if (host == NULL) {
-			fail(e, path, lineno, "HostName: %s", err);
-			free(err);
-			free(dup);
-			return -1;
-		}
-	} else {
-		host = util_xstrdup(in->host);
-	}
-	for (char *p = host; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
-	while ((oattrib = attrib = strdelim(&cp)) != NULL && *attrib != '\0') {
-		if (*attrib == '#')
-			break;
-		if ((negate = attrib[0] == '!'))
-			attrib++;
-		if (strcasecmp(attrib, "all") == 0) {
-			if (attributes > 1 || ((arg = strdelim(&cp)) != NULL &&
-			    *arg != '\0' && *arg != '#')) {
-				fail(e, path, lineno, "'%s' cannot be combined with other "
-				    "Match attributes", oattrib);
-				result = -1;
-				goto out;
-			}
-			if (result)
-				result = negate ? 0 : 1;
-			goto out;
-		}
-		attributes++;
-		if (strcasecmp(attrib, "canonical") == 0 || strcasecmp(attrib, "final") == 0) {
-			/* No canonicalisation, no second pass: these never match. */
-			if (!negate)
-				result = 0;
-			continue;
-		}
-		if ((arg = strdelim(&cp)) == NULL || *arg == '\0' || *arg == '#') {
-			fail(e, path, lineno, "Missing Match criteria for %s", attrib);
-			result = -1;
-			goto out;
-		}
-		if (strcasecmp(attrib, "host") == 0) {
-			m = eng__sshres_match_list(host, arg, 1) == 1;
-		} else if (strcasecmp(attrib, "originalhost") == 0) {
-			char *oh = util_xstrdup(in->host);
-
-			for (char *p = oh; *p != '\0'; p++)
-				*p = (char)tolower((unsigned char)*p);
-			m = eng__sshres_match_list(oh, arg, 1) == 1;
-			free(oh);
-		} else if (strcasecmp(attrib, "user") == 0) {
-			m = eng__sshres_match_list(ruser, arg, 0) == 1;
-		} else if (strcasecmp(attrib, "localuser") == 0) {
-			m = eng__sshres_match_list(in->local_user, arg, 0) == 1;
-		} else if (strcasecmp(attrib, "exec") == 0) {
-			char *cmd, port[16], uid[32], thishost[256] = "", shorthost[256];
-			struct { char k; const char *v; } t[] = {
-				{ 'L', shorthost }, { 'd', in->home }, { 'h', host },
-				{ 'k', host }, { 'l', thishost }, { 'n', in->host },
-				{ 'p', port }, { 'r', ruser }, { 'u', in->local_user },
-				{ 'i', uid },
-			};
-			size_t cap = strlen(arg) * 4 + 512, len = 0, i, n;
-			const char *s, *v;
-
-			gethostname(thishost, sizeof(thishost) - 1);
-			memcpy(shorthost, thishost, sizeof(shorthost));
-			shorthost[strcspn(shorthost, ".")] = '\0';
-			snprintf(port, sizeof(port), "%d", r->port > 0 ? r->port : 22);
-			snprintf(uid, sizeof(uid), "%llu", (unsigned long long)in->uid);
-			cmd = util_xmalloc(cap);
-			for (s = arg; *s != '\0'; s++) {
-				v = NULL;
-				if (*s == '%') {
-					s++;
-					for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-						if (t[i].k == *s)
-							v = t[i].v;
-					if (*s == '%')
-						v = "%";
-					if (v == NULL) {
-						free(cmd);
-						fail(e, path, lineno, "Match exec: unknown token %%%c",
-						    *s != '\0' ? *s : '?');
-						result = -1;
-						goto out;
-					}
-				}
-				n = v != NULL ? strlen(v) : 1;
-				if (len + n + 1 > cap)
-					cmd = util_xrealloc(cmd, cap = 2 * (len + n + 1));
-				memcpy(cmd + len, v != NULL ? v : s, n);
-				len += n;
-			}
-			cmd[len] = '\0';
-			if (result != 1) {
-				free(cmd);
-				continue;   /* a criterion already failed: not run */
-			}
-			if (!in->run_exec) {
-				m = 0;
-			} else if ((m = run_shell(cmd)) < 0) {
-				fail(e, path, lineno, "match exec '%.100s' error", cmd);
-				free(cmd);
-				result = -1;
-				goto out;
-			} else {
-				m = m == 0;
-			}
-			free(cmd);
-		} else {
-			fail(e, path, lineno, "Unsupported Match attribute %s", attrib);
-			result = -1;
-			goto out;
-		}
-		if (m == (negate ? 1 : 0))
-			result = 0;
-	}
-	if (attributes == 0) {
-		fail(e, path, lineno, "One or more attributes required for Match");
-		result = -1;
-	}
-out:
-	free(host);
-	free(dup);
-	return result;
-}
 
 static int
 include(ev *e, const char *path, const cfg_line *l, int flags, int *activep, int depth)
@@ -716,9 +449,16 @@ do_line(ev *e, const char *path, const cfg_line *l, int flags, int *activep, int
 		}
 		return 0;
 	case K_MATCH:
-		v = match_line(e, path, l->lineno, l->rest);
-		if (v < 0)
-			return fail(e, path, l->lineno, "Bad Match condition");
+		{
+			char *why = NULL;
+
+			v = eng__sshres_match_line(e->in, r, l->rest, &why);
+			if (v < 0) {
+				fail(e, path, l->lineno, "%s", why != NULL ? why : "Bad Match condition");
+				free(why);
+				return -1;
+			}
+		}
 		*activep = (flags & F_NEVERMATCH) ? 0 : v;
 		return 0;
 	case K_INCLUDE:

@@ -78,6 +78,36 @@ int eng__sshres_resolve(eng_sshres_cache *cache, const eng_sshres_in *in,
 void eng__sshres_clear(eng_sshres *r);
 void eng__sshres_cache_free(eng_sshres_cache *cache);
 
+/* ---- sshres_match.c ---- */
+/* A Match line's condition: 1 match, 0 not, -1 malformed (*err says why). */
+int eng__sshres_match_line(const eng_sshres_in *in, const eng_sshres *r, const char *cond,
+    char **err);
+/* OpenSSH's strdelim: the next word (quotes, one '='); advances *s. */
+char *eng__sshres_strdelim(char **s);
+
+/* ---- sshres_kw.c ---- */
+enum eng_sshres_kwid {
+	K_OTHER, K_HOST, K_MATCH, K_INCLUDE, K_HOSTNAME, K_USER, K_PORT, K_IDFILE,
+	K_CERTFILE, K_IDSONLY, K_AGENT, K_JUMP, K_PROXYCMD, K_UKH, K_GKH, K_STRICT,
+	K_CTIMEOUT, K_ALIVE, K_ALIVEMAX, K_HKALGS, K_KEX, K_CIPHERS, K_IGNUNKNOWN
+};
+
+typedef struct eng_sshres_kw {
+	const char *name;
+	int id;
+	/*
+	 * For a keyword drover does not apply: the values that leave the
+	 * connection as drover makes it ("|"-separated, case-insensitive);
+	 * NULL for one that never changes it (display, forwarding off...).
+	 */
+	const char *harmless;
+} eng_sshres_kw;
+#define ENG_SSHRES_NKW_MAX 160
+extern const eng_sshres_kw eng__sshres_keywords[];
+extern const size_t eng__sshres_nkeywords;
+/* Index of a lowercased keyword in eng__sshres_keywords, -1 if unknown. */
+int eng__sshres_kw_find(const char *kw);
+
 /* ---- sshres_val.c ---- */
 /* OpenSSH's defaults for what the config left unset; 0 or -1 (error set). */
 int eng__sshres_finish(const eng_sshres_in *in, eng_sshres *r);
