@@ -28,7 +28,7 @@ enum section { S_NONE, S_DEFAULTS, S_HOST, S_GROUP };
 
 enum key {
 	K_ADDRESS, K_USER, K_PORT, K_KEY, K_TAGS, K_JUMP, K_HOSTS,
-	K_CONNECT_TIMEOUT, K_TIMEOUT, K_FANOUT, K_MAX_HANDSHAKES, K_ACCEPT_NEW,
+	K_CONNECT_TIMEOUT, K_TIMEOUT, K_FANOUT, K_MAX_HANDSHAKES, K_ACCEPT_NEW, K_CERT,
 	K_CLI, K_PROMPT, K_PAGER_OFF, K_ENABLE, K_ENABLE_PROMPT,
 	K__COUNT
 };
@@ -54,6 +54,7 @@ static const struct keydef {
 	[K_FANOUT] = { "fanout", IN_D, 0 },
 	[K_MAX_HANDSHAKES] = { "max_handshakes", IN_D, 0 },
 	[K_ACCEPT_NEW] = { "accept_new", IN_D, 0 },
+	[K_CERT] = { "cert", IN_D | IN_H, 1 },
 	[K_CLI] = { "cli", IN_D | IN_H | IN_G, 0 },
 	[K_PROMPT] = { "prompt", IN_D | IN_H | IN_G, 0 },
 	[K_PAGER_OFF] = { "pager_off", IN_D | IN_H | IN_G, 0 },
@@ -269,6 +270,11 @@ add_list(struct parse *p, int line, enum key k, const char *v)
 		}
 		switch (k) {
 		case K_KEY:
+		case K_CERT:
+			/*
+			 * Certificates travel with the keys: the engine tells a
+			 * certificate file from a key and pairs it with its key.
+			 */
 			util_strv_push_take(&p->keys, cfg__expand_tilde(it));
 			break;
 		case K_TAGS:

@@ -323,10 +323,10 @@ on_keepalive(uv_timer_t *t)
 	else
 		c->ka_missed = 0;
 	c->ka_last_in = in;
-	if (c->ka_missed >= 3) {
+	if (c->ka_missed >= c->ka_max) {
 		eng__conn_fail(c, ENG_FAIL_LOST,
 		    "no response from server for %.0fs (dead peer)",
-		    3 * c->keepalive_ms / 1000.0);
+		    c->ka_max * c->keepalive_ms / 1000.0);
 	} else if (c->ka_missed > 0) {
 		/* Only probe a quiet link; traffic already proves it alive. */
 		ssh_send_keepalive(c->s);
@@ -425,9 +425,10 @@ conn_setup(eng_conn *c)
 	}
 	/* Config first: libssh lets it overwrite options set before it. */
 	if (eng__sshcfg_parse(c, c->ssh_config) < 0) {
-		eng__conn_fail(c, ENG_FAIL_CONFIG, "cannot use ssh config %s: %s",
-		    c->ssh_config != NULL ? c->ssh_config : "~/.ssh/config",
-		    eng__ssh_error(c, "refused by libssh"));
+		if (c->error == NULL)   /* sshcfg.c says why, with file:line */
+			eng__conn_fail(c, ENG_FAIL_CONFIG, "cannot use ssh config %s: %s",
+			    c->ssh_config != NULL ? c->ssh_config : "~/.ssh/config",
+			    eng__ssh_error(c, "refused by libssh"));
 		goto out;
 	}
 	if (c->address != NULL) {
@@ -694,6 +695,7 @@ eng_conn_open(eng_ctx *ctx, const eng_conn_opts *o, const eng_conn_cbs *cbs,
 		c->keys[i] = util_xstrdup(o->keys[i]);
 	c->connect_timeout_ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 10000;
 	c->keepalive_ms = o->keepalive_ms > 0 ? o->keepalive_ms : 15000;
+	c->ka_max = 3;
 	c->accept_new = o->accept_new;
 	c->ask_hostkey = o->ask_hostkey;
 	if (o->auth[0] != ENG_AUTH_END) {

@@ -87,6 +87,11 @@ typedef struct eng_ctx_opts {
 	int max_handshakes;       /* per server address:port, 0 = 8 */
 	const char *log_path;     /* NULL: no log */
 	int log_verbose;          /* also log libssh's own messages */
+	/*
+	 * A notice the user should see (with prompt_ud): e.g. ssh config
+	 * keywords drover does not apply. host is the conn's name. May be NULL.
+	 */
+	void (*warn)(const char *host, const char *text, void *ud);
 } eng_ctx_opts;
 
 int eng_ctx_new(uv_loop_t *loop, const eng_ctx_opts *opts, eng_ctx **out);

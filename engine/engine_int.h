@@ -9,6 +9,8 @@
 #define DROVER_ENGINE_INT_H
 
 #include <stdarg.h>
+#include <stdint.h>
+#include <time.h>
 #include <stdio.h>
 #include <netdb.h>
 #include <libssh/libssh.h>
@@ -69,12 +71,31 @@ typedef struct eng_key {
 	struct eng_key *next;
 } eng_key;
 
+/* A user certificate file (keys_cert.c). */
+typedef struct eng_cert {
+	char *path;
+	ssh_key cert;               /* NULL when unusable */
+	char *error;                /* why unusable */
+	int user_cert;
+	uint64_t valid_after, valid_before;
+	char **principals;
+	size_t nprincipals;
+	char *key_id;
+	unsigned char *pub;         /* the certified key's public fields */
+	size_t publen;
+	ssh_key signer;             /* private key + certificate, made on use */
+	eng_key *signer_of;
+	struct eng_cert *next;
+} eng_cert;
+
 struct eng_ctx {
 	uv_loop_t *loop;
 	eng_ctx_opts opts;
 	FILE *log;
 	eng_endpoint *endpoints;
 	eng_key *keys;
+	eng_cert *certs;
+	struct eng_realm *realms;   /* shared password answers (auth_realm.c) */
 	int nconns;
 	int nwork;                  /* key decryptions in flight */
 	/*
@@ -127,6 +148,27 @@ void eng__key_unlock(eng_key *k, struct eng_conn *c);
 void eng__key_conn_gone(eng_ctx *ctx, struct eng_conn *c);
 void eng__keys_free(eng_ctx *ctx);
 
+/* ---- auth_realm.c: one prompt per (user, auth realm) ---- */
+typedef struct eng_realm eng_realm;
+enum { ENG_REALM_USE, ENG_REALM_ASK, ENG_REALM_WAIT, ENG_REALM_DECLINED };
+/* What c does for the secret of realm key: use *secret (a copy), ask, wait, skip. */
+int eng__realm_get(struct eng_conn *c, const char *key, char **secret);
+enum { ENG_REALM_OK, ENG_REALM_REJECTED, ENG_REALM_DECLINE, ENG_REALM_GIVE_UP };
+/* How c's answer (or the shared one) went; OK publishes it to the realm. */
+void eng__realm_result(struct eng_conn *c, const char *answer, int outcome);
+void eng__realm_conn_gone(eng_ctx *ctx, struct eng_conn *c);
+void eng__realms_free(eng_ctx *ctx);
+
+/* ---- keys_cert.c ---- */
+eng_cert *eng__cert_get(eng_ctx *ctx, const char *path);
+/* 1 if the certificate certifies pub. */
+int eng__cert_matches(const eng_cert *ce, ssh_key pub);
+/* Why ce cannot log user in at now (expired, principals...), or NULL. */
+char *eng__cert_problem(const eng_cert *ce, const char *user, time_t now);
+/* k's private key with the certificate attached (cached), or NULL. */
+ssh_key eng__cert_signer(eng_cert *ce, eng_key *k);
+void eng__certs_free(eng_ctx *ctx);
+
 /* ---- the connection: structures (conn.c, conn_sock.c, conn_ops.c) ---- */
 
 /* A libssh call that may return SSH_AGAIN, re-issued unchanged until done. */
@@ -148,12 +190,24 @@ typedef struct eng_auth {
 	int known;                  /* methods came from the server */
 	int tries;
 	char **ids;                 /* identity files to try */
+	char **id_certs;            /* per attempt: its certificate file, or NULL */
 	size_t nids, id;
 	eng_key *key;               /* current identity */
+	eng_cert *cert;             /* its certificate in this attempt, or NULL */
+	char *cert_problem;         /* the first certificate not offered, and why */
+	struct eng_realm *realm;    /* the realm of the secret being asked/tried */
+	int realm_own;              /* the shared answer failed here: ask alone */
+	int from_realm;             /* secret being sent is the shared one */
+	int waiting_realm;          /* parked until the realm's asker is done */
+	struct eng_conn *realm_next;
 	int waiting_key;            /* parked until the key cache changes */
 	struct eng_conn *key_next;  /* next conn parked on the same key */
 	char *secret;               /* password being sent, wiped after */
 	int kbd_n, kbd_i;
+	/* From the ssh config (sshcfg.c): expanded paths, NULL-terminated. */
+	char **cfg_ids, **cfg_certs;
+	int ids_only;               /* IdentitiesOnly: no agent keys */
+	char *agent;                /* IdentityAgent: "none", "SSH_AUTH_SOCK" or a path */
 	char tried[96];             /* for the failure message */
 } eng_auth;
 
@@ -172,6 +226,7 @@ struct eng_conn {
 	char **keys;
 	int port;
 	int connect_timeout_ms, keepalive_ms, accept_new, ask_hostkey;
+	int ka_max;                 /* unanswered keepalives before "dead peer" */
 	eng_auth_method auth_order[ENG_AUTH_MAX + 1];
 	eng_conn_cbs cbs;
 	void *ud;

@@ -41,6 +41,9 @@ key_wake_waiters(eng_key *k)
 		next = c->auth.key_next;
 		c->auth.key_next = NULL;
 		c->auth.waiting_key = 0;
+		/* The wait was the user's time (another host's prompt): not counted. */
+		if (c->st < ENG_CONN_READY)
+			eng__conn_deadline_start(c);
 		eng__conn_kick(c);
 	}
 	k->waiters = NULL;
@@ -193,6 +196,7 @@ eng__key_unlock(eng_key *k, eng_conn *c)
 	/* Park c; it continues when k changes state. */
 	if (!c->auth.waiting_key) {
 		c->auth.waiting_key = 1;
+		uv_timer_stop(&c->t_deadline);
 		c->auth.key_next = NULL;
 		if (k->waiters == NULL) {
 			k->waiters = c;
@@ -250,4 +254,6 @@ eng__keys_free(eng_ctx *ctx)
 		free(k);
 	}
 	ctx->keys = NULL;
+	eng__certs_free(ctx);
+	eng__realms_free(ctx);
 }

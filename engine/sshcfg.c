@@ -1,610 +1,322 @@
 /*
- * engine/sshcfg.c - feeding an ssh_config file to libssh, once per session.
+ * engine/sshcfg.c - a session's ssh_config, resolved by sshres.c exactly as
+ * OpenSSH's ssh resolves it and applied to the libssh session and the conn.
  *
- * libssh 0.10 reads and parses the whole file for every session it
- * configures. A fleet's config typically has a Host block per machine, so a
- * fan-out to N hosts parsed N blocks N times: about 0.7 M instructions per
- * host at 200 hosts, more than anything else the client does apart from the
- * key exchange itself, and growing with the fleet.
+ * libssh 0.10's own parser is not used: it differs from OpenSSH where
+ * fleets notice (it loses hosts after two Include lines in a row, matches
+ * later Host lines against an earlier HostName, keeps only the first
+ * IdentityFile, ignores IdentitiesOnly, CertificateFile, ServerAlive*,
+ * and refuses names like "my_host" in ProxyJump), and it re-read and
+ * re-parsed the whole file for every session. Here each file is parsed
+ * once per context (again when stat says it changed) and every session
+ * only walks its lines.
  *
- * libssh ignores the lines of a Host block whose patterns do not match the
- * host name: nothing is applied, nothing is recorded as seen, nothing can
- * fail (except a malformed ProxyJump, which is checked even there). Leaving
- * such blocks out therefore changes nothing. So the file is read and indexed
- * once per context (again whenever stat says it changed), and each session
- * gets a copy without the Host blocks that provably cannot match it, in a
- * memfd (one per context, rewritten per session) that libssh opens by its
- * /proc/self/fd path. libssh still parses
- * everything that is left, with its own rules.
+ * What goes where: HostName, User, Port, the first UserKnownHostsFile and
+ * GlobalKnownHostsFile, the algorithm lists (when the config sets them)
+ * and a ProxyCommand go to the libssh session, where conn.c's inventory
+ * values may override them; ProxyJump becomes the conn's jump spec unless
+ * the inventory gave one; identities, certificates, IdentitiesOnly and
+ * IdentityAgent go to auth.c; StrictHostKeyChecking (accept-new), ConnectTimeout
+ * and ServerAlive* adjust the conn's own settings where drover's are still
+ * the built-in defaults (an inventory or command-line value wins, as
+ * `ssh -o` does). Keywords that would change the connection but are not
+ * applied are named once per context in a warning.
  *
- * "Provably" is kept simple and conservative: only blocks whose patterns are
- * plain names (no wildcard, negation, list or quoting character) and contain
- * no ProxyJump are dropped, and only when no pattern equals the host name in
- * effect (the name given, or any HostName in the file, since libssh matches
- * later Host lines against a HostName set earlier). A file with an Include,
- * a HostName with escapes, a NUL byte or a line libssh would split is passed
- * to libssh untouched, as is everything when memfds or /proc are missing.
- *
- * A name libssh refuses as a host name ("my_host": libssh 0.10.6 checks
- * RFC 1035 syntax) is a label (eng_conn.label): libssh gets a stand-in, so
- * it cannot match Host lines against the name. For such a conn the copy
- * has every Host block decided here, with OpenSSH's rules against the
- * name: a block that matches goes in as "Host *", one that does not is
- * left out. (Then, as in OpenSSH, a HostName does not change which later
- * blocks match.) Without a usable copy the name's blocks cannot apply.
- * For the same reason a ProxyJump naming such a host goes into the copy
- * as a stand-in name that jump.c turns back into the spec.
+ * A Match exec command runs as ssh runs it: synchronously, here on the
+ * loop thread, once per session that reaches it (configs use it for quick
+ * tests such as "is this network up"; a slow one delays every session).
  */
-#include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>     /* memfd_create (_GNU_SOURCE comes from the build) */
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/engine_int.h"
-
-#define CFG_LINE_MAX 1024        /* libssh's MAX_LINE_SIZE (fgets buffer) */
-#define CFG_FILE_MAX (16 << 20)  /* bigger files go to libssh as they are */
-#define CFG_GLOBAL "/etc/ssh/ssh_config"   /* libssh's GLOBAL_CLIENT_CONFIG */
-
-typedef struct cfg_block {
-	size_t off, len;            /* bytes of the file: the Host line and its body */
-	int is_host;                /* a Host block (not the preamble, not Match) */
-	int droppable;              /* plain patterns, none a HostName, no ProxyJump */
-	char **pats;                /* lowercased; only kept when droppable */
-	size_t npats;
-} cfg_block;
+#include "engine/sshres.h"
 
 struct eng_sshcfg {
-	char *path;
-	struct stat st;             /* of the version indexed */
-	int filterable;
-	size_t nrewrite;            /* ProxyJump lines libssh would refuse */
-	char *text;
-	size_t len;
-	cfg_block *blocks;
-	size_t nblocks;
-	struct eng_sshcfg *next;
+	eng_sshres_cache cache;
+	char *warned;               /* ",kw,kw," already named in a warning */
 };
 
-/* A name libssh's pattern matcher treats literally: no * ? ! , or quotes. */
-static int
-plain_name(const char *s)
-{
-	if (*s == '\0')
-		return 0;
-	for (; *s != '\0'; s++)
-		if (!isalnum((unsigned char)*s) && *s != '.' && *s != '-' && *s != '_')
-			return 0;
-	return 1;
-}
-
-static void
-str_lower(char *s)
-{
-	for (; *s != '\0'; s++)
-		*s = (char)tolower((unsigned char)*s);
-}
-
-/* libssh's ssh_config_get_token (config_parser.c), to split lines alike. */
-static char *
-cfg_token(char **str)
-{
-	char *c, *r;
-	int had_equal = 0;
-
-	for (c = *str; *c != '\0' && isblank((unsigned char)*c); c++)
-		;
-	if (*c == '"') {
-		for (r = ++c; *c != '\0'; c++) {
-			if (*c == '"' || *c == '\n') {
-				*c++ = '\0';
-				break;
-			}
-		}
-	} else {
-		for (r = c; *c != '\0'; c++) {
-			if (isblank((unsigned char)*c) || *c == '=' || *c == '\n') {
-				had_equal = *c == '=';
-				*c++ = '\0';
-				break;
-			}
-		}
-	}
-	while (isblank((unsigned char)*c) || *c == '\n' || (!had_equal && *c == '=')) {
-		if (*c == '=')
-			had_equal = 1;
-		c++;
-	}
-	*str = c;
-	return r;
-}
-
-static void
-cfg_clear(eng_sshcfg *f)
-{
-	size_t i, j;
-
-	for (i = 0; i < f->nblocks; i++) {
-		for (j = 0; j < f->blocks[i].npats; j++)
-			free(f->blocks[i].pats[j]);
-		free(f->blocks[i].pats);
-	}
-	free(f->blocks);
-	free(f->text);
-	f->blocks = NULL;
-	f->nblocks = 0;
-	f->text = NULL;
-	f->len = 0;
-	f->filterable = 0;
-	f->nrewrite = 0;
-}
-
-static cfg_block *
-cfg_block_add(eng_sshcfg *f, size_t off)
-{
-	cfg_block *b;
-
-	f->blocks = util_xrealloc(f->blocks, (f->nblocks + 1) * sizeof(*b));
-	b = &f->blocks[f->nblocks++];
-	memset(b, 0, sizeof(*b));
-	b->off = off;
-	return b;
-}
-
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/*
- * A ProxyJump value libssh 0.10.6 refuses: it checks each hop as an RFC
- * 1035 name, so "my_bastion" fails the whole parse (with an empty error).
- * Such a value is replaced in the session's copy by a stand-in name that
- * jump.c maps back (eng__sshcfg_jump_spec): the hops are ours to connect.
- */
-static int
-jump_refused(const char *v)
-{
-	for (; *v != '\0'; v++)
-		if (!isalnum((unsigned char)*v) && strchr(".-@:,[]", *v) == NULL)
-			return 1;
-	return 0;
-}
-
-#define JUMP_STANDIN_FMT "drover-jump-%zu.invalid"
-
-/* The stand-in for spec, recorded in the context (kept for its lifetime). */
-static size_t
-jump_standin(eng_ctx *ctx, const char *spec)
-{
-	size_t i;
-
-	for (i = 0; i < ctx->sshcfg_njumps; i++)
-		if (strcmp(ctx->sshcfg_jumps[i], spec) == 0)
-			return i;
-	ctx->sshcfg_jumps = util_xrealloc(ctx->sshcfg_jumps,
-	    (ctx->sshcfg_njumps + 1) * sizeof(char *));
-	ctx->sshcfg_jumps[ctx->sshcfg_njumps] = util_xstrdup(spec);
-	return ctx->sshcfg_njumps++;
-}
-
+/* The ProxyJump stand-ins of the former libssh-parsed path: none now. */
 const char *
 eng__sshcfg_jump_spec(eng_ctx *ctx, const char *hop)
 {
-	size_t i;
-	char check[64];
-
-	if (sscanf(hop, "drover-jump-%zu.invalid", &i) != 1 || i >= ctx->sshcfg_njumps)
-		return NULL;
-	snprintf(check, sizeof(check), JUMP_STANDIN_FMT, i);
-	return strcmp(check, hop) == 0 ? ctx->sshcfg_jumps[i] : NULL;
+	(void)ctx;
+	(void)hop;
+	return NULL;
 }
 
-/*
- * Copies len bytes of config text to out, ProxyJump values libssh would
- * refuse replaced by their stand-ins; returns the bytes written. out has
- * room for len + JUMP_LINE_MAX per rewritten line.
- */
-#define JUMP_LINE_MAX 64
-static size_t
-cfg_emit(eng_ctx *ctx, char *out, const char *text, size_t len, int rewrite)
+static eng_sshcfg *
+cfg_state(eng_ctx *ctx)
 {
-	char line[CFG_LINE_MAX], *ls, *kw, *v;
-	const char *p, *nl;
-	size_t n, w = 0;
-
-	if (!rewrite) {
-		memcpy(out, text, len);
-		return len;
-	}
-	for (p = text; p < text + len; p += n) {
-		nl = memchr(p, '\n', (size_t)(text + len - p));
-		n = nl != NULL ? (size_t)(nl - p) + 1 : (size_t)(text + len - p);
-		if (n < sizeof(line)) {
-			memcpy(line, p, n);
-			line[n] = '\0';
-			line[strcspn(line, "\r\n")] = '\0';
-			ls = line;
-			kw = cfg_token(&ls);
-			if (strcasecmp(kw, "proxyjump") == 0 && (v = cfg_token(&ls)) != NULL &&
-			    jump_refused(v)) {
-				w += (size_t)snprintf(out + w, JUMP_LINE_MAX,
-				    "ProxyJump " JUMP_STANDIN_FMT "\n", jump_standin(ctx, v));
-				continue;
-			}
-		}
-		memcpy(out + w, p, n);
-		w += n;
-	}
-	return w;
+	if (ctx->sshcfgs == NULL)
+		ctx->sshcfgs = util_xcalloc(1, sizeof(eng_sshcfg));
+	return ctx->sshcfgs;
 }
 
-/*
- * Splits the text into the parts libssh's parser sees: the lines before the
- * first Host or Match, then one part per Host or Match line and its body.
- * Returns 0 when the file can be filtered.
- */
-static int
-cfg_index(eng_sshcfg *f)
+/* Names the keywords not named before in this context; once each. */
+static void
+cfg_warn(eng_conn *c, const char *list)
 {
-	char line[CFG_LINE_MAX], *s, *kw, *p;
-	char **hostnames = NULL;
-	size_t nhost = 0, hcap = 0, off, end, n, i, j;
-	cfg_block *b;
-	int r = -1, host_block;
+	eng_sshcfg *st = cfg_state(c->ctx);
+	char *dup = util_xstrdup(list), *cp = dup, *kw, *fresh = NULL, *t, *key;
 
-	if (memchr(f->text, '\0', f->len) != NULL)
-		goto out;
-	b = cfg_block_add(f, 0);
-	host_block = 0;
-	for (off = 0; off < f->len; off = end) {
-		p = memchr(f->text + off, '\n', f->len - off);
-		end = p != NULL ? (size_t)(p - f->text) + 1 : f->len;
-		n = end - off;
-		/* fgets would hand libssh such a line in pieces: not ours to judge. */
-		if (n >= CFG_LINE_MAX - 1)
-			goto out;
-		memcpy(line, f->text + off, n);
-		line[n] = '\0';
-		/* As ssh_config_parse_line: trailing space off, then the keyword. */
-		for (i = n - 1; i > 0 && isspace((unsigned char)line[i]); i--)
-			line[i] = '\0';
-		s = line;
-		kw = cfg_token(&s);
-		if (*kw == '\0' || *kw == '#')
+	while ((kw = strsep(&cp, ",")) != NULL) {
+		kw += strspn(kw, " ");
+		if (*kw == '\0')
 			continue;
-		if (strcasecmp(kw, "include") == 0)
-			goto out;   /* more files, parsed with the same state */
-		if (strcasecmp(kw, "host") == 0 || strcasecmp(kw, "match") == 0) {
-			b->len = off - b->off;
-			b = cfg_block_add(f, off);
-			host_block = strcasecmp(kw, "host") == 0;
-			b->is_host = host_block;
-			b->droppable = host_block;
-			while (host_block && (p = cfg_token(&s)) != NULL && *p != '\0') {
-				if (!plain_name(p)) {
-					b->droppable = 0;
-					break;
-				}
-				b->pats = util_xrealloc(b->pats, (b->npats + 1) * sizeof(char *));
-				b->pats[b->npats] = util_xstrdup(p);
-				str_lower(b->pats[b->npats++]);
-			}
-		} else if (strcasecmp(kw, "hostname") == 0) {
-			/* libssh matches the Host lines after it against this name. */
-			p = cfg_token(&s);
-			if (*p == '\0')
-				continue;
-			if (!plain_name(p))
-				goto out;
-			if (nhost == hcap) {
-				hcap = hcap ? 2 * hcap : 16;
-				hostnames = util_xrealloc(hostnames, hcap * sizeof(char *));
-			}
-			hostnames[nhost] = util_xstrdup(p);
-			str_lower(hostnames[nhost++]);
-		} else if (strcasecmp(kw, "proxyjump") == 0) {
-			b->droppable = 0;   /* checked (and may fail) in any block */
-			if (jump_refused(s))
-				f->nrewrite++;
+		key = util_xasprintf(",%s,", kw);
+		if (st->warned == NULL || strstr(st->warned, key) == NULL) {
+			t = util_xasprintf("%s%s", st->warned != NULL ? st->warned : ",", key + 1);
+			free(st->warned);
+			st->warned = t;
+			t = util_xasprintf("%s%s%s", fresh != NULL ? fresh : "",
+			    fresh != NULL ? ", " : "", kw);
+			free(fresh);
+			fresh = t;
 		}
+		free(key);
 	}
-	b->len = f->len - b->off;
-	/*
-	 * A block naming a HostName can match once that name is in effect.
-	 * Sorted, since a fleet's file often has as many HostName lines as
-	 * Host blocks (and all of them the same address in a lab).
-	 */
-	if (nhost > 0)
-		qsort(hostnames, nhost, sizeof(char *), cmp_str);
-	for (i = 0; i < f->nblocks; i++) {
-		b = &f->blocks[i];
-		for (j = 0; b->droppable && j < b->npats; j++)
-			if (nhost > 0 && bsearch(&b->pats[j], hostnames, nhost,
-			    sizeof(char *), cmp_str) != NULL)
-				b->droppable = 0;
-	}
-	r = 0;
-out:
-	for (i = 0; i < nhost; i++)
-		free(hostnames[i]);
-	free(hostnames);
-	return r;
+	free(dup);
+	if (fresh == NULL)
+		return;
+	t = util_xasprintf("ssh config for %s uses %s, which drover does not apply",
+	    c->name, fresh);
+	ENG_LOG(c->ctx, "%s", t);
+	if (c->ctx->opts.warn != NULL)
+		c->ctx->opts.warn(c->name, t, c->ctx->opts.prompt_ud);
+	free(t);
+	free(fresh);
 }
 
-/* Reads path into f; 0 if it can be filtered. */
-static int
-cfg_load(eng_sshcfg *f, const struct stat *st)
-{
-	int fd;
-	ssize_t got;
-	size_t len = 0;
+static int cfg_fail(eng_conn *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
-	cfg_clear(f);
-	f->st = *st;
-	if (!S_ISREG(st->st_mode) || st->st_size > CFG_FILE_MAX)
-		return -1;
-	if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	f->text = util_xmalloc((size_t)st->st_size + 1);
-	while (len < (size_t)st->st_size) {
-		got = read(fd, f->text + len, (size_t)st->st_size - len);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		len += (size_t)got;
+static int
+cfg_fail(eng_conn *c, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	eng__conn_fail(c, ENG_FAIL_CONFIG, "%s", msg != NULL ? msg : "ssh config");
+	free(msg);
+	return -1;
+}
+
+/* A hop list without ssh:// forms, for jump.c: "u@h:p,[::1]:22". */
+static char *
+jump_plain(const char *spec)
+{
+	char *dup = util_xstrdup(spec), *cp = dup, *hop, *out = NULL, *t, *h;
+	size_t n;
+
+	while ((hop = strsep(&cp, ",")) != NULL) {
+		if (strncmp(hop, "ssh://", 6) == 0) {
+			hop += 6;
+			n = strlen(hop);
+			if (n > 0 && hop[n - 1] == '/')
+				hop[n - 1] = '\0';
+		}
+		h = hop;
+		t = util_xasprintf("%s%s%s", out != NULL ? out : "", out != NULL ? "," : "", h);
+		free(out);
+		out = t;
 	}
-	close(fd);
-	if (len != (size_t)st->st_size) {
-		cfg_clear(f);   /* changing under us: libssh reads it itself */
-		return -1;
+	free(dup);
+	return out;
+}
+
+static int
+set_algos(eng_conn *c, int which, const char *spec, enum ssh_options_e opt,
+    enum ssh_options_e opt2, const char *kw)
+{
+	char *err = NULL, *list;
+	int rc = 0;
+
+	if (spec == NULL)
+		return 0;
+	if ((list = eng__sshres_algos(which, spec, &err)) == NULL) {
+		rc = cfg_fail(c, "ssh config: %s: %s", kw, err);
+	} else if (ssh_options_set(c->s, opt, list) < 0 ||
+	    (opt2 != opt && ssh_options_set(c->s, opt2, list) < 0)) {
+		rc = cfg_fail(c, "ssh config: %s %s: none that drover supports", kw, spec);
 	}
-	f->len = len;
-	if (cfg_index(f) != 0) {
-		cfg_clear(f);
-		return -1;
+	free(err);
+	free(list);
+	return rc;
+}
+
+/* Expanded paths of list into *out (NULL-terminated); -1 on a bad token. */
+static int
+expand_list(eng_conn *c, const eng_sshres_in *in, const eng_sshres *r,
+    char *const *list, int n, char ***out, const char *kw)
+{
+	char *err = NULL, *v;
+	int i;
+
+	*out = util_xcalloc((size_t)n + 1, sizeof(char *));
+	for (i = 0; i < n; i++) {
+		if ((v = eng__sshres_expand(in, r, list[i], &err)) == NULL) {
+			cfg_fail(c, "ssh config: %s: %s", kw, err);
+			free(err);
+			return -1;
+		}
+		(*out)[i] = v;
 	}
-	f->filterable = 1;
 	return 0;
 }
 
-/* The indexed file, re-read when it changed since; NULL if unusable. */
-static eng_sshcfg *
-cfg_get(eng_ctx *ctx, const char *path)
-{
-	eng_sshcfg *f;
-	struct stat st;
-
-	if (stat(path, &st) != 0)
-		return NULL;
-	for (f = ctx->sshcfgs; f != NULL; f = f->next)
-		if (strcmp(f->path, path) == 0)
-			break;
-	if (f == NULL) {
-		f = util_xcalloc(1, sizeof(*f));
-		f->path = util_xstrdup(path);
-		f->next = ctx->sshcfgs;
-		ctx->sshcfgs = f;
-	} else if (f->st.st_dev == st.st_dev && f->st.st_ino == st.st_ino &&
-	    f->st.st_size == st.st_size &&
-	    f->st.st_mtim.tv_sec == st.st_mtim.tv_sec &&
-	    f->st.st_mtim.tv_nsec == st.st_mtim.tv_nsec &&
-	    f->st.st_ctim.tv_sec == st.st_ctim.tv_sec &&
-	    f->st.st_ctim.tv_nsec == st.st_ctim.tv_nsec) {
-		return f->filterable ? f : NULL;
-	}
-	if (cfg_load(f, &st) != 0)
-		return NULL;
-	return f;
-}
-
-/* Can libssh open a memfd by its /proc path here? Asked once per context. */
 static int
-cfg_proc_ok(eng_ctx *ctx, int fd, const char *procpath)
+cfg_apply(eng_conn *c, const eng_sshres_in *in, eng_sshres *r)
 {
-	struct stat a, b;
+	eng_auth *a = &c->auth;
+	char *v = NULL, *err = NULL;
+	int port = r->port, rc = -1;
 
-	if (ctx->sshcfg_proc == 0) {
-		ctx->sshcfg_proc = -1;
-		if (fstat(fd, &a) == 0 && stat(procpath, &b) == 0 &&
-		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-			ctx->sshcfg_proc = 1;
-		else
-			ENG_LOG(ctx, "%s is not usable: ssh config passed whole", procpath);
+	/* A label keeps libssh's stand-in unless a HostName names the host. */
+	if (!(c->label && strcasecmp(r->hostname, c->name) == 0) &&
+	    ssh_options_set(c->s, SSH_OPTIONS_HOST, r->hostname) < 0) {
+		cfg_fail(c, "ssh config: HostName '%s' is not a host name", r->hostname);
+		goto out;
 	}
-	return ctx->sshcfg_proc > 0;
-}
-
-/*
- * The context's memfd, created once: a session's copy replaces the last one
- * (libssh reads it through a fresh open of the /proc path, from offset 0,
- * and is done with it before the next session is configured).
- */
-static int
-cfg_memfd(eng_ctx *ctx)
-{
-	if (ctx->sshcfg_fd >= 0)
-		return ctx->sshcfg_fd;
-	ctx->sshcfg_fd = memfd_create("drover-ssh_config", MFD_CLOEXEC);
-	if (ctx->sshcfg_fd < 0) {
-		ctx->sshcfg_proc = -1;
-		ENG_LOG(ctx, "memfd_create: %s: ssh config passed whole", strerror(errno));
+	if (ssh_options_set(c->s, SSH_OPTIONS_USER, r->user) < 0) {
+		cfg_fail(c, "ssh config: bad User '%s'", r->user);
+		goto out;
 	}
-	return ctx->sshcfg_fd;
-}
-
-/* Does the Host line starting at line match name (OpenSSH's rules)? */
-static int
-cfg_host_matches(const char *line, size_t len, const char *name)
-{
-	char buf[CFG_LINE_MAX], *s = buf, *p;
-	size_t n = strcspn(line, "\n");
-	int hit = 0, r;
-
-	if (n > len)
-		n = len;
-	if (n >= sizeof(buf))
-		return 0;
-	memcpy(buf, line, n);
-	buf[n] = '\0';
-	cfg_token(&s);   /* "Host" */
-	while ((p = cfg_token(&s)) != NULL && *p != '\0') {
-		if ((r = eng__match_list(name, p, strlen(p))) < 0)
-			return 0;
-		hit |= r;
-	}
-	return hit;
-}
-
-/* c's label decides every Host block: the copy's length, into out. */
-static size_t
-cfg_copy_label(eng_conn *c, const eng_sshcfg *f, char *out)
-{
-	const cfg_block *b;
-	size_t i, len = 0, first;
-	int rw = f->nrewrite > 0;
-
-	for (i = 0; i < f->nblocks; i++) {
-		b = &f->blocks[i];
-		if (!b->is_host) {
-			len += cfg_emit(c->ctx, out + len, f->text + b->off, b->len, rw);
-			continue;
+	ssh_options_set(c->s, SSH_OPTIONS_PORT, &port);
+	if (r->nukh > 0 && strcasecmp(r->ukh[0], "none") != 0) {
+		if ((v = eng__sshres_expand(in, r, r->ukh[0], &err)) == NULL) {
+			cfg_fail(c, "ssh config: UserKnownHostsFile: %s", err);
+			goto out;
 		}
-		if (!cfg_host_matches(f->text + b->off, b->len, c->name))
-			continue;
-		first = strcspn(f->text + b->off, "\n");
-		first = first < b->len ? first + 1 : b->len;
-		memcpy(out + len, "Host *\n", 7);
-		len += 7;
-		len += cfg_emit(c->ctx, out + len, f->text + b->off + first, b->len - first, rw);
+		ssh_options_set(c->s, SSH_OPTIONS_KNOWNHOSTS, v);
+		free(v);
+		v = NULL;
 	}
-	return len;
-}
-
-/* Parses path into c's session; the Host blocks that cannot apply left out. */
-static int
-cfg_parse_one(eng_conn *c, const char *path)
-{
-	eng_ctx *ctx = c->ctx;
-	eng_sshcfg *f;
-	cfg_block *b;
-	char *host = NULL, *out, procpath[64];
-	size_t i, j, len = 0, dropped = 0;
-	int fd;
-
-	if (ctx->sshcfg_proc < 0 || (f = cfg_get(ctx, path)) == NULL)
-		goto whole;
-	if (c->label) {
-		/* "Host *" may be longer than the Host line it replaces. */
-		if (ctx->sshcfg_cap < f->len + 8 * f->nblocks + JUMP_LINE_MAX * f->nrewrite + 1) {
-			ctx->sshcfg_cap = f->len + 8 * f->nblocks + JUMP_LINE_MAX * f->nrewrite + 1;
-			free(ctx->sshcfg_buf);
-			ctx->sshcfg_buf = util_xmalloc(ctx->sshcfg_cap);
+	if (r->ngkh > 0 && strcasecmp(r->gkh[0], "none") != 0) {
+		if ((v = eng__sshres_expand(in, r, r->gkh[0], &err)) == NULL) {
+			cfg_fail(c, "ssh config: GlobalKnownHostsFile: %s", err);
+			goto out;
 		}
-		len = cfg_copy_label(c, f, ctx->sshcfg_buf);
-		out = ctx->sshcfg_buf;
-		if ((fd = cfg_memfd(ctx)) < 0)
-			goto whole;
-		goto write;
+		ssh_options_set(c->s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, v);
+		free(v);
+		v = NULL;
 	}
-	if (ssh_options_get(c->s, SSH_OPTIONS_HOST, &host) != SSH_OK || host == NULL)
-		goto whole;
-	if (!plain_name(host)) {
-		ssh_string_free_char(host);
-		goto whole;
+	if (set_algos(c, ENG_ALGO_HOSTKEY, r->hostkey_algs, SSH_OPTIONS_HOSTKEYS,
+	    SSH_OPTIONS_HOSTKEYS, "HostKeyAlgorithms") < 0 ||
+	    set_algos(c, ENG_ALGO_KEX, r->kex_algs, SSH_OPTIONS_KEY_EXCHANGE,
+	    SSH_OPTIONS_KEY_EXCHANGE, "KexAlgorithms") < 0 ||
+	    set_algos(c, ENG_ALGO_CIPHER, r->ciphers, SSH_OPTIONS_CIPHERS_C_S,
+	    SSH_OPTIONS_CIPHERS_S_C, "Ciphers") < 0)
+		goto out;
+	/* jump.c refuses a ProxyCommand it cannot read as a jump, by name. */
+	if (r->proxy_command != NULL && strcasecmp(r->proxy_command, "none") != 0)
+		ssh_options_set(c->s, SSH_OPTIONS_PROXYCOMMAND, r->proxy_command);
+	if (r->jump != NULL && strcasecmp(r->jump, "none") != 0 &&
+	    (c->jump == NULL || *c->jump == '\0')) {
+		free(c->jump);
+		c->jump = jump_plain(r->jump);
 	}
-	str_lower(host);
-	if (ctx->sshcfg_cap < f->len + JUMP_LINE_MAX * f->nrewrite + 1) {
-		ctx->sshcfg_cap = f->len + JUMP_LINE_MAX * f->nrewrite + 1;
-		free(ctx->sshcfg_buf);
-		ctx->sshcfg_buf = util_xmalloc(ctx->sshcfg_cap);
-	}
-	out = ctx->sshcfg_buf;
-	for (i = 0; i < f->nblocks; i++) {
-		b = &f->blocks[i];
-		if (b->droppable) {
-			for (j = 0; j < b->npats; j++)
-				if (strcmp(b->pats[j], host) == 0)
-					break;
-			if (j == b->npats) {
-				dropped++;
-				continue;
-			}
+	if (expand_list(c, in, r, r->ids, r->nids, &a->cfg_ids, "IdentityFile") < 0 ||
+	    expand_list(c, in, r, r->certs, r->ncerts, &a->cfg_certs, "CertificateFile") < 0)
+		goto out;
+	a->ids_only = r->ids_only > 0;
+	free(a->agent);
+	a->agent = NULL;
+	if (r->agent != NULL) {
+		if (strcmp(r->agent, "none") == 0 || strcmp(r->agent, "SSH_AUTH_SOCK") == 0)
+			a->agent = util_xstrdup(r->agent);
+		else if (r->agent[0] == '$' && r->agent[1] != '{')
+			a->agent = util_xstrdup(getenv(r->agent + 1) != NULL ?
+			    getenv(r->agent + 1) : "none");
+		else if ((a->agent = eng__sshres_expand(in, r, r->agent, &err)) == NULL) {
+			cfg_fail(c, "ssh config: IdentityAgent: %s", err);
+			goto out;
 		}
-		len += cfg_emit(ctx, out + len, f->text + b->off, b->len, f->nrewrite > 0);
 	}
-	ssh_string_free_char(host);
-	if ((dropped == 0 && f->nrewrite == 0) || (fd = cfg_memfd(ctx)) < 0)
-		goto whole;
-write:
-	snprintf(procpath, sizeof(procpath), "/proc/self/fd/%d", fd);
-	if (pwrite(fd, out, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) != 0) {
-		ENG_LOG(ctx, "writing the ssh config copy: %s: passed whole", strerror(errno));
-		goto whole;
-	}
-	if (!cfg_proc_ok(ctx, fd, procpath))
-		goto whole;
-	ctx->sshcfg_dropped += dropped;
-	return ssh_options_parse_config(c->s, procpath);
-whole:
-	if (c->label)
-		ENG_LOG(ctx, "%s: %s passed whole: its Host blocks cannot match this name",
-		    c->name, path);
-	return ssh_options_parse_config(c->s, path);
+	/*
+	 * accept-new (and "no", which still fails a changed key: host keys
+	 * fail closed) records unknown keys. "yes" and "ask" leave drover's
+	 * own rule: unknown keys refused unless the front end asks.
+	 */
+	if (r->strict == ENG_STRICT_NEW || r->strict == ENG_STRICT_OFF)
+		c->accept_new = 1;
+	if (r->connect_timeout > 0 && c->connect_timeout_ms == ENG_DEFAULT_CONNECT_TIMEOUT_MS)
+		c->connect_timeout_ms = r->connect_timeout * 1000;
+	if (r->alive_interval > 0 && c->keepalive_ms == ENG_DEFAULT_KEEPALIVE_MS)
+		c->keepalive_ms = r->alive_interval * 1000;
+	if (r->alive_count > 0)
+		c->ka_max = r->alive_count;
+	if (r->unsupported != NULL)
+		cfg_warn(c, r->unsupported);
+	rc = 0;
+out:
+	free(err);
+	return rc;
 }
 
 int
 eng__sshcfg_parse(eng_conn *c, const char *path)
 {
-	char *user;
-	int r;
+	eng_ctx *ctx = c->ctx;
+	eng_sshres_in in;
+	eng_sshres r;
+	char *home = NULL, *cfg = NULL, *slash;
+	int rc;
 
-	if (path != NULL) {
-		/* libssh expands these in the name itself: leave it the name. */
-		if (*path == '~' || strchr(path, '%') != NULL)
-			return ssh_options_parse_config(c->s, path);
-		return cfg_parse_one(c, path);
+	eng__ctx_local_account(ctx);
+	memset(&in, 0, sizeof(in));
+	if (ctx->local_ssh_dir != NULL) {
+		home = util_xstrdup(ctx->local_ssh_dir);
+		if ((slash = strrchr(home, '/')) != NULL && slash != home)
+			*slash = '\0';
+	} else {
+		home = util_xstrdup(getenv("HOME") != NULL ? getenv("HOME") : "/");
 	}
-	/* libssh's default: "%d/config", then the global file as it is. */
-	if (c->ctx->local_ssh_dir == NULL)
-		return ssh_options_parse_config(c->s, NULL);
-	user = util_xasprintf("%s/config", c->ctx->local_ssh_dir);
-	r = cfg_parse_one(c, user);
-	free(user);
-	if (r < 0)
-		return r;
-	if (c->label)
-		return cfg_parse_one(c, CFG_GLOBAL);
-	return ssh_options_parse_config(c->s, CFG_GLOBAL);
+	if (path != NULL && strncmp(path, "~/", 2) == 0)
+		cfg = util_xasprintf("%s/%s", home, path + 2);
+	in.config = cfg != NULL ? cfg : path;
+	in.host = c->name;
+	in.home = home;
+	in.local_user = ctx->local_user != NULL ? ctx->local_user : "";
+	in.uid = getuid();
+	in.run_exec = 1;
+	/* The inventory's (or -l/-p) user and port: as ssh -l and -p. */
+	in.user = c->user;
+	in.port = c->port;
+	if (eng__sshres_resolve(&cfg_state(ctx)->cache, &in, &r) != 0) {
+		eng__conn_fail(c, ENG_FAIL_CONFIG, "ssh config: %s", r.error);
+		rc = -1;
+	} else {
+		rc = cfg_apply(c, &in, &r);
+	}
+	eng__sshres_clear(&r);
+	free(cfg);
+	free(home);
+	return rc;
 }
 
 void
 eng__sshcfg_free(eng_ctx *ctx)
 {
-	eng_sshcfg *f, *next;
+	eng_sshcfg *st = ctx->sshcfgs;
 
-	for (f = ctx->sshcfgs; f != NULL; f = next) {
-		next = f->next;
-		cfg_clear(f);
-		free(f->path);
-		free(f);
+	if (st != NULL) {
+		eng__sshres_cache_free(&st->cache);
+		free(st->warned);
+		free(st);
 	}
 	ctx->sshcfgs = NULL;
 	if (ctx->sshcfg_fd >= 0)
 		close(ctx->sshcfg_fd);
 	ctx->sshcfg_fd = -1;
-	free(ctx->sshcfg_buf);
-	ctx->sshcfg_buf = NULL;
-	ctx->sshcfg_cap = 0;
-	while (ctx->sshcfg_njumps > 0)
-		free(ctx->sshcfg_jumps[--ctx->sshcfg_njumps]);
-	free(ctx->sshcfg_jumps);
-	ctx->sshcfg_jumps = NULL;
 }

@@ -166,6 +166,10 @@ cmd_up() {
 	SSH_AUTH_SOCK=$c/agent.sock ssh-add -q "$c/id_agent" </dev/null 2>/dev/null ||
 		fleet_die "ssh-add of id_agent failed"
 	cat "$c/id_ed25519.pub" "$c/id_enc.pub" "$c/id_agent.pub" >"$dir/authorized_keys"
+	# A user CA every sshd trusts: tests sign their own (unauthorized) keys.
+	fleet_keygen "$c/user_ca" "drover-fleet user CA"
+	cp "$c/user_ca.pub" "$dir/user_ca.pub"
+	chmod 644 "$dir/user_ca.pub"
 	chmod 644 "$dir/authorized_keys"
 	fleet_can_read "$FLEET_USER" "$dir/authorized_keys" ||
 		fleet_die "user $FLEET_USER cannot read $dir/authorized_keys: every parent directory of $dir must be searchable by others (chmod o+x)"
@@ -186,9 +190,11 @@ cmd_up() {
 				"$hd" "$hd" /usr/lib/openssh/sftp-server >"$hd/sftp-subsystem"
 			chmod 755 "$hd/sftp-subsystem"
 			FLEET_SFTP_SUBSYSTEM=$hd/sftp-subsystem \
-				fleet_write_sshd_config "$hd" "$addr" "$port" "$dir/authorized_keys" 200:30:400 "$allow"
+				fleet_write_sshd_config "$hd" "$addr" "$port" "$dir/authorized_keys" 200:30:400 "$allow" \
+				"TrustedUserCAKeys $dir/user_ca.pub"
 		else
-			fleet_write_sshd_config "$hd" "$addr" "$port" "$dir/authorized_keys" 200:30:400 "$allow"
+			fleet_write_sshd_config "$hd" "$addr" "$port" "$dir/authorized_keys" 200:30:400 "$allow" \
+				"TrustedUserCAKeys $dir/user_ca.pub"
 		fi
 		fleet_start_sshd "$hd" "$addr" "$port"
 		fleet_known_hosts_line "$addr" "$port" "$hd/ssh_host_ed25519_key.pub" >>"$dir/known_hosts"
@@ -274,6 +280,7 @@ EOF
 		if [[ $auto_users == *drover-dev-* ]]; then
 			printf 'FLEET_DEV_USER=drover-dev-%d\n' "$port"
 		fi
+		printf 'FLEET_USER_CA=%s\n' "$c/user_ca"
 		if ((n >= 2)); then
 			printf 'FLEET_SFTP_SERVER_HOST=h2\nFLEET_SFTP_HOSTILE_FILE=%s\n' "$dir/h2/sftp-hostile"
 		fi

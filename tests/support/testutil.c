@@ -334,9 +334,15 @@ tu_drover_pty(tu_run *r, int timeout_s, const char *prompt_tail, const char *ans
 			break;   /* EIO: the child closed the terminal */
 		append(&r->out, &r->outlen, buf, (size_t)n);
 		while ((hit = strstr(r->out + scanned, prompt_tail)) != NULL) {
+			/* "a\nb": the first prompt gets a, the later ones b. */
+			const char *ans = answer, *nl;
+			int k;
+
+			for (k = 0; k < r->prompts && (nl = strchr(ans, '\n')) != NULL; k++)
+				ans = nl + 1;
 			scanned = (size_t)(hit - r->out) + strlen(prompt_tail);
 			r->prompts++;
-			if (write(master, answer, strlen(answer)) < 0 || write(master, "\n", 1) < 0)
+			if (write(master, ans, strcspn(ans, "\n")) < 0 || write(master, "\n", 1) < 0)
 				break;
 		}
 	}

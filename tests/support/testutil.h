@@ -31,7 +31,8 @@ typedef struct tu_run {
 void tu_drover(tu_run *r, int timeout_s, const char *const *env, const char *const *args);
 /*
  * Same inside a pseudo-terminal: whenever the output shows a new line
- * ending in `prompt_tail` (e.g. "password: "), writes answer + "\n".
+ * ending in `prompt_tail` (e.g. "password: "), writes answer + "\n"; an
+ * answer "a\nb\nc" answers the prompts in turn, the last one repeating.
  */
 void tu_drover_pty(tu_run *r, int timeout_s, const char *prompt_tail,
     const char *answer, const char *const *env, const char *const *args);

@@ -141,6 +141,8 @@ typedef struct tui_ttyprompt tui_ttyprompt;
 tui_ttyprompt *tui_ttyprompt_new(uv_loop_t *loop);
 void tui_ttyprompt_ask(eng_conn *c, const eng_prompt *p, void *ud);
 void tui_ttyprompt_cancel(eng_conn *c, void *ud);
+/* eng_ctx_opts.warn: a notice on stderr, kept apart from a pending prompt. */
+void tui_ttyprompt_warn(const char *host, const char *text, void *ud);
 void tui_ttyprompt_free(tui_ttyprompt *t);   /* restores the terminal */
 
 #endif

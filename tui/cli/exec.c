@@ -458,6 +458,7 @@ tui_cli_exec(int argc, char **argv, const char *ssh_config, const char *inventor
 	memset(&eo, 0, sizeof(eo));
 	eo.prompt = tui_ttyprompt_ask;
 	eo.prompt_cancel = tui_ttyprompt_cancel;
+	eo.warn = tui_ttyprompt_warn;
 	eo.prompt_ud = tp;
 	eo.max_handshakes = th.run.max_handshakes;
 	eo.log_path = c.cc.log;

@@ -647,6 +647,7 @@ tui_cli_tail(int argc, char **argv, const char *ssh_config, const char *inventor
 	memset(&eo, 0, sizeof(eo));
 	eo.prompt = tui_ttyprompt_ask;
 	eo.prompt_cancel = tui_ttyprompt_cancel;
+	eo.warn = tui_ttyprompt_warn;
 	eo.prompt_ud = tp;
 	eo.log_path = t.log;
 	if (eng_ctx_new(t.loop, &eo, &t.ctx) != 0) {

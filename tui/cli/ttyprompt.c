@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -187,6 +188,31 @@ tui_ttyprompt_ask(eng_conn *c, const eng_prompt *p, void *ud)
 	t->tail = a;
 	if (t->head == a)
 		show_next(t);
+}
+
+/*
+ * An engine notice (ssh config keywords not applied...): one line on
+ * stderr, never inside a prompt's line (a pending question is re-shown).
+ */
+void
+tui_ttyprompt_warn(const char *host, const char *text, void *ud)
+{
+	tui_ttyprompt *t = ud;
+	char *s = strdup(text), *p;
+
+	(void)host;
+	if (s == NULL)
+		abort();
+	for (p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	if (t != NULL && t->head != NULL && t->fd >= 0)
+		say(t, "\n");
+	fprintf(stderr, "drover: warning: %s\n", s);
+	fflush(stderr);
+	if (t != NULL && t->head != NULL && t->fd >= 0)
+		say(t, t->head->text);
+	free(s);
 }
 
 void
