@@ -38,7 +38,7 @@ Test(oom, json_256MB_per_host_within_a_300MB_limit)
 
 	if (SANITIZED)
 		cr_skip_test("address-space limits and AddressSanitizer do not mix");
-	cr_assert(asprintf(&cmd, "prlimit --as=%d %s -F %s -i %s exec -o json h1,h2 -- "
+	cr_assert(asprintf(&cmd, "prlimit --as=%d %s -F %s -i %s exec -n -o json h1,h2 -- "
 	    "'head -c 268435456 /dev/zero' 2>&1; echo rc=$?", 300 << 20,
 	    getenv("DROVER_BIN"), cfg, inv) > 0);
 	out = tu_sh(cmd, NULL);
@@ -55,7 +55,7 @@ Test(oom, out_of_memory_mid_run_kills_the_remote_commands)
 	if (SANITIZED)
 		cr_skip_test("address-space limits and AddressSanitizer do not mix");
 	/* The commands never end by themselves: only our kill ends them. */
-	cr_assert(asprintf(&cmd, "timeout -s KILL 60 prlimit --as=%d %s -F %s -i %s exec -o json "
+	cr_assert(asprintf(&cmd, "timeout -s KILL 60 prlimit --as=%d %s -F %s -i %s exec -n -o json "
 	    "h1,h2,h3,h4 -- 'head -c 268435456 /dev/zero; exec sleep $((43430+1))' "
 	    "2>&1 >/dev/null; echo rc=$?; sleep 1; pgrep -f 'sleep 4343[1]' && echo LEFTOVER; true",
 	    100 << 20, getenv("DROVER_BIN"), cfg, inv) > 0);

@@ -79,6 +79,17 @@ on_quit_signal(uv_signal_t *s, int signum)
 	uv_stop(con->loop);
 }
 
+/* The engine's notices (ssh config keywords not applied): the status bar. */
+static void
+on_engine_warning(const char *host, const char *text, void *ud)
+{
+	char *safe = tui_sanitize_str(text);
+
+	(void)host;
+	tui_console_flash(ud, "warning: %s", safe);
+	free(safe);
+}
+
 static void
 on_ignored_signal(uv_signal_t *s, int signum)
 {
@@ -309,6 +320,7 @@ console_main(int argc, char **argv, const char *ssh_config, const char *inventor
 	eo.prompt = tui__on_prompt;
 	eo.prompt_cancel = tui__on_prompt_cancel;
 	eo.prompt_ud = &con;
+	eo.warn = on_engine_warning;
 	eo.max_handshakes = run.max_handshakes;
 	eo.log_path = getenv("DROVER_LOG");
 	cfg_run_free(&run);
