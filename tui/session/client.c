@@ -155,6 +155,45 @@ sockdir_or_die(char **dir)
 	return 0;
 }
 
+/*
+ * The session a command means (want, or the newest), connected: the fd
+ * and *name (malloc'd), or -1 with the reason said and *rc the exit code.
+ */
+static int
+open_session(const char *want, char **name, int *rc)
+{
+	char *dir;
+	int fd = -1;
+
+	*name = NULL;
+	*rc = 1;
+	if (sockdir_or_die(&dir) != 0)
+		return -1;
+	if ((*name = session_named(dir, want)) != NULL)
+		fd = connect_named(dir, *name);
+	free(dir);
+	if (fd < 0) {
+		free(*name);
+		*name = NULL;
+	}
+	return fd;
+}
+
+/* One request to the session want names; its exit code. */
+static int
+ask_session(const char *want, int argc, char **argv)
+{
+	char *name;
+	int rc, fd = open_session(want, &name, &rc);
+
+	if (fd < 0)
+		return rc;
+	rc = request(fd, argc, argv, 0);
+	close(fd);
+	free(name);
+	return rc;
+}
+
 /* ---- the commands ---- */
 
 static const char tui_ctl_usage[] =
@@ -191,7 +230,7 @@ int
 tui_cli_attach(int argc, char **argv)
 {
 	const char *want = NULL;
-	char *dir, *name;
+	char *name;
 	int i, flags = 0, fd, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -210,16 +249,10 @@ tui_cli_attach(int argc, char **argv)
 			want = argv[i];
 		}
 	}
-	if (sockdir_or_die(&dir) != 0)
-		return 1;
-	if ((name = session_named(dir, want)) == NULL) {
-		free(dir);
-		return 1;
-	}
-	fd = connect_named(dir, name);
-	rc = fd < 0 ? 1 : tui__attach_fd(fd, name, flags);
+	if ((fd = open_session(want, &name, &rc)) < 0)
+		return rc;
+	rc = tui__attach_fd(fd, name, flags);
 	free(name);
-	free(dir);
 	return rc;
 }
 
@@ -258,9 +291,9 @@ tui_cli_sessions(int argc, char **argv)
 int
 tui_cli_kill_session(int argc, char **argv)
 {
-	char *dir, *name, *kill[] = { "kill-session", NULL };
+	char *kill[] = { "kill-session", NULL };
 	const char *want = NULL;
-	int fd, rc, i;
+	int i;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-t") == 0 && i + 1 < argc)
@@ -272,19 +305,7 @@ tui_cli_kill_session(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (sockdir_or_die(&dir) != 0)
-		return 1;
-	if ((name = session_named(dir, want)) == NULL) {
-		free(dir);
-		return 1;
-	}
-	fd = connect_named(dir, name);
-	rc = fd < 0 ? 1 : request(fd, 1, kill, 0);
-	if (fd >= 0)
-		close(fd);
-	free(name);
-	free(dir);
-	return rc;
+	return ask_session(want, 1, kill);
 }
 
 int
@@ -317,8 +338,7 @@ int
 tui_cli_ctl(int argc, char **argv)
 {
 	const char *want = NULL;
-	char *dir, *name;
-	int i = 1, fd, rc;
+	int i = 1;
 
 	if (i + 1 < argc && strcmp(argv[i], "-t") == 0) {
 		want = argv[i + 1];
@@ -328,19 +348,7 @@ tui_cli_ctl(int argc, char **argv)
 		fputs(tui_ctl_usage, i >= argc ? stderr : stdout);
 		return i >= argc ? 2 : 0;
 	}
-	if (sockdir_or_die(&dir) != 0)
-		return 1;
-	if ((name = session_named(dir, want)) == NULL) {
-		free(dir);
-		return 1;
-	}
-	fd = connect_named(dir, name);
-	rc = fd < 0 ? 1 : request(fd, argc - i, argv + i, 0);
-	if (fd >= 0)
-		close(fd);
-	free(name);
-	free(dir);
-	return rc;
+	return ask_session(want, argc - i, argv + i);
 }
 
 /* ---- a new session ---- */
@@ -466,21 +474,15 @@ open_workspace(const char *dir, const char *file, util_strv *rest, const char *s
 int
 tui_cli_save(int argc, char **argv)
 {
-	char *dir, *name, *abs, *d, *req[3] = { "save", NULL, NULL };
+	char *abs, *d, *req[3] = { "save", NULL, NULL };
 	const char *base;
-	int fd, rc;
+	int rc;
 
 	if (argc != 3 || argv[1][0] == '-') {
 		fprintf(argc == 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr,
 		    "usage: drover save NAME FILE\n\nWrites session NAME as a workspace file "
 		    "(drover -w FILE opens it again).\n");
 		return argc == 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
-	}
-	if (sockdir_or_die(&dir) != 0)
-		return 1;
-	if ((name = session_named(dir, argv[1])) == NULL) {
-		free(dir);
-		return 1;
 	}
 	/* The server writes it: an absolute path, its directory resolved here. */
 	d = util_xstrdup(argv[2]);
@@ -496,18 +498,14 @@ tui_cli_save(int argc, char **argv)
 		rc = 2;
 	} else {
 		req[1] = util_xasprintf("%s/%s", strcmp(abs, "/") == 0 ? "" : abs, base);
-		fd = connect_named(dir, name);
-		rc = fd < 0 ? 1 : request(fd, 2, req, 0);
-		if (fd >= 0)
-			close(fd);
+		rc = ask_session(argv[1], 2, req);
 		free(req[1]);
 	}
 	free(abs);
 	free(d);
-	free(name);
-	free(dir);
 	return rc;
 }
+
 
 int
 tui_session_main(int argc, char **argv, const char *ssh_config, const char *inventory)
