@@ -83,11 +83,47 @@ tui_window_rename(tui_console *con, int i, const char *name)
 	tui_console_dirty(con);
 }
 
+/*
+ * Closes window i's panes (the window parked). Each is taken out of every
+ * list first: disposing one walks all panes (the retry timer), which must
+ * not meet the ones already gone.
+ */
+static void
+dispose_all(tui_console *con, int i)
+{
+	tui_window *w = &con->wins[i];
+	tui_pane **v = w->panes;
+	int n = w->npanes, k;
+
+	w->panes = NULL;
+	w->npanes = 0;
+	if (i == con->cur) {
+		con->panes = NULL;
+		con->npanes = 0;
+	}
+	for (k = n; k > 0; k--) {
+		/* The rest stay findable (a ctl wait on them) until their turn. */
+		w->npanes = k - 1;
+		w->panes = v;
+		if (i == con->cur) {
+			con->panes = v;
+			con->npanes = k - 1;
+		}
+		tui__pane_dispose(con, v[k - 1]);
+	}
+	w->panes = NULL;
+	w->npanes = 0;
+	if (i == con->cur) {
+		con->panes = NULL;
+		con->npanes = 0;
+	}
+	free(v);
+}
+
 void
 tui_window_kill(tui_console *con, int i)
 {
 	tui_window *w;
-	int k;
 
 	if (i < 0 || i >= con->nwins)
 		return;
@@ -99,9 +135,7 @@ tui_window_kill(tui_console *con, int i)
 	}
 	park(con);
 	w = &con->wins[i];
-	for (k = 0; k < w->npanes; k++)
-		tui__pane_dispose(con, w->panes[k]);
-	free(w->panes);
+	dispose_all(con, i);
 	free(w->name);
 	free(w->ws_dir);
 	free(w->ws_command);
@@ -115,15 +149,13 @@ tui_window_kill(tui_console *con, int i)
 void
 tui_windows_close_all(tui_console *con)
 {
-	int i, k;
+	int i;
 
 	if (con->wins == NULL)
 		return;
 	park(con);
 	for (i = 0; i < con->nwins; i++) {
-		for (k = 0; k < con->wins[i].npanes; k++)
-			tui__pane_dispose(con, con->wins[i].panes[k]);
-		free(con->wins[i].panes);
+		dispose_all(con, i);
 		free(con->wins[i].name);
 		free(con->wins[i].ws_dir);
 		free(con->wins[i].ws_command);
