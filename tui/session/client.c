@@ -516,8 +516,10 @@ tui_session_main(int argc, char **argv, const char *ssh_config, const char *inve
 	int i, fd, rc;
 
 	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			util_strv_clear(&rest);
 			return tui_console_help();
+		}
 		if (strcmp(argv[i], "-w") == 0 || strncmp(argv[i], "-w=", 3) == 0) {
 			if (argv[i][2] == '=')
 				wsfile = argv[i] + 3;
@@ -525,6 +527,7 @@ tui_session_main(int argc, char **argv, const char *ssh_config, const char *inve
 				wsfile = argv[++i];
 			else {
 				fprintf(stderr, "drover: -w needs a workspace file\n");
+				util_strv_clear(&rest);
 				return 2;
 			}
 			continue;
@@ -536,6 +539,7 @@ tui_session_main(int argc, char **argv, const char *ssh_config, const char *inve
 				want = argv[++i];
 			else {
 				fprintf(stderr, "drover: -s needs a session name\n");
+				util_strv_clear(&rest);
 				return 2;
 			}
 			continue;
