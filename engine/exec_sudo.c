@@ -83,30 +83,6 @@ eng_sudo_prompt(const eng_sudo *s)
 	return s->prompt;
 }
 
-/* s in single quotes for a POSIX shell, malloc'd. */
-static char *
-quote(const char *s)
-{
-	size_t n = 3, i;
-	char *out, *o;
-
-	for (i = 0; s[i]; i++)
-		n += s[i] == '\'' ? 4 : 1;
-	o = out = util_xmalloc(n);
-	*o++ = '\'';
-	for (; *s; s++) {
-		if (*s == '\'') {
-			memcpy(o, "'\\''", 4);
-			o += 4;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o++ = '\'';
-	*o = '\0';
-	return out;
-}
-
 char *
 eng__sudo_wrap(const eng_sudo *s, const char *command)
 {
@@ -115,10 +91,10 @@ eng__sudo_wrap(const eng_sudo *s, const char *command)
 	/* The tag is the first thing the shell under sudo does: sudo is done. */
 	inner = util_xasprintf("printf '\\036%.*s\\n' >&2; %s",
 	    (int)(strlen(s->tag) - 2), s->tag + 1, command);
-	qi = quote(inner);
-	qp = quote(s->prompt);
+	qi = util_shell_quote(inner);
+	qp = util_shell_quote(s->prompt);
 	if (s->user != NULL)
-		qu = quote(s->user);
+		qu = util_shell_quote(s->user);
 	out = util_xasprintf("sudo -S -p %s%s%s -- sh -c %s", qp, qu ? " -u " : "",
 	    qu ? qu : "", qi);
 	free(inner);

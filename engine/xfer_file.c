@@ -88,33 +88,7 @@ fsop_free(fsop *o)
 	free(o);
 }
 
-/* ---- failure ---- */
-
-void
-eng__xf_file_fail(xf_file *f, const char *fmt, ...)
-{
-	va_list ap;
-	char *m;
-
-	if (f->error == NULL) {
-		va_start(ap, fmt);
-		if (vasprintf(&m, fmt, ap) < 0)
-			abort();
-		va_end(ap);
-		f->error = m;
-		ENG_LOG(f->j->ctx, "%s: %s", f->j->name, m);
-	}
-	if (f->failing)
-		return;
-	f->failing = 1;
-	f->step = FS_C_CLOSE;
-	f->pub.error = f->error;
-	/* Held so that nothing below finishes (and frees) f under us. */
-	f->pending++;
-	eng__xf_drop_parked(f);
-	f->pending--;
-	eng__xf_file_advance(f);
-}
+/* ---- failure (eng__xf_file_fail is in xfer_file_life.c) ---- */
 
 /* A remote request failed to go out (session gone): the file fails. */
 static void
@@ -124,11 +98,6 @@ req_failed(xf_file *f, int rc, const char *what)
 	eng__xf_file_fail(f, "%s: %s", what, eng_strerror(rc));
 }
 
-const char *
-eng__xf_status_msg(const eng_sftp_reply *r)
-{
-	return r->message != NULL ? r->message : eng_sftp_status_str(r->status);
-}
 
 /* ---- remote requests for steps (one callback, on_r) ---- */
 

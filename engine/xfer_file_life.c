@@ -2,11 +2,13 @@
  * engine/xfer_file_life.c - one file of a transfer coming and going: its
  * record, the temporary name it is written under at the destination
  * (random, or the fixed .drover-part name that --resume keeps), its start
- * on a stream, and its release. The steps in between are xfer_file.c's.
+ * on a stream, its failure, and its release. The steps in between are
+ * xfer_file.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -84,4 +86,38 @@ eng__xf_file_free(xf_file *f)
 	free(f->vbuf[0]);
 	free(f->vbuf[1]);
 	free(f);
+}
+
+/* ---- failure ---- */
+
+void
+eng__xf_file_fail(xf_file *f, const char *fmt, ...)
+{
+	va_list ap;
+	char *m;
+
+	if (f->error == NULL) {
+		va_start(ap, fmt);
+		if (vasprintf(&m, fmt, ap) < 0)
+			abort();
+		va_end(ap);
+		f->error = m;
+		ENG_LOG(f->j->ctx, "%s: %s", f->j->name, m);
+	}
+	if (f->failing)
+		return;
+	f->failing = 1;
+	f->step = FS_C_CLOSE;
+	f->pub.error = f->error;
+	/* Held so that nothing below finishes (and frees) f under us. */
+	f->pending++;
+	eng__xf_drop_parked(f);
+	f->pending--;
+	eng__xf_file_advance(f);
+}
+
+const char *
+eng__xf_status_msg(const eng_sftp_reply *r)
+{
+	return r->message != NULL ? r->message : eng_sftp_status_str(r->status);
 }

@@ -95,3 +95,26 @@ util_list_free(char **list)
 		free(list[i]);
 	free(list);
 }
+
+char *
+util_shell_quote(const char *s)
+{
+	size_t n = 3, i;
+	char *out, *o;
+
+	for (i = 0; s[i] != '\0'; i++)
+		n += s[i] == '\'' ? 4 : 1;
+	o = out = util_xmalloc(n);
+	*o++ = '\'';
+	for (; *s != '\0'; s++) {
+		if (*s == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o++ = '\'';
+	*o = '\0';
+	return out;
+}

@@ -53,6 +53,9 @@ void util_strv_push_take(util_strv *sv, char *s);
 char **util_strv_steal(util_strv *sv);
 void util_strv_clear(util_strv *sv);
 
+/* s in single quotes for a POSIX shell ('it'\''s'), malloc'd. */
+char *util_shell_quote(const char *s);
+
 /* NULL-terminated string lists (NULL is the empty list). */
 size_t util_list_len(char *const *list);
 char **util_list_dup(char *const *list);     /* NULL when empty */

@@ -429,8 +429,9 @@ Test(session, workspace_open_save_kill_reopen)
 	char srv[64], *dir, *ws, *saved, *before_w, *before_p, *after_w, *after_p, *out, client[1024];
 	int st;
 
-	snprintf(srv, sizeof(srv), "s%d-a", (int)getpid());
+	/* stop() ends session name and the tmux servers name-a/b/c. */
 	snprintf(name, sizeof(name), "w%d", (int)getpid());
+	snprintf(srv, sizeof(srv), "%s-a", name);
 	dir = tu_tmpdir();
 	cr_assert(asprintf(&ws, "%s/ops.ini", dir) > 0);
 	cr_assert(asprintf(&saved, "%s/saved.ini", dir) > 0);

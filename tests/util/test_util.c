@@ -5,6 +5,7 @@
  * share (the near-black direct colour that must not read as ANSI 0-7).
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,4 +149,27 @@ Test(color, no_color_env)
 	cr_assert_eq(util_no_color(), 0, "empty means unset (no-color.org)");
 	setenv("NO_COLOR", "1", 1);
 	cr_assert_eq(util_no_color(), 1);
+}
+
+Test(strv, shell_quote_survives_sh)
+{
+	static const char *const cases[] = { "", "plain", "it's", "'", "a b;$(x)`y`\\\"", NULL };
+	size_t i;
+
+	for (i = 0; cases[i] != NULL; i++) {
+		char *q = util_shell_quote(cases[i]), *cmd = NULL, out[256] = "";
+		FILE *p;
+		size_t n;
+
+		/* sh reads it back as the one word it was. */
+		cr_assert(asprintf(&cmd, "printf %%s %s", q) > 0);
+		p = popen(cmd, "r");
+		cr_assert_not_null(p);
+		n = fread(out, 1, sizeof(out) - 1, p);
+		out[n] = '\0';
+		pclose(p);
+		cr_assert_str_eq(out, cases[i], "%s -> %s", cases[i], q);
+		free(cmd);
+		free(q);
+	}
 }

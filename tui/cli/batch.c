@@ -22,34 +22,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tui/cli/cli.h"
+#include "tui/cli/batch_int.h"
 
 #define LINE_CAP (64 * 1024)   /* a "line" longer than this is cut */
 #define BATCH_MEM_BUDGET ((size_t)256 << 20)   /* all hosts' kept output */
 #define BATCH_CAP_MIN ((size_t)64 << 10)       /* per host and stream */
 #define BATCH_CAP_MAX ((size_t)16 << 20)
-
-typedef struct bhost {
-	char *name;         /* sanitised */
-	tui_buf line[3];    /* partial line per stream (stream mode) */
-	tui_buf cap[3];     /* output kept per stream (group/json), at most b->cap */
-	uint64_t total[3];  /* bytes the host sent per stream */
-	int fd[3];          /* --outdir temp files */
-	char *tmp[3], *dst[3];
-	int werr;
-	int done;
-} bhost;
-
-struct tui_batch {
-	tui_batch_opts o;
-	size_t n;
-	bhost *h;
-	size_t cap;         /* bytes kept per host and stream */
-	int out_errno;      /* a write to stdout failed */
-	int live_lines;     /* rows of the live view on screen now */
-	int live_dirty;
-	int file_errno;     /* a write under --outdir failed */
-};
 
 static const int palette[] = { 36, 32, 33, 35, 34, 31 };
 
@@ -169,8 +147,8 @@ write_raw(tui_batch *b, bhost *h, int s, const char *buf, size_t len)
 }
 
 /* Output for the operator: a failed write (EPIPE, ENOSPC) is remembered. */
-static void
-out_write(tui_batch *b, FILE *f, const char *p, size_t len)
+void
+tui__batch_out_write(tui_batch *b, FILE *f, const char *p, size_t len)
 {
 	if (b->out_errno != 0 && f == stdout)
 		return;
@@ -182,8 +160,8 @@ out_write(tui_batch *b, FILE *f, const char *p, size_t len)
 	}
 }
 
-static void
-out_flush(tui_batch *b)
+void
+tui__batch_out_flush(tui_batch *b)
 {
 	errno = 0;
 	if (fflush(stdout) != 0 && b->out_errno == 0)
@@ -217,7 +195,7 @@ emit_line(tui_batch *b, size_t idx, int stream, const char *line, size_t len)
 	print_prefix(&out, b, idx, stream);
 	tui_sanitize(&out, line, len);
 	tui_buf_add(&out, "\n", 1);
-	out_write(b, stream == 1 ? stdout : stderr, out.p, out.len);
+	tui__batch_out_write(b, stream == 1 ? stdout : stderr, out.p, out.len);
 	tui_buf_free(&out);
 }
 
@@ -303,8 +281,8 @@ tui_batch_command(tui_batch *b, size_t idx, const char *cmd, const char *buf, si
 		tui_buf_addstr(&o, ",\"output\":\"");
 		tui_json_escape(&o, buf, len);
 		tui_buf_addstr(&o, "\"}\n");
-		out_write(b, stdout, o.p, o.len);
-		out_flush(b);
+		tui__batch_out_write(b, stdout, o.p, o.len);
+		tui__batch_out_flush(b);
 		break;
 	case TUI_OUT_STREAM:
 		print_prefix(&pre, b, idx, 1);
@@ -321,7 +299,7 @@ tui_batch_command(tui_batch *b, size_t idx, const char *cmd, const char *buf, si
 			tui_buf_add(&o, "\n", 1);
 			p = nl ? nl + 1 : end;
 		}
-		out_write(b, stdout, o.p, o.len);
+		tui__batch_out_write(b, stdout, o.p, o.len);
 		break;
 	default:
 		tui_buf_addf(&o, "[%s]\n", cmd);
@@ -432,8 +410,8 @@ tui_batch_host_done(tui_batch *b, size_t idx, const eng_fanout_host *fh)
 		json_stream_facts(&o, b, h, 1);
 		json_stream_facts(&o, b, h, 2);
 		tui_buf_addstr(&o, "}\n");
-		out_write(b, stdout, o.p, o.len);
-		out_flush(b);
+		tui__batch_out_write(b, stdout, o.p, o.len);
+		tui__batch_out_flush(b);
 		tui_buf_free(&o);
 		tui_buf_free(&h->cap[1]);
 		tui_buf_free(&h->cap[2]);
@@ -444,7 +422,7 @@ tui_batch_host_done(tui_batch *b, size_t idx, const eng_fanout_host *fh)
 	if (fh->state != ENG_HOST_OK || b->o.verbose) {
 		char *why = tui_sanitize_str(fh->error);
 
-		out_flush(b);
+		tui__batch_out_flush(b);
 		fprintf(stderr, "drover: %s: %s%s%s (%s)\n", h->name, tui_host_state_label(fh),
 		    fh->error ? ": " : "", fh->error ? why : "", dur);
 		free(why);
@@ -486,6 +464,20 @@ idx_cmp(const void *a, const void *b)
 	if (c != 0)
 		return c;
 	return i < j ? -1 : i > j;
+}
+
+void
+tui__batch_order(const tui_batch *b, const eng_fanout_host *const *hosts, size_t *ord, size_t n)
+{
+	sort_b = b;
+	sort_h = hosts;
+	qsort(ord, n, sizeof(size_t), idx_cmp);
+}
+
+int
+tui__batch_same(size_t i, size_t j)
+{
+	return result_cmp(i, j) == 0;
 }
 
 static void
@@ -574,7 +566,7 @@ print_groups(tui_batch *b, const eng_fanout_host *const *hosts)
 			free(mname);
 			add_lines(&out, "[stderr] ", &h->cap[2], h->total[2]);
 		}
-		out_write(b, stdout, out.p, out.len);
+		tui__batch_out_write(b, stdout, out.p, out.len);
 	}
 	for (i = 0; i < b->n; i++) {
 		tui_buf_free(&b->h[i].cap[1]);
@@ -583,103 +575,10 @@ print_groups(tui_batch *b, const eng_fanout_host *const *hosts)
 	for (g = 0; g < ng; g++)
 		free(folds[g]);
 	tui_buf_free(&out);
-	out_flush(b);
+	tui__batch_out_flush(b);
 	free(ord);
 	free(gstart);
 	free(folds);
-	free(names);
-}
-
-/* ---- -o group on a terminal: the groups as they form ---- */
-
-/*
- * Called at most every 100 ms by the command's timer: the finished hosts
- * grouped (count, state, first lines of output), the others counted,
- * drawn over the previous view. Never taller than the terminal, so the
- * cursor can always go back up to its first row.
- */
-void
-tui_batch_live(tui_batch *b, const eng_fanout *f, int rows, int cols)
-{
-	size_t *ord, i, j, n = 0, running = 0, shown = 0;
-	const char **names;
-	const eng_fanout_host **hosts;
-	tui_buf out = { 0 }, line = { 0 };
-	int budget, used = 0;
-
-	if (!b->o.live || !b->live_dirty || b->out_errno != 0)
-		return;
-	b->live_dirty = 0;
-	if (rows < 4)
-		rows = 4;
-	if (cols < 20)
-		cols = 20;
-	budget = rows - 2;
-	ord = util_xcalloc(b->n ? b->n : 1, sizeof(size_t));
-	names = util_xcalloc(b->n ? b->n : 1, sizeof(char *));
-	for (i = 0; i < b->n; i++) {
-		if (b->h[i].done)
-			ord[n++] = i;
-		else
-			running++;
-	}
-	hosts = util_xcalloc(b->n ? b->n : 1, sizeof(*hosts));
-	for (i = 0; i < b->n; i++)
-		hosts[i] = eng_fanout_host_get(f, i);
-	sort_b = b;
-	sort_h = hosts;
-	qsort(ord, n, sizeof(size_t), idx_cmp);
-	if (b->live_lines > 0)
-		tui_buf_addf(&out, "\r\033[%dA", b->live_lines);
-	tui_buf_addstr(&out, "\r\033[J");
-	for (i = 0; i < n && used < budget - 1; i = j) {
-		const eng_fanout_host *fh = eng_fanout_host_get(f, ord[i]);
-		const tui_buf *cap = &b->h[ord[i]].cap[1];
-		const char *p = cap->p, *end = cap->p + cap->len, *nl;
-		char *fold;
-		int k;
-
-		for (j = i; j < n && result_cmp(ord[i], ord[j]) == 0; j++)
-			names[j - i] = b->h[ord[j]].name;
-		fold = tui_fold_hosts(names, j - i);
-		tui_buf_reset(&line);
-		tui_buf_addf(&line, "%s (%zu)", fold, j - i);
-		if (fh->state != ENG_HOST_OK) {
-			tui_buf_addf(&line, " %s", tui_host_state_label(fh));
-			if (fh->error != NULL) {
-				tui_buf_addstr(&line, ": ");
-				tui_sanitize(&line, fh->error, strlen(fh->error));
-			}
-		}
-		free(fold);
-		shown += j - i;
-		/* Up to 2 lines of output per group: enough to tell them apart. */
-		for (k = 0; k < 3 && used < budget - 1; k++) {
-			size_t cut = line.len < (size_t)cols - 1 ? line.len : (size_t)cols - 1;
-
-			cut = line.len > cut ? util_utf8_drop_last(line.p, cut + 1) : cut;
-			tui_buf_add(&out, line.p, cut);
-			tui_buf_addstr(&out, "\033[K\n");
-			used++;
-			if (p == NULL || p >= end)
-				break;
-			nl = memchr(p, '\n', (size_t)(end - p));
-			tui_buf_reset(&line);
-			tui_buf_addstr(&line, "    ");
-			tui_sanitize(&line, p, (size_t)((nl ? nl : end) - p));
-			p = nl ? nl + 1 : end;
-		}
-	}
-	tui_buf_addf(&out, "[%zu done%s, %zu running]\033[K\n", n,
-	    shown < n ? ", more groups than fit" : "", running);
-	used++;
-	b->live_lines = used;
-	out_write(b, stdout, out.p, out.len);
-	out_flush(b);
-	tui_buf_free(&out);
-	tui_buf_free(&line);
-	free(ord);
-	free(hosts);
 	free(names);
 }
 
@@ -717,12 +616,12 @@ tui_batch_finish_hosts(tui_batch *b, const eng_fanout_host *const *hosts,
 		char clr[32];
 
 		snprintf(clr, sizeof(clr), "\r\033[%dA\033[J", b->live_lines);
-		out_write(b, stdout, clr, strlen(clr));
+		tui__batch_out_write(b, stdout, clr, strlen(clr));
 		b->live_lines = 0;
 	}
 	if (b->o.mode == TUI_OUT_GROUP || b->o.mode == TUI_OUT_DIFF)
 		print_groups(b, hosts);
-	out_flush(b);
+	tui__batch_out_flush(b);
 	for (i = 0; i < b->n; i++) {
 		const eng_fanout_host *fh = hosts[i];
 

@@ -16,20 +16,6 @@
 #include "tui/console/console.h"
 #include "tui/console/server.h"
 
-/* 'text' for a POSIX shell: quoted, inner quotes as '\'' */
-static void
-shell_quote(tui_buf *b, const char *s)
-{
-	tui_buf_addstr(b, "'");
-	for (; *s != '\0'; s++) {
-		if (*s == '\'')
-			tui_buf_addstr(b, "'\\''");
-		else
-			tui_buf_add(b, s, 1);
-	}
-	tui_buf_addstr(b, "'");
-}
-
 /* Typed into a new pane's shell (the pty holds it until the shell reads). */
 static void
 start_up(tui_pane *p, const char *dir, const char *command)
@@ -39,8 +25,11 @@ start_up(tui_pane *p, const char *dir, const char *command)
 	if (p->x == NULL || (dir == NULL && command == NULL))
 		return;
 	if (dir != NULL) {
+		char *q = util_shell_quote(dir);
+
 		tui_buf_addstr(&b, "cd ");
-		shell_quote(&b, dir);
+		tui_buf_addstr(&b, q);
+		free(q);
 		tui_buf_addstr(&b, command != NULL ? " && " : "");
 	}
 	if (command != NULL)
