@@ -481,7 +481,7 @@ step_password(eng_conn *c)
 {
 	eng_auth *a = &c->auth;
 	char *text, *key, *shared = NULL;
-	int rc, how;
+	int rc, how, own = 1;
 
 	if (!(a->methods & SSH_AUTH_METHOD_PASSWORD))
 		return 2;
@@ -513,7 +513,7 @@ step_password(eng_conn *c)
 	if (rc == SSH_AUTH_SUCCESS || rc == SSH_AUTH_PARTIAL)
 		eng__realm_result(c, a->secret, ENG_REALM_OK);
 	else if (rc == SSH_AUTH_DENIED)
-		eng__realm_result(c, a->secret, ENG_REALM_REJECTED);
+		own = eng__realm_result(c, a->secret, ENG_REALM_REJECTED);
 	util_secure_free(a->secret);
 	a->secret = NULL;
 	if (rc == SSH_AUTH_SUCCESS)
@@ -524,7 +524,7 @@ step_password(eng_conn *c)
 	if (rc == SSH_AUTH_PARTIAL)
 		return 2;
 	/* Denied: ask again, as ssh does, up to three times. */
-	if (++a->tries < 3) {
+	if ((own ? ++a->tries : a->tries) < 3) {
 		a->sub = 0;
 		return step_password(c);
 	}
@@ -538,7 +538,7 @@ step_kbdint(eng_conn *c)
 	eng_auth *a = &c->auth;
 	const char *prompt, *instr;
 	char echo = 0;
-	int rc;
+	int rc, own;
 
 	if (!(a->methods & SSH_AUTH_METHOD_INTERACTIVE))
 		return 2;
@@ -549,8 +549,9 @@ step_kbdint(eng_conn *c)
 			if (rc == SSH_AUTH_AGAIN)
 				return 0;
 			/* The verdict on a shared (or sharable) answer. */
+			own = 1;
 			if (a->secret != NULL && rc != SSH_AUTH_ERROR) {
-				eng__realm_result(c, a->secret, rc == SSH_AUTH_DENIED ?
+				own = eng__realm_result(c, a->secret, rc == SSH_AUTH_DENIED ?
 				    ENG_REALM_REJECTED : ENG_REALM_OK);
 				util_secure_free(a->secret);
 				a->secret = NULL;
@@ -565,7 +566,7 @@ step_kbdint(eng_conn *c)
 			}
 			if (rc != SSH_AUTH_INFO) {
 				learn_methods(c);
-				if (++a->tries < 3)
+				if ((own ? ++a->tries : a->tries) < 3)
 					continue;
 				eng__realm_result(c, NULL, ENG_REALM_GIVE_UP);
 				return 2;

@@ -7,6 +7,14 @@
  * alone; a wrong answer re-asks through the same first host, so the
  * others never see it.
  *
+ * When the asker itself rejects its answer, drover cannot tell a typo
+ * from a host that refuses everyone (a user missing there, a password
+ * that differs). Before asking again, the answer is tried once on a host
+ * that is waiting: accepted there, it becomes the realm's answer and the
+ * asker asks for itself alone; rejected there too, it was wrong and the
+ * asker asks again. Each host spends at most one attempt on such a trial,
+ * and it is not one of its own three.
+ *
  * The realm, as auth.c builds its key:
  *   - password: the login user (the server's "password" method asks
  *     nothing else, and the question drover shows names the host);
@@ -26,6 +34,8 @@ struct eng_realm {
 	char *secret;               /* an answer a server accepted; NULL until then */
 	struct eng_conn *asker;     /* whose prompt is out (or whose answer is tried) */
 	struct eng_conn *waiters;   /* parked, linked by auth.realm_next */
+	char *candidate;            /* the asker's rejected answer, on trial */
+	struct eng_conn *trier;     /* the waiting host it is tried on */
 	int declined;               /* the user declined: the others do not ask */
 	struct eng_realm *next;
 };
@@ -45,6 +55,57 @@ wake(eng_realm *r)
 		eng__conn_kick(c);
 	}
 	r->waiters = NULL;
+}
+
+static void
+park(eng_realm *r, eng_conn *c)
+{
+	eng_conn *w;
+
+	if (c->auth.waiting_realm)
+		return;
+	c->auth.waiting_realm = 1;
+	uv_timer_stop(&c->t_deadline);
+	c->auth.realm_next = NULL;
+	if (r->waiters == NULL) {
+		r->waiters = c;
+	} else {
+		for (w = r->waiters; w->auth.realm_next != NULL; w = w->auth.realm_next)
+			;
+		w->auth.realm_next = c;
+	}
+}
+
+/* The first waiting host that has not had a trial takes the candidate. */
+static int
+start_trial(eng_realm *r, const char *answer)
+{
+	eng_conn **pp, *w;
+
+	for (pp = &r->waiters; *pp != NULL; pp = &(*pp)->auth.realm_next) {
+		w = *pp;
+		if (w->auth.realm_tried)
+			continue;
+		*pp = w->auth.realm_next;
+		w->auth.realm_next = NULL;
+		w->auth.waiting_realm = 0;
+		w->auth.realm_tried = 1;
+		r->candidate = util_xstrdup(answer);
+		r->trier = w;
+		if (w->st < ENG_CONN_READY)
+			eng__conn_deadline_start(w);
+		eng__conn_kick(w);
+		return 1;
+	}
+	return 0;
+}
+
+static void
+end_trial(eng_realm *r)
+{
+	util_secure_free(r->candidate);
+	r->candidate = NULL;
+	r->trier = NULL;
 }
 
 static eng_realm *
@@ -67,12 +128,20 @@ eng__realm_get(eng_conn *c, const char *key, char **secret)
 {
 	eng_auth *a = &c->auth;
 	eng_realm *r = realm_find(c->ctx, key);
-	eng_conn *w;
 
 	*secret = NULL;
 	a->realm = r;
-	if (r->asker == c)
+	if (r->trier == c) {
+		*secret = util_xstrdup(r->candidate);
+		return ENG_REALM_USE;
+	}
+	if (r->asker == c) {
+		if (r->trier != NULL) {
+			park(r, c);   /* its answer is on trial elsewhere */
+			return ENG_REALM_WAIT;
+		}
 		return ENG_REALM_ASK;
+	}
 	if (r->secret != NULL && !a->realm_own) {
 		*secret = util_xstrdup(r->secret);
 		return ENG_REALM_USE;
@@ -82,32 +151,35 @@ eng__realm_get(eng_conn *c, const char *key, char **secret)
 	if (r->declined)
 		return ENG_REALM_DECLINED;
 	if (r->asker != NULL) {
-		if (!a->waiting_realm) {
-			a->waiting_realm = 1;
-			uv_timer_stop(&c->t_deadline);
-			a->realm_next = NULL;
-			if (r->waiters == NULL) {
-				r->waiters = c;
-			} else {
-				for (w = r->waiters; w->auth.realm_next != NULL; w = w->auth.realm_next)
-					;
-				w->auth.realm_next = c;
-			}
-		}
+		park(r, c);
 		return ENG_REALM_WAIT;
 	}
 	r->asker = c;
 	return ENG_REALM_ASK;
 }
 
-void
+int
 eng__realm_result(eng_conn *c, const char *answer, int outcome)
 {
 	eng_auth *a = &c->auth;
 	eng_realm *r = a->realm;
 
 	if (r == NULL)
-		return;
+		return 1;
+	if (r->trier == c) {
+		/* The verdict on another host's answer. */
+		if (outcome == ENG_REALM_OK) {
+			util_secure_free(r->secret);
+			r->secret = r->candidate;
+			r->candidate = NULL;
+			if (r->asker != NULL)
+				r->asker->auth.realm_own = 1;
+			r->asker = NULL;
+		}
+		end_trial(r);
+		wake(r);   /* rejected or unknown: the asker asks again */
+		return outcome != ENG_REALM_REJECTED;
+	}
 	switch (outcome) {
 	case ENG_REALM_OK:
 		if (r->asker == c || (r->secret == NULL && answer != NULL)) {
@@ -119,7 +191,9 @@ eng__realm_result(eng_conn *c, const char *answer, int outcome)
 		/* The shared answer, refused here: this host asks for itself. */
 		if (r->asker != c)
 			a->realm_own = 1;
-		return;   /* the asker keeps asking: the others keep waiting */
+		else if (answer != NULL && r->trier == NULL)
+			(void)start_trial(r, answer);
+		return 1;   /* the asker keeps asking: the others keep waiting */
 	case ENG_REALM_DECLINE:
 		if (r->asker == c)
 			r->declined = 1;
@@ -130,6 +204,7 @@ eng__realm_result(eng_conn *c, const char *answer, int outcome)
 	if (r->asker == c)
 		r->asker = NULL;
 	wake(r);
+	return 1;
 }
 
 void
@@ -145,8 +220,13 @@ eng__realm_conn_gone(eng_ctx *ctx, eng_conn *c)
 				break;
 			}
 		}
+		if (r->trier == c) {
+			end_trial(r);
+			wake(r);   /* no verdict: the asker asks again */
+		}
 		if (r->asker == c) {
 			r->asker = NULL;
+			end_trial(r);   /* nobody left to share a verdict with */
 			wake(r);   /* the next waiter asks */
 		}
 	}
@@ -163,6 +243,7 @@ eng__realms_free(eng_ctx *ctx)
 	for (r = ctx->realms; r != NULL; r = next) {
 		next = r->next;
 		util_secure_free(r->secret);
+		util_secure_free(r->candidate);
 		free(r->key);
 		free(r);
 	}

@@ -154,8 +154,12 @@ enum { ENG_REALM_USE, ENG_REALM_ASK, ENG_REALM_WAIT, ENG_REALM_DECLINED };
 /* What c does for the secret of realm key: use *secret (a copy), ask, wait, skip. */
 int eng__realm_get(struct eng_conn *c, const char *key, char **secret);
 enum { ENG_REALM_OK, ENG_REALM_REJECTED, ENG_REALM_DECLINE, ENG_REALM_GIVE_UP };
-/* How c's answer (or the shared one) went; OK publishes it to the realm. */
-void eng__realm_result(struct eng_conn *c, const char *answer, int outcome);
+/*
+ * How c's answer (or the shared one) went; OK publishes it to the realm.
+ * Returns 0 when the rejection was a trial of another host's answer,
+ * which is not one of c's own attempts.
+ */
+int eng__realm_result(struct eng_conn *c, const char *answer, int outcome);
 void eng__realm_conn_gone(eng_ctx *ctx, struct eng_conn *c);
 void eng__realms_free(eng_ctx *ctx);
 
@@ -199,6 +203,7 @@ typedef struct eng_auth {
 	int realm_own;              /* the shared answer failed here: ask alone */
 	int from_realm;             /* secret being sent is the shared one */
 	int waiting_realm;          /* parked until the realm's asker is done */
+	int realm_tried;            /* has spent its one trial of an asker's answer */
 	struct eng_conn *realm_next;
 	int waiting_key;            /* parked until the key cache changes */
 	struct eng_conn *key_next;  /* next conn parked on the same key */

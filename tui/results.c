@@ -48,20 +48,63 @@ tui_result_cmp(const tui_result *a, const tui_result *b)
 	return 0;
 }
 
+enum { O_OK, O_FAILED, O_TIMEOUT, O_UNREACHABLE, O_AUTH, O_HOSTKEY, O_LOST, O_CANCELLED };
+
+static const char *const outcome_labels[TUI_OUTCOMES] = {
+	"ok", "failed", "timeout", "unreachable", "auth failed", "host key", "lost", "cancelled"
+};
+static const char *const outcome_words[TUI_OUTCOMES] = {
+	"ok", "failed", "timeout", "unreachable", "auth_failed", "host_key", "lost", "cancelled"
+};
+
+int
+tui_host_outcome(const eng_fanout_host *h)
+{
+	switch (h->state) {
+	case ENG_HOST_OK:
+		return O_OK;
+	case ENG_HOST_FAILED:
+		return O_FAILED;
+	case ENG_HOST_TIMEOUT:
+		return O_TIMEOUT;
+	case ENG_HOST_CANCELLED:
+		return O_CANCELLED;
+	case ENG_HOST_UNREACHABLE:
+		break;
+	default:
+		return O_UNREACHABLE;   /* not final: only seen while a run goes on */
+	}
+	switch (h->fail) {
+	case ENG_FAIL_AUTH:
+		return O_AUTH;
+	case ENG_FAIL_HOSTKEY_UNKNOWN:
+	case ENG_FAIL_HOSTKEY_CHANGED:
+		return O_HOSTKEY;
+	case ENG_FAIL_LOST:
+		return O_LOST;
+	default:
+		return O_UNREACHABLE;
+	}
+}
+
+const char *
+tui_outcome_label(int outcome)
+{
+	return outcome >= 0 && outcome < TUI_OUTCOMES ? outcome_labels[outcome] : "?";
+}
+
+const char *
+tui_outcome_word(int outcome)
+{
+	return outcome >= 0 && outcome < TUI_OUTCOMES ? outcome_words[outcome] : "?";
+}
+
 const char *
 tui_host_state_label(const eng_fanout_host *h)
 {
-	if (h->state != ENG_HOST_UNREACHABLE)
-		return eng_host_state_name(h->state);
-	switch (h->fail) {
-	case ENG_FAIL_AUTH:
-		return "auth failed";
-	case ENG_FAIL_HOSTKEY_UNKNOWN:
-	case ENG_FAIL_HOSTKEY_CHANGED:
-		return "host key";
-	case ENG_FAIL_LOST:
-		return "lost";
-	default:
-		return eng_host_state_name(h->state);
-	}
+	if (h->state != ENG_HOST_OK && h->state != ENG_HOST_FAILED &&
+	    h->state != ENG_HOST_TIMEOUT && h->state != ENG_HOST_CANCELLED &&
+	    h->state != ENG_HOST_UNREACHABLE)
+		return eng_host_state_name(h->state);   /* a run still going */
+	return tui_outcome_label(tui_host_outcome(h));
 }

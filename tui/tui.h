@@ -111,6 +111,16 @@ int tui_result_cmp(const tui_result *a, const tui_result *b);
  */
 const char *tui_host_state_label(const eng_fanout_host *h);
 
+/*
+ * The same as one of TUI_OUTCOMES outcomes (summaries count them), and as
+ * a JSON word: "ok", "failed", "timeout", "unreachable", "auth_failed",
+ * "host_key", "lost", "cancelled".
+ */
+enum { TUI_OUTCOMES = 8 };
+int tui_host_outcome(const eng_fanout_host *h);
+const char *tui_outcome_label(int outcome);
+const char *tui_outcome_word(int outcome);
+
 /* Reconnect policy (backoff.c): worth another try? */
 int tui_backoff_transient(eng_fail f);
 /* The wait before try number attempt (1, 2 ...): jittered, at most max_ms. */

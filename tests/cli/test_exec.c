@@ -251,6 +251,21 @@ private_config(const char *dir, const char *known_hosts)
 	return path;
 }
 
+/* A refused login is "auth failed" in the summary and in JSON, still exit 255. */
+Test(exec, auth_failure_is_named_as_such)
+{
+	tu_run r;
+	const char *const a[] = { "-F", cfg, "-i", inv, "exec", "-o", "json", "--auth", "publickey",
+		"-l", "drover-nobody", "h3,h4", "--", "true", NULL };
+
+	tu_drover(&r, 30, NULL, a);
+	cr_assert_eq(r.status, 255, "%s", r.err);
+	cr_assert_eq(tu_count(r.out, "\"state\":\"auth_failed\""), 2, "%s", r.out);
+	cr_assert(strstr(r.err, ": 0 ok, 0 failed, 0 timeout, 0 unreachable, 2 auth failed\n"
+	    "  auth failed: h[3-4]\n") != NULL, "%s", r.err);
+	tu_run_free(&r);
+}
+
 Test(exec, unknown_host_key_refused_then_accept_new_records)
 {
 	char *dir = tu_tmpdir(), *kh = NULL, *c2, *khtext;
@@ -268,6 +283,9 @@ Test(exec, unknown_host_key_refused_then_accept_new_records)
 	cr_assert_null(strstr(r.out, "in"));
 	cr_assert(strstr(r.err, "unknown host key") != NULL, "%s", r.err);
 	cr_assert(strstr(r.err, "SHA256:") != NULL, "%s", r.err);
+	/* the summary says what happened, not "unreachable" */
+	cr_assert(strstr(r.err, "0 unreachable, 1 host key\n  host key: h1\n") != NULL, "%s",
+	    r.err);
 	khtext = tu_read_file(kh, NULL);
 	cr_assert_str_empty(khtext, "refused key was recorded");
 	free(khtext);
@@ -301,7 +319,7 @@ Test(exec, unknown_host_key_refused_then_accept_new_records)
 Test(exec, changed_host_key_fails_without_sending_credentials)
 {
 	char *dir = tu_tmpdir(), *kh = NULL, *c2, *cmd = NULL, *line, *logpath = NULL;
-	char *before, *after;
+	char *before, *after, user[64];
 	size_t blen = 0, alen = 0;
 	tu_run r;
 
@@ -314,9 +332,14 @@ Test(exec, changed_host_key_fails_without_sending_credentials)
 	c2 = private_config(dir, kh);
 	cr_assert(asprintf(&logpath, "%s/h1/sshd.log", tu_fleet("FLEET_DIR")) > 0);
 	before = tu_read_file(logpath, &blen);
+	/*
+	 * A login name of this run alone: sshd logs it at any authentication
+	 * request (even "none"), and other tests log into h1 meanwhile.
+	 */
+	snprintf(user, sizeof(user), "drover-kh-%d", (int)getpid());
 	{
-		const char *const a[] = { "-F", c2, "-i", inv, "exec", "--accept-new", "h1", "--",
-		    "echo in", NULL };
+		const char *const a[] = { "-F", c2, "-i", inv, "exec", "--accept-new", "-l", user,
+		    "h1", "--", "echo in", NULL };
 
 		tu_drover(&r, 30, NULL, a);
 	}
@@ -326,10 +349,7 @@ Test(exec, changed_host_key_fails_without_sending_credentials)
 	usleep(300000);
 	after = tu_read_file(logpath, &alen);
 	cr_assert(alen >= blen);
-	cr_assert_null(strstr(after + blen, "Accepted"), "%s", after + blen);
-	cr_assert_null(strstr(after + blen, "Failed"), "%s", after + blen);
-	cr_assert_null(strstr(after + blen, "Postponed"), "%s", after + blen);
-	cr_assert_null(strstr(after + blen, "userauth"), "%s", after + blen);
+	cr_assert_null(strstr(after + blen, user), "%s", after + blen);
 	free(before);
 	free(after);
 	free(cmd);

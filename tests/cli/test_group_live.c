@@ -119,4 +119,5 @@ Test(group_live, groups_update_in_place_then_final_print)
 	free(text);
 	free(script);
 	tu_rmrf(dir);
+	free(dir);
 }

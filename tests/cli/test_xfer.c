@@ -13,7 +13,6 @@
  * cat raw or sanitised; host directories of get never escape LOCALDIR.
  */
 #include <criterion/criterion.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -319,57 +318,18 @@ typedef struct proxy {
 static void
 proxy_start(proxy *p, const char *const *extra)
 {
-	char bin[4096], target[128], line[64] = "", *dir;
-	const char *argv[20];
-	int fds[2], n = 0, i;
-	ssize_t got, used = 0;
+	char target[128];
 
-	snprintf(bin, sizeof(bin), "%s", getenv("DROVER_BIN"));
-	dir = dirname(bin);
-	memmove(bin, dir, strlen(dir) + 1);
-	strncat(bin, "/drover-faultproxy", sizeof(bin) - strlen(bin) - 1);
 	snprintf(target, sizeof(target), "%s:%s", tu_fleet("FLEET_ADDR_1"),
 	    tu_fleet("FLEET_PORT"));
-	argv[n++] = bin;
-	argv[n++] = "-l";
-	argv[n++] = "127.0.0.1:0";
-	argv[n++] = "-t";
-	argv[n++] = target;
-	for (i = 0; extra != NULL && extra[i] != NULL; i++)
-		argv[n++] = extra[i];
-	argv[n] = NULL;
-	cr_assert_eq(pipe(fds), 0);
-	p->pid = fork();
-	cr_assert_geq(p->pid, 0);
-	if (p->pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	while (used < (ssize_t)sizeof(line) - 1 &&
-	    (got = read(fds[0], line + used, sizeof(line) - 1 - (size_t)used)) > 0) {
-		used += got;
-		line[used] = '\0';
-		if (strchr(line, '\n') != NULL)
-			break;
-	}
-	close(fds[0]);
-	cr_assert(sscanf(line, "PORT %d", &p->port) == 1, "proxy said '%s'", line);
+	p->pid = tu_proxy_start(target, extra, &p->port);
 }
 
 static void
 proxy_stop(proxy *p)
 {
-	int st;
-
-	if (p->pid > 0) {
-		kill(p->pid, SIGTERM);
-		waitpid(p->pid, &st, 0);
-		p->pid = 0;
-	}
+	tu_proxy_stop(p->pid);
+	p->pid = 0;
 }
 
 /* An ssh config with "px" (the proxy in front of h1) and the fleet's hosts. */

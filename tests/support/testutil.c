@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <libgen.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
@@ -421,4 +422,59 @@ tu_count(const char *hay, const char *needle)
 		hay += l;
 	}
 	return n;
+}
+
+pid_t
+tu_proxy_start(const char *target, const char *const *extra, int *port)
+{
+	char bin[4096], line[64] = "", *dir;
+	const char *argv[24];
+	int fds[2], n = 0, i;
+	ssize_t got, used = 0;
+	pid_t pid;
+
+	snprintf(bin, sizeof(bin), "%s", getenv("DROVER_BIN"));
+	dir = dirname(bin);
+	memmove(bin, dir, strlen(dir) + 1);
+	strncat(bin, "/drover-faultproxy", sizeof(bin) - strlen(bin) - 1);
+	argv[n++] = bin;
+	argv[n++] = "-l";
+	argv[n++] = "127.0.0.1:0";
+	argv[n++] = "-t";
+	argv[n++] = target;
+	for (i = 0; extra != NULL && extra[i] != NULL && n < 23; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	cr_assert_eq(pipe(fds), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	while (used < (ssize_t)sizeof(line) - 1 &&
+	    (got = read(fds[0], line + used, sizeof(line) - 1 - (size_t)used)) > 0) {
+		used += got;
+		line[used] = '\0';
+		if (strchr(line, '\n') != NULL)
+			break;
+	}
+	close(fds[0]);
+	cr_assert(sscanf(line, "PORT %d", port) == 1, "proxy said '%s'", line);
+	return pid;
+}
+
+void
+tu_proxy_stop(pid_t pid)
+{
+	int st;
+
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, &st, 0);
+	}
 }

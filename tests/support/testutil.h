@@ -47,6 +47,15 @@ void tu_write_file(const char *path, const char *data);
 char *tu_tmpdir(void);
 void tu_rmrf(const char *path);
 int tu_count(const char *hay, const char *needle);
+
+/*
+ * Starts drover-faultproxy (beside $DROVER_BIN) listening on 127.0.0.1, any
+ * port, forwarding to target ("addr:port") with extra options (e.g. "-d",
+ * "100"; NULL-terminated, may be NULL). Returns its pid; *port is where it
+ * listens. tu_proxy_stop ends it and reaps it.
+ */
+pid_t tu_proxy_start(const char *target, const char *const *extra, int *port);
+void tu_proxy_stop(pid_t pid);
 double tu_now(void);
 
 #endif

@@ -393,7 +393,7 @@ tui_batch_host_done(tui_batch *b, size_t idx, const eng_fanout_host *fh)
 
 		tui_buf_addstr(&o, "{\"host\":");
 		json_str_or_null(&o, fh->name);
-		tui_buf_addf(&o, ",\"state\":\"%s\",\"exit\":", eng_host_state_name(fh->state));
+		tui_buf_addf(&o, ",\"state\":\"%s\",\"exit\":", tui_outcome_word(tui_host_outcome(fh)));
 		if (fh->exit_status >= 0)
 			tui_buf_addf(&o, "%d", fh->exit_status);
 		else
@@ -600,14 +600,12 @@ int
 tui_batch_finish_hosts(tui_batch *b, const eng_fanout_host *const *hosts,
     uint64_t total_ms)
 {
-	size_t count[ENG_HOST_CANCELLED + 1] = { 0 }, config_errors = 0;
+	size_t count[ENG_HOST_CANCELLED + 1] = { 0 }, outcomes[TUI_OUTCOMES] = { 0 };
+	size_t config_errors = 0;
 	const char **names = calloc(b->n ? b->n : 1, sizeof(char *));
-	size_t i, k;
-	int st, code = 0;
+	size_t i;
+	int o, code = 0;
 	char dur[32];
-	static const eng_host_state listed[] = {
-		ENG_HOST_FAILED, ENG_HOST_TIMEOUT, ENG_HOST_UNREACHABLE, ENG_HOST_CANCELLED
-	};
 
 	if (names == NULL)
 		abort();
@@ -626,6 +624,7 @@ tui_batch_finish_hosts(tui_batch *b, const eng_fanout_host *const *hosts,
 		const eng_fanout_host *fh = hosts[i];
 
 		count[fh->state]++;
+		outcomes[tui_host_outcome(fh)]++;
 		/* A ProxyJump loop, a name without an address: our config, not the host. */
 		config_errors += fh->state == ENG_HOST_UNREACHABLE && fh->fail == ENG_FAIL_CONFIG;
 	}
@@ -646,25 +645,24 @@ tui_batch_finish_hosts(tui_batch *b, const eng_fanout_host *const *hosts,
 	}
 	if (!b->o.quiet) {
 		eng_format_duration(total_ms, dur, sizeof(dur));
-		fprintf(stderr, "drover: %zu host%s in %s: %zu ok, %zu failed, %zu timeout, "
-		    "%zu unreachable", b->n, b->n == 1 ? "" : "s", dur,
-		    count[ENG_HOST_OK], count[ENG_HOST_FAILED], count[ENG_HOST_TIMEOUT],
-		    count[ENG_HOST_UNREACHABLE]);
-		if (count[ENG_HOST_CANCELLED])
-			fprintf(stderr, ", %zu cancelled", count[ENG_HOST_CANCELLED]);
+		/* ok, failed, timeout and unreachable always; what else happened when it did */
+		fprintf(stderr, "drover: %zu host%s in %s", b->n, b->n == 1 ? "" : "s", dur);
+		for (o = 0; o < TUI_OUTCOMES; o++)
+			if (o <= 3 || outcomes[o] > 0)
+				fprintf(stderr, "%s %zu %s", o == 0 ? ":" : ",", outcomes[o],
+				    tui_outcome_label(o));
 		fputc('\n', stderr);
-		for (k = 0; k < sizeof(listed) / sizeof(listed[0]); k++) {
+		for (o = 1; o < TUI_OUTCOMES; o++) {
 			size_t m = 0;
 			char *fold;
 
-			st = listed[k];
 			for (i = 0; i < b->n; i++)
-				if ((int)hosts[i]->state == st)
+				if (tui_host_outcome(hosts[i]) == o)
 					names[m++] = b->h[i].name;
 			if (m == 0)
 				continue;
 			fold = tui_fold_hosts(names, m);
-			fprintf(stderr, "  %s: %s\n", eng_host_state_name(st), fold);
+			fprintf(stderr, "  %s: %s\n", tui_outcome_label(o), fold);
 			free(fold);
 		}
 	}

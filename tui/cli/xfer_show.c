@@ -223,7 +223,7 @@ xfer_show_json(xcli *x, xhost *h)
 	json_str(&o, h->pub.name);
 	tui_buf_addf(&o, ",\"state\":\"%s\",\"files\":%zu,\"failed_files\":%zu,"
 	    "\"skipped_files\":%zu,\"bytes\":%llu,\"duration\":%.3f,\"sha256\":",
-	    eng_host_state_name(h->pub.state), j != NULL ? j->nok : 0,
+	    tui_outcome_word(tui_host_outcome(&h->pub)), j != NULL ? j->nok : 0,
 	    j != NULL ? j->nfail : 0, j != NULL ? j->nskip : 0,
 	    (unsigned long long)(j != NULL ? j->bytes : 0),
 	    (double)(h->pub.end_ms - h->pub.start_ms) / 1000.0);
