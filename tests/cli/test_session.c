@@ -198,6 +198,7 @@ Test(session, survives_the_terminal_same_shell_and_scrollback)
 Test(session, detach_key_two_clients_and_d)
 {
 	char srv_a[64], srv_b[64], client[512], *out, *s;
+	int i;
 
 	snprintf(srv_a, sizeof(srv_a), "s%d-a", (int)getpid());
 	snprintf(srv_b, sizeof(srv_b), "s%d-b", (int)getpid());
@@ -210,9 +211,16 @@ Test(session, detach_key_two_clients_and_d)
 	cr_assert_eq(ctl(&out, "session-info"), 0);
 	cr_assert(strstr(out, "2 attached") != NULL, "%s", out);
 	free(out);
-	cr_assert_eq(ctl(&out, "list-panes"), 0);
-	cr_assert(strstr(out, "\"rows\":18") != NULL || strstr(out, "\"rows\":17") != NULL,
-	    "%s", out);
+	/* The new size reaches the panes after the attach: wait for it. */
+	for (i = 0; i < 50; i++) {
+		cr_assert_eq(ctl(&out, "list-panes"), 0);
+		if (strstr(out, "\"rows\":18") != NULL || strstr(out, "\"rows\":17") != NULL)
+			break;
+		free(out);
+		out = NULL;
+		usleep(100000);
+	}
+	cr_assert(out != NULL, "the panes never took the smaller client's size");
 	free(out);
 	/* Typing in one client shows in both. */
 	free(sh(NULL, "tmux -L %s send-keys -t t 'echo both-$((3*3))' Enter", srv_b));
