@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -477,4 +478,46 @@ tu_proxy_stop(pid_t pid)
 		kill(pid, SIGTERM);
 		waitpid(pid, &st, 0);
 	}
+}
+
+void
+tu_tmux(const char *sock, const char *fmt, ...)
+{
+	char args[4096], *cmd = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof(args), fmt, ap);
+	va_end(ap);
+	cr_assert(asprintf(&cmd, "tmux -L %s %s 2>&1", sock, args) > 0);
+	free(tu_sh(cmd, NULL));
+	free(cmd);
+}
+
+char *
+tu_tmux_screen(const char *sock)
+{
+	char *cmd = NULL, *out;
+
+	cr_assert(asprintf(&cmd, "tmux -L %s capture-pane -p -t t", sock) > 0);
+	out = tu_sh(cmd, NULL);
+	free(cmd);
+	return out;
+}
+
+char *
+tu_tmux_wait(const char *sock, const char *needle, int count, double secs)
+{
+	double end = tu_now() + secs;
+	char *s = NULL;
+
+	do {
+		free(s);
+		s = tu_tmux_screen(sock);
+		if (tu_count(s, needle) >= count)
+			return s;
+		usleep(100000);
+	} while (tu_now() < end);
+	cr_assert_fail("'%s' x%d not on screen after %.0fs:\n%s", needle, count, secs, s);
+	return s;
 }

@@ -56,6 +56,16 @@ int tu_count(const char *hay, const char *needle);
  */
 pid_t tu_proxy_start(const char *target, const char *const *extra, int *port);
 void tu_proxy_stop(pid_t pid);
+
+/*
+ * Driving a console inside tmux (a real terminal) on the tmux server named
+ * sock: tu_tmux runs a tmux command (printf-style arguments), tu_tmux_screen
+ * is what pane "t" shows, tu_tmux_wait polls it until needle shows up count
+ * times (failing the test after secs, with the screen in the message).
+ */
+void tu_tmux(const char *sock, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *tu_tmux_screen(const char *sock);
+char *tu_tmux_wait(const char *sock, const char *needle, int count, double secs);
 double tu_now(void);
 
 #endif

@@ -127,7 +127,7 @@ push_line(const tui_line *l, int cols, void *user)
 		cells = row;
 		n = cols;
 	}
-	tui_sb_push(t->sb, cells, n);
+	tui_sb_push(t->sb, cells, n, l->cont);
 	if (t->offset > 0) {
 		/* Stay on the same text, as long as the ring keeps it. */
 		if (t->offset < tui_sb_count(t->sb))
@@ -144,6 +144,16 @@ on_putglyph(VTermGlyphInfo *info, VTermPos pos, void *user)
 	tui_term *t = user;
 	tui_cell pen;
 
+	/*
+	 * libvterm 0.1.4 keeps no record of soft wraps: a glyph at column 0
+	 * of the row below the one whose right edge the last glyph reached,
+	 * with no cursor move in between, is one. Reflow needs to know.
+	 */
+	if (t->wrap_row >= 0 && pos.col == 0 && pos.row == t->wrap_row + 1 &&
+	    (t->wrap_end >= t->vcols || (t->wrap_end == t->vcols - 1 && info->width == 2)))
+		screen(t)->line[pos.row]->cont = 1;
+	t->wrap_end = pos.col + info->width;
+	t->wrap_row = t->wrap_end >= t->vcols - 1 ? pos.row : -1;
 	if (info->protected_cell) {
 		pen = t->pen;
 		pen.attrs |= TUI_ATTR__PROTECTED;
@@ -175,6 +185,12 @@ on_scrollrect(VTermRect rect, int downward, int rightward, void *user)
 	tui_term *t = user;
 	tui_grid *g = screen(t);
 
+	/* A wrap at the bottom scrolls first: the wrapping row moves up. */
+	if (t->wrap_row >= 0 && t->wrap_row >= rect.start_row && t->wrap_row < rect.end_row) {
+		t->wrap_row = rightward == 0 ? t->wrap_row - downward : -1;
+		if (t->wrap_row < rect.start_row || t->wrap_row >= rect.end_row)
+			t->wrap_row = -1;
+	}
 	if (rightward == 0 && rect.start_col <= 0 && rect.end_col >= g->cols) {
 		/*
 		 * Lines scrolling off the top of the primary screen go to the
@@ -207,8 +223,11 @@ on_movecursor(VTermPos pos, VTermPos oldpos, int visible, void *user)
 {
 	tui_term *t = user;
 
-	(void)pos;
 	(void)oldpos;
+	/* At the right edge after a glyph (pending wrap) is not a move. */
+	if (t->wrap_row >= 0 && !(pos.row == t->wrap_row &&
+	    pos.col == (t->wrap_end < t->vcols ? t->wrap_end : t->vcols - 1)))
+		t->wrap_row = -1;
 	t->cursor_visible = visible;
 	return 1;
 }
@@ -288,6 +307,7 @@ on_settermprop(VTermProp prop, VTermValue *val, void *user)
 		if (val->boolean && t->grid[1].line == NULL)
 			tui_grid_init(&t->grid[1], t->rows, t->vcols, &t->pen);
 		t->alt = val->boolean ? 1 : 0;
+		t->wrap_row = -1;
 		tui__term_mark_all(t);
 		break;
 	case VTERM_PROP_REVERSE:
@@ -336,10 +356,12 @@ row_blank(const tui_grid *g, int row)
 
 /*
  * New size, during vterm_set_size. What a terminal user expects (libvterm's
- * screen layer and xterm agree): when the primary screen loses rows, the
- * blank rows below the cursor go first, then lines leave at the top into
- * the scrollback; when it gains rows, lines come back from the scrollback
- * at the top. The cursor follows its text: *delta tells libvterm how far.
+ * screen layer, xterm and tmux agree): when the primary screen loses rows,
+ * the blank rows below the cursor go first, then lines leave at the top
+ * into the scrollback; when it gains rows, lines come back from the
+ * scrollback at the top. A new width reflows the primary screen and the
+ * scrollback (term_reflow.c). The cursor follows its text: *delta tells
+ * libvterm how far, and reset_after_resize puts it there.
  */
 static int
 on_resize(int rows, int cols, VTermPos *delta, void *user)
@@ -348,36 +370,50 @@ on_resize(int rows, int cols, VTermPos *delta, void *user)
 	tui_grid *g = &t->grid[0];
 	VTermPos cur;
 	tui_cell *row, blank;
-	int r, first_blank, k, old_rows = g->rows;
+	int r, first_blank, k, old_rows = g->rows, cont;
 
-	tui__term_blank_cell(&blank);
 	vterm_state_get_cursorpos(t->state, &cur);
-	if (!t->alt && rows < g->rows) {
-		for (r = g->rows - 1; r >= rows; r--)
-			if (!row_blank(g, r) || cur.row == r)
-				break;
-		first_blank = r + 1;
-		if (first_blank > rows) {
-			tui_grid_scroll(g, 0, g->rows, first_blank - rows, &t->pen,
-			    push_line, t);
-			delta->row -= first_blank - rows;
+	t->resize_row = cur.row;
+	t->resize_col = cur.col;
+	if (cols != g->cols) {
+		tui__term_reflow(t, rows, cols);
+	} else {
+		tui__term_blank_cell(&blank);
+		if (!t->alt && rows < g->rows) {
+			for (r = g->rows - 1; r >= rows; r--)
+				if (!row_blank(g, r) || cur.row == r)
+					break;
+			first_blank = r + 1;
+			if (first_blank > rows) {
+				tui_grid_scroll(g, 0, g->rows, first_blank - rows, &t->pen,
+				    push_line, t);
+				t->resize_row -= first_blank - rows;
+			}
+		}
+		tui_grid_resize(g, rows, cols, &t->pen);
+		if (!t->alt) {
+			row = scratch(t, cols);
+			for (k = 0; k < rows - old_rows; k++) {
+				if (!tui_sb_pop(t->sb, row, cols, &cont))
+					break;
+				tui_grid_scroll(g, 0, rows, -1, &blank, NULL, NULL);
+				tui_grid_set_row(g, 0, row, cols, &blank, cont);
+				t->resize_row++;
+			}
 		}
 	}
-	tui_grid_resize(g, rows, cols, &t->pen);
 	if (t->grid[1].line != NULL)
 		tui_grid_resize(&t->grid[1], rows, cols, &t->pen);
-	if (!t->alt) {
-		row = scratch(t, cols);
-		for (k = 0; k < rows - old_rows; k++) {
-			if (!tui_sb_pop(t->sb, row, cols))
-				break;
-			tui_grid_scroll(g, 0, rows, -1, &blank, NULL, NULL);
-			tui_grid_set_row(g, 0, row, cols, &blank);
-			delta->row++;
-		}
-		if (t->offset > tui_sb_count(t->sb))
-			t->offset = tui_sb_count(t->sb);
+	if (t->alt) {
+		/* The alternate screen's cursor: where it was (apps redraw). */
+		t->resize_row = cur.row;
+		t->resize_col = cur.col;
 	}
+	if (t->offset > tui_sb_count(t->sb))
+		t->offset = tui_sb_count(t->sb);
+	t->wrap_row = -1;
+	delta->row = t->resize_row - cur.row;
+	delta->col = t->resize_col - cur.col;
 	return 1;
 }
 
@@ -435,6 +471,7 @@ tui_term_new(int rows, int cols, int scrollback_lines, const tui_term_cbs *cbs,
 		t->cbs = *cbs;
 	t->ud = ud;
 	t->cursor_visible = 1;
+	t->wrap_row = -1;
 	t->dirty = util_xcalloc((size_t)t->rows, 1);
 	t->title = util_xcalloc(1, 1);
 	tui__term_blank_cell(&t->pen);
@@ -517,8 +554,9 @@ reset_after_resize(tui_term *t, int rows, int cols)
 	char seq[48];
 	int n;
 
-	vterm_state_get_cursorpos(t->state, &pos);
-	pos.row = clampi(pos.row, 0, rows - 1);
+	/* Where on_resize put it: libvterm 0.1.4 may have clamped it away. */
+	pos.row = clampi(t->resize_row, 0, rows - 1);
+	pos.col = t->resize_col;
 	pos.col = clampi(pos.col, 0, (cols < VTERM_MIN_COLS ? VTERM_MIN_COLS :
 	    cols) - 1);
 	n = snprintf(seq, sizeof seq, "\x1b[r\x1b[s\x1b[%d;%dH", pos.row + 1,
@@ -546,6 +584,14 @@ tui_term_resize(tui_term *t, int rows, int cols)
 	 * array is replaced and fully marked afterwards.
 	 */
 	t->vcols = cols < VTERM_MIN_COLS ? VTERM_MIN_COLS : cols;
+	{
+		VTermPos cur;
+
+		/* on_resize says where the cursor goes; if it is not called, here. */
+		vterm_state_get_cursorpos(t->state, &cur);
+		t->resize_row = cur.row;
+		t->resize_col = cur.col;
+	}
 	vterm_set_size(t->vt, rows, t->vcols);
 	reset_after_resize(t, rows, cols);
 	t->rows = rows;

@@ -31,6 +31,7 @@ line_new(const tui_cell *fill)
 	tui_line *l = util_xrealloc(NULL, sizeof *l);
 
 	l->len = l->cap = 0;
+	l->cont = 0;
 	l->fill = *fill;
 	return l;
 }
@@ -246,6 +247,14 @@ tui_grid_erase(tui_grid *g, int row, int start, int end, const tui_cell *pen,
 		unpair(l, start, g->cols);
 	if (!selective || !protected_at(l, end - 1))
 		unpair(l, end - 1, g->cols);
+	/*
+	 * Its end erased, a line no longer runs on into the next one; erased
+	 * whole, it no longer goes on from the one before.
+	 */
+	if (end == g->cols && row + 1 < g->rows)
+		g->line[row + 1]->cont = 0;
+	if (start == 0 && end == g->cols)
+		l->cont = 0;
 	if (!selective && end == g->cols) {
 		/* To the end of the line: no cell is touched. */
 		blank_from(&b, pen);
@@ -305,6 +314,7 @@ tui_grid_scroll(tui_grid *g, int top, int bottom, int n, const tui_cell *pen,
 	/* The reused lines come back empty, in the pen's colours. */
 	for (i = 0; i < k; i++) {
 		out[i]->len = 0;
+		out[i]->cont = 0;
 		blank_from(&out[i]->fill, pen);
 	}
 	if (out != spare)
@@ -399,7 +409,7 @@ tui_grid_at(const tui_grid *g, int row, int col)
 
 void
 tui_grid_set_row(tui_grid *g, int row, const tui_cell *cells, int n,
-    const tui_cell *fill)
+    const tui_cell *fill, int cont)
 {
 	tui_line *l;
 
@@ -412,5 +422,6 @@ tui_grid_set_row(tui_grid *g, int row, const tui_cell *cells, int n,
 	l = room(g, row, n);
 	memcpy(l->cells, cells, (size_t)n * sizeof *cells);
 	l->fill = *fill;
+	l->cont = cont;
 	fix_pairs(l, g->cols);
 }

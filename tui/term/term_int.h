@@ -23,14 +23,24 @@ tui_sb *tui_sb_new(int max_lines);         /* max_lines <= 0: keeps none */
 void tui_sb_free(tui_sb *sb);
 int tui_sb_count(const tui_sb *sb);
 /*
- * Appends a line (trailing blank cells are not stored). Returns 1 if the
+ * Appends a line (trailing blank cells are not stored); cont: it goes on
+ * from the line before (a soft wrap, undone by a reflow). Returns 1 if the
  * ring was full and its oldest line went, 0 otherwise.
  */
-int tui_sb_push(tui_sb *sb, const tui_cell *cells, int ncols);
+int tui_sb_push(tui_sb *sb, const tui_cell *cells, int ncols, int cont);
 /* Cell col of line (0 = oldest); past a line's end: blank. -1 if no line. */
 int tui_sb_cell(const tui_sb *sb, int line, int col, tui_cell *out);
-/* Removes the newest line into cells[0..ncols-1]; 0 if the ring is empty. */
-int tui_sb_pop(tui_sb *sb, tui_cell *cells, int ncols);
+/* Cells stored for line (the rest read blank); its soft-wrap flag. */
+int tui_sb_line_len(const tui_sb *sb, int line);
+int tui_sb_cont(const tui_sb *sb, int line);
+/*
+ * Removes the newest line into cells[0..ncols-1] (its flag in *cont if not
+ * NULL); 0 if the ring is empty.
+ */
+int tui_sb_pop(tui_sb *sb, tui_cell *cells, int ncols, int *cont);
+/* Most lines kept; a lower cap drops the oldest lines beyond it. */
+int tui_sb_cap(const tui_sb *sb);
+void tui_sb_set_cap(tui_sb *sb, int cap);
 
 /*
  * term_grid.c: the cells of one screen buffer, filled by term.c from
@@ -44,6 +54,11 @@ int tui_sb_pop(tui_sb *sb, tui_cell *cells, int ncols);
 typedef struct tui_line {
 	int len;                /* cells[0 .. len-1] were written */
 	int cap;                /* room in cells[] */
+	/*
+	 * It goes on from the line before: the host's text ran past the right
+	 * edge (a soft wrap). Cleared when either side of the wrap is erased.
+	 */
+	int cont;
 	tui_cell fill;          /* what cells len .. cols-1 read as */
 	tui_cell cells[];
 } tui_line;
@@ -79,7 +94,7 @@ void tui_grid_move_rect(tui_grid *g, int r0, int r1, int c0, int c1, int down,
 const tui_cell *tui_grid_at(const tui_grid *g, int row, int col);
 /* Row becomes cells[0 .. n-1], the rest fill (lines back from scrollback). */
 void tui_grid_set_row(tui_grid *g, int row, const tui_cell *cells, int n,
-    const tui_cell *fill);
+    const tui_cell *fill, int cont);
 
 /*
  * term_guard.c: the filter remote bytes pass on their way into libvterm
@@ -138,6 +153,15 @@ struct tui_term {
 	int scratch_len;
 	int offset;             /* view offset, 0 = live screen */
 
+	/*
+	 * The row whose right edge the last glyph reached (or came within a
+	 * column of, where a wide character cannot fit) until the cursor
+	 * moves, -1 none: where a soft wrap would come from. wrap_end: the
+	 * column after that glyph.
+	 */
+	int wrap_row, wrap_end;
+	int resize_row, resize_col;   /* the cursor after a resize */
+
 	unsigned char *dirty;   /* per view row */
 	int cursor_visible;
 	char *title;
@@ -151,6 +175,12 @@ struct tui_term {
 };
 
 void tui__term_mark_all(tui_term *t);
+/*
+ * term_reflow.c: the primary screen and the scrollback re-wrapped for a new
+ * width (soft-wrapped lines joined and cut again), during on_resize; the
+ * cursor (t->resize_row/col on entry) follows its character.
+ */
+void tui__term_reflow(tui_term *t, int rows, int cols);
 void tui__term_blank_cell(tui_cell *out);
 /* Cell col of history line `line` (see term.h); -1 outside. */
 int tui__term_history_cell(tui_term *t, int line, int col, tui_cell *out);

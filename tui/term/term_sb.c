@@ -44,6 +44,7 @@ typedef struct sbline {
 	int off;                /* first cell in the block */
 	uint16_t ncells;        /* cells of the line; then its marks */
 	uint16_t nslots;        /* cells + marks */
+	uint8_t cont;           /* goes on from the line before (a soft wrap) */
 } sbline;
 
 struct tui_sb {
@@ -158,7 +159,38 @@ tui_sb_count(const tui_sb *sb)
 }
 
 int
-tui_sb_push(tui_sb *sb, const tui_cell *cells, int ncols)
+tui_sb_cap(const tui_sb *sb)
+{
+	return sb->cap;
+}
+
+int
+tui_sb_line_len(const tui_sb *sb, int line)
+{
+	return line >= 0 && line < sb->count ? line_get(sb, line)->ncells : 0;
+}
+
+int
+tui_sb_cont(const tui_sb *sb, int line)
+{
+	return line >= 0 && line < sb->count ? line_get(sb, line)->cont : 0;
+}
+
+void
+tui_sb_set_cap(tui_sb *sb, int cap)
+{
+	if (cap < 0)
+		cap = 0;
+	while (sb->count > cap) {
+		line_release(sb, line_get(sb, 0));
+		sb->head = sb->alloc > 0 ? (sb->head + 1) % sb->alloc : 0;
+		sb->count--;
+	}
+	sb->cap = cap;
+}
+
+int
+tui_sb_push(tui_sb *sb, const tui_cell *cells, int ncols, int cont)
 {
 	int n = ncols, i, j, ncomb = 0, dropped = 0;
 	sbblock *b;
@@ -194,6 +226,7 @@ tui_sb_push(tui_sb *sb, const tui_cell *cells, int ncols)
 	l->off = b->used;
 	l->ncells = (uint16_t)n;
 	l->nslots = (uint16_t)(n + ncomb);
+	l->cont = cont != 0;
 	b->used += n + ncomb;
 	b->live++;
 	sb->count++;
@@ -249,7 +282,7 @@ tui_sb_cell(const tui_sb *sb, int line, int col, tui_cell *out)
 }
 
 int
-tui_sb_pop(tui_sb *sb, tui_cell *cells, int ncols)
+tui_sb_pop(tui_sb *sb, tui_cell *cells, int ncols, int *cont)
 {
 	sbline *l;
 	int i;
@@ -259,6 +292,8 @@ tui_sb_pop(tui_sb *sb, tui_cell *cells, int ncols)
 	for (i = 0; i < ncols; i++)
 		tui_sb_cell(sb, sb->count - 1, i, &cells[i]);
 	l = line_get(sb, sb->count - 1);
+	if (cont != NULL)
+		*cont = l->cont;
 	/* The newest line is the last thing in its block: give it back. */
 	if (l->block == sb->cur && l->off + l->nslots == sb->cur->used)
 		sb->cur->used = l->off;
