@@ -79,6 +79,7 @@ static void
 emit(reflow *r)
 {
 	int s = 0, e, n = r->len, nc = r->ncols, last, has_cur, scr;
+	const tui_cell *cells;
 
 	/* Blank cells at the end are no text (unless the cursor is there). */
 	while (n > 0 && n > r->cur_off && blank_cell(&r->buf[n - 1]))
@@ -99,14 +100,16 @@ emit(reflow *r)
 			has_cur = 0;
 			last = 0;
 		}
+		/* (an empty line may have no buffer yet) */
+		cells = r->buf != NULL ? r->buf + s : r->buf;
 		if (scr) {
 			if (has_cur) {
 				r->cur_line = r->nscr;
 				r->cur_col = r->cur_off - s;
 			}
-			to_screen(r, r->buf + s, e - s, s > 0);
+			to_screen(r, cells, e - s, s > 0);
 		} else {
-			tui_sb_push(r->hist, r->buf + s, e - s, s > 0);
+			tui_sb_push(r->hist, cells, e - s, s > 0);
 		}
 		s = e;
 	} while (s < n || !last);
