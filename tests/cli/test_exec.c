@@ -251,21 +251,6 @@ private_config(const char *dir, const char *known_hosts)
 	return path;
 }
 
-/* A refused login is "auth failed" in the summary and in JSON, still exit 255. */
-Test(exec, auth_failure_is_named_as_such)
-{
-	tu_run r;
-	const char *const a[] = { "-F", cfg, "-i", inv, "exec", "-o", "json", "--auth", "publickey",
-		"-l", "drover-nobody", "h3,h4", "--", "true", NULL };
-
-	tu_drover(&r, 30, NULL, a);
-	cr_assert_eq(r.status, 255, "%s", r.err);
-	cr_assert_eq(tu_count(r.out, "\"state\":\"auth_failed\""), 2, "%s", r.out);
-	cr_assert(strstr(r.err, ": 0 ok, 0 failed, 0 timeout, 0 unreachable, 2 auth failed\n"
-	    "  auth failed: h[3-4]\n") != NULL, "%s", r.err);
-	tu_run_free(&r);
-}
-
 Test(exec, unknown_host_key_refused_then_accept_new_records)
 {
 	char *dir = tu_tmpdir(), *kh = NULL, *c2, *khtext;

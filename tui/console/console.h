@@ -47,6 +47,7 @@ typedef struct tui_pane {
 	struct tui_pane *next_zombie;
 	/* Automatic reconnect (reconnect.c): */
 	int had_session;            /* was ready once: failing now is "lost" */
+	eng_fail fail;              /* why it failed or was lost last */
 	int attempts;               /* failures in a row (the backoff's exponent) */
 	int retry_marked;           /* "[drover: reconnecting]" already in the pane */
 	uint64_t ready_at;          /* uv_now when it last became ready, 0: not since */
@@ -261,6 +262,8 @@ void tui_draw_hline(int y, int x, int w, unsigned long ch);   /* a chtype */
 void tui_draw_pane(tui_console *con, tui_pane *p, int idx, int full);
 /* "ready", "lost, retry in 4s": the state as titles and lists show it. */
 void tui_pane_state_text(const tui_console *con, const tui_pane *p, char *buf, size_t len);
+/* The state in a word or two: "ready", "lost", "auth failed", "host key"... */
+const char *tui_pane_state_word(const tui_pane *p);
 cfg_element tui_pane_state_element(const tui_pane *p);
 /* Sets the curses attributes of a theme element. */
 void tui_palette_use(const tui_console *con, cfg_element el);

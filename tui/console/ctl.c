@@ -67,19 +67,6 @@ json_str(tui_buf *b, const char *s)
 	tui_buf_addstr(b, "\"");
 }
 
-static const char *
-state_word(const tui_pane *p)
-{
-	switch (p->st) {
-	case TUI_PANE_CONNECTING: return "connecting";
-	case TUI_PANE_AUTH: return "auth";
-	case TUI_PANE_READY: return p->x != NULL ? "ready" : "exited";
-	case TUI_PANE_LOST: return "lost";
-	case TUI_PANE_FAILED: return "failed";
-	default: return "closed";
-	}
-}
-
 /*
  * A pane by "HOST", "N" (1-based in the current window, as on screen),
  * "WINDOW:HOST" or "WINDOW:N"; NULL if none.
@@ -145,7 +132,7 @@ list_panes(tui_console *con, tui_client *cl, int all)
 		tui_buf_addf(&b, ",\"pane\":%d,\"host\":", idx + 1);
 		json_str(&b, p->host.name);
 		tui_buf_addf(&b, ",\"state\":\"%s\",\"rows\":%d,\"cols\":%d,\"focused\":%s,"
-		    "\"armed\":%s}\n", state_word(p), rows, cols,
+		    "\"armed\":%s}\n", tui_pane_state_word(p), rows, cols,
 		    wi == con->cur && idx == con->focus ? "true" : "false",
 		    p->armed ? "true" : "false");
 	}

@@ -15,15 +15,21 @@
 #define put_text tui_draw_str
 #define fill(y, x, w, ch) tui_draw_hline((y), (x), (w), (ch))
 
-static const char *
-state_word(const tui_pane *p)
+const char *
+tui_pane_state_word(const tui_pane *p)
 {
 	switch (p->st) {
 	case TUI_PANE_CONNECTING: return "connecting";
 	case TUI_PANE_AUTH: return "auth";
-	case TUI_PANE_READY: return "ready";
-	case TUI_PANE_LOST: return "lost";
-	case TUI_PANE_FAILED: return "failed";
+	case TUI_PANE_READY: return p->x != NULL ? "ready" : "exited";
+	case TUI_PANE_LOST:
+	case TUI_PANE_FAILED:
+		/* What stops a retry from helping is named (the CLI's words). */
+		if (p->fail == ENG_FAIL_AUTH)
+			return "auth failed";
+		if (p->fail == ENG_FAIL_HOSTKEY_UNKNOWN || p->fail == ENG_FAIL_HOSTKEY_CHANGED)
+			return "host key";
+		return p->st == TUI_PANE_LOST ? "lost" : "failed";
 	default: return "closed";
 	}
 }
@@ -38,12 +44,12 @@ tui_pane_state_text(const tui_console *con, const tui_pane *p, char *buf, size_t
 	uint64_t now = uv_now(con->loop);
 
 	if (p->retry_at != 0 && (p->st == TUI_PANE_LOST || p->st == TUI_PANE_FAILED))
-		snprintf(buf, len, "%s, retry in %llus", state_word(p),
+		snprintf(buf, len, "%s, retry in %llus", tui_pane_state_word(p),
 		    p->retry_at > now ? (unsigned long long)((p->retry_at - now + 999) / 1000) : 0ull);
 	else if (p->attempts > 0 && (p->st == TUI_PANE_CONNECTING || p->st == TUI_PANE_AUTH))
-		snprintf(buf, len, "%s, retry %d", state_word(p), p->attempts);
+		snprintf(buf, len, "%s, retry %d", tui_pane_state_word(p), p->attempts);
 	else
-		snprintf(buf, len, "%s", state_word(p));
+		snprintf(buf, len, "%s", tui_pane_state_word(p));
 }
 
 cfg_element

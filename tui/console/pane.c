@@ -73,8 +73,10 @@ on_conn_state(eng_conn *c, eng_conn_state st, void *ud)
 		 * A pane that has had a session is lost (and stays so while
 		 * reconnect attempts fail); one that never had one, failed.
 		 */
-		if (p->st != TUI_PANE_CLOSED)
+		if (p->st != TUI_PANE_CLOSED) {
 			p->st = p->had_session ? TUI_PANE_LOST : TUI_PANE_FAILED;
+			p->fail = eng_conn_fail(c);
+		}
 		p->c = NULL;
 		p->x = NULL;
 		if (p->zombie) {
