@@ -229,3 +229,67 @@ Test(sudo, usage_errors)
 		free(cmd);
 	}
 }
+
+/*
+ * The console's fan-out board: "sudo COMMAND" runs under drover's sudo,
+ * the password asked once in a hidden dialog for the board (and its
+ * re-runs), sent only where sudo asks; a wrong one fails only those hosts.
+ */
+static char sock[64];
+
+static void
+board_stop(void)
+{
+	char *cmd = NULL;
+
+	tu_tmux(sock, "kill-server");
+	cr_assert(asprintf(&cmd, "%s kill-session sb%d 2>&1", bin, (int)getpid()) > 0);
+	free(tu_sh(cmd, NULL));
+	free(cmd);
+	teardown();
+}
+
+static void
+board_sudo(const char *command, const char *password)
+{
+	tu_tmux(sock, "send-keys -t t C-g");
+	tu_tmux(sock, "send-keys -t t :");
+	free(tu_tmux_wait(sock, "command for 2 hosts", 1, 5));
+	tu_tmux(sock, "send-keys -t t -l '%s'", command);
+	tu_tmux(sock, "send-keys -t t Enter");
+	free(tu_tmux_wait(sock, "sudo password (asked once for this board", 1, 5));
+	tu_tmux(sock, "send-keys -t t -l '%s'", password);
+	tu_tmux(sock, "send-keys -t t Enter");
+}
+
+Test(sudo, console_board_asks_once_and_sends_only_where_asked, .fini = board_stop)
+{
+	char *s, *log0, *log1;
+	size_t l0 = 0, l1 = 0;
+
+	snprintf(sock, sizeof(sock), "drover-sudo-%d", (int)getpid());
+	tu_tmux(sock, "kill-server");
+	tu_tmux(sock, "new-session -d -s t -x 140 -y 35 \"%s -F %s -i %s -s sb%d h1,h3; sleep 30\"",
+	    bin, cfg, inv, (int)getpid());
+	free(tu_tmux_wait(sock, "[ready]", 2, 20));
+	log0 = tu_read_file(tu_fleet("FLEET_SUDO_LOG"), &l0);
+	board_sudo("sudo id -un", pw);
+	s = tu_tmux_wait(sock, "2 ok", 1, 20);
+	cr_assert(strstr(s, "sudo id -un") != NULL, "the board shows the command:\n%s", s);
+	cr_assert_eq(tu_count(s, "root"), 2, "%s", s);
+	cr_assert_null(strstr(s, pw), "password on screen:\n%s", s);
+	free(s);
+	/* sudo asked on h1 (its log has the run); the password appears nowhere. */
+	log1 = tu_read_file(tu_fleet("FLEET_SUDO_LOG"), &l1);
+	cr_assert(l1 > l0 && strstr(log1 + l0, tu_fleet("FLEET_SUDO_USER")) != NULL, "%s",
+	    log1 + l0);
+	cr_assert_null(strstr(log1, pw));
+	free(log0);
+	free(log1);
+	/* A wrong password: h1 fails with sudo's refusal, h3 (NOPASSWD) runs. */
+	tu_tmux(sock, "send-keys -t t q");
+	board_sudo("sudo -u root id -un", "not-the-password");
+	s = tu_tmux_wait(sock, "1 ok, 1 failed", 1, 20);
+	cr_assert(strstr(s, "sudo: authentication failed") != NULL, "%s", s);
+	free(s);
+}

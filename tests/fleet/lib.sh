@@ -315,7 +315,7 @@ fleet_pids() {
 # fleet_stop DIR: stop everything the fleet in DIR runs; TERM, then KILL after
 # ~3 s; fails if anything survives ~6 s. Idempotent; returns 0 when nothing runs.
 fleet_stop() {
-	local dir=$1 start sig=TERM elapsed
+	local dir=$1 start sig=TERM elapsed kills=0
 	local -a pids=()
 	[[ -d $dir ]] || return 0
 	# Freeze the listeners first so they cannot fork new connections while we
@@ -327,7 +327,9 @@ fleet_stop() {
 		mapfile -t pids < <(fleet_pids "$dir")
 		((${#pids[@]})) || break
 		elapsed=$(($(fleet_now_ms) - start))
-		if ((elapsed > 6000)); then
+		# Given up only after a few KILL rounds: on a loaded machine one
+		# round (the /proc scan above) can take seconds by itself.
+		if ((elapsed > 6000 && kills >= 3)); then
 			fleet_note "still running after KILL: $(ps -o pid=,user=,args= -p "$(
 				IFS=,
 				printf '%s' "${pids[*]}"
@@ -335,6 +337,7 @@ fleet_stop() {
 			return 1
 		fi
 		((elapsed < 3000)) || sig=KILL
+		[[ $sig != KILL ]] || kills=$((kills + 1))
 		kill -s "$sig" "${pids[@]}" 2>/dev/null || true
 		[[ $sig == KILL ]] || kill -s CONT "${pids[@]}" 2>/dev/null || true
 		sleep 0.1

@@ -97,7 +97,10 @@ record_result(tui_board_row *r, const eng_exec_result *res, uint64_t now)
 	}
 	free(r->error);
 	r->error = NULL;
-	if (res->error != NULL) {
+	if (res->sudo_denied && res->error == NULL && !res->timed_out && !res->killed) {
+		r->h.state = ENG_HOST_FAILED;
+		r->error = util_xstrdup("sudo: authentication failed");
+	} else if (res->error != NULL) {
 		r->h.fail = res->fail;
 		r->h.state = res->fail == ENG_FAIL_CANCELLED ? ENG_HOST_CANCELLED :
 		    ENG_HOST_UNREACHABLE;
@@ -208,6 +211,7 @@ board_start(tui_board *b)
 	cfg_run_build(b->con->inv, NULL, 0, &b->con->ov, &run);
 	memset(&b->xo, 0, sizeof(b->xo));
 	b->xo.timeout_ms = run.fanout.command_timeout_ms;
+	b->xo.sudo = b->sudo;
 	b->max_parallel = (size_t)run.fanout.max_parallel;
 	cfg_run_free(&run);
 	start_more(b);
@@ -217,11 +221,20 @@ board_start(tui_board *b)
 tui_board *
 tui_board_new(tui_console *con, const char *command, tui_pane **targets, int n)
 {
+	return tui_board_new_sudo(con, command, command, NULL, targets, n);
+}
+
+tui_board *
+tui_board_new_sudo(tui_console *con, const char *label, const char *command, eng_sudo *sudo,
+    tui_pane **targets, int n)
+{
 	tui_board *b = util_xcalloc(1, sizeof(*b));
 	int i;
 
 	b->con = con;
 	b->command = util_xstrdup(command);
+	b->label = util_xstrdup(label);
+	b->sudo = sudo;
 	b->n = (size_t)n;
 	b->hosts = util_xcalloc((size_t)n, sizeof(cfg_host));
 	b->rows = util_xcalloc((size_t)n, sizeof(tui_board_row));
@@ -243,6 +256,8 @@ board_free(tui_board *b)
 	cfg_hosts_free(b->hosts, b->n);
 	free(b->rows);
 	free(b->command);
+	free(b->label);
+	eng_sudo_free(b->sudo);
 	tui_buf_free(&b->diff);
 	free(b);
 }

@@ -23,6 +23,8 @@ typedef struct tui_board_row {
 struct tui_board {
 	tui_console *con;
 	char *command;
+	char *label;                /* the command as typed ("sudo -u pg ..."): drawn */
+	eng_sudo *sudo;             /* under drover's sudo: its password, for re-runs too */
 	cfg_host *hosts;
 	size_t n;
 	tui_board_row *rows;

@@ -66,7 +66,7 @@ draw_header(const tui_board *b, tui_rect a)
 	    b->grouped ? "ungroup" : "group",
 	    b->finished && bad > 0 ? "r re-run failed, " : "");
 	puts_(a.y, a.x, a.w, line);
-	put(a.y + 1, a.x + 1, a.w - 1, b->command, strlen(b->command));
+	put(a.y + 1, a.x + 1, a.w - 1, b->label, strlen(b->label));
 	attroff(A_BOLD);
 }
 

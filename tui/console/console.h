@@ -67,7 +67,8 @@ typedef struct tui_dialog {
 } tui_dialog;
 
 enum { TUI_ASK_NONE, TUI_ASK_ADD, TUI_ASK_RUN, TUI_ASK_ARM, TUI_ASK_SEARCH, TUI_ASK_CLOSE,
-	TUI_ASK_NEW_WINDOW, TUI_ASK_RENAME_WINDOW, TUI_ASK_KILL_WINDOW, TUI_ASK_KILL_SESSION };
+	TUI_ASK_NEW_WINDOW, TUI_ASK_RENAME_WINDOW, TUI_ASK_KILL_WINDOW, TUI_ASK_KILL_SESSION,
+	TUI_ASK_SUDO };
 
 typedef struct tui_board tui_board;
 typedef struct tui_tailpane tui_tailpane;
@@ -109,6 +110,8 @@ struct tui_console {
 	tui_dialog *dialogs;
 	tui_board *board;           /* the last fan-out board (kept until the next run) */
 	int board_shown;            /* it is on screen */
+	char *sudo_label;           /* a board command waiting for its sudo password */
+	char *sudo_command, *sudo_user;
 	tui_tailpane *tail;         /* the tail pane (tailpane.c), NULL: none */
 	int tail_shown;
 	const char *tail_path;      /* --tail FILE: opened on the command line's hosts */
@@ -274,6 +277,12 @@ int tui_palette_color(const tui_color *c);
 
 /* ---- board.c, board_draw.c: the fan-out results board ---- */
 tui_board *tui_board_new(tui_console *con, const char *command, tui_pane **targets, int n);
+/*
+ * The same under drover's sudo (sudo owned by the board, freed with it):
+ * label is what the board shows, command what runs under sudo.
+ */
+tui_board *tui_board_new_sudo(tui_console *con, const char *label, const char *command,
+    eng_sudo *sudo, tui_pane **targets, int n);
 /* Frees the board: a run still going is killed and frees itself when done. */
 void tui_board_close(tui_board *b);
 /* The command's hosts as a folded set, "h[1-3]", malloc'd. */

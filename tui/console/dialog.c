@@ -21,9 +21,20 @@ dialog_free(tui_dialog *d)
 	free(d);
 }
 
+/* A board command waiting for its sudo password goes with its dialog. */
+static void
+sudo_pending_clear(tui_console *con)
+{
+	free(con->sudo_label);
+	free(con->sudo_command);
+	free(con->sudo_user);
+	con->sudo_label = con->sudo_command = con->sudo_user = NULL;
+}
+
 void
 tui_dialogs_free(tui_console *con)
 {
+	sudo_pending_clear(con);
 	while (con->dialogs != NULL) {
 		tui_dialog *d = con->dialogs;
 
@@ -108,17 +119,87 @@ arm_matching(tui_console *con, const char *expr)
 	cfg_hosts_free(hs, n);
 }
 
+/*
+ * "sudo [-u USER] COMMAND" typed for the board: the board's channels have
+ * no terminal for sudo to ask on, so drover's own sudo runs it (as exec
+ * --sudo does): the password is asked here once for the board and its
+ * re-runs, and sent only to hosts whose sudo asks. Other sudo options are
+ * left to the host's sudo as typed. Returns 1 and the parts if it is one.
+ */
+static int
+sudo_command(const char *text, char **user, char **command)
+{
+	const char *p = text, *u = NULL;
+	size_t ulen = 0;
+
+	p += strspn(p, " \t");
+	if (strncmp(p, "sudo", 4) != 0 || (p[4] != ' ' && p[4] != '\t'))
+		return 0;
+	p += 4 + strspn(p + 4, " \t");
+	if (strncmp(p, "-u", 2) == 0) {
+		p += 2;
+		p += strspn(p, " \t");
+		u = p;
+		ulen = strcspn(p, " \t");
+		p += ulen;
+		p += strspn(p, " \t");
+		if (ulen == 0)
+			return 0;
+	}
+	if (*p == '\0' || *p == '-')
+		return 0;
+	*user = u != NULL ? util_xstrndup(u, ulen) : NULL;
+	*command = util_xstrdup(p);
+	return 1;
+}
+
 static void
-run_on_targets(tui_console *con, const char *command)
+board_on_targets(tui_console *con, const char *label, const char *command, eng_sudo *sudo)
 {
 	tui_pane **t;
 	int n;
 
 	t = tui_console_targets(con, &n);
 	tui_board_close(con->board);
-	con->board = n > 0 ? tui_board_new(con, command, t, n) : NULL;
+	con->board = NULL;
+	if (n > 0)
+		con->board = tui_board_new_sudo(con, label, command, sudo, t, n);
+	else
+		eng_sudo_free(sudo);
 	con->board_shown = con->board != NULL;
 	free(t);
+}
+
+static void
+run_on_targets(tui_console *con, const char *command)
+{
+	char *user = NULL, *rest = NULL;
+
+	if (!sudo_command(command, &user, &rest)) {
+		board_on_targets(con, command, command, NULL);
+		return;
+	}
+	sudo_pending_clear(con);
+	con->sudo_label = util_xstrdup(command);
+	con->sudo_command = rest;
+	con->sudo_user = user;
+	tui_console_ask(con, TUI_ASK_SUDO, "sudo",
+	    "sudo password (asked once for this board, sent only to hosts whose sudo asks):");
+	con->dialogs->echo = 0;
+}
+
+/* The password for the waiting sudo board; NULL: declined. */
+static void
+sudo_answer(tui_console *con, const char *password)
+{
+	if (con->sudo_command == NULL)
+		return;
+	if (password == NULL || *password == '\0')
+		tui_console_flash(con, "sudo: no password given, nothing run");
+	else
+		board_on_targets(con, con->sudo_label, con->sudo_command,
+		    eng_sudo_new(con->sudo_user, password));
+	sudo_pending_clear(con);
 }
 
 static void
@@ -152,6 +233,8 @@ dialog_done(tui_console *con, int ok)
 			    "yes" : NULL);
 		else
 			eng_conn_answer(d->c, ok ? d->input : NULL);
+	} else if (d->console_kind == TUI_ASK_SUDO) {
+		sudo_answer(con, ok ? d->input : NULL);
 	} else if (ok && d->len > 0) {
 		switch (d->console_kind) {
 		case TUI_ASK_ADD:
