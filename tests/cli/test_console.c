@@ -578,7 +578,7 @@ Test(console, unknown_host_key_dialog_refuses_by_default)
 	cr_assert(strstr(s, "is not known") != NULL, "%s", s);
 	free(s);
 	tmux("send-keys -t t Enter");
-	s = wait_for("[failed", 1, 10);
+	s = wait_for("[host key", 1, 10);
 	cr_assert(strstr(s, "refused") != NULL, "%s", s);
 	free(s);
 	free(body);

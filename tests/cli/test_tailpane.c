@@ -227,3 +227,60 @@ Test(tailpane, opened_with_the_prefix_command)
 	tu_rmrf(dir);
 	free(dir);
 }
+
+/* Split (key s): a band per host, its title in the host's colour, its lines. */
+Test(tailpane, split_shows_a_band_per_host)
+{
+	char *dir = tu_tmpdir(), *f = NULL, *args = NULL, *s;
+
+	chmod(dir, 0755);
+	cr_assert(asprintf(&f, "%s/s.log", dir) > 0);
+	tu_write_file(f, "first line\nsecond line\n");
+	chmod(f, 0644);
+	cr_assert(asprintf(&args, "--tail %s h1,h2", f) > 0);
+	start(NULL, NULL, args);
+	free(wait_for("2 following", 1, 30));
+	s = wait_for("second line", 2, 10);
+	/* Merged: a label column before each line. */
+	cr_assert_eq(tu_count(s, "\n second line"), 0, "%s", s);
+	free(s);
+	keys("s");
+	s = wait_for("s merge", 1, 5);
+	/* Split: two titles, each host's two lines under its own. */
+	cr_assert(strstr(s, "\n h1") != NULL && strstr(s, "\n h2") != NULL, "%s", s);
+	cr_assert_eq(tu_count(s, "\n first line\n second line\n"), 2, "%s", s);
+	cr_assert(strstr(s, " h1") < strstr(s, " h2"), "%s", s);
+	free(s);
+	keys("s");
+	free(wait_for("split by host", 1, 5));
+	free(args);
+	free(f);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+/* The console started without targets: t on a sidebar entry follows a file there. */
+Test(tailpane, opened_from_the_sidebar)
+{
+	char *dir = tu_tmpdir(), *f = NULL, *s;
+
+	chmod(dir, 0755);
+	cr_assert(asprintf(&f, "%s/side.log", dir) > 0);
+	tu_write_file(f, "from the sidebar\n");
+	chmod(f, 0644);
+	start(NULL, NULL, "");
+	free(wait_for("Pick a host or group in the sidebar", 1, 10));
+	/* @demo, @many, then h1. */
+	keys("Down");
+	keys("Down");
+	keys("t");
+	free(wait_for("file to follow:", 1, 10));
+	tmux("send-keys -t t -l '%s'", f);
+	keys("Enter");
+	s = wait_for("from the sidebar", 1, 20);
+	cr_assert(strstr(s, "1 hosts") != NULL, "%s", s);
+	free(s);
+	free(f);
+	tu_rmrf(dir);
+	free(dir);
+}

@@ -313,8 +313,9 @@ draw_empty(const tui_console *con, tui_rect area)
 	char *keys = tui_command_keys(con, "add-host"), line[256];
 
 	if (con->sidebar)
-		snprintf(line, sizeof(line), "Pick a host in the sidebar (Up/Down, Enter), "
-		    "or %s to add hosts by target expression.", keys);
+		snprintf(line, sizeof(line), "Pick a host or group in the sidebar (Up/Down; Enter "
+		    "opens shells, t follows a file on them), or %s to add hosts by target "
+		    "expression.", keys);
 	else
 		snprintf(line, sizeof(line), "No panes: %s adds hosts.", keys);
 	use(con, CFG_EL_DEFAULT);

@@ -2,7 +2,8 @@
  * tui/console/sidebar.c - the inventory beside the panes when the console
  * starts without targets: its groups ("@web", opening every host of the
  * group) and then each host once (inventory hosts, then ssh_config aliases
- * that are not also inventory hosts). Owns the entry list; draw.c draws it.
+ * that are not also inventory hosts). Enter opens their shells, t their
+ * shells and the tail pane on them. Owns the entry list; draw.c draws it.
  */
 #include <string.h>
 
@@ -51,7 +52,12 @@ tui_sidebar_key(tui_console *con, int tkey, uint32_t ch)
 		con->sidebar_sel++;
 	else if ((ch == '\r' || tkey == TUI_KEY_ENTER) && n > 0)
 		tui_console_add_targets(con, con->side.v[con->sidebar_sel]);
-	else
+	else if (ch == 't' && n > 0) {
+		/* Their panes (the tail runs on their connections), then the file. */
+		tui_console_add_targets(con, con->side.v[con->sidebar_sel]);
+		if (con->npanes > 0)
+			tui_command_run(con, "tail");
+	} else
 		return 0;
 	con->full_dirty = 1;
 	tui_console_dirty(con);

@@ -4,7 +4,8 @@
  * second login), merged into one view with a coloured host column,
  * include / exclude filters and a highlight edited live, pause (the view
  * stays where it is while lines keep coming, with a count of the new ones
- * below), and search. Shown over the pane area like the fan-out board.
+ * below), and search; or split, a band per host (key s). Shown over the
+ * pane area like the fan-out board.
  *
  * 50,000 lines/s must not delay keystrokes: a line callback only copies
  * the line into a bounded ring (TAILPANE_RING lines, each cut at
@@ -413,6 +414,8 @@ tui_tailpane_key(tui_tailpane *tp, int tkey, int mods, uint32_t ch)
 			tp->anchor = step(tp, tp->anchor, 1);
 	} else if (tkey == TUI_KEY_END || ch == 'G') {
 		tp->paused = 0;
+	} else if (ch == 's') {
+		tp->split = !tp->split;
 	} else if (ch == 'e') {
 		edit_begin(tp, TP_EDIT_INCLUDE, tp->inc);
 	} else if (ch == 'v') {

@@ -46,6 +46,7 @@ struct tui_tailpane {
 	tui_tail_line *ring;        /* TAILPANE_RING entries, line seq s at s % RING */
 	uint64_t total;             /* lines ever added: the next seq */
 	int paused;
+	int split;                  /* a band per host instead of one merged view (key s) */
 	uint64_t anchor;            /* paused: seq of the bottom line shown */
 	uint64_t paused_total;      /* total when paused: what came since is "new" */
 	char inc[256], exc[256], hl[256], search[256];

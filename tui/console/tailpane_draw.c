@@ -8,6 +8,7 @@
  * is sanitised by tui_draw_text.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tui/console/provide_curses.h"
@@ -65,7 +66,7 @@ draw_header(tui_tailpane *tp, tui_rect a)
 	if (tp->hl[0] != '\0')
 		n += snprintf(line + n, sizeof(line) - (size_t)n, "  hl /%s/", tp->hl);
 	snprintf(line + n, sizeof(line) - (size_t)n, "  (p pause, e/v filter, h highlight, "
-	    "/ search, q close)");
+	    "/ search, s %s, q close)", tp->split ? "merge" : "split by host");
 	tui_palette_use(tp->con, CFG_EL_BOARD_HEADER);
 	tui_draw_fill(a.y, a.x, a.w);
 	tui_draw_str(a.y, a.x, a.w, line);
@@ -96,6 +97,70 @@ draw_footer(tui_tailpane *tp, int y, tui_rect a)
 	}
 }
 
+/* A line's text after its label (or alone, in a host's band). */
+static void
+draw_line(tui_tailpane *tp, int y, int x, int w, const tui_tail_line *l)
+{
+	if (l->flags & TAILPANE_MARK) {
+		tui_palette_use(tp->con, CFG_EL_STATUS_WARN);
+		tui_draw_text(y, x, w, l->text, l->len);
+	} else {
+		draw_text(tp, y, x, w, l);
+	}
+}
+
+/*
+ * Split: the body in bands, one per host, each a title line in the host's
+ * colour over that host's newest lines (up to the paused one). One pass
+ * down the ring fills every band, so a quiet host costs no more than a
+ * busy one; hosts that do not fit are counted in the last title.
+ */
+static void
+draw_split(tui_tailpane *tp, tui_rect a, int rows)
+{
+	uint64_t seq, lo = tui__tailpane_oldest(tp);
+	int nb = (int)tp->nsrc, per, *left, y0, i, open;
+	char title[200];
+
+	if (nb == 0)
+		return;
+	if (nb > rows / 2)
+		nb = rows / 2 > 0 ? rows / 2 : 1;
+	per = rows / nb;
+	left = util_xcalloc((size_t)nb, sizeof(*left));
+	for (i = 0; i < nb; i++) {
+		const tui_tail_src *s = &tp->src[i];
+
+		y0 = a.y + 1 + i * per;
+		left[i] = (i == nb - 1 ? rows - i * per : per) - 1;
+		if (i == nb - 1 && nb < (int)tp->nsrc)
+			snprintf(title, sizeof(title), " %s (and %zu more hosts: a taller pane shows "
+			    "them)", s->name, tp->nsrc - (size_t)nb);
+		else
+			snprintf(title, sizeof(title), " %s", s->name);
+		tui_palette_use(tp->con, (cfg_element)(CFG_EL_HOST_1 + s->color % 8));
+		tui_draw_fill(y0, a.x, a.w);
+		tui_draw_str(y0, a.x, a.w, title);
+	}
+	open = nb;
+	seq = tp->paused ? tp->anchor + 1 : tp->total;
+	while (open > 0 && seq > lo) {
+		const tui_tail_line *l;
+
+		seq--;
+		l = &tp->ring[seq % TAILPANE_RING];
+		if ((int)l->src >= nb || left[l->src] == 0 || !tui__tailpane_pass(tp, seq))
+			continue;
+		i = (int)l->src;
+		/* Bottom up within the band: its last row first. */
+		y0 = a.y + 1 + i * per + left[i];
+		draw_line(tp, y0, a.x + 1, a.w - 1, l);
+		if (--left[i] == 0)
+			open--;
+	}
+	free(left);
+}
+
 void
 tui_tailpane_draw(tui_tailpane *tp, tui_rect a)
 {
@@ -119,6 +184,11 @@ tui_tailpane_draw(tui_tailpane *tp, tui_rect a)
 		tui_palette_use(tp->con, CFG_EL_DEFAULT);
 		tui_draw_fill(a.y + y, a.x, a.w);
 	}
+	if (tp->split) {
+		draw_split(tp, a, rows);
+		draw_footer(tp, a.y + a.h - 1, a);
+		return;
+	}
 	/* Bottom up from the newest (or the paused) line that passes. */
 	y = rows;
 	seq = tp->paused ? tp->anchor + 1 : tp->total;
@@ -133,12 +203,7 @@ tui_tailpane_draw(tui_tailpane *tp, tui_rect a)
 		s = &tp->src[l->src];
 		tui_palette_use(tp->con, (cfg_element)(CFG_EL_HOST_1 + s->color % 8));
 		tui_draw_str(a.y + y, a.x, labw, s->name);
-		if (l->flags & TAILPANE_MARK)
-			tui_palette_use(tp->con, CFG_EL_STATUS_WARN);
-		if (l->flags & TAILPANE_MARK)
-			tui_draw_text(a.y + y, a.x + labw + 1, a.w - labw - 1, l->text, l->len);
-		else
-			draw_text(tp, a.y + y, a.x + labw + 1, a.w - labw - 1, l);
+		draw_line(tp, a.y + y, a.x + labw + 1, a.w - labw - 1, l);
 		y--;
 	}
 	draw_footer(tp, a.y + a.h - 1, a);
