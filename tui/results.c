@@ -108,3 +108,22 @@ tui_host_state_label(const eng_fanout_host *h)
 		return eng_host_state_name(h->state);   /* a run still going */
 	return tui_outcome_label(tui_host_outcome(h));
 }
+
+char *
+tui_host_dirname(const char *host)
+{
+	tui_buf b = { 0 };
+	const char *p;
+
+	/* "." and ".." would be LOCALDIR itself or its parent. */
+	if (strcmp(host, ".") == 0 || strcmp(host, "..") == 0 || *host == '\0')
+		tui_buf_addstr(&b, "_");
+	for (p = host; *p; p++) {
+		char ch = *p;
+
+		if (ch == '/' || (unsigned char)ch < 0x20 || ch == 0x7f)
+			ch = '_';
+		tui_buf_add(&b, &ch, 1);
+	}
+	return b.p;
+}

@@ -121,6 +121,9 @@ int tui_host_outcome(const eng_fanout_host *h);
 const char *tui_outcome_label(int outcome);
 const char *tui_outcome_word(int outcome);
 
+/* A host's name made safe as one file name (get's LOCALDIR/HOST), malloc'd. */
+char *tui_host_dirname(const char *host);
+
 /* Reconnect policy (backoff.c): worth another try? */
 int tui_backoff_transient(eng_fail f);
 /* The wait before try number attempt (1, 2 ...): jittered, at most max_ms. */

@@ -328,7 +328,7 @@ static int
 make_host_dir(xjob *j)
 {
 	xcli *x = j->h->r->ud;
-	char *name = xrun_host_dirname(j->h->pub.name);
+	char *name = tui_host_dirname(j->h->pub.name);
 	struct stat sb;
 
 	j->local = util_xasprintf("%s/%s", x->dst, name);

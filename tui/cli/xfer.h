@@ -78,7 +78,5 @@ int xrun_reconnect(xhost *h);
 void xrun_check_output(xrun *r);
 /* Calls before_print: the caller prints to stderr next. */
 void xrun_before_print(xrun *r);
-/* The host's name made safe as one file name (get's LOCALDIR/HOST), malloc'd. */
-char *xrun_host_dirname(const char *host);
 
 #endif

@@ -313,22 +313,3 @@ out:
 	free(r->h);
 	return rc;
 }
-
-char *
-xrun_host_dirname(const char *host)
-{
-	tui_buf b = { 0 };
-	const char *p;
-
-	/* "." and ".." would be LOCALDIR itself or its parent. */
-	if (strcmp(host, ".") == 0 || strcmp(host, "..") == 0 || *host == '\0')
-		tui_buf_addstr(&b, "_");
-	for (p = host; *p; p++) {
-		char ch = *p;
-
-		if (ch == '/' || (unsigned char)ch < 0x20 || ch == 0x7f)
-			ch = '_';
-		tui_buf_add(&b, &ch, 1);
-	}
-	return b.p;
-}

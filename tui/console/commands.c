@@ -405,6 +405,42 @@ cmd_tail_close(tui_console *con, int arg)
 	con->tail_shown = 0;
 }
 
+/*
+ * The transfer board: shown again if hidden, else asks what to copy (a
+ * new transfer replaces a finished board; one still running is kept).
+ */
+static void
+cmd_transfer(tui_console *con, int arg)
+{
+	(void)arg;
+	if (con->xboard != NULL && !con->xboard_shown) {
+		con->xboard_shown = 1;
+		return;
+	}
+	if (tui_xboard_running(con->xboard)) {
+		tui_console_flash(con, "a transfer is running: C cancels it, x closes the board");
+		return;
+	}
+	tui_console_ask(con, TUI_ASK_XFER, "transfer",
+	    "put [-r] [-p] [--resume] LOCAL... REMOTE  or  get [...] REMOTE... LOCALDIR:");
+}
+
+static void
+cmd_transfer_hide(tui_console *con, int arg)
+{
+	(void)arg;
+	con->xboard_shown = 0;
+}
+
+static void
+cmd_transfer_close(tui_console *con, int arg)
+{
+	(void)arg;
+	tui_xboard_close(con->xboard);
+	con->xboard = NULL;
+	con->xboard_shown = 0;
+}
+
 /* ---- the table ---- */
 
 static const tui_command table[] = {
@@ -471,6 +507,12 @@ static const tui_command table[] = {
 	    cmd_tail, 0 },
 	{ { "tail-hide", "T", "hide the tail pane (it keeps following)" }, cmd_tail_hide, 0 },
 	{ { "tail-close", "X", "close the tail pane and stop following" }, cmd_tail_close, 0 },
+	{ { "transfer", "u", "copy files to / from the armed (all) hosts: the transfer board "
+	    "(again: show it)" }, cmd_transfer, 0 },
+	{ { "transfer-hide", "U", "hide the transfer board (transfers go on)" },
+	    cmd_transfer_hide, 0 },
+	{ { "transfer-close", "K", "close the transfer board, cancelling what still runs" },
+	    cmd_transfer_close, 0 },
 };
 
 static const cfg_commands commands = { table, UTIL_NELEM(table), sizeof(table[0]) };

@@ -243,6 +243,8 @@ wind_down(tui_console *con)
 	}
 	tui_tailpane_close(con->tail);
 	con->tail = NULL;
+	tui_xboard_close(con->xboard);
+	con->xboard = NULL;
 	tui_windows_close_all(con);
 	tui_dialogs_free(con);
 	/* A run still going is aborted and frees itself in the loop below. */

@@ -68,10 +68,11 @@ typedef struct tui_dialog {
 
 enum { TUI_ASK_NONE, TUI_ASK_ADD, TUI_ASK_RUN, TUI_ASK_ARM, TUI_ASK_SEARCH, TUI_ASK_CLOSE,
 	TUI_ASK_NEW_WINDOW, TUI_ASK_RENAME_WINDOW, TUI_ASK_KILL_WINDOW, TUI_ASK_KILL_SESSION,
-	TUI_ASK_SUDO };
+	TUI_ASK_SUDO, TUI_ASK_XFER };
 
 typedef struct tui_board tui_board;
 typedef struct tui_tailpane tui_tailpane;
+typedef struct tui_xboard tui_xboard;
 
 /*
  * A window: its own panes and layout. The current window's live in the
@@ -112,6 +113,8 @@ struct tui_console {
 	int board_shown;            /* it is on screen */
 	char *sudo_label;           /* a board command waiting for its sudo password */
 	char *sudo_command, *sudo_user;
+	tui_xboard *xboard;         /* the transfer board (xferboard.c), NULL: none */
+	int xboard_shown;
 	tui_tailpane *tail;         /* the tail pane (tailpane.c), NULL: none */
 	int tail_shown;
 	const char *tail_path;      /* --tail FILE: opened on the command line's hosts */
@@ -294,6 +297,21 @@ int tui_board_key(tui_board *b, int key, int mods, uint32_t ch);
 void tui_board_rerun_failed(tui_board *b);
 /* Closes the board and focuses the selected host's pane (opening one). */
 void tui_board_open_shell(tui_board *b);
+
+/* ---- xferboard.c, xferboard_draw.c: the transfer board ---- */
+/*
+ * "put [-r] [-p] [--resume] LOCAL... REMOTE" or "get ... REMOTE... LOCALDIR"
+ * on the targets' panes' connections; NULL and *err (malloc'd) if the line
+ * is not one.
+ */
+tui_xboard *tui_xboard_new(tui_console *con, const char *text, tui_pane **targets, int n,
+    char **err);
+/* Frees the board: transfers still going are cancelled and free it when done. */
+void tui_xboard_close(tui_xboard *xb);
+int tui_xboard_running(const tui_xboard *xb);
+void tui_xboard_draw(tui_xboard *xb, tui_rect area);
+/* Keys while it is shown (it takes them all). */
+int tui_xboard_key(tui_xboard *xb, int key, uint32_t ch);
 
 /* ---- tailpane.c, tailpane_draw.c: the tail pane ---- */
 /* Follows path (NULL: asks for it) on the targets' connections. */

@@ -203,6 +203,34 @@ sudo_answer(tui_console *con, const char *password)
 }
 
 static void
+transfer_on_targets(tui_console *con, const char *text)
+{
+	tui_pane **t;
+	tui_xboard *xb;
+	char *err = NULL, *msg;
+	int n;
+
+	t = tui_console_targets(con, &n);
+	if (n == 0) {
+		free(t);
+		tui_console_flash(con, "no hosts to copy to or from");
+		return;
+	}
+	xb = tui_xboard_new(con, text, t, n, &err);
+	free(t);
+	if (xb == NULL) {
+		msg = tui_sanitize_str(err);
+		tui_console_flash(con, "%s", msg);
+		free(msg);
+		free(err);
+		return;
+	}
+	tui_xboard_close(con->xboard);
+	con->xboard = xb;
+	con->xboard_shown = 1;
+}
+
+static void
 search_focused(tui_console *con, const char *text)
 {
 	tui_pane *p = tui_console_focused(con);
@@ -248,6 +276,9 @@ dialog_done(tui_console *con, int ok)
 			break;
 		case TUI_ASK_SEARCH:
 			search_focused(con, d->input);
+			break;
+		case TUI_ASK_XFER:
+			transfer_on_targets(con, d->input);
 			break;
 		case TUI_ASK_CLOSE:
 			if ((d->input[0] == 'y' || d->input[0] == 'Y') && d->detail != NULL)

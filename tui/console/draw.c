@@ -353,7 +353,9 @@ tui_draw_frame(tui_console *con)
 	}
 	if (con->sidebar && full)
 		draw_sidebar(con);
-	if (con->tail != NULL && con->tail_shown) {
+	if (con->xboard != NULL && con->xboard_shown) {
+		tui_xboard_draw(con->xboard, area);
+	} else if (con->tail != NULL && con->tail_shown) {
 		tui_tailpane_draw(con->tail, area);
 	} else if (con->board != NULL && con->board_shown) {
 		tui_board_draw(con->board, area);
@@ -375,6 +377,7 @@ tui_draw_frame(tui_console *con)
 	con->full_dirty = con->help || con->dialogs != NULL || con->pick_pane;
 	/* The focused pane's cursor, where the application put it. */
 	if (con->dialogs == NULL && !con->help && !con->board_shown && !con->tail_shown &&
+	    !con->xboard_shown &&
 	    !con->compact &&
 	    con->npanes > 0) {
 		tui_pane *p = con->panes[con->focus];

@@ -245,6 +245,8 @@ tui_input_key(tui_console *con, int ckey, int cmods, uint32_t ch)
 		help_key(con, tkey, ch);
 		return;
 	}
+	if (con->xboard != NULL && con->xboard_shown && tui_xboard_key(con->xboard, tkey, ch))
+		return;
 	if (con->tail != NULL && con->tail_shown && tui_tailpane_key(con->tail, tkey, mods, ch))
 		return;
 	if (con->board != NULL && con->board_shown && tui_board_key(con->board, tkey, mods, ch))
