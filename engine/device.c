@@ -32,6 +32,12 @@
 #define DEV_TIMEOUT_MS 30000
 #define DEV_OUT_MAX ((size_t)64 << 20)   /* one command's output */
 #define DEV_COLS 511                     /* no wrapping of long commands */
+/*
+ * Typed ahead and not yet answered, at most: a terminal holds 4 KB of
+ * input (Linux), a device's own line buffer may hold less, and what does
+ * not fit is lost. More lines follow as prompts come back.
+ */
+#define DEV_AHEAD_MAX 1024
 
 enum { D_LOGIN, D_RUN, D_CLOSING };
 enum { K_PAGER, K_ENABLE, K_CMD };
@@ -210,16 +216,18 @@ type_line(eng_device *d, const char *s)
 static int
 may_type(const eng_device *d, size_t k)
 {
-	size_t j;
+	size_t j, ahead = strlen(d->steps[k].text) + 1;
 
 	if (k == d->cur)
 		return 1;
 	if (d->o.pager_off == NULL)
 		return 0;   /* the pager would read what is typed ahead */
-	for (j = d->cur; j < k; j++)
+	for (j = d->cur; j < k; j++) {
 		if (d->steps[j].kind == K_ENABLE)
 			return 0;
-	return 1;
+		ahead += strlen(d->steps[j].text) + 1;
+	}
+	return ahead <= DEV_AHEAD_MAX;
 }
 
 static void

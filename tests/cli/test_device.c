@@ -148,6 +148,28 @@ Test(device, enable_with_secret)
 	tu_run_free(&r);
 }
 
+/* 150 commands: more than is typed ahead at once (1 KB), each one exact. */
+Test(device, many_commands_in_windows)
+{
+	const char *a[11 + 150 + 1] = { "-F", cfg, "-i", inv, "exec", "--cli", "--color=never",
+	    "-o", "json", "h2", "--" };
+	tu_run r;
+	int i;
+
+	for (i = 0; i < 150; i++)
+		a[11 + i] = i % 3 == 2 ? "bogus" : i % 3 == 1 ? "show running-config" : "show version";
+	a[11 + 150] = NULL;
+	tu_drover(&r, 60, NULL, a);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(tu_count(r.out, "{\"host\":\"h2\",\"command\":\"show version\",\"output\":"
+	    "\"Fake Device Software, h2, Version 1.0\\nuptime is 42 days\\nprivileged: no\\n\"}"),
+	    50, "%s", r.out);
+	cr_assert_eq(tu_count(r.out, "\"output\":\"% Invalid input detected at '^' marker.\\n\"}"),
+	    100, "%s", r.out);
+	cr_assert_eq(tu_count(r.out, "\"command\":"), 150, "%s", r.out);
+	tu_run_free(&r);
+}
+
 /* A slow command is waited for; one that never ends meets -t, cleanly. */
 Test(device, slow_and_hung_commands)
 {
