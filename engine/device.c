@@ -11,6 +11,17 @@
  * after that the exact prompt line is what ends a command. An output line
  * that merely looks like a prompt ("#" at the end of a config line) only
  * ends a command if it is the device's own prompt text.
+ *
+ * Why type-ahead: one line per prompt costs a round trip per line. A CLI
+ * reads its input line by line from the terminal, so what is typed while
+ * it works waits there: after the first prompt the pager-off line and all
+ * the commands go at once, and the output is split where the prompt comes
+ * back followed by the echo of the next line typed. Two exceptions wait
+ * for their prompt: the line after `enable` (the password question, then
+ * the privileged prompt, must come first: typed-ahead commands would be
+ * read as password attempts or run unprivileged), and everything while
+ * the device pages (a pager reads the next keystroke, which would eat the
+ * commands typed ahead).
  */
 #include <regex.h>
 #include <stdlib.h>
@@ -21,8 +32,22 @@
 #define DEV_TIMEOUT_MS 30000
 #define DEV_OUT_MAX ((size_t)64 << 20)   /* one command's output */
 #define DEV_COLS 511                     /* no wrapping of long commands */
+/*
+ * Typed ahead and not yet answered, at most: a terminal holds 4 KB of
+ * input (Linux), a device's own line buffer may hold less, and what does
+ * not fit is lost. More lines follow as prompts come back.
+ */
+#define DEV_AHEAD_MAX 1024
 
-enum { D_LOGIN, D_PAGER, D_ENABLE, D_CMD, D_CLOSING };
+enum { D_LOGIN, D_RUN, D_CLOSING };
+enum { K_PAGER, K_ENABLE, K_CMD };
+
+/* A line to type, in order: paging off, enable, then each command. */
+struct dev_step {
+	int kind;
+	const char *text;
+	size_t cmd;                 /* K_CMD: index of the command */
+};
 
 struct eng_device {
 	eng_conn *c;
@@ -34,15 +59,20 @@ struct eng_device {
 	eng_device_cbs cbs;
 	void *ud;
 	int st;
-	size_t cmd;
+	struct dev_step *steps;
+	size_t nsteps;
+	size_t cur;                 /* the step whose output is being read */
+	size_t sent;                /* steps typed so far */
 	char *learned;              /* the prompt line as the device shows it */
-	char *buf;                  /* cleaned output since the last thing sent */
+	char *buf;                  /* cleaned output of the current step */
 	size_t len, cap;
+	size_t scan;                /* buf before this is whole lines, checked */
 	int esc;                    /* inside an escape sequence: 1 ESC, 2 CSI */
 	int after_more;             /* the pager's erasure may follow */
 	char erase[64];
 	size_t nerase;
-	int pager_done, enable_done, secret_sent;
+	int secret_sent;
+	int reported;               /* on_done was called */
 	uv_timer_t timer;
 	eng_device_result r;
 	char *error;
@@ -74,13 +104,13 @@ eng_device_preset(const char *name, eng_device_opts *o)
 	return ENG_EINVAL;
 }
 
-static void dev_next(eng_device *d);
 static void on_timer(uv_timer_t *t);
 
 static void
 dev_reset_buf(eng_device *d)
 {
 	d->len = 0;
+	d->scan = 0;
 	d->after_more = 0;
 	d->nerase = 0;
 }
@@ -169,15 +199,69 @@ last_line(eng_device *d, size_t *start)
 }
 
 static void
-send_line(eng_device *d, const char *s)
+arm(eng_device *d)
 {
-	dev_reset_buf(d);
-	eng_exec_write(d->x, s, strlen(s));
-	eng_exec_write(d->x, "\n", 1);
 	uv_timer_start(&d->timer, on_timer, (uint64_t)d->o.timeout_ms,
 	    (uint64_t)d->o.timeout_ms);
 }
 
+static void
+type_line(eng_device *d, const char *s)
+{
+	eng_exec_write(d->x, s, strlen(s));
+	eng_exec_write(d->x, "\n", 1);
+}
+
+/* Whether step k may be typed now, while the device works on step cur. */
+static int
+may_type(const eng_device *d, size_t k)
+{
+	size_t j, ahead = strlen(d->steps[k].text) + 1;
+
+	if (k == d->cur)
+		return 1;
+	if (d->o.pager_off == NULL)
+		return 0;   /* the pager would read what is typed ahead */
+	for (j = d->cur; j < k; j++) {
+		if (d->steps[j].kind == K_ENABLE)
+			return 0;
+		ahead += strlen(d->steps[j].text) + 1;
+	}
+	return ahead <= DEV_AHEAD_MAX;
+}
+
+static void
+type_ahead(eng_device *d)
+{
+	size_t n = 0;
+
+	while (d->sent < d->nsteps && may_type(d, d->sent)) {
+		type_line(d, d->steps[d->sent].text);
+		d->sent++;
+		n++;
+	}
+	if (n > 0)
+		ENG_LOG(d->c->ctx, "%s: device: typed %zu line(s), %zu of %zu", d->c->name, n,
+		    d->sent, d->nsteps);
+	arm(d);
+}
+
+static void
+dev_report(eng_device *d)
+{
+	if (d->reported)
+		return;
+	d->reported = 1;
+	d->r.error = d->error;
+	if (d->cbs.on_done != NULL)
+		d->cbs.on_done(d, &d->r, d->ud);
+}
+
+/*
+ * The result goes out at once: the last prompt holds everything there is
+ * to know, and the caller may close the connection without waiting for
+ * the device to log out (a round trip for nothing).
+ */
 static void
 dev_stop(eng_device *d, const char *error)
 {
@@ -192,6 +276,105 @@ dev_stop(eng_device *d, const char *error)
 		eng_exec_write(d->x, "exit\n", 5);
 		eng__exec_close_channel(d->x);
 	}
+	dev_report(d);
+}
+
+/*
+ * Step cur ended where its prompt begins (buf[0..end)); its output is
+ * what came before, without the first line (the device echoing what we
+ * typed). skip: how much of buf goes with it.
+ */
+static void
+step_done(eng_device *d, size_t end, size_t skip)
+{
+	const struct dev_step *s = &d->steps[d->cur];
+	const char *out = d->buf, *nl;
+	size_t olen = end;
+
+	if ((nl = memchr(out, '\n', olen)) != NULL) {
+		olen -= (size_t)(nl + 1 - out);
+		out = nl + 1;
+	} else {
+		olen = 0;
+	}
+	if (s->kind == K_CMD) {
+		if (d->cbs.on_command != NULL)
+			d->cbs.on_command(d, s->cmd, out, olen, d->ud);
+		d->r.done = s->cmd + 1;
+	}
+	ENG_LOG(d->c->ctx, "%s: device: step %zu of %zu done", d->c->name, d->cur + 1,
+	    d->nsteps);
+	d->cur++;
+	if (skip >= d->len) {
+		dev_reset_buf(d);
+	} else {
+		memmove(d->buf, d->buf + skip, d->len - skip);
+		d->len -= skip;
+		d->scan = 0;
+	}
+	if (d->cur == d->nsteps) {
+		dev_stop(d, NULL);
+		return;
+	}
+	type_ahead(d);
+}
+
+/*
+ * A whole line "PROMPT" + the echo of the next line typed ahead ends the
+ * current step; the echo starts the next one. 1 if one ended.
+ */
+static int
+find_boundary(eng_device *d)
+{
+	const char *next = d->steps[d->cur + 1].text;
+	size_t pl = strlen(d->learned), nl = strlen(next), i, e;
+
+	for (i = d->scan; i < d->len; i = e + 1) {
+		const char *p = memchr(d->buf + i, '\n', d->len - i);
+
+		if (p == NULL)
+			break;
+		e = (size_t)(p - d->buf);
+		d->scan = e + 1;
+		if (e - i >= pl + nl && memcmp(d->buf + i, d->learned, pl) == 0 &&
+		    memcmp(d->buf + i + pl, next, nl) == 0 &&
+		    strspn(d->buf + i + pl + nl, " ") == e - i - pl - nl) {
+			step_done(d, i, i + pl);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The enable step's answers, on the last line: 1 if it ended. */
+static int
+check_enable(eng_device *d, char *line)
+{
+	if (regexec(&d->re_enable, line, 0, NULL, 0) == 0) {
+		if (d->secret_sent || d->o.secret == NULL) {
+			d->r.denied = 1;
+			dev_stop(d, d->o.secret == NULL ? "enable: a secret is required" :
+			    "enable: authentication failed");
+			return 1;
+		}
+		/* Only now, and only to the question: never typed ahead. */
+		d->secret_sent = 1;
+		dev_reset_buf(d);
+		type_line(d, d->o.secret);
+		arm(d);
+		return 1;
+	}
+	if (regexec(&d->re_prompt, line, 0, NULL, 0) != 0)
+		return 0;
+	if (strcmp(line, d->learned) == 0) {
+		d->r.denied = 1;
+		dev_stop(d, "enable: authentication failed");
+		return 1;
+	}
+	free(d->learned);
+	d->learned = util_xstrdup(line);
+	step_done(d, d->len, d->len);
+	return 1;
 }
 
 static void
@@ -199,107 +382,44 @@ check(eng_device *d)
 {
 	size_t ls;
 	char *line;
+	int again;
 
-	while (d->st != D_CLOSING) {
+	do {
+		again = 0;
+		if (d->st == D_RUN && d->cur + 1 < d->sent && find_boundary(d)) {
+			again = 1;
+			continue;
+		}
+		if (d->st == D_CLOSING)
+			return;
 		line = last_line(d, &ls);
-		if (d->st != D_LOGIN && regexec(&d->re_more, line, 0, NULL, 0) == 0) {
+		if (d->st == D_RUN && regexec(&d->re_more, line, 0, NULL, 0) == 0) {
 			d->len = ls;
+			if (d->scan > ls)
+				d->scan = ls;
 			d->after_more = 1;
 			eng_exec_write(d->x, " ", 1);
-			free(line);
-			return;
-		}
-		switch (d->st) {
-		case D_LOGIN:
-			if (regexec(&d->re_prompt, line, 0, NULL, 0) != 0)
-				goto wait;
-			free(d->learned);
-			d->learned = line;
-			dev_next(d);
-			return;
-		case D_PAGER:
-			if (strcmp(line, d->learned) != 0)
-				goto wait;
-			free(line);
-			dev_next(d);
-			return;
-		case D_ENABLE:
-			if (regexec(&d->re_enable, line, 0, NULL, 0) == 0) {
-				free(line);
-				if (d->secret_sent || d->o.secret == NULL) {
-					d->r.denied = 1;
-					dev_stop(d, d->o.secret == NULL ? "enable: a secret is "
-					    "required" : "enable: authentication failed");
-					return;
-				}
-				d->secret_sent = 1;
-				send_line(d, d->o.secret);
-				return;
+		} else if (d->st == D_LOGIN) {
+			if (regexec(&d->re_prompt, line, 0, NULL, 0) == 0) {
+				free(d->learned);
+				d->learned = line;
+				line = NULL;
+				ENG_LOG(d->c->ctx, "%s: device: first prompt", d->c->name);
+				dev_reset_buf(d);
+				d->st = D_RUN;
+				if (d->nsteps == 0)
+					dev_stop(d, NULL);
+				else
+					type_ahead(d);
 			}
-			if (regexec(&d->re_prompt, line, 0, NULL, 0) != 0)
-				goto wait;
-			if (strcmp(line, d->learned) == 0) {
-				free(line);
-				d->r.denied = 1;
-				dev_stop(d, "enable: authentication failed");
-				return;
-			}
-			free(d->learned);
-			d->learned = line;
-			dev_next(d);
-			return;
-		case D_CMD: {
-			const char *out = d->buf, *nl;
-			size_t olen = ls;
-
-			if (strcmp(line, d->learned) != 0)
-				goto wait;
-			free(line);
-			/* The first line is the device echoing what we typed. */
-			if ((nl = memchr(out, '\n', olen)) != NULL) {
-				olen -= (size_t)(nl + 1 - out);
-				out = nl + 1;
-			} else {
-				olen = 0;
-			}
-			if (d->cbs.on_command != NULL)
-				d->cbs.on_command(d, d->cmd, out, olen, d->ud);
-			d->cmd++;
-			d->r.done = d->cmd;
-			dev_next(d);
-			return;
+		} else if (d->steps[d->cur].kind == K_ENABLE) {
+			again = check_enable(d, line) && d->st == D_RUN;
+		} else if (d->cur + 1 == d->sent && strcmp(line, d->learned) == 0) {
+			step_done(d, ls, d->len);
+			again = d->st == D_RUN;
 		}
-		default:
-			free(line);
-			return;
-		}
-	}
-	return;
-wait:
-	free(line);
-}
-
-static void
-dev_next(eng_device *d)
-{
-	if (d->o.pager_off != NULL && !d->pager_done) {
-		d->pager_done = 1;
-		d->st = D_PAGER;
-		send_line(d, d->o.pager_off);
-		return;
-	}
-	if (d->o.want_enable && d->o.enable != NULL && !d->enable_done) {
-		d->enable_done = 1;
-		d->st = D_ENABLE;
-		send_line(d, d->o.enable);
-		return;
-	}
-	if (d->cmd < d->o.ncommands) {
-		d->st = D_CMD;
-		send_line(d, d->cmds[d->cmd]);
-		return;
-	}
-	dev_stop(d, NULL);
+		free(line);
+	} while (again);
 }
 
 static void
@@ -309,19 +429,11 @@ on_timer(uv_timer_t *t)
 	char *why;
 
 	d->r.timed_out = 1;
-	switch (d->st) {
-	case D_LOGIN:
+	if (d->st == D_LOGIN)
 		why = util_xasprintf("no prompt within %ds of login", d->o.timeout_ms / 1000);
-		break;
-	case D_CMD:
-		why = util_xasprintf("'%s': prompt did not return within %ds", d->cmds[d->cmd],
-		    d->o.timeout_ms / 1000);
-		break;
-	default:
+	else
 		why = util_xasprintf("'%s': prompt did not return within %ds",
-		    d->st == D_PAGER ? d->o.pager_off : d->o.enable, d->o.timeout_ms / 1000);
-		break;
-	}
+		    d->steps[d->cur].text, d->o.timeout_ms / 1000);
 	eng__conn_enter(d->c);
 	dev_stop(d, why);
 	eng__conn_leave(d->c);
@@ -352,6 +464,7 @@ on_timer_closed(uv_handle_t *h)
 	for (i = 0; i < d->o.ncommands; i++)
 		free(d->cmds[i]);
 	free(d->cmds);
+	free(d->steps);
 	free((char *)d->o.prompt);
 	free((char *)d->o.pager_off);
 	free((char *)d->o.enable);
@@ -373,6 +486,7 @@ on_timer_closed(uv_handle_t *h)
 	free(d);
 }
 
+/* The channel is gone; the result went out already unless it ended first. */
 static void
 on_x_done(eng_exec *x, const eng_exec_result *xr, void *ud)
 {
@@ -391,9 +505,7 @@ on_x_done(eng_exec *x, const eng_exec_result *xr, void *ud)
 		}
 	}
 	d->st = D_CLOSING;
-	d->r.error = d->error;
-	if (d->cbs.on_done != NULL)
-		d->cbs.on_done(d, &d->r, d->ud);
+	dev_report(d);
 	uv_close((uv_handle_t *)&d->timer, on_timer_closed);
 }
 
@@ -405,14 +517,28 @@ on_x_running(eng_exec *x, void *ud)
 
 	(void)x;
 	if (d->st == D_LOGIN)
-		uv_timer_start(&d->timer, on_timer, (uint64_t)d->o.timeout_ms,
-		    (uint64_t)d->o.timeout_ms);
+		arm(d);
 }
 
 static char *
 dup_or_null(const char *s)
 {
 	return s != NULL ? util_xstrdup(s) : NULL;
+}
+
+static void
+plan_steps(eng_device *d)
+{
+	size_t i, n = 0;
+
+	d->steps = util_xcalloc(d->o.ncommands + 2, sizeof(*d->steps));
+	if (d->o.pager_off != NULL)
+		d->steps[n++] = (struct dev_step){ K_PAGER, d->o.pager_off, 0 };
+	if (d->o.want_enable && d->o.enable != NULL)
+		d->steps[n++] = (struct dev_step){ K_ENABLE, d->o.enable, 0 };
+	for (i = 0; i < d->o.ncommands; i++)
+		d->steps[n++] = (struct dev_step){ K_CMD, d->cmds[i], i };
+	d->nsteps = n;
 }
 
 int
@@ -444,6 +570,7 @@ eng_device_start(eng_conn *c, const eng_device_opts *o, const eng_device_cbs *cb
 	for (i = 0; i < o->ncommands; i++)
 		d->cmds[i] = util_xstrdup(o->commands[i]);
 	d->o.commands = NULL;
+	plan_steps(d);
 	if (cbs != NULL)
 		d->cbs = *cbs;
 	d->ud = ud;

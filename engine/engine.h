@@ -306,11 +306,13 @@ void eng_exec_pause(eng_exec *x, int paused);
  * A device session runs commands the way an operator types them: a shell
  * channel on a pseudo-terminal, wait for the prompt, turn paging off,
  * optionally enter privileged mode (answering its password question once),
- * then each command: send it, read until the prompt comes back, and hand
- * over what came between, without the echoed command and the prompt. A
- * pager prompt met anyway is answered with a space and removed. Every wait
- * has a deadline (timeout_ms): a prompt that never comes ends the session
- * with an error naming what was awaited.
+ * then each command: read until the prompt comes back, and hand over what
+ * came between, without the echoed command and the prompt. Once paging is
+ * off, lines are typed ahead (up to 1 KB unanswered) rather than one per
+ * prompt; never past `enable`. A pager prompt met anyway is answered with
+ * a space and removed. Every wait has a deadline (timeout_ms): a prompt
+ * that never comes ends the session with an error naming what was awaited.
+ * The result is reported at the last prompt, before the channel closes.
  */
 typedef struct eng_device eng_device;
 
@@ -341,7 +343,7 @@ typedef struct eng_device_result {
 typedef struct eng_device_cbs {
 	/* Command i finished: its output (raw bytes, untrusted), complete. */
 	void (*on_command)(eng_device *d, size_t i, const char *out, size_t len, void *ud);
-	/* Exactly once per started session; d is freed after it returns. */
+	/* Exactly once per started session; d must not be used after it. */
 	void (*on_done)(eng_device *d, const eng_device_result *r, void *ud);
 } eng_device_cbs;
 

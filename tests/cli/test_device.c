@@ -4,13 +4,15 @@
  * fleet's device user): commands per host and per command in each output
  * mode, echo and prompt removed, paging turned off or answered, enable
  * with a secret asked once, a slow command, a command whose prompt never
- * returns, a prompt that never matches, inventory errors.
+ * returns, a prompt that never matches, inventory errors; through a
+ * delaying proxy, the round trips a run costs next to a plain exec.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -146,6 +148,28 @@ Test(device, enable_with_secret)
 	tu_run_free(&r);
 }
 
+/* 150 commands: more than is typed ahead at once (1 KB), each one exact. */
+Test(device, many_commands_in_windows)
+{
+	const char *a[11 + 150 + 1] = { "-F", cfg, "-i", inv, "exec", "--cli", "--color=never",
+	    "-o", "json", "h2", "--" };
+	tu_run r;
+	int i;
+
+	for (i = 0; i < 150; i++)
+		a[11 + i] = i % 3 == 2 ? "bogus" : i % 3 == 1 ? "show running-config" : "show version";
+	a[11 + 150] = NULL;
+	tu_drover(&r, 60, NULL, a);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(tu_count(r.out, "{\"host\":\"h2\",\"command\":\"show version\",\"output\":"
+	    "\"Fake Device Software, h2, Version 1.0\\nuptime is 42 days\\nprivileged: no\\n\"}"),
+	    50, "%s", r.out);
+	cr_assert_eq(tu_count(r.out, "\"output\":\"% Invalid input detected at '^' marker.\\n\"}"),
+	    100, "%s", r.out);
+	cr_assert_eq(tu_count(r.out, "\"command\":"), 150, "%s", r.out);
+	tu_run_free(&r);
+}
+
 /* A slow command is waited for; one that never ends meets -t, cleanly. */
 Test(device, slow_and_hung_commands)
 {
@@ -206,4 +230,94 @@ Test(device, inventory_errors)
 	cr_assert(strstr(r.err, "invalid cli 'nxos-ish'") != NULL, "%s", r.err);
 	tu_run_free(&r);
 	free(bad);
+}
+
+/* ---- round trips: the commands are typed ahead after the first prompt ---- */
+
+#define RT_DELAY_MS 150   /* each way: RTT 300 ms */
+
+/* The fastest of two runs (the machine is shared; the proxy's delay is not). */
+static double
+timed(const char *const *args, tu_run *keep)
+{
+	double best = 1e9;
+	tu_run r;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		tu_drover(&r, 60, NULL, args);
+		cr_assert_eq(r.status, 0, "%s\n%s", r.out, r.err);
+		if (r.secs < best)
+			best = r.secs;
+		if (i == 1 && keep != NULL)
+			*keep = r;
+		else
+			tu_run_free(&r);
+	}
+	return best;
+}
+
+/*
+ * Six commands cost what one costs: pager-off and the commands go in one
+ * write once the first prompt is there, and the result does not wait for
+ * the device to log out. Against a plain exec on the same device: the
+ * pty request (libssh 0.10 waits for each channel request's reply) and
+ * the typed lines' round trip: 2 in all (one line per prompt took 9).
+ */
+Test(device, commands_typed_ahead)
+{
+	char *kh, *pcfg, *pub, *body, target[64], type[64], key[512];
+	const char *const delay[] = { "-d", "150", NULL };
+	const char *user = tu_fleet("FLEET_DEV_USER");
+	double plain, cli, extra;
+	pid_t px;
+	int port;
+	tu_run r;
+
+	snprintf(target, sizeof(target), "%s:%s", tu_fleet("FLEET_ADDR_1"), tu_fleet("FLEET_PORT"));
+	px = tu_proxy_start(target, delay, &port);
+	cr_assert(asprintf(&pub, "%s/h1/ssh_host_ed25519_key.pub", tu_fleet("FLEET_DIR")) > 0);
+	body = tu_read_file(pub, NULL);
+	cr_assert(sscanf(body, "%63s %511s", type, key) == 2, "%s", body);
+	free(body);
+	free(pub);
+	cr_assert(asprintf(&kh, "%s/kh", dir) > 0);
+	cr_assert(asprintf(&body, "[127.0.0.1]:%d %s %s\n", port, type, key) > 0);
+	tu_write_file(kh, body);
+	free(body);
+	cr_assert(asprintf(&pcfg, "%s/ssh_config.px", dir) > 0);
+	cr_assert(asprintf(&body, "Host px\n  HostName 127.0.0.1\n  Port %d\n"
+	    "  UserKnownHostsFile %s\n  GlobalKnownHostsFile /dev/null\nHost *\nInclude %s\n",
+	    port, kh, cfg) > 0);
+	tu_write_file(pcfg, body);
+	free(body);
+	{
+		const char *const a_plain[] = { "-F", pcfg, "-i", inv, "exec", "-l", user,
+		    "-o", "none", "px", "--", "show version", NULL };
+		const char *const a_cli[] = { "-F", pcfg, "-i", inv, "exec", "--cli", "-l", user,
+		    "-o", "json", "px", "--", "show version", "bogus", "show interfaces",
+		    "show running-config", "show version", "show slow", NULL };
+
+		plain = timed(a_plain, NULL);
+		cli = timed(a_cli, &r);
+	}
+	tu_proxy_stop(px);
+	/* Per command and exact, though all were typed at once. */
+	cr_assert_eq(tu_count(r.out, "{\"host\":\"px\",\"command\":\"show version\",\"output\":"
+	    "\"Fake Device Software, h1, Version 1.0\\nuptime is 42 days\\nprivileged: no\\n\"}"),
+	    2, "%s", r.out);
+	cr_assert_eq(tu_count(r.out, "\"output\":\"% Invalid input detected at '^' marker.\\n\"}"),
+	    2, "%s", r.out);
+	cr_assert(strstr(r.out, "{\"host\":\"px\",\"command\":\"show slow\",\"output\":"
+	    "\"slow done\\n\"}") != NULL, "%s", r.out);
+	cr_assert_eq(tu_count(r.out, "Ethernet0/"), 50, "%s", r.out);
+	cr_assert_null(strstr(r.out, "h1>"), "%s", r.out);
+	tu_run_free(&r);
+	/* show slow's 2 s are the device's; the rest is round trips of 0.3 s. */
+	extra = (cli - 2.0 - plain) / (2 * RT_DELAY_MS / 1000.0);
+	cr_log_info("--cli %.2fs, plain exec %.2fs: %.1f round trips more", cli, plain, extra);
+	cr_assert_lt(extra, 4.0, "--cli took %.2fs, plain exec %.2fs: %.1f round trips more",
+	    cli, plain, extra);
+	free(kh);
+	free(pcfg);
 }

@@ -8,6 +8,12 @@
  * (space: next page, erased with \r and spaces like the real thing),
  * `show slow` takes 2 s, `show hang` never comes back, `exit` ends it.
  * With -c CMD (an exec request) it prints CMD's output and exits.
+ *
+ * Input is read a byte at a time from the terminal, a line at a time, only
+ * when the device waits at its prompt (or its pager or password question),
+ * and echoed then, as real CLIs do: what is typed while a command runs
+ * waits in the terminal (type-ahead) and shows after the next prompt; the
+ * pager takes the next keystroke, whatever it is; input is never flushed.
  */
 #include <poll.h>
 #include <stdio.h>
