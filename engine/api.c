@@ -1,7 +1,8 @@
 /*
  * engine/api.c - the engine's small stateless functions from engine.h:
- * error strings, durations as people read them, auth method names, and
- * raising the descriptor limit (the fan-out sizes itself from it).
+ * error strings, durations as people read them, auth method names,
+ * raising the descriptor limit (the fan-out sizes itself from it), and the
+ * device CLI presets (the inventory parser checks names against them).
  */
 #include <limits.h>
 #include <stdio.h>
@@ -112,4 +113,31 @@ eng_fd_limit_raise(void)
 	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)INT_MAX)
 		return INT_MAX - open_fds;
 	return (int)rl.rlim_cur - open_fds;
+}
+
+/* The built-in device families (engine/device.c drives them). */
+static const struct {
+	const char *name;
+	eng_device_opts o;
+} presets[] = {
+	{ "ios", { "^[A-Za-z0-9._()/:-]+[>#] ?$", "terminal length 0", "enable",
+	    "[Pp]assword: *$", NULL, NULL, 0, NULL, 0, 0 } },
+	{ "eos", { "^[A-Za-z0-9._()/:-]+[>#] ?$", "terminal length 0", "enable",
+	    "[Pp]assword: *$", NULL, NULL, 0, NULL, 0, 0 } },
+	{ "junos", { "^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+[>#%] ?$", "set cli screen-length 0",
+	    NULL, NULL, NULL, NULL, 0, NULL, 0, 0 } },
+};
+
+int
+eng_device_preset(const char *name, eng_device_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(presets) / sizeof(presets[0]); i++) {
+		if (strcmp(name, presets[i].name) == 0) {
+			*o = presets[i].o;
+			return 0;
+		}
+	}
+	return ENG_EINVAL;
 }

@@ -78,32 +78,6 @@ struct eng_device {
 	char *error;
 };
 
-static const struct {
-	const char *name;
-	eng_device_opts o;
-} presets[] = {
-	{ "ios", { "^[A-Za-z0-9._()/:-]+[>#] ?$", "terminal length 0", "enable",
-	    "[Pp]assword: *$", NULL, NULL, 0, NULL, 0, 0 } },
-	{ "eos", { "^[A-Za-z0-9._()/:-]+[>#] ?$", "terminal length 0", "enable",
-	    "[Pp]assword: *$", NULL, NULL, 0, NULL, 0, 0 } },
-	{ "junos", { "^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+[>#%] ?$", "set cli screen-length 0",
-	    NULL, NULL, NULL, NULL, 0, NULL, 0, 0 } },
-};
-
-int
-eng_device_preset(const char *name, eng_device_opts *o)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(presets) / sizeof(presets[0]); i++) {
-		if (strcmp(name, presets[i].name) == 0) {
-			*o = presets[i].o;
-			return 0;
-		}
-	}
-	return ENG_EINVAL;
-}
-
 static void on_timer(uv_timer_t *t);
 
 static void
