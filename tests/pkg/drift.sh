@@ -72,6 +72,10 @@ comp_global=$("$bin" complete -- - | tr '\n' ' ')
 comp_exec=$("$bin" complete -- exec - | tr '\n' ' ')
 check "drover complete: global and console options" " $comp_global" "${global[@]}" "${console[@]}"
 check "drover complete: exec options" " $comp_exec" "${execo[@]}"
+for sub in tail put get ls cat; do
+	mapfile -t subo < <("$bin" "$sub" --help | opts_of)
+	check "drover complete: $sub options" " $("$bin" complete -- "$sub" - | tr '\n' ' ')" "${subo[@]}"
+done
 
 # Option values: every word exec.c compares an option value with (-o,
 # --color) is offered by the completion and named in drover(1); the layouts

@@ -47,8 +47,12 @@ static const char *const auth_methods[] = {
 	"agent", "key", "password", "keyboard-interactive", NULL
 };
 static const char *const subcommands[] = {
-	"exec", "demo", "attach", "sessions", "kill-session", "kill-server", "ctl", "save", NULL
+	"exec", "tail", "put", "get", "ls", "cat", "demo", "attach", "sessions", "kill-session",
+	"kill-server", "ctl", "save", NULL
 };
+static const char *const tail_modes[] = { "stream", "json", NULL };
+static const char *const xfer_modes[] = { "stream", "json", NULL };
+static const char *const ls_modes[] = { "group", "stream", "json", NULL };
 
 static const copt global_opts[] = {
 	{ "-F", V_FILE, NULL }, { "-i", V_FILE, NULL },
@@ -79,6 +83,50 @@ static const copt exec_opts[] = {
 	{ NULL, V_NONE, NULL }
 };
 
+static const copt tail_opts[] = {
+	{ "-F", V_FILE, NULL }, { "-i", V_FILE, NULL },
+	{ "-n", V_ANY, NULL }, { "-e", V_ANY, NULL }, { "-v", V_ANY, NULL },
+	{ "--highlight", V_ANY, NULL }, { "--cmd", V_ANY, NULL },
+	{ "-o", V_LIST, tail_modes }, { "--outdir", V_DIR, NULL },
+	{ "-f", V_ANY, NULL }, { "-l", V_ANY, NULL }, { "-p", V_ANY, NULL },
+	{ "-k", V_FILE, NULL }, { "--accept-new", V_NONE, NULL },
+	{ "--connect-timeout", V_ANY, NULL }, { "--color", V_LIST, color_whens },
+	{ "--log", V_FILE, NULL }, { "-h", V_NONE, NULL }, { "--help", V_NONE, NULL },
+	{ NULL, V_NONE, NULL }
+};
+
+/* put and get; ls and cat take the ones before -r. */
+#define XFER_CONN_OPTS \
+	{ "-F", V_FILE, NULL }, { "-i", V_FILE, NULL }, \
+	{ "-f", V_ANY, NULL }, { "-l", V_ANY, NULL }, { "-P", V_ANY, NULL }, \
+	{ "-k", V_FILE, NULL }, { "--auth", V_AUTH, NULL }, { "--accept-new", V_NONE, NULL }, \
+	{ "--connect-timeout", V_ANY, NULL }, { "--keepalive", V_ANY, NULL }, \
+	{ "--max-handshakes", V_ANY, NULL }, { "-q", V_NONE, NULL }, { "-v", V_NONE, NULL }, \
+	{ "-vv", V_NONE, NULL }, { "--color", V_LIST, color_whens }, { "--log", V_FILE, NULL }, \
+	{ "-h", V_NONE, NULL }, { "--help", V_NONE, NULL }
+
+static const copt xfer_opts[] = {
+	XFER_CONN_OPTS,
+	{ "-r", V_NONE, NULL }, { "-p", V_NONE, NULL }, { "--resume", V_NONE, NULL },
+	{ "--skip-same", V_NONE, NULL }, { "--verify", V_NONE, NULL },
+	{ "-o", V_LIST, xfer_modes }, { NULL, V_NONE, NULL }
+};
+
+static const copt ls_opts[] = {
+	XFER_CONN_OPTS,
+	{ "-o", V_LIST, ls_modes }, { NULL, V_NONE, NULL }
+};
+
+/* The subcommands that take TARGETS then paths, and their options. */
+static const struct {
+	const char *name;
+	const copt *opts;
+	int local_paths;        /* the paths after TARGETS are local files (put) */
+} path_subs[] = {
+	{ "tail", tail_opts, 0 }, { "put", xfer_opts, 1 }, { "get", xfer_opts, 0 },
+	{ "ls", ls_opts, 0 }, { "cat", ls_opts, 0 }
+};
+
 static const copt demo_opts[] = {
 	{ "-h", V_NONE, NULL }, { "--help", V_NONE, NULL }, { NULL, V_NONE, NULL }
 };
@@ -92,11 +140,15 @@ enum mode {
 	M_EXEC_TARGETS, /* exec, TARGETS given: options or COMMAND */
 	M_COMMAND,      /* the remote command: nothing to complete */
 	M_DEMO,
-	M_DEMO_ARGS     /* drover arguments for the demo: not completed */
+	M_DEMO_ARGS,    /* drover arguments for the demo: not completed */
+	M_SUB,          /* tail, put, get, ls, cat: before TARGETS */
+	M_SUB_TARGETS,  /* TARGETS given: options or paths */
+	M_SUB_PATHS     /* after --: paths only */
 };
 
 typedef struct walk {
 	enum mode mode;
+	int sub;                /* path_subs[] index in M_SUB* */
 	const copt *pending;    /* the option whose value comes next */
 	const char *ssh_config, *inventory;
 } walk;
@@ -112,10 +164,10 @@ find_opt(const copt *t, const char *w)
 
 /* The options a mode accepts; the first table is searched first. */
 static void
-mode_opts(enum mode m, const copt **a, const copt **b)
+mode_opts(const walk *w, const copt **a, const copt **b)
 {
 	*b = NULL;
-	switch (m) {
+	switch (w->mode) {
 	case M_START:
 		*a = global_opts;
 		*b = console_opts;
@@ -130,6 +182,10 @@ mode_opts(enum mode m, const copt **a, const copt **b)
 		break;
 	case M_DEMO:
 		*a = demo_opts;
+		break;
+	case M_SUB:
+	case M_SUB_TARGETS:
+		*a = path_subs[w->sub].opts;
 		break;
 	default:
 		*a = NULL;
@@ -167,10 +223,19 @@ walk_word(walk *w, const char *s)
 	case M_DEMO:
 		w->mode = M_DEMO_ARGS;
 		return;
+	case M_SUB_PATHS:
+		return;
+	case M_SUB:
+	case M_SUB_TARGETS:
+		if (strcmp(s, "--") == 0) {
+			w->mode = w->mode == M_SUB_TARGETS ? M_SUB_PATHS : M_SUB;
+			return;
+		}
+		break;
 	default:
 		break;
 	}
-	mode_opts(w->mode, &a, &b);
+	mode_opts(w, &a, &b);
 	if (a != NULL && (o = find_opt(a, s)) == NULL && b != NULL)
 		o = find_opt(b, s);
 	if (o != NULL) {
@@ -182,6 +247,23 @@ walk_word(walk *w, const char *s)
 	}
 	if (s[0] == '-')
 		return;         /* unknown option: the command will say so */
+	if (w->mode == M_START) {
+		size_t k;
+
+		for (k = 0; k < sizeof(path_subs) / sizeof(path_subs[0]); k++) {
+			if (strcmp(s, path_subs[k].name) == 0) {
+				w->mode = M_SUB;
+				w->sub = (int)k;
+				return;
+			}
+		}
+	}
+	if (w->mode == M_SUB) {
+		w->mode = M_SUB_TARGETS;
+		return;
+	}
+	if (w->mode == M_SUB_TARGETS)
+		return;         /* a path before -- */
 	if (w->mode == M_START && strcmp(s, "exec") == 0)
 		w->mode = M_EXEC;
 	else if (w->mode == M_START && strcmp(s, "demo") == 0)
@@ -321,7 +403,7 @@ complete_value(util_strv *c, const copt *o, const char *cur)
 int
 tui_cli_complete(int argc, char **argv, const char *ssh_config, const char *inventory)
 {
-	walk w = { M_START, NULL, ssh_config, inventory };
+	walk w = { M_START, 0, NULL, ssh_config, inventory };
 	util_strv c = { NULL, 0, 0 };
 	const copt *a, *b;
 	const char *cur;
@@ -336,13 +418,19 @@ tui_cli_complete(int argc, char **argv, const char *ssh_config, const char *inve
 	cur = argv[argc - 1];
 	if (w.pending != NULL) {
 		complete_value(&c, w.pending, cur);
-	} else if (cur[0] == '-' && w.mode != M_COMMAND && w.mode != M_DEMO_ARGS) {
-		mode_opts(w.mode, &a, &b);
+	} else if (cur[0] == '-' && w.mode != M_COMMAND && w.mode != M_DEMO_ARGS &&
+	    w.mode != M_SUB_PATHS) {
+		mode_opts(&w, &a, &b);
 		for (; a != NULL && a->name != NULL; a++)
 			cand_add(&c, "", 0, a->name, cur);
 		for (; b != NULL && b->name != NULL; b++)
 			cand_add(&c, "", 0, b->name, cur);
-	} else if (w.mode == M_START || w.mode == M_CONSOLE || w.mode == M_EXEC) {
+	} else if (w.mode == M_SUB_TARGETS || w.mode == M_SUB_PATHS) {
+		/* put's sources are local files; remote paths are the host's business. */
+		if (path_subs[w.sub].local_paths)
+			puts(":files");
+	} else if (w.mode == M_START || w.mode == M_CONSOLE || w.mode == M_EXEC ||
+	    w.mode == M_SUB) {
 		if (w.mode == M_START)
 			for (i = 0; subcommands[i] != NULL; i++)
 				cand_add(&c, "", 0, subcommands[i], cur);
