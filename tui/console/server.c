@@ -613,6 +613,7 @@ tui_server_start(tui_server *srv, tui_console *con)
 {
 	relay *r = srv->relay;
 	int fd, null, e;
+	char *log_path;
 
 	srv->con = con;
 	terminal_strings(srv);
@@ -645,8 +646,20 @@ tui_server_start(tui_server *srv, tui_console *con)
 		return -1;
 	}
 	r->running = 1;
-	/* Up: the starting client stops waiting, and nothing more goes to it. */
-	if ((null = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0) {
+	/*
+	 * Up: the starting client stops waiting, and nothing more goes to it.
+	 * What the server still has to say (an error, a sanitizer's report)
+	 * goes to .NAME.log beside its socket (the private session directory,
+	 * cleared with the runtime directory; a session name never starts
+	 * with '.'). Kept after the end: a leak report comes at exit.
+	 */
+	log_path = util_xasprintf("%.*s/.%s.log", (int)(strlen(srv->path) - strlen(srv->name) - 1),
+	    srv->path, srv->name);
+	null = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	free(log_path);
+	if (null < 0)
+		null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (null >= 0) {
 		dup2(null, STDERR_FILENO);
 		close(null);
 	}
