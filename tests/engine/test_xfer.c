@@ -17,8 +17,6 @@
  */
 #include <pthread.h>
 #include <sys/mount.h>
-#include <sys/wait.h>
-#include <libgen.h>
 #include <sys/types.h>
 
 #include "engtest.h"
@@ -935,46 +933,11 @@ typedef struct proxy {
 static void
 proxy_start(et_env *e, proxy *p, const char *const *extra)
 {
-	char bin[4096], target[128], *dir;
-	const char *argv[20];
-	int fds[2], n = 0, i;
-	char line[64] = "";
-	ssize_t got, used = 0;
+	char target[128];
 
-	snprintf(bin, sizeof(bin), "%s", getenv("DROVER_BIN"));
-	dir = dirname(bin);
-	memmove(bin, dir, strlen(dir) + 1);
-	strncat(bin, "/drover-faultproxy", sizeof(bin) - strlen(bin) - 1);
 	snprintf(target, sizeof(target), "%s:%s", et_fleet("FLEET_ADDR_1"),
 	    et_fleet("FLEET_PORT"));
-	argv[n++] = bin;
-	argv[n++] = "-l";
-	argv[n++] = "127.0.0.1:0";
-	argv[n++] = "-t";
-	argv[n++] = target;
-	for (i = 0; extra != NULL && extra[i] != NULL; i++)
-		argv[n++] = extra[i];
-	argv[n] = NULL;
-	cr_assert_eq(pipe(fds), 0);
-	p->pid = fork();
-	cr_assert_geq(p->pid, 0);
-	if (p->pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		close(fds[1]);
-		execv(bin, (char *const *)argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	while (used < (ssize_t)sizeof(line) - 1 &&
-	    (got = read(fds[0], line + used, sizeof(line) - 1 - (size_t)used)) > 0) {
-		used += got;
-		line[used] = '\0';
-		if (strchr(line, '\n') != NULL)
-			break;
-	}
-	close(fds[0]);
-	cr_assert(sscanf(line, "PORT %d", &p->port) == 1, "proxy said '%s' (%s)", line, bin);
+	p->pid = tu_proxy_start(target, extra, &p->port);
 	/* Another address:port: a known_hosts of its own, learnt on first use. */
 	snprintf(p->known_hosts, sizeof(p->known_hosts), "%s/kh-%d", et_tmp(e), p->port);
 }
@@ -982,13 +945,8 @@ proxy_start(et_env *e, proxy *p, const char *const *extra)
 static void
 proxy_stop(proxy *p)
 {
-	int st;
-
-	if (p->pid > 0) {
-		kill(p->pid, SIGTERM);
-		waitpid(p->pid, &st, 0);
-		p->pid = 0;
-	}
+	tu_proxy_stop(p->pid);
+	p->pid = 0;
 }
 
 static void
