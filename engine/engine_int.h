@@ -414,6 +414,7 @@ struct eng_exec {
 	uint64_t kill_in;            /* conn's bytes in when the last probe went */
 	int unresponsive;            /* given up: the host stopped answering */
 	int paused, drain;           /* backpressure (eng_exec_pause) */
+	int flow_broken;             /* 1: the server ignored the window (kill due), 2: killed */
 	char *error;
 	eng_fail fail;
 	uint64_t out_bytes, err_bytes;

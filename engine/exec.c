@@ -22,6 +22,8 @@
 #include "engine/engine_int.h"
 
 #define PID_TAG "\036drover-pid="   /* RS byte: no real program starts with it */
+/* Output a paused exec lets libssh hold before the server is deemed hostile. */
+#define EXEC_PAUSED_MAX ((uint32_t)8 << 20)
 
 
 /* ---- libssh channel callbacks (inside ssh_event_dopoll) ---- */
@@ -83,11 +85,29 @@ on_ch_data(ssh_session s, ssh_channel ch, void *data, uint32_t len, int is_stder
 
 	(void)s;
 	(void)ch;
-	if (x->st == X_DONE)
+	if (x->st == X_DONE || x->flow_broken)
 		return (int)len;
-	/* Left in libssh's buffer: the window stays shut until we resume. */
-	if (x->paused)
-		return 0;
+	/*
+	 * Left in libssh's buffer: the window stays shut until we resume. A
+	 * server may send past the window all the same, and libssh 0.10
+	 * buffers whatever comes (channel_rcv_data: "let's accept it
+	 * anyway"); len is all it holds for this stream. Far past the window
+	 * it grants (1.28 MB for both streams), the server is not playing by
+	 * the rules: the command is ended, and what it sends from now on is
+	 * dropped rather than held.
+	 */
+	if (x->paused) {
+		if (len <= EXEC_PAUSED_MAX)
+			return 0;
+		x->flow_broken = 1;
+		if (x->error == NULL)
+			x->error = util_xasprintf("the server sent %u bytes past the flow-control "
+			    "window while output was paused", (unsigned)len);
+		x->fail = ENG_FAIL_PROTOCOL;
+		ENG_LOG(x->c->ctx, "%s: %s", x->c->name, x->error);
+		eng__conn_kick(x->c);   /* eng__exec_reap runs the kill */
+		return (int)len;
+	}
 	if (is_stderr && x->pid_state == 0)
 		off = eat_pid_tag(x, buf, len);
 	if (is_stderr && x->sudo_st != EXEC_SUDO_NONE && x->sudo_st != EXEC_SUDO_READY) {
@@ -588,6 +608,30 @@ eng_exec_send_eof(eng_exec *x)
 }
 
 /*
+ * What libssh is given in one write, and when it gets more. The server
+ * chooses the packet size: at its smallest that libssh 0.10 honours (11:
+ * one byte of data per packet) a write of N bytes is N packets, encrypted
+ * and queued at once, ~64 bytes of socket output and ~1 us of CPU each.
+ * So one write is at most a normal packet's worth, and the next one waits
+ * until the socket has taken the last: the loop is held up for one write
+ * at a time, and what waits for the socket stays around one write's
+ * worth, whatever the packet size.
+ */
+#define EXEC_WRITE_MAX 32768
+
+static int
+write_blocked(const eng_exec *x)
+{
+	/*
+	 * What libssh queued is sent by a zero-timeout flush (as the conn's
+	 * step does); if some is still left, the socket is full and the
+	 * step's own flush arms UV_WRITABLE, whose event brings us back.
+	 */
+	return (ssh_get_poll_flags(x->c->s) & SSH_WRITE_PENDING) != 0 &&
+	    ssh_blocking_flush(x->c->s, 0) == SSH_AGAIN;
+}
+
+/*
  * The shared input, as far as the window takes it: libssh copies what fits
  * the window, so a slow host holds only its offset here and its unread
  * part stays in the one buffer every exec reads.
@@ -600,8 +644,8 @@ feed_input(eng_exec *x)
 	while (x->inoff < x->inlen) {
 		size_t chunk = x->inlen - x->inoff;
 
-		if (chunk > 65536)
-			chunk = 65536;
+		if (chunk > EXEC_WRITE_MAX)
+			chunk = EXEC_WRITE_MAX;
 		n = ssh_channel_write(x->ch, x->in + x->inoff, (uint32_t)chunk);
 		if (n < 0) {
 			x->in = NULL;   /* the command went away: nobody reads it */
@@ -610,6 +654,8 @@ feed_input(eng_exec *x)
 		if (n == 0)
 			return;   /* window full: a window adjust brings us back */
 		x->inoff += (size_t)n;
+		if (write_blocked(x))
+			return;   /* the socket's POLLOUT brings us back */
 	}
 	x->in = NULL;
 	x->eof_pending = 1;
@@ -647,11 +693,14 @@ eng__exec_flush(eng_conn *c)
 			ssh_channel_change_pty_size(x->ch, x->cols, x->rows);
 		}
 		while (x->wlen > 0) {
-			n = ssh_channel_write(x->ch, x->wbuf, (uint32_t)x->wlen);
+			n = ssh_channel_write(x->ch, x->wbuf,
+			    (uint32_t)(x->wlen < EXEC_WRITE_MAX ? x->wlen : EXEC_WRITE_MAX));
 			if (n <= 0)
 				break;   /* window full: the next step retries */
 			memmove(x->wbuf, x->wbuf + n, x->wlen - (size_t)n);
 			x->wlen -= (size_t)n;
+			if (write_blocked(x))
+				break;   /* so is the socket */
 		}
 		/* Input and its EOF wait while sudo may still read a password. */
 		if (x->sudo_st == EXEC_SUDO_WAIT)
@@ -705,6 +754,12 @@ eng__exec_reap(eng_conn *c)
 
 	for (x = c->execs; x != NULL && !c->dead; x = next) {
 		next = x->next;
+		if (x->flow_broken == 1 && x->st == X_RUNNING) {
+			x->flow_broken = 2;
+			eng_exec_kill(x);
+			next = c->execs;
+			continue;
+		}
 		if (x->kill_pending && x->st == X_RUNNING && x->pid_state == 1 &&
 		    !x->remote_closed) {
 			x->kill_pending = 0;
