@@ -415,6 +415,7 @@ struct eng_exec {
 	int unresponsive;            /* given up: the host stopped answering */
 	int paused, drain;           /* backpressure (eng_exec_pause) */
 	int flow_broken;             /* 1: the server ignored the window (kill due), 2: killed */
+	size_t wmax;                 /* bytes per ssh_channel_write now (0: the most) */
 	char *error;
 	eng_fail fail;
 	uint64_t out_bytes, err_bytes;

@@ -608,16 +608,40 @@ eng_exec_send_eof(eng_exec *x)
 }
 
 /*
- * What libssh is given in one write, and when it gets more. The server
- * chooses the packet size: at its smallest that libssh 0.10 honours (11:
- * one byte of data per packet) a write of N bytes is N packets, encrypted
- * and queued at once, ~64 bytes of socket output and ~1 us of CPU each.
- * So one write is at most a normal packet's worth, and the next one waits
- * until the socket has taken the last: the loop is held up for one write
- * at a time, and what waits for the socket stays around one write's
- * worth, whatever the packet size.
+ * What libssh is given in one write, and for how long. The server chooses
+ * the packet size: at its smallest that libssh 0.10 honours (11: one byte
+ * of data per packet) a write of N bytes is N packets, encrypted and
+ * queued at once, ~64 bytes of socket output and a few us of CPU each.
+ * So a write that took long is followed by smaller ones (a normal packet's
+ * worth takes far less than EXEC_WRITE_SLOW_NS), a host writes for a few
+ * ms per loop turn at most (then the kick brings it back on the next turn,
+ * after the other hosts), and no more is written while the socket has not
+ * taken the last: the loop is never held up for long, and what waits for
+ * the socket stays around one write's worth, whatever the packet size.
  */
 #define EXEC_WRITE_MAX 32768
+#define EXEC_WRITE_MIN 256
+#define EXEC_WRITE_SLOW_NS 1000000
+#define EXEC_WRITE_BUDGET_NS 4000000
+
+static uint32_t
+write_size(const eng_exec *x, size_t left)
+{
+	size_t m = x->wmax != 0 ? x->wmax : EXEC_WRITE_MAX;
+
+	return (uint32_t)(left < m ? left : m);
+}
+
+static void
+write_took(eng_exec *x, uint64_t ns)
+{
+	size_t m = x->wmax != 0 ? x->wmax : EXEC_WRITE_MAX;
+
+	if (ns > EXEC_WRITE_SLOW_NS && m > EXEC_WRITE_MIN)
+		x->wmax = m / 4 > EXEC_WRITE_MIN ? m / 4 : EXEC_WRITE_MIN;
+	else if (ns < EXEC_WRITE_SLOW_NS / 8 && m < EXEC_WRITE_MAX)
+		x->wmax = m * 2;
+}
 
 static int
 write_blocked(const eng_exec *x)
@@ -637,16 +661,15 @@ write_blocked(const eng_exec *x)
  * part stays in the one buffer every exec reads.
  */
 static void
-feed_input(eng_exec *x)
+feed_input(eng_exec *x, uint64_t t0)
 {
 	int n;
 
 	while (x->inoff < x->inlen) {
-		size_t chunk = x->inlen - x->inoff;
+		uint64_t t = uv_hrtime();
 
-		if (chunk > EXEC_WRITE_MAX)
-			chunk = EXEC_WRITE_MAX;
-		n = ssh_channel_write(x->ch, x->in + x->inoff, (uint32_t)chunk);
+		n = ssh_channel_write(x->ch, x->in + x->inoff, write_size(x, x->inlen - x->inoff));
+		write_took(x, uv_hrtime() - t);
 		if (n < 0) {
 			x->in = NULL;   /* the command went away: nobody reads it */
 			return;
@@ -656,6 +679,10 @@ feed_input(eng_exec *x)
 		x->inoff += (size_t)n;
 		if (write_blocked(x))
 			return;   /* the socket's POLLOUT brings us back */
+		if (x->inoff < x->inlen && uv_hrtime() - t0 > EXEC_WRITE_BUDGET_NS) {
+			eng__conn_kick(x->c);   /* the rest on the next turn */
+			return;
+		}
 	}
 	x->in = NULL;
 	x->eof_pending = 1;
@@ -666,6 +693,7 @@ void
 eng__exec_flush(eng_conn *c)
 {
 	eng_exec *x;
+	uint64_t t0;
 	int n;
 
 	for (x = c->execs; x != NULL; x = x->next) {
@@ -692,21 +720,28 @@ eng__exec_flush(eng_conn *c)
 			x->resize_pending = 0;
 			ssh_channel_change_pty_size(x->ch, x->cols, x->rows);
 		}
+		t0 = uv_hrtime();
 		while (x->wlen > 0) {
-			n = ssh_channel_write(x->ch, x->wbuf,
-			    (uint32_t)(x->wlen < EXEC_WRITE_MAX ? x->wlen : EXEC_WRITE_MAX));
+			uint64_t t = uv_hrtime();
+
+			n = ssh_channel_write(x->ch, x->wbuf, write_size(x, x->wlen));
+			write_took(x, uv_hrtime() - t);
 			if (n <= 0)
 				break;   /* window full: the next step retries */
 			memmove(x->wbuf, x->wbuf + n, x->wlen - (size_t)n);
 			x->wlen -= (size_t)n;
 			if (write_blocked(x))
 				break;   /* so is the socket */
+			if (x->wlen > 0 && uv_hrtime() - t0 > EXEC_WRITE_BUDGET_NS) {
+				eng__conn_kick(c);
+				break;
+			}
 		}
 		/* Input and its EOF wait while sudo may still read a password. */
 		if (x->sudo_st == EXEC_SUDO_WAIT)
 			continue;
 		if (x->in != NULL && x->wlen == 0 && x->sudo_st != EXEC_SUDO_DENIED)
-			feed_input(x);
+			feed_input(x, t0);
 		if (x->eof_pending && x->wlen == 0 && !x->eof_sent) {
 			x->eof_sent = 1;
 			ssh_channel_send_eof(x->ch);

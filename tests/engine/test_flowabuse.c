@@ -76,6 +76,7 @@ fini(void)
 	srv_stop();
 	if (dir != NULL)
 		tu_rmrf(dir);
+	free(dir);
 	dir = NULL;
 	et_cleanup();
 }
