@@ -25,7 +25,6 @@
 /* Output a paused exec lets libssh hold before the server is deemed hostile. */
 #define EXEC_PAUSED_MAX ((uint32_t)8 << 20)
 
-
 /* ---- libssh channel callbacks (inside ssh_event_dopoll) ---- */
 
 void
@@ -88,13 +87,11 @@ on_ch_data(ssh_session s, ssh_channel ch, void *data, uint32_t len, int is_stder
 	if (x->st == X_DONE || x->flow_broken)
 		return (int)len;
 	/*
-	 * Left in libssh's buffer: the window stays shut until we resume. A
-	 * server may send past the window all the same, and libssh 0.10
-	 * buffers whatever comes (channel_rcv_data: "let's accept it
-	 * anyway"); len is all it holds for this stream. Far past the window
-	 * it grants (1.28 MB for both streams), the server is not playing by
-	 * the rules: the command is ended, and what it sends from now on is
-	 * dropped rather than held.
+	 * Left in libssh's buffer: the window stays shut until we resume. But
+	 * libssh 0.10 buffers whatever a server sends past the window ("let's
+	 * accept it anyway"); len is all it holds for this stream. Far past
+	 * the window it grants (1.28 MB), the command is ended and the rest
+	 * dropped, not held.
 	 */
 	if (x->paused) {
 		if (len <= EXEC_PAUSED_MAX)
@@ -611,13 +608,12 @@ eng_exec_send_eof(eng_exec *x)
  * What libssh is given in one write, and for how long. The server chooses
  * the packet size: at its smallest that libssh 0.10 honours (11: one byte
  * of data per packet) a write of N bytes is N packets, encrypted and
- * queued at once, ~64 bytes of socket output and a few us of CPU each.
- * So a write that took long is followed by smaller ones (a normal packet's
- * worth takes far less than EXEC_WRITE_SLOW_NS), a host writes for a few
- * ms per loop turn at most (then the kick brings it back on the next turn,
- * after the other hosts), and no more is written while the socket has not
- * taken the last: the loop is never held up for long, and what waits for
- * the socket stays around one write's worth, whatever the packet size.
+ * queued at once (~64 bytes and a few us each). So a slow write is
+ * followed by smaller ones (a normal packet's worth is far faster), a host
+ * writes for a few ms per loop turn at most (the kick brings it back after
+ * the other hosts), and nothing more while the socket has not taken the
+ * last: the loop is never held up long, and what waits for the socket
+ * stays around one write's worth, whatever the packet size.
  */
 #define EXEC_WRITE_MAX 32768
 #define EXEC_WRITE_MIN 256
@@ -643,14 +639,10 @@ write_took(eng_exec *x, uint64_t ns)
 		x->wmax = m * 2;
 }
 
+/* Still queued after a zero-timeout flush: the conn's step arms UV_WRITABLE. */
 static int
 write_blocked(const eng_exec *x)
 {
-	/*
-	 * What libssh queued is sent by a zero-timeout flush (as the conn's
-	 * step does); if some is still left, the socket is full and the
-	 * step's own flush arms UV_WRITABLE, whose event brings us back.
-	 */
 	return (ssh_get_poll_flags(x->c->s) & SSH_WRITE_PENDING) != 0 &&
 	    ssh_blocking_flush(x->c->s, 0) == SSH_AGAIN;
 }
