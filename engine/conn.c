@@ -281,6 +281,19 @@ eng__conn_kick(eng_conn *c)
 		uv_timer_start(&c->t_kick, on_kick, 0, 0);
 }
 
+/*
+ * A step that stopped to let the others go (a time budget): a 0 ms timer
+ * started from a timer callback is due again in the same timer phase
+ * (libuv does not advance its clock there), so the loop would never reach
+ * the other hosts' sockets; 1 ms puts a poll in between.
+ */
+void
+eng__conn_kick_later(eng_conn *c)
+{
+	if (!c->dead)
+		uv_timer_start(&c->t_kick, on_kick, 1, 0);
+}
+
 static void
 on_deadline(uv_timer_t *t)
 {

@@ -286,6 +286,7 @@ struct eng_conn {
 
 /* ---- conn.c: lifetime and the state machine ---- */
 void eng__conn_kick(struct eng_conn *c);   /* run the state machine soon */
+void eng__conn_kick_later(struct eng_conn *c);   /* the same, after a poll */
 /* Brackets code entered from a libuv callback: c is not freed inside. */
 void eng__conn_enter(struct eng_conn *c);
 void eng__conn_leave(struct eng_conn *c);
@@ -414,6 +415,8 @@ struct eng_exec {
 	uint64_t kill_in;            /* conn's bytes in when the last probe went */
 	int unresponsive;            /* given up: the host stopped answering */
 	int paused, drain;           /* backpressure (eng_exec_pause) */
+	int flow_broken;             /* 1: the server ignored the window (kill due), 2: killed */
+	size_t wmax;                 /* bytes per ssh_channel_write now (0: the first) */
 	char *error;
 	eng_fail fail;
 	uint64_t out_bytes, err_bytes;

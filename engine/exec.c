@@ -22,7 +22,8 @@
 #include "engine/engine_int.h"
 
 #define PID_TAG "\036drover-pid="   /* RS byte: no real program starts with it */
-
+/* Output a paused exec lets libssh hold before the server is deemed hostile. */
+#define EXEC_PAUSED_MAX ((uint32_t)8 << 20)
 
 /* ---- libssh channel callbacks (inside ssh_event_dopoll) ---- */
 
@@ -83,11 +84,27 @@ on_ch_data(ssh_session s, ssh_channel ch, void *data, uint32_t len, int is_stder
 
 	(void)s;
 	(void)ch;
-	if (x->st == X_DONE)
+	if (x->st == X_DONE || x->flow_broken)
 		return (int)len;
-	/* Left in libssh's buffer: the window stays shut until we resume. */
-	if (x->paused)
-		return 0;
+	/*
+	 * Left in libssh's buffer: the window stays shut until we resume. But
+	 * libssh 0.10 buffers whatever a server sends past the window ("let's
+	 * accept it anyway"); len is all it holds for this stream. Far past
+	 * the window it grants (1.28 MB), the command is ended and the rest
+	 * dropped, not held.
+	 */
+	if (x->paused) {
+		if (len <= EXEC_PAUSED_MAX)
+			return 0;
+		x->flow_broken = 1;
+		if (x->error == NULL)
+			x->error = util_xasprintf("the server sent %u bytes past the flow-control "
+			    "window while output was paused", (unsigned)len);
+		x->fail = ENG_FAIL_PROTOCOL;
+		ENG_LOG(x->c->ctx, "%s: %s", x->c->name, x->error);
+		eng__conn_kick(x->c);   /* eng__exec_reap runs the kill */
+		return (int)len;
+	}
 	if (is_stderr && x->pid_state == 0)
 		off = eat_pid_tag(x, buf, len);
 	if (is_stderr && x->sudo_st != EXEC_SUDO_NONE && x->sudo_st != EXEC_SUDO_READY) {
@@ -588,21 +605,68 @@ eng_exec_send_eof(eng_exec *x)
 }
 
 /*
+ * What libssh is given in one write, and for how long. The server chooses
+ * the packet size: at its smallest that libssh 0.10 honours (11: one byte
+ * of data per packet) a write of N bytes is N packets, encrypted and
+ * queued at once (~64 bytes and a few us each, more as libssh's queue
+ * grows: 32 KiB took 7.5 s under ASan). So writes start small and grow
+ * while they are fast, a slow one is followed by smaller ones, a host
+ * writes for a few ms per loop turn at most (the kick brings it back after
+ * the other hosts), and nothing more while the socket has not taken the
+ * last: the loop is never held up long, and what waits for the socket
+ * stays around one write's worth, whatever the packet size.
+ */
+#define EXEC_WRITE_MAX 32768
+#define EXEC_WRITE_START 2048   /* doubled by each fast write */
+#define EXEC_WRITE_MIN 256
+#define EXEC_WRITE_FAST_NS 250000
+#define EXEC_WRITE_SLOW_NS 2000000
+#define EXEC_WRITE_BUDGET_NS 4000000
+
+static uint32_t
+write_size(const eng_exec *x, size_t left)
+{
+	size_t m = x->wmax != 0 ? x->wmax : EXEC_WRITE_START;
+
+	return (uint32_t)(left < m ? left : m);
+}
+
+static void
+write_took(eng_exec *x, int n, uint64_t ns)
+{
+	size_t m = x->wmax != 0 ? x->wmax : EXEC_WRITE_START;
+
+	if (n <= 0)
+		return;
+	if (ns < EXEC_WRITE_FAST_NS && m < EXEC_WRITE_MAX)
+		x->wmax = m * 2;
+	else if (ns > EXEC_WRITE_SLOW_NS && m > EXEC_WRITE_MIN)
+		x->wmax = m / 4 > EXEC_WRITE_MIN ? m / 4 : EXEC_WRITE_MIN;
+}
+
+/* Still queued after a zero-timeout flush: the conn's step arms UV_WRITABLE. */
+static int
+write_blocked(const eng_exec *x)
+{
+	return (ssh_get_poll_flags(x->c->s) & SSH_WRITE_PENDING) != 0 &&
+	    ssh_blocking_flush(x->c->s, 0) == SSH_AGAIN;
+}
+
+/*
  * The shared input, as far as the window takes it: libssh copies what fits
  * the window, so a slow host holds only its offset here and its unread
  * part stays in the one buffer every exec reads.
  */
 static void
-feed_input(eng_exec *x)
+feed_input(eng_exec *x, uint64_t t0)
 {
 	int n;
 
 	while (x->inoff < x->inlen) {
-		size_t chunk = x->inlen - x->inoff;
+		uint64_t t = uv_hrtime();
 
-		if (chunk > 65536)
-			chunk = 65536;
-		n = ssh_channel_write(x->ch, x->in + x->inoff, (uint32_t)chunk);
+		n = ssh_channel_write(x->ch, x->in + x->inoff, write_size(x, x->inlen - x->inoff));
+		write_took(x, n, uv_hrtime() - t);
 		if (n < 0) {
 			x->in = NULL;   /* the command went away: nobody reads it */
 			return;
@@ -610,6 +674,12 @@ feed_input(eng_exec *x)
 		if (n == 0)
 			return;   /* window full: a window adjust brings us back */
 		x->inoff += (size_t)n;
+		if (write_blocked(x))
+			return;   /* the socket's POLLOUT brings us back */
+		if (x->inoff < x->inlen && uv_hrtime() - t0 > EXEC_WRITE_BUDGET_NS) {
+			eng__conn_kick_later(x->c);   /* the rest after the others */
+			return;
+		}
 	}
 	x->in = NULL;
 	x->eof_pending = 1;
@@ -620,6 +690,7 @@ void
 eng__exec_flush(eng_conn *c)
 {
 	eng_exec *x;
+	uint64_t t0;
 	int n;
 
 	for (x = c->execs; x != NULL; x = x->next) {
@@ -646,18 +717,28 @@ eng__exec_flush(eng_conn *c)
 			x->resize_pending = 0;
 			ssh_channel_change_pty_size(x->ch, x->cols, x->rows);
 		}
+		t0 = uv_hrtime();
 		while (x->wlen > 0) {
-			n = ssh_channel_write(x->ch, x->wbuf, (uint32_t)x->wlen);
+			uint64_t t = uv_hrtime();
+
+			n = ssh_channel_write(x->ch, x->wbuf, write_size(x, x->wlen));
+			write_took(x, n, uv_hrtime() - t);
 			if (n <= 0)
 				break;   /* window full: the next step retries */
 			memmove(x->wbuf, x->wbuf + n, x->wlen - (size_t)n);
 			x->wlen -= (size_t)n;
+			if (write_blocked(x))
+				break;   /* so is the socket */
+			if (x->wlen > 0 && uv_hrtime() - t0 > EXEC_WRITE_BUDGET_NS) {
+				eng__conn_kick_later(c);
+				break;
+			}
 		}
 		/* Input and its EOF wait while sudo may still read a password. */
 		if (x->sudo_st == EXEC_SUDO_WAIT)
 			continue;
 		if (x->in != NULL && x->wlen == 0 && x->sudo_st != EXEC_SUDO_DENIED)
-			feed_input(x);
+			feed_input(x, t0);
 		if (x->eof_pending && x->wlen == 0 && !x->eof_sent) {
 			x->eof_sent = 1;
 			ssh_channel_send_eof(x->ch);
@@ -705,6 +786,12 @@ eng__exec_reap(eng_conn *c)
 
 	for (x = c->execs; x != NULL && !c->dead; x = next) {
 		next = x->next;
+		if (x->flow_broken == 1 && x->st == X_RUNNING) {
+			x->flow_broken = 2;
+			eng_exec_kill(x);
+			next = c->execs;
+			continue;
+		}
 		if (x->kill_pending && x->st == X_RUNNING && x->pid_state == 1 &&
 		    !x->remote_closed) {
 			x->kill_pending = 0;
