@@ -287,6 +287,15 @@ struct eng_conn {
 /* ---- conn.c: lifetime and the state machine ---- */
 void eng__conn_kick(struct eng_conn *c);   /* run the state machine soon */
 void eng__conn_kick_later(struct eng_conn *c);   /* the same, after a poll */
+/*
+ * exec_write.c: write pacing. The size of the next write of left bytes;
+ * how the last one went (n bytes in ns); whether the socket still holds
+ * earlier output. A host writes for ENG_EXEC_WRITE_BUDGET_NS per loop turn.
+ */
+#define ENG_EXEC_WRITE_BUDGET_NS 4000000
+uint32_t eng__exec_write_size(const struct eng_exec *x, size_t left);
+void eng__exec_write_took(struct eng_exec *x, int n, uint64_t ns);
+int eng__exec_write_blocked(const struct eng_exec *x);
 /* Brackets code entered from a libuv callback: c is not freed inside. */
 void eng__conn_enter(struct eng_conn *c);
 void eng__conn_leave(struct eng_conn *c);

@@ -605,54 +605,6 @@ eng_exec_send_eof(eng_exec *x)
 }
 
 /*
- * What libssh is given in one write, and for how long. The server chooses
- * the packet size: at its smallest that libssh 0.10 honours (11: one byte
- * of data per packet) a write of N bytes is N packets, encrypted and
- * queued at once (~64 bytes and a few us each, more as libssh's queue
- * grows: 32 KiB took 7.5 s under ASan). So writes start small and grow
- * while they are fast, a slow one is followed by smaller ones, a host
- * writes for a few ms per loop turn at most (the kick brings it back after
- * the other hosts), and nothing more while the socket has not taken the
- * last: the loop is never held up long, and what waits for the socket
- * stays around one write's worth, whatever the packet size.
- */
-#define EXEC_WRITE_MAX 32768
-#define EXEC_WRITE_START 2048   /* doubled by each fast write */
-#define EXEC_WRITE_MIN 256
-#define EXEC_WRITE_FAST_NS 250000
-#define EXEC_WRITE_SLOW_NS 2000000
-#define EXEC_WRITE_BUDGET_NS 4000000
-
-static uint32_t
-write_size(const eng_exec *x, size_t left)
-{
-	size_t m = x->wmax != 0 ? x->wmax : EXEC_WRITE_START;
-
-	return (uint32_t)(left < m ? left : m);
-}
-
-static void
-write_took(eng_exec *x, int n, uint64_t ns)
-{
-	size_t m = x->wmax != 0 ? x->wmax : EXEC_WRITE_START;
-
-	if (n <= 0)
-		return;
-	if (ns < EXEC_WRITE_FAST_NS && m < EXEC_WRITE_MAX)
-		x->wmax = m * 2;
-	else if (ns > EXEC_WRITE_SLOW_NS && m > EXEC_WRITE_MIN)
-		x->wmax = m / 4 > EXEC_WRITE_MIN ? m / 4 : EXEC_WRITE_MIN;
-}
-
-/* Still queued after a zero-timeout flush: the conn's step arms UV_WRITABLE. */
-static int
-write_blocked(const eng_exec *x)
-{
-	return (ssh_get_poll_flags(x->c->s) & SSH_WRITE_PENDING) != 0 &&
-	    ssh_blocking_flush(x->c->s, 0) == SSH_AGAIN;
-}
-
-/*
  * The shared input, as far as the window takes it: libssh copies what fits
  * the window, so a slow host holds only its offset here and its unread
  * part stays in the one buffer every exec reads.
@@ -665,8 +617,8 @@ feed_input(eng_exec *x, uint64_t t0)
 	while (x->inoff < x->inlen) {
 		uint64_t t = uv_hrtime();
 
-		n = ssh_channel_write(x->ch, x->in + x->inoff, write_size(x, x->inlen - x->inoff));
-		write_took(x, n, uv_hrtime() - t);
+		n = ssh_channel_write(x->ch, x->in + x->inoff, eng__exec_write_size(x, x->inlen - x->inoff));
+		eng__exec_write_took(x, n, uv_hrtime() - t);
 		if (n < 0) {
 			x->in = NULL;   /* the command went away: nobody reads it */
 			return;
@@ -674,9 +626,9 @@ feed_input(eng_exec *x, uint64_t t0)
 		if (n == 0)
 			return;   /* window full: a window adjust brings us back */
 		x->inoff += (size_t)n;
-		if (write_blocked(x))
+		if (eng__exec_write_blocked(x))
 			return;   /* the socket's POLLOUT brings us back */
-		if (x->inoff < x->inlen && uv_hrtime() - t0 > EXEC_WRITE_BUDGET_NS) {
+		if (x->inoff < x->inlen && uv_hrtime() - t0 > ENG_EXEC_WRITE_BUDGET_NS) {
 			eng__conn_kick_later(x->c);   /* the rest after the others */
 			return;
 		}
@@ -721,15 +673,15 @@ eng__exec_flush(eng_conn *c)
 		while (x->wlen > 0) {
 			uint64_t t = uv_hrtime();
 
-			n = ssh_channel_write(x->ch, x->wbuf, write_size(x, x->wlen));
-			write_took(x, n, uv_hrtime() - t);
+			n = ssh_channel_write(x->ch, x->wbuf, eng__exec_write_size(x, x->wlen));
+			eng__exec_write_took(x, n, uv_hrtime() - t);
 			if (n <= 0)
 				break;   /* window full: the next step retries */
 			memmove(x->wbuf, x->wbuf + n, x->wlen - (size_t)n);
 			x->wlen -= (size_t)n;
-			if (write_blocked(x))
+			if (eng__exec_write_blocked(x))
 				break;   /* so is the socket */
-			if (x->wlen > 0 && uv_hrtime() - t0 > EXEC_WRITE_BUDGET_NS) {
+			if (x->wlen > 0 && uv_hrtime() - t0 > ENG_EXEC_WRITE_BUDGET_NS) {
 				eng__conn_kick_later(c);
 				break;
 			}

@@ -47,14 +47,11 @@
  *                     algorithm in common)
  *   raw-silence       a good identification, then silence forever
  *
- * What is not here, and why: sending outside the client's window or past
- * its maximum packet size needs packets the client can decrypt, i.e. our
- * own SSH transport (key exchange, ciphers, MACs). libssh's server API
- * enforces both limits and offers no hook below them, and no "none"
- * cipher exists in the Debian builds of libssh or OpenSSH to forge
- * cleartext packets after NEWKEYS. The client side of both limits is
- * libssh's own code (channel_rcv_data checks the window, the packet layer
- * the length), so they are left to libssh's tests rather than faked here.
+ * Not here: sending outside the client's window or past its maximum
+ * packet size needs a server below libssh's server API, which enforces
+ * both limits. tests/support/hostile_ssh.py (paramiko, whose transport
+ * lets a test send any channel message) does that abuse, for
+ * tests/engine/test_flowabuse.c.
  */
 #include <signal.h>
 #include <stdio.h>
