@@ -37,7 +37,7 @@
 #define ENG_TAIL_HDRMAX 200       /* longest header line */
 
 typedef struct eng_tail_rec {
-	char type;                  /* 'F', 'W', 'E', 'G', 'A', 'D', 'T', 'R', 'L' */
+	char type;                  /* 'F', 'W', 'E', 'G', 'A', 'D', 'T', 'R', 'L', 'S' */
 	uint32_t idx;               /* 1..ENG_TAIL_MAXFILES; 0 for G */
 	uint64_t dev, ino, off, len; /* A: len = size; T: len = size */
 	uint64_t birth;             /* A */

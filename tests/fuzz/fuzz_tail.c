@@ -58,7 +58,7 @@ on_rec(const eng_tail_rec *r, void *ud)
 	char hdr[200];
 	int n;
 
-	check(strchr("FWEGADTRL", r->type) != NULL && r->type != '\0', "record type");
+	check(strchr("FWEGADTRLS", r->type) != NULL && r->type != '\0', "record type");
 	check(r->type == 'G' ? r->idx == 0 : r->idx >= 1 && r->idx <= ENG_TAIL_MAXFILES,
 	    "index range");
 	if (r->type == 'D') {
