@@ -6,8 +6,8 @@
  * term_sb.c's scrollback ring, and rows are marked dirty as they change.
  * libvterm's own screen layer is not used: in 0.1.4 it moves the whole
  * screen for every line feed (see term_grid.c). Also here: the
- * title and bell, and the keyboard / paste entry points; the scrolled-back
- * view and search are term_view.c. Remote bytes reach libvterm only through the input guard
+ * title and bell; the keyboard and paste entry points are term_input.c,
+ * the scrolled-back view and search term_view.c, reflow term_reflow.c. Remote bytes reach libvterm only through the input guard
  * (term_guard.c), which keeps away input that crashes or hangs libvterm
  * 0.1.4. Only tui/term/ includes <vterm.h> (through term_int.h); the renderer
  * and the console see tui_cell and tui/term/term.h only.
@@ -443,8 +443,8 @@ static const VTermStateCallbacks state_cbs = {
 	.setlineinfo = on_setlineinfo,
 };
 
-static void
-on_output(const char *s, size_t len, void *user)
+void
+tui__term_output(const char *s, size_t len, void *user)
 {
 	tui_term *t = user;
 
@@ -482,7 +482,7 @@ tui_term_new(int rows, int cols, int scrollback_lines, const tui_term_cbs *cbs,
 		abort();
 	}
 	vterm_set_utf8(t->vt, 1);
-	vterm_output_set_callback(t->vt, on_output, t);
+	vterm_output_set_callback(t->vt, tui__term_output, t);
 	t->state = vterm_obtain_state(t->vt);
 	vterm_state_set_callbacks(t->state, &state_cbs, t);
 	vterm_state_reset(t->state, 1);
@@ -710,116 +710,4 @@ unsigned long
 tui_term_bells(const tui_term *t)
 {
 	return t->bells;
-}
-
-/* ---- input --------------------------------------------------------- */
-
-static const VTermKey keymap[TUI_KEY__COUNT] = {
-	[TUI_KEY_NONE] = VTERM_KEY_NONE,
-	[TUI_KEY_ENTER] = VTERM_KEY_ENTER,
-	[TUI_KEY_TAB] = VTERM_KEY_TAB,
-	[TUI_KEY_BACKSPACE] = VTERM_KEY_BACKSPACE,
-	[TUI_KEY_ESC] = VTERM_KEY_ESCAPE,
-	[TUI_KEY_UP] = VTERM_KEY_UP,
-	[TUI_KEY_DOWN] = VTERM_KEY_DOWN,
-	[TUI_KEY_LEFT] = VTERM_KEY_LEFT,
-	[TUI_KEY_RIGHT] = VTERM_KEY_RIGHT,
-	[TUI_KEY_INS] = VTERM_KEY_INS,
-	[TUI_KEY_DEL] = VTERM_KEY_DEL,
-	[TUI_KEY_HOME] = VTERM_KEY_HOME,
-	[TUI_KEY_END] = VTERM_KEY_END,
-	[TUI_KEY_PGUP] = VTERM_KEY_PAGEUP,
-	[TUI_KEY_PGDN] = VTERM_KEY_PAGEDOWN,
-};
-
-static VTermModifier
-vmods(int mods)
-{
-	return (VTermModifier)(mods & (TUI_MOD_SHIFT | TUI_MOD_ALT | TUI_MOD_CTRL));
-}
-
-void
-tui_term_key(tui_term *t, int key, int mods)
-{
-	VTermKey k;
-
-	if (key <= TUI_KEY_NONE || key >= TUI_KEY__COUNT)
-		return;
-	if (key >= TUI_KEY_F1)
-		k = (VTermKey)VTERM_KEY_FUNCTION(key - TUI_KEY_F1 + 1);
-	else
-		k = keymap[key];
-	vterm_keyboard_key(t->vt, k, vmods(mods));
-}
-
-void
-tui_term_char(tui_term *t, uint32_t c, int mods)
-{
-	VTermModifier m = vmods(mods);
-
-	if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return;
-	/*
-	 * libvterm 0.1 encodes Ctrl+i/j/m/[ and Ctrl+non-letters as CSI u,
-	 * which shells and most programs do not read. Send the C0 byte a
-	 * terminal sends instead; Alt still adds its ESC prefix.
-	 */
-	if (c < 0x20 || c == 0x7f) {
-		/* Already a control byte (as curses delivers C-a): as is. */
-		vterm_keyboard_unichar(t->vt, c, m & VTERM_MOD_ALT);
-		return;
-	}
-	if ((m & VTERM_MOD_CTRL) != 0) {
-		uint32_t b = c;
-
-		if (b >= 'a' && b <= 'z')
-			b -= 'a' - 'A';
-		if (b == ' ' || b == '@')
-			b = 0;
-		else if (b == '?')
-			b = 0x7f;
-		else if (b >= 'A' && b <= '_')
-			b &= 0x1f;
-		else
-			b = (uint32_t)-1;
-		if (b != (uint32_t)-1) {
-			vterm_keyboard_unichar(t->vt, b, m & VTERM_MOD_ALT);
-			return;
-		}
-	}
-	vterm_keyboard_unichar(t->vt, c, m);
-}
-
-void
-tui_term_paste(tui_term *t, const char *s, size_t len)
-{
-	char buf[512];
-	size_t i, n = 0;
-	int bracketed;
-
-	/* libvterm has no getter for the mode: see if it emits the bracket. */
-	t->probing = 1;
-	t->probed = 0;
-	vterm_keyboard_start_paste(t->vt);
-	t->probing = 0;
-	bracketed = t->probed > 0;
-
-	for (i = 0; i < len; i++) {
-		char ch = s[i];
-
-		if (ch == '\r' && i + 1 < len && s[i + 1] == '\n')
-			continue;               /* \r\n -> \r */
-		if (ch == '\n')
-			ch = '\r';
-		if (ch == '\x1b' && bracketed)
-			continue;
-		buf[n++] = ch;
-		if (n == sizeof buf) {
-			on_output(buf, n, t);
-			n = 0;
-		}
-	}
-	if (n > 0)
-		on_output(buf, n, t);
-	vterm_keyboard_end_paste(t->vt);
 }

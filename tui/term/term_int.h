@@ -175,6 +175,8 @@ struct tui_term {
 };
 
 void tui__term_mark_all(tui_term *t);
+/* What libvterm sends to the host (answers, keys, pastes): the pane's on_output. */
+void tui__term_output(const char *s, size_t len, void *user);
 /*
  * term_reflow.c: the primary screen and the scrollback re-wrapped for a new
  * width (soft-wrapped lines joined and cut again), during on_resize; the
