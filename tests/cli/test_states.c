@@ -41,22 +41,12 @@ Test(states, auth_failure_is_named_as_such)
 /* A proxy that resets the link after 100 kB: the command's output is cut. */
 Test(states, a_link_that_dies_during_the_command_is_lost)
 {
-	char target[128], *dir = tu_tmpdir(), *pcfg = NULL, *body = NULL, *kh = NULL, *cmd = NULL;
+	char *dir = tu_tmpdir(), *pcfg;
 	const char *const reset[] = { "-x", "100000", NULL };
-	int port;
 	pid_t px;
 	tu_run r;
 
-	snprintf(target, sizeof(target), "%s:%s", tu_fleet("FLEET_ADDR_1"), tu_fleet("FLEET_PORT"));
-	px = tu_proxy_start(target, reset, &port);
-	cr_assert(asprintf(&kh, "%s/kh", dir) > 0);
-	cr_assert(asprintf(&cmd, "awk '{print \"[127.0.0.1]:%d\", $1, $2}' "
-	    "%s/h1/ssh_host_ed25519_key.pub > %s", port, tu_fleet("FLEET_DIR"), kh) > 0);
-	free(tu_sh(cmd, NULL));
-	cr_assert(asprintf(&pcfg, "%s/ssh_config", dir) > 0);
-	cr_assert(asprintf(&body, "Host px\n  HostName 127.0.0.1\n  Port %d\n"
-	    "  UserKnownHostsFile %s\nHost *\nInclude %s\n", port, kh, cfg) > 0);
-	tu_write_file(pcfg, body);
+	pcfg = tu_proxy_h1(dir, reset, &px);
 	{
 		const char *const a[] = { "-F", pcfg, "-i", inv, "exec", "-n", "-o", "json", "px,h2",
 			"--", "seq 1 1000000", NULL };
@@ -71,9 +61,6 @@ Test(states, a_link_that_dies_during_the_command_is_lost)
 	    != NULL, "%s", r.err);
 	tu_run_free(&r);
 	free(pcfg);
-	free(body);
-	free(kh);
-	free(cmd);
 	tu_rmrf(dir);
 	free(dir);
 }

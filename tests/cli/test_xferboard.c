@@ -136,24 +136,12 @@ Test(xferboard, put_and_get_on_the_panes_connections)
 /* h1 behind a 1 MB/s proxy: progress shows, cancel leaves nothing behind. */
 Test(xferboard, progress_cancel_and_retry)
 {
-	char *dir = tu_tmpdir(), *src, *dst = NULL, *line = NULL, *s, *pcfg = NULL, *body = NULL;
-	char target[128], *kh = NULL, *cmd = NULL, *missing = NULL;
+	char *dir = tu_tmpdir(), *src, *dst = NULL, *line = NULL, *s, *pcfg, *missing = NULL;
 	const char *const slow[] = { "-r", "1000000", NULL };
-	int port;
 
 	chmod(dir, 0777);
 	src = mkfile(dir, "big.bin", 12u << 20);
-	snprintf(target, sizeof(target), "%s:%s", tu_fleet("FLEET_ADDR_1"), tu_fleet("FLEET_PORT"));
-	px = tu_proxy_start(target, slow, &port);
-	cr_assert(asprintf(&kh, "%s/kh", dir) > 0);
-	cr_assert(asprintf(&cmd, "awk '{print \"[127.0.0.1]:%d\", $1, $2}' "
-	    "%s/h1/ssh_host_ed25519_key.pub > %s", port, tu_fleet("FLEET_DIR"), kh) > 0);
-	free(tu_sh(cmd, NULL));
-	cr_assert(asprintf(&pcfg, "%s/ssh_config", dir) > 0);
-	cr_assert(asprintf(&body, "Host px\n  HostName 127.0.0.1\n  Port %d\n"
-	    "  UserKnownHostsFile %s\nHost *\nInclude %s\n", port, kh,
-	    tu_fleet("FLEET_SSH_CONFIG")) > 0);
-	tu_write_file(pcfg, body);
+	pcfg = tu_proxy_h1(dir, slow, &px);
 	start(pcfg, "px");
 	free(tu_tmux_wait(sock, "[ready]", 1, 30));
 	cr_assert(asprintf(&dst, "%s/dst.bin", dir) > 0);
@@ -191,10 +179,7 @@ Test(xferboard, progress_cancel_and_retry)
 	free(line);
 	free(dst);
 	free(src);
-	free(kh);
-	free(cmd);
 	free(pcfg);
-	free(body);
 	tu_rmrf(dir);
 	free(dir);
 }

@@ -469,6 +469,29 @@ tu_proxy_start(const char *target, const char *const *extra, int *port)
 	return pid;
 }
 
+char *
+tu_proxy_h1(const char *dir, const char *const *extra, pid_t *pid)
+{
+	char target[128], *kh = NULL, *cmd = NULL, *cfg = NULL, *body = NULL;
+	int port;
+
+	snprintf(target, sizeof(target), "%s:%s", tu_fleet("FLEET_ADDR_1"), tu_fleet("FLEET_PORT"));
+	*pid = tu_proxy_start(target, extra, &port);
+	cr_assert(asprintf(&kh, "%s/kh-px", dir) > 0);
+	cr_assert(asprintf(&cmd, "awk '{print \"[127.0.0.1]:%d\", $1, $2}' "
+	    "%s/h1/ssh_host_ed25519_key.pub > %s", port, tu_fleet("FLEET_DIR"), kh) > 0);
+	free(tu_sh(cmd, NULL));
+	cr_assert(asprintf(&cfg, "%s/ssh_config", dir) > 0);
+	cr_assert(asprintf(&body, "Host px\n  HostName 127.0.0.1\n  Port %d\n"
+	    "  UserKnownHostsFile %s\nHost *\nInclude %s\n", port, kh,
+	    tu_fleet("FLEET_SSH_CONFIG")) > 0);
+	tu_write_file(cfg, body);
+	free(body);
+	free(cmd);
+	free(kh);
+	return cfg;
+}
+
 void
 tu_proxy_stop(pid_t pid)
 {

@@ -56,6 +56,12 @@ int tu_count(const char *hay, const char *needle);
  */
 pid_t tu_proxy_start(const char *target, const char *const *extra, int *port);
 void tu_proxy_stop(pid_t pid);
+/*
+ * A proxy in front of the fleet's h1 with extra options, and an ssh config
+ * in dir naming it "px" (h1's key known at the proxy's address, the fleet's
+ * hosts after it). Returns the config's path (malloc'd); *pid the proxy.
+ */
+char *tu_proxy_h1(const char *dir, const char *const *extra, pid_t *pid);
 
 /*
  * Driving a console inside tmux (a real terminal) on the tmux server named
