@@ -109,6 +109,16 @@ extern const size_t eng__sshres_nkeywords;
 int eng__sshres_kw_find(const char *kw);
 
 /* ---- sshres_val.c ---- */
+/* The values of the tokens about this machine and the connection (ssh.c). */
+typedef struct eng_sshres_local {
+	char thishost[256];	/* %l */
+	char shorthost[256];	/* %L */
+	char port[16];		/* %p */
+	char uid[32];		/* %i */
+	char hash[41];		/* %C: SHA-1 of %l%h%p%r, hex */
+} eng_sshres_local;
+void eng__sshres_local_names(eng_sshres_local *l, const eng_sshres_in *in, const char *host,
+    int port, const char *user);
 /* OpenSSH's defaults for what the config left unset; 0 or -1 (error set). */
 int eng__sshres_finish(const eng_sshres_in *in, eng_sshres *r);
 /*

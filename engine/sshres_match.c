@@ -131,21 +131,18 @@ eng__sshres_match_line(const eng_sshres_in *in, const eng_sshres *r, const char 
 		} else if (strcasecmp(attrib, "localuser") == 0) {
 			m = eng__sshres_match_list(in->local_user, arg, 0) == 1;
 		} else if (strcasecmp(attrib, "exec") == 0) {
-			char *cmd, port[16], uid[32], thishost[256] = "", shorthost[256];
+			eng_sshres_local l;
+			char *cmd;
 			struct { char k; const char *v; } t[] = {
-				{ 'L', shorthost }, { 'd', in->home }, { 'h', host },
-				{ 'k', host }, { 'l', thishost }, { 'n', in->host },
-				{ 'p', port }, { 'r', ruser }, { 'u', in->local_user },
-				{ 'i', uid },
+				{ 'C', l.hash }, { 'L', l.shorthost }, { 'd', in->home },
+				{ 'h', host }, { 'k', host }, { 'l', l.thishost },
+				{ 'n', in->host }, { 'p', l.port }, { 'r', ruser },
+				{ 'u', in->local_user }, { 'i', l.uid },
 			};
 			size_t cap = strlen(arg) * 4 + 512, len = 0, i, n;
 			const char *s, *v;
 
-			gethostname(thishost, sizeof(thishost) - 1);
-			memcpy(shorthost, thishost, sizeof(shorthost));
-			shorthost[strcspn(shorthost, ".")] = '\0';
-			snprintf(port, sizeof(port), "%d", r->port > 0 ? r->port : 22);
-			snprintf(uid, sizeof(uid), "%llu", (unsigned long long)in->uid);
+			eng__sshres_local_names(&l, in, host, r->port, ruser);
 			cmd = util_xmalloc(cap);
 			for (s = arg; *s != '\0'; s++) {
 				v = NULL;

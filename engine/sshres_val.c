@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "engine/engine_int.h"
 #include "engine/sshres.h"
 
@@ -515,30 +517,58 @@ tilde(const eng_sshres_in *in, const char *s, char **err)
 	return util_xasprintf("%s%s", pw->pw_dir, slash != NULL ? slash : "");
 }
 
+void
+eng__sshres_local_names(eng_sshres_local *l, const eng_sshres_in *in, const char *host,
+    int port, const char *user)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0, i;
+	EVP_MD_CTX *ctx;
+
+	memset(l, 0, sizeof(*l));
+	gethostname(l->thishost, sizeof(l->thishost) - 1);
+	memcpy(l->shorthost, l->thishost, sizeof(l->shorthost));
+	l->shorthost[strcspn(l->shorthost, ".")] = '\0';
+	snprintf(l->port, sizeof(l->port), "%d", port > 0 ? port : 22);
+	snprintf(l->uid, sizeof(l->uid), "%llu", (unsigned long long)in->uid);
+	/* ssh_connection_hash: %C names a connection in ControlPath-like paths. */
+	ctx = EVP_MD_CTX_new();
+	if (ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha1(), NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, l->thishost, strlen(l->thishost)) == 1 &&
+	    EVP_DigestUpdate(ctx, host != NULL ? host : "", host != NULL ? strlen(host) : 0) == 1 &&
+	    EVP_DigestUpdate(ctx, l->port, strlen(l->port)) == 1 &&
+	    EVP_DigestUpdate(ctx, user != NULL ? user : "", user != NULL ? strlen(user) : 0) == 1 &&
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == 20) {
+		for (i = 0; i < mdlen; i++) {
+			l->hash[2 * i] = hex[md[i] >> 4];
+			l->hash[2 * i + 1] = hex[md[i] & 15];
+		}
+	}
+	EVP_MD_CTX_free(ctx);
+}
+
 char *
 eng__sshres_expand(const eng_sshres_in *in, const eng_sshres *r, const char *value,
     char **err)
 {
-	char thishost[256] = "", shorthost[256], port[16], uid[32], *t, *out;
-	hop last;
-	const char *j = jump_last_host(r->jump, &last);
+	eng_sshres_local l;
+	char *t, *out;
+	/*
+	 * ssh 9.2's set (DEFAULT_CLIENT_PERCENT_EXPAND_ARGS): %k is the host
+	 * as typed (no HostKeyAlias here), and %j does not exist yet.
+	 */
 	tok toks[] = {
-		{ 'L', shorthost }, { 'i', uid }, { 'k', r->hostname }, { 'l', thishost },
-		{ 'n', in->host }, { 'p', port }, { 'd', in->home }, { 'h', r->hostname },
-		{ 'r', r->user }, { 'u', in->local_user }, { 'j', j != NULL ? j : "" },
-		{ 0, NULL }
+		{ 'C', l.hash }, { 'L', l.shorthost }, { 'i', l.uid }, { 'k', in->host },
+		{ 'l', l.thishost }, { 'n', in->host }, { 'p', l.port }, { 'd', in->home },
+		{ 'h', r->hostname }, { 'r', r->user }, { 'u', in->local_user }, { 0, NULL }
 	};
 
-	gethostname(thishost, sizeof(thishost) - 1);
-	memcpy(shorthost, thishost, sizeof(shorthost));
-	shorthost[strcspn(shorthost, ".")] = '\0';
-	snprintf(port, sizeof(port), "%d", r->port > 0 ? r->port : 22);
-	snprintf(uid, sizeof(uid), "%llu", (unsigned long long)in->uid);
+	eng__sshres_local_names(&l, in, r->hostname, r->port, r->user);
 	out = NULL;
 	if ((t = tilde(in, value, err)) != NULL)
 		out = expand(t, toks, 1, err);
 	free(t);
-	hop_clear(&last);
 	return out;
 }
 
@@ -560,6 +590,7 @@ eng__sshres_finish(const eng_sshres_in *in, eng_sshres *r)
 		"~/.ssh/id_xmss", "~/.ssh/id_dsa" };
 	char *h, *err = NULL, *p;
 	size_t i;
+	hop last;
 
 	if (r->defaults_filled)
 		return 0;
@@ -602,6 +633,31 @@ eng__sshres_finish(const eng_sshres_in *in, eng_sshres *r)
 		r->alive_interval = 0;
 	if (r->alive_count < 0)
 		r->alive_count = 3;
+	/* ssh.c: a last hop that is the destination itself (same name as
+	 * HostName gave, port and user) is refused before anything connects. */
+	if (jump_last_host(r->jump, &last) != NULL &&
+	    strcmp(last.host, r->hostname) == 0 &&
+	    (last.port > 0 ? last.port : 22) == r->port &&
+	    strcmp(last.user != NULL ? last.user : r->user, r->user) == 0) {
+		r->error = util_xasprintf("jumphost loop via %s", last.host);
+		hop_clear(&last);
+		return -1;
+	}
+	hop_clear(&last);
+	/* ssh expands these before it connects, and a bad token is fatal. */
+	for (i = 0; i < (size_t)r->nukh + 1; i++) {
+		const char *v = i < (size_t)r->nukh ? r->ukh[i] : r->agent;
+
+		if (v == NULL)
+			continue;
+		if ((p = eng__sshres_expand(in, r, v, &err)) == NULL) {
+			r->error = util_xasprintf("%s '%s': %s", i < (size_t)r->nukh ?
+			    "UserKnownHostsFile" : "IdentityAgent", v, err);
+			free(err);
+			return -1;
+		}
+		free(p);
+	}
 	return 0;
 }
 

@@ -5,7 +5,9 @@
  * login can then only succeed through the certificate. Covered: the key
  * with KEY-cert.pub beside it (OpenSSH loads it by itself), CertificateFile,
  * the inventory's cert key, a certificate held by ssh-agent, and an expired
- * certificate or one for another user, each with its own message.
+ * certificate or one for another user, each with its own message; and a
+ * certificate the server does not trust, offered first and then followed
+ * by its plain key (read from h1's sshd log).
  */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -202,6 +205,56 @@ Test(cert, agent_held_certificate)
 	free(env);
 	free(sock);
 	free(certp);
+	free(cfg);
+	free(inv);
+	free(key);
+}
+
+/*
+ * The fleet's authorized key with a certificate from a CA no sshd trusts
+ * beside it: the certificate is offered first, fails, and the plain key
+ * logs in on the same connection (sshd logs both against one port).
+ */
+Test(cert, untrusted_certificate_then_plain_key)
+{
+	char *key = NULL, *certp = NULL, *extra = NULL, *cfg, *inv = inventory(NULL);
+	char *id = NULL, *logp = NULL, *log, *line, *port = NULL, *accepted = NULL;
+	tu_run r;
+
+	cr_assert(asprintf(&key, "%s/id_known", dir) > 0);
+	sh_ok("cp '%s' '%s' && cp '%s.pub' '%s.pub' && ssh-keygen -q -t ed25519 -N '' -f '%s/ca2'",
+	    tu_fleet("FLEET_KEY"), key, tu_fleet("FLEET_KEY"), key, dir);
+	cr_assert(asprintf(&id, "drover-untrusted-%d", (int)getpid()) > 0);
+	sh_ok("ssh-keygen -q -s '%s/ca2' -I '%s' -n '%s' -V -5m:+1h '%s.pub'", dir, id,
+	    tu_fleet("FLEET_USER"), key);
+	cr_assert(asprintf(&certp, "%s-cert.pub", key) > 0);
+	cr_assert(access(certp, R_OK) == 0);
+	cr_assert(asprintf(&extra, "  IdentityFile %s\n  IdentitiesOnly yes\n", key) > 0);
+	cfg = config(extra);
+	run(&r, cfg, inv, "key", NULL);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "h1: cert-ok") != NULL, "%s", r.out);
+	tu_run_free(&r);
+	cr_assert(asprintf(&logp, "%s/h1/sshd.log", tu_fleet("FLEET_DIR")) > 0);
+	log = tu_read_file(logp, NULL);
+	cr_assert(log != NULL, "%s", logp);
+	line = strstr(log, id);
+	cr_assert(line != NULL, "the certificate was never offered:\n%s", log);
+	while (line > log && line[-1] != '\n')
+		line--;
+	cr_expect(strncmp(line, "Failed publickey for ", 21) == 0, "%.200s", line);
+	port = strstr(line, " port ");
+	cr_assert(port != NULL, "%.200s", line);
+	cr_assert(asprintf(&accepted, "Accepted publickey for %s from 127.0.0.1%.*sssh2: ED25519 ",
+	    tu_fleet("FLEET_USER"), (int)strcspn(port, "s"), port) > 0);
+	cr_expect(strstr(line, accepted) != NULL, "no '%s' after the certificate:\n%s",
+	    accepted, line);
+	free(accepted);
+	free(log);
+	free(logp);
+	free(id);
+	free(certp);
+	free(extra);
 	free(cfg);
 	free(inv);
 	free(key);

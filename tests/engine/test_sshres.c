@@ -2,10 +2,10 @@
  * tests/engine/test_sshres.c - engine/sshres.c against OpenSSH itself: a
  * corpus of tricky ssh_config files (tests/engine/sshcfg_corpus: nested and
  * globbed Includes, negated patterns, Match blocks with exec, tokens,
- * duplicate keywords, quoting, "=" syntax, keyword case) is resolved for
- * many host names by drover's resolver and by `ssh -G -F cfg host`, and
- * every keyword drover acts on must come out the same (a config ssh
- * refuses must be refused too). The corpus is copied to a scratch $HOME,
+ * duplicate keywords, quoting, "=" syntax, keyword case, jump loops) is
+ * resolved for many host names by drover's resolver and by
+ * `ssh -G -F cfg host`, and every keyword drover acts on must come out the
+ * same (a config ssh refuses must be refused too). The corpus is copied to a scratch $HOME,
  * since relative Includes resolve against ~/.ssh.
  */
 #include <criterion/criterion.h>
@@ -150,6 +150,7 @@ Test(sshres, ignore_unknown) { check_corpus("cfg_ignore"); }
 Test(sshres, edge) { check_corpus("cfg_edge"); }
 Test(sshres, include_loop) { check_corpus("cfg_loop"); }
 Test(sshres, bad_values) { check_corpus("cfg_errors"); }
+Test(sshres, late_errors) { check_corpus("cfg_late"); }
 
 Test(sshres, unsupported_named_once)
 {
