@@ -54,6 +54,8 @@ conn_free(eng_conn *c)
 	free(c->user);
 	free(c->ssh_config);
 	free(c->known_hosts);
+	util_strv_clear(&c->kh_user_more);
+	util_strv_clear(&c->kh_global_more);
 	free(c->jump);
 	free(c->error);
 	free(c->banner);
@@ -444,6 +446,9 @@ conn_setup(eng_conn *c)
 			    eng__ssh_error(c, "refused by libssh"));
 		goto out;
 	}
+	/* A known_hosts file given to drover replaces the config's list. */
+	if (c->known_hosts != NULL)
+		util_strv_clear(&c->kh_user_more);
 	if (c->address != NULL) {
 		what = util_xasprintf("address '%s' (not a host name or IP address)", c->address);
 		if (conn_option(c, SSH_OPTIONS_HOST, c->address, what) < 0)

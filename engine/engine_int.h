@@ -229,6 +229,12 @@ struct eng_conn {
 	 */
 	int label;
 	char **keys;
+	/*
+	 * The known_hosts files past the first user and the first global one
+	 * (ssh_config may name several; libssh reads one of each): read by
+	 * knownhosts.c, as ssh reads every one of them.
+	 */
+	util_strv kh_user_more, kh_global_more;
 	int port;
 	int connect_timeout_ms, keepalive_ms, accept_new, ask_hostkey;
 	int ka_max;                 /* unanswered keepalives before "dead peer" */
@@ -358,12 +364,18 @@ typedef struct eng_kh_markers {
 	char *cert_authority;   /* "file:line" of an @cert-authority line for this host */
 	char *offending;        /* "file:line" of a plain line: this host, this key type, another key */
 	char *other;            /* "file:line" of a plain line: this host, another key type */
+	char *match;            /* "file:line" of a plain line: this host, this key */
 	int fd_error;           /* a file could not be opened: EMFILE or ENFILE */
 } eng_kh_markers;
 void eng__knownhosts_markers(struct eng_conn *c, ssh_key key, eng_kh_markers *m);
 void eng__knownhosts_markers_clear(eng_kh_markers *m);
-/* The same with offending and other found too (after libssh said changed). */
+/*
+ * The same with the plain lines read too: offending, other and match (after
+ * libssh said changed, or to look in the files libssh does not read).
+ */
 void eng__knownhosts_offending(struct eng_conn *c, ssh_key key, eng_kh_markers *m);
+/* 1 if c has known_hosts files libssh does not read (see kh_user_more). */
+int eng__knownhosts_more(const struct eng_conn *c);
 /*
  * Appends the server's key to the user's known_hosts (accept-new, a yes to
  * the prompt). 0, or -1 with c failed (ENG_FAIL_HOSTKEY_UNKNOWN).

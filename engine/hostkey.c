@@ -67,6 +67,23 @@ eng__hostkey_check(eng_conn *c)
 		goto out;
 	}
 	st = ssh_session_is_known_server(c->s);
+	/*
+	 * libssh reads one user and one global file; ssh reads every file the
+	 * config names, and a line with this key in any of them makes it known.
+	 */
+	if (st != SSH_KNOWN_HOSTS_OK && st != SSH_KNOWN_HOSTS_ERROR && eng__knownhosts_more(c)) {
+		eng__knownhosts_offending(c, key, &m);
+		if (m.fd_error != 0) {
+			eng__conn_fail_fds(c, "cannot read known_hosts");
+			goto out;
+		}
+		if (m.match != NULL)
+			st = SSH_KNOWN_HOSTS_OK;
+		else if (m.offending != NULL)
+			st = SSH_KNOWN_HOSTS_CHANGED;
+		else if (m.other != NULL)
+			st = SSH_KNOWN_HOSTS_OTHER;
+	}
 	if ((st == SSH_KNOWN_HOSTS_NOT_FOUND || st == SSH_KNOWN_HOSTS_UNKNOWN) &&
 	    m.cert_authority != NULL) {
 		/*

@@ -15,9 +15,14 @@
  * written wherever it points. Ours opens the file itself with O_NOFOLLOW,
  * only a regular file, creates it (and its directory) private.
  *
+ * libssh reads one user and one global file; an ssh_config may name more
+ * (UserKnownHostsFile a b), and ssh reads them all. Those are read here too:
+ * for markers, and for a plain line with the server's key when libssh did
+ * not find it in its two.
+ *
  * Owns nothing past a call. Used by hostkey.c; reads the files libssh
  * would (SSH_OPTIONS_KNOWNHOSTS and SSH_OPTIONS_GLOBAL_KNOWNHOSTS, both
- * expanded by the time the key exchange is done).
+ * expanded by the time the key exchange is done) and the conn's others.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -161,11 +166,13 @@ scan_file(const char *path, const char *name, ssh_key key, int plain, eng_kh_mar
 			 */
 			hosts = mk;
 			hlen = mlen;
-			if (m->offending != NULL || !hosts_match(name, hosts, hlen) ||
+			if (m->match != NULL || !hosts_match(name, hosts, hlen) ||
 			    (tlen = field(&p, &type)) == 0 || (blen = field(&p, &b64)) == 0)
 				continue;
 			if (same_type(key, type, tlen)) {
-				if (!key_equal(key, type, tlen, b64, blen))
+				if (key_equal(key, type, tlen, b64, blen))
+					m->match = util_xasprintf("%s:%lu", path, lineno);
+				else if (m->offending == NULL)
 					m->offending = util_xasprintf("%s:%lu", path, lineno);
 			} else if (m->other == NULL) {
 				m->other = util_xasprintf("%s:%lu", path, lineno);
@@ -189,27 +196,36 @@ scan_file(const char *path, const char *name, ssh_key key, int plain, eng_kh_mar
 	fclose(f);
 }
 
-/* Every known_hosts file of c (the user's, then the global one). */
+/* Every known_hosts file of c: the user's, then the global ones, as ssh. */
 static void
 scan_all(eng_conn *c, ssh_key key, int plain, eng_kh_markers *m)
 {
 	static const enum ssh_options_e opts[] = {
 		SSH_OPTIONS_KNOWNHOSTS, SSH_OPTIONS_GLOBAL_KNOWNHOSTS
 	};
+	const util_strv *more[] = { &c->kh_user_more, &c->kh_global_more };
 	char *name, *path;
-	size_t i;
+	size_t i, j;
 
 	/* The name known_hosts files use for this host, as ssh and libssh look it up. */
 	name = c->hport == 22 ? util_xstrdup(c->host) :
 	    util_xasprintf("[%s]:%u", c->host, c->hport);
 	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
 		path = NULL;
-		if (ssh_options_get(c->s, opts[i], &path) != SSH_OK || path == NULL)
-			continue;
-		scan_file(path, name, key, plain, m);
-		ssh_string_free_char(path);
+		if (ssh_options_get(c->s, opts[i], &path) == SSH_OK && path != NULL) {
+			scan_file(path, name, key, plain, m);
+			ssh_string_free_char(path);
+		}
+		for (j = 0; j < more[i]->n; j++)
+			scan_file(more[i]->v[j], name, key, plain, m);
 	}
 	free(name);
+}
+
+int
+eng__knownhosts_more(const eng_conn *c)
+{
+	return c->kh_user_more.n > 0 || c->kh_global_more.n > 0;
 }
 
 void
@@ -233,6 +249,7 @@ eng__knownhosts_markers_clear(eng_kh_markers *m)
 	free(m->cert_authority);
 	free(m->offending);
 	free(m->other);
+	free(m->match);
 	memset(m, 0, sizeof(*m));
 }
 

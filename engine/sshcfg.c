@@ -175,11 +175,36 @@ expand_list(eng_conn *c, const eng_sshres_in *in, const eng_sshres *r,
 	return 0;
 }
 
+/*
+ * A known_hosts list: the first file to libssh (opt), the rest into *more
+ * for knownhosts.c. "none" alone means no file. -1 on a bad token.
+ */
+static int
+known_hosts(eng_conn *c, const eng_sshres_in *in, const eng_sshres *r, char *const *list,
+    int n, enum ssh_options_e opt, util_strv *more, const char *kw)
+{
+	char **v = NULL;
+	int i;
+
+	util_strv_clear(more);
+	if (n == 0 || strcasecmp(list[0], "none") == 0)
+		return 0;
+	if (expand_list(c, in, r, list, n, &v, kw) < 0) {
+		util_list_free(v);
+		return -1;
+	}
+	ssh_options_set(c->s, opt, v[0]);
+	for (i = 1; i < n; i++)
+		util_strv_push(more, v[i]);
+	util_list_free(v);
+	return 0;
+}
+
 static int
 cfg_apply(eng_conn *c, const eng_sshres_in *in, eng_sshres *r)
 {
 	eng_auth *a = &c->auth;
-	char *v = NULL, *err = NULL;
+	char *err = NULL;
 	int port = r->port, rc = -1;
 
 	/* A label keeps libssh's stand-in unless a HostName names the host. */
@@ -193,24 +218,11 @@ cfg_apply(eng_conn *c, const eng_sshres_in *in, eng_sshres *r)
 		goto out;
 	}
 	ssh_options_set(c->s, SSH_OPTIONS_PORT, &port);
-	if (r->nukh > 0 && strcasecmp(r->ukh[0], "none") != 0) {
-		if ((v = eng__sshres_expand(in, r, r->ukh[0], &err)) == NULL) {
-			cfg_fail(c, "ssh config: UserKnownHostsFile: %s", err);
-			goto out;
-		}
-		ssh_options_set(c->s, SSH_OPTIONS_KNOWNHOSTS, v);
-		free(v);
-		v = NULL;
-	}
-	if (r->ngkh > 0 && strcasecmp(r->gkh[0], "none") != 0) {
-		if ((v = eng__sshres_expand(in, r, r->gkh[0], &err)) == NULL) {
-			cfg_fail(c, "ssh config: GlobalKnownHostsFile: %s", err);
-			goto out;
-		}
-		ssh_options_set(c->s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, v);
-		free(v);
-		v = NULL;
-	}
+	if (known_hosts(c, in, r, r->ukh, r->nukh, SSH_OPTIONS_KNOWNHOSTS, &c->kh_user_more,
+	    "UserKnownHostsFile") < 0 ||
+	    known_hosts(c, in, r, r->gkh, r->ngkh, SSH_OPTIONS_GLOBAL_KNOWNHOSTS,
+	    &c->kh_global_more, "GlobalKnownHostsFile") < 0)
+		goto out;
 	if (set_algos(c, ENG_ALGO_HOSTKEY, r->hostkey_algs, SSH_OPTIONS_HOSTKEYS,
 	    SSH_OPTIONS_HOSTKEYS, "HostKeyAlgorithms") < 0 ||
 	    set_algos(c, ENG_ALGO_KEX, r->kex_algs, SSH_OPTIONS_KEY_EXCHANGE,

@@ -7,7 +7,8 @@
  * reported as unsupported, never connected as if the line were a plain key.
  * A changed key names the known_hosts line it offends (like ssh). A key
  * recorded by accept-new is appended by us, never through a planted
- * symlink, to a file created private.
+ * symlink, to a file created private. Every known_hosts file an ssh_config
+ * names is read, not only the first user and global one libssh reads.
  * Against the demo fleet's real sshds.
  */
 #include "engtest.h"
@@ -329,4 +330,86 @@ Test(hostkey, accept_new_never_writes_through_a_symlink)
 		free(victim);
 		kh_done(&k);
 	}
+}
+
+/*
+ * An ssh_config naming several known_hosts files (UserKnownHostsFile u1 u2,
+ * GlobalKnownHostsFile g1 g2; NULL text: the file does not exist). libssh
+ * reads only the first of each; like ssh, every one counts.
+ */
+static void
+kh_files_run(kh_case *k, const char *u1, const char *u2, const char *g1, const char *g2)
+{
+	const char *text[] = { u1, u2, g1, g2 };
+	char *path[4], *cfg = NULL;
+	eng_conn_opts o;
+	int i;
+
+	et_init(&k->e, 0);
+	for (i = 0; i < 4; i++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "kh%d", i);
+		if (text[i] != NULL)
+			path[i] = et_write(et_tmp(&k->e), name, text[i]);
+		else
+			cr_assert(asprintf(&path[i], "%s/%s", et_tmp(&k->e), name) > 0);
+	}
+	cr_assert(asprintf(&cfg, "Host h1\n  HostName %s\n  Port %s\n  User %s\n"
+	    "  UserKnownHostsFile %s %s\n  GlobalKnownHostsFile %s %s\n",
+	    et_fleet("FLEET_ADDR_1"), et_fleet("FLEET_PORT"), et_fleet("FLEET_USER"),
+	    path[0], path[1], path[2], path[3]) > 0);
+	k->kh = et_write(et_tmp(&k->e), "ssh_config", cfg);
+	k->before = path[1];
+	setenv("SSH_AUTH_SOCK", et_fleet("FLEET_AGENT_SOCK"), 1);
+	et_conn_opts_init(&o, "h1");
+	o.ssh_config = k->kh;
+	et_open(&k->e, &k->c, &o);
+	k->c.close_on_ready = 1;
+	et_run(&k->e, 20);
+	for (i = 0; i < 4; i++)
+		if (i != 1)
+			free(path[i]);
+	free(cfg);
+}
+
+Test(hostkey, every_known_hosts_file_of_the_config_counts)
+{
+	kh_case k;
+	char *host = kh_host(1), *key = host_pubkey(1), *key2 = host_pubkey(2);
+	char *good = NULL, *bad = NULL, *rev = NULL, *want = NULL;
+
+	cr_assert(asprintf(&good, "%s %s\n", host, key) > 0);
+	cr_assert(asprintf(&bad, "%s %s\n", host, key2) > 0);
+	cr_assert(asprintf(&rev, "@revoked %s %s\n", host, key) > 0);
+	/* Known from the second user file, or from the second global one. */
+	kh_files_run(&k, NULL, good, NULL, NULL);
+	et_assert_ready_closed(&k.c);
+	kh_done(&k);
+	kh_files_run(&k, "", "", "", good);
+	et_assert_ready_closed(&k.c);
+	kh_done(&k);
+	/* A line with the key anywhere wins over another key's line elsewhere. */
+	kh_files_run(&k, bad, good, NULL, NULL);
+	et_assert_ready_closed(&k.c);
+	kh_done(&k);
+	/* Only another key, in the second file: changed, and that line named. */
+	kh_files_run(&k, "", bad, NULL, NULL);
+	et_assert_failed(&k.c, ENG_FAIL_HOSTKEY_CHANGED);
+	cr_assert(asprintf(&want, "Offending ssh-ed25519 key in %s:1", k.before) > 0);
+	cr_assert(strstr(k.c.error, want) != NULL, "error: %s (wanted '%s')", k.c.error, want);
+	cr_assert(!et_saw(&k.c, ENG_CONN_AUTH), "went on to auth: %s", et_states_str(&k.c));
+	free(want);
+	kh_done(&k);
+	/* @revoked in a later file revokes the key the first file trusts. */
+	kh_files_run(&k, good, NULL, NULL, rev);
+	et_assert_failed(&k.c, ENG_FAIL_HOSTKEY_CHANGED);
+	cr_assert(strstr(k.c.error, "REVOKED HOST KEY") != NULL, "error: %s", k.c.error);
+	kh_done(&k);
+	free(good);
+	free(bad);
+	free(rev);
+	free(host);
+	free(key);
+	free(key2);
 }
