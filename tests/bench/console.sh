@@ -740,6 +740,9 @@ fprefix=DROVER_FLEET_HOST=$fdir/ # any session of this fleet
 # for this run) are sent TERM.
 fleet_idle() {
 	local left
+	# A drover console whose terminal went away stays on as a detached
+	# session (by design), with its remote shells, which ignore TERM.
+	"$drover" kill-server >/dev/null 2>&1 || true
 	left=$(drv idle-fleet --fleet-prefix "$fprefix" --timeout 20) && return 0
 	fleet_note "warning: sessions still running after 20 s, stopping them: $left"
 	local p
@@ -795,6 +798,17 @@ ticks() { # PID -> utime + stime in clock ticks (whole process)
 	st=$(<"/proc/$1/stat") || return 1
 	read -ra f <<<"${st##*) }"
 	echo $((f[11] + f[12]))
+}
+# drover_ticks PID: ticks of a drover client and of the session servers it
+# talks to (ours are the only ones in $XDG_RUNTIME_DIR), where the console
+# really runs.
+drover_ticks() {
+	local t p
+	t=$(ticks "$1") || return 1
+	for p in $("$drover" sessions 2>/dev/null | sed -n 's/.*(pid \([0-9]*\)).*/\1/p'); do
+		t=$((t + $(ticks "$p" 2>/dev/null || echo 0)))
+	done
+	echo "$t"
 }
 hz=$(getconf CLK_TCK)
 tick_s() { awk -v t="$1" -v h="$hz" 'BEGIN { printf "%.1f", t / h }'; }
@@ -878,7 +892,7 @@ if want drain; then
 			stop_pane "$s" "$pane_pid"
 			return 0
 		fi
-		c0=$(ticks "$cpid")
+		if [[ $label == tdrover ]]; then c0=$(drover_ticks "$cpid"); else c0=$(ticks "$cpid"); fi
 		t0=$EPOCHREALTIME
 		tm send-keys -t "$s" -l "$line" \; send-keys -t "$s" Enter
 		end=$((${t0/[.,]/} + timeout * 1000000))
@@ -892,7 +906,7 @@ if want drain; then
 			nap 0.02
 		done
 		printf '%s_status %s\n%s_secs %s\n%s_cpu %s\n' "$label" "$st" "$label" "$(us_to_s $((${t1/[.,]/} - ${t0/[.,]/})))" \
-			"$label" "$what $(tick_s $(($(ticks "$cpid") - c0))) s" >>"$res"
+			"$label" "$what $(tick_s $(($(if [[ $label == tdrover ]]; then drover_ticks "$cpid"; else ticks "$cpid"; fi) - c0))) s" >>"$res"
 		if [[ $st == ok ]]; then
 			nap 0.5
 			screen_of "$s" >"$bdir/screen.$label"
