@@ -273,6 +273,7 @@ typedef struct ev {
 	char ids_user[ENG_SSHRES_MAX_FILES], certs_user[ENG_SSHRES_MAX_FILES];
 	unsigned char seen[ENG_SSHRES_NKW_MAX];   /* first value of an unapplied keyword */
 	char *ignore_unknown;
+	int final_pass, want_final;   /* "Match final": the files are read twice */
 } ev;
 
 static int
@@ -452,7 +453,8 @@ do_line(ev *e, const char *path, const cfg_line *l, int flags, int *activep, int
 		{
 			char *why = NULL;
 
-			v = eng__sshres_match_line(e->in, r, l->rest, &why);
+			v = eng__sshres_match_line(e->in, r, l->rest, e->final_pass,
+			    &e->want_final, &why);
 			if (v < 0) {
 				fail(e, path, l->lineno, "%s", why != NULL ? why : "Bad Match condition");
 				free(why);
@@ -665,6 +667,30 @@ eng__sshres_clear(eng_sshres *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* The HostName the second pass starts from (ssh.c), or -1 (error set). */
+static int
+final_hostname(const eng_sshres_in *in, eng_sshres *r)
+{
+	char *h, *err = NULL, *p;
+
+	if (r->hostname != NULL) {
+		if ((h = eng__sshres_expand_host(r->hostname, in->host, &err)) == NULL) {
+			r->error = util_xasprintf("HostName '%s': %s", r->hostname, err);
+			free(err);
+			return -1;
+		}
+		free(r->hostname);
+	} else {
+		h = util_xstrdup(in->host);
+	}
+	if (!eng__sshres_is_addr(h))
+		for (p = h; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+	r->hostname = h;
+	r->hostname_final = 1;
+	return 0;
+}
+
 int
 eng__sshres_resolve(eng_sshres_cache *cache, const eng_sshres_in *in, eng_sshres *out)
 {
@@ -684,22 +710,35 @@ eng__sshres_resolve(eng_sshres_cache *cache, const eng_sshres_in *in, eng_sshres
 		out->user = util_xstrdup(in->user);
 	if (in->port > 0)
 		out->port = in->port;
-	if (in->config != NULL) {
-		if (strcasecmp(in->config, "none") != 0) {
+	for (;;) {
+		if (in->config != NULL) {
+			if (strcasecmp(in->config, "none") != 0) {
+				active = 1;
+				r = read_file(&e, in->config, F_USER, &active, 0);
+				if (r == 1)
+					fail(&e, in->config, 0, "Can't open user config file: %s",
+					    strerror(errno != 0 ? errno : ENOENT));
+			}
+		} else {
+			free(user);
+			user = util_xasprintf("%s/.ssh/config", in->home);
 			active = 1;
-			r = read_file(&e, in->config, F_USER, &active, 0);
-			if (r == 1)
-				fail(&e, in->config, 0, "Can't open user config file: %s",
-				    strerror(errno != 0 ? errno : ENOENT));
+			if (read_file(&e, user, F_USER | F_CHECKPERM, &active, 0) >= 0) {
+				active = 1;
+				read_file(&e, in->system_config != NULL ? in->system_config :
+				    SYSTEM_CONFIG, 0, &active, 0);
+			}
 		}
-	} else {
-		user = util_xasprintf("%s/.ssh/config", in->home);
-		active = 1;
-		if (read_file(&e, user, F_USER | F_CHECKPERM, &active, 0) >= 0) {
-			active = 1;
-			read_file(&e, in->system_config != NULL ? in->system_config :
-			    SYSTEM_CONFIG, 0, &active, 0);
-		}
+		if (out->error != NULL || !e.want_final || e.final_pass)
+			break;
+		/*
+		 * ssh.c: a "Match final" anywhere read makes ssh read the files
+		 * again, with the HostName so far expanded and lowercased, and
+		 * "final" and "canonical" matching. First values still win.
+		 */
+		e.final_pass = 1;
+		if (final_hostname(in, out) != 0)
+			break;
 	}
 	free(user);
 	free(e.ignore_unknown);

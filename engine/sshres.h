@@ -61,6 +61,7 @@ typedef struct eng_sshres {
 	char *unsupported;          /* keywords set that drover does not apply */
 	char *error;                /* "file line N: why"; set: resolution failed */
 	int defaults_filled;
+	int hostname_final;         /* hostname already expanded (second pass) */
 } eng_sshres;
 
 /* One parsed file, kept by a cache between resolutions. */
@@ -79,9 +80,12 @@ void eng__sshres_clear(eng_sshres *r);
 void eng__sshres_cache_free(eng_sshres_cache *cache);
 
 /* ---- sshres_match.c ---- */
-/* A Match line's condition: 1 match, 0 not, -1 malformed (*err says why). */
+/*
+ * A Match line's condition: 1 match, 0 not, -1 malformed (*err says why).
+ * final_pass: the second reading; *want_final set if the line says "final".
+ */
 int eng__sshres_match_line(const eng_sshres_in *in, const eng_sshres *r, const char *cond,
-    char **err);
+    int final_pass, int *want_final, char **err);
 /* OpenSSH's strdelim: the next word (quotes, one '='); advances *s. */
 char *eng__sshres_strdelim(char **s);
 
@@ -119,6 +123,8 @@ typedef struct eng_sshres_local {
 } eng_sshres_local;
 void eng__sshres_local_names(eng_sshres_local *l, const eng_sshres_in *in, const char *host,
     int port, const char *user);
+/* ssh.c is_addr: a HostName that is an address is not lowercased. */
+int eng__sshres_is_addr(const char *s);
 /* OpenSSH's defaults for what the config left unset; 0 or -1 (error set). */
 int eng__sshres_finish(const eng_sshres_in *in, eng_sshres *r);
 /*

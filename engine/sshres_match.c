@@ -2,8 +2,9 @@
  * engine/sshres_match.c - OpenSSH's Match lines (readconf.c match_cfg_line):
  * host (against the HostName so far, lowercased), originalhost, user,
  * localuser, exec (run through $SHELL or /bin/sh, skipped once a criterion
- * has failed), all, negation with '!'; canonical and final never match,
- * since drover does no canonicalisation and no second pass.
+ * has failed), all, negation with '!'; canonical and final match only in
+ * the second pass a "Match final" asks for (drover does no DNS
+ * canonicalisation, so that is the only second pass).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -69,13 +70,15 @@ run_shell(const char *cmd)
 /* match_cfg_line: 1 match, 0 not, -1 malformed (error set). */
 int
 eng__sshres_match_line(const eng_sshres_in *in, const eng_sshres *r, const char *cond,
-    char **errp)
+    int final_pass, int *want_final, char **errp)
 {
 	char *dup = util_xstrdup(cond), *cp = dup, *attrib, *oattrib, *arg, *host, *err = NULL;
 	const char *ruser = r->user != NULL ? r->user : in->local_user;
 	int result = 1, attributes = 0, negate, m;
 
-	if (r->hostname != NULL) {
+	if (r->hostname != NULL && r->hostname_final) {
+		host = util_xstrdup(r->hostname);
+	} else if (r->hostname != NULL) {
 		host = eng__sshres_expand_host(r->hostname, in->host, &err);
 		if (host == NULL) {
 			seterr(errp, "HostName: %s", err);
@@ -107,8 +110,10 @@ eng__sshres_match_line(const eng_sshres_in *in, const eng_sshres *r, const char 
 		}
 		attributes++;
 		if (strcasecmp(attrib, "canonical") == 0 || strcasecmp(attrib, "final") == 0) {
-			/* No canonicalisation, no second pass: these never match. */
-			if (!negate)
+			/* Seen at all (even after a failed criterion): ssh reads again. */
+			if (strcasecmp(attrib, "final") == 0)
+				*want_final = 1;
+			if (final_pass == negate)
 				result = 0;
 			continue;
 		}

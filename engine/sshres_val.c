@@ -574,12 +574,15 @@ eng__sshres_expand(const eng_sshres_in *in, const eng_sshres *r, const char *val
 
 /* ---- defaults (readconf.c fill_default_options) ---- */
 
-static int
-is_address(const char *s)
+int
+eng__sshres_is_addr(const char *s)
 {
 	unsigned char buf[16];
 
-	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+	/* is_addr_fast: what can only be an address (a '%' scope, a ':'). */
+	return strchr(s, '%') != NULL || strchr(s, ':') != NULL ||
+	    strspn(s, "0123456789.") == strlen(s) ||
+	    inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
 }
 
 int
@@ -596,7 +599,9 @@ eng__sshres_finish(const eng_sshres_in *in, eng_sshres *r)
 		return 0;
 	r->defaults_filled = 1;
 	r->host = util_xstrdup(in->host);
-	if (r->hostname != NULL) {
+	if (r->hostname != NULL && r->hostname_final) {
+		/* expanded before the second pass */
+	} else if (r->hostname != NULL) {
 		if ((h = eng__sshres_expand_host(r->hostname, in->host, &err)) == NULL) {
 			r->error = util_xasprintf("HostName '%s': %s", r->hostname, err);
 			free(err);
@@ -607,7 +612,7 @@ eng__sshres_finish(const eng_sshres_in *in, eng_sshres *r)
 	} else {
 		r->hostname = util_xstrdup(in->host);
 	}
-	if (!is_address(r->hostname))
+	if (!eng__sshres_is_addr(r->hostname))
 		for (p = r->hostname; *p != '\0'; p++)
 			*p = (char)tolower((unsigned char)*p);
 	if (r->user == NULL)

@@ -151,6 +151,7 @@ Test(sshres, edge) { check_corpus("cfg_edge"); }
 Test(sshres, include_loop) { check_corpus("cfg_loop"); }
 Test(sshres, bad_values) { check_corpus("cfg_errors"); }
 Test(sshres, late_errors) { check_corpus("cfg_late"); }
+Test(sshres, final_pass) { check_corpus("cfg_final"); }
 
 Test(sshres, unsupported_named_once)
 {
