@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -224,7 +225,7 @@ Test(cert, untrusted_certificate_then_plain_key)
 	cr_assert(asprintf(&key, "%s/id_known", dir) > 0);
 	sh_ok("cp '%s' '%s' && cp '%s.pub' '%s.pub' && ssh-keygen -q -t ed25519 -N '' -f '%s/ca2'",
 	    tu_fleet("FLEET_KEY"), key, tu_fleet("FLEET_KEY"), key, dir);
-	cr_assert(asprintf(&id, "drover-untrusted-%d", (int)getpid()) > 0);
+	cr_assert(asprintf(&id, "drover-untrusted-%d-%ld", (int)getpid(), (long)time(NULL)) > 0);
 	sh_ok("ssh-keygen -q -s '%s/ca2' -I '%s' -n '%s' -V -5m:+1h '%s.pub'", dir, id,
 	    tu_fleet("FLEET_USER"), key);
 	cr_assert(asprintf(&certp, "%s-cert.pub", key) > 0);

@@ -126,6 +126,8 @@ done(struct eng_conn *c)
 {
 	eng__auth_clear(c);
 	free(c->jump);
+	util_strv_clear(&c->kh_user_more);
+	util_strv_clear(&c->kh_global_more);
 	ssh_free(c->s);
 }
 
