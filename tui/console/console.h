@@ -130,6 +130,7 @@ struct tui_console {
 	uv_timer_t retry;           /* next reconnect or countdown second, any pane */
 	uint32_t rng;               /* backoff jitter */
 	int feeding, feed_rr;
+	uint64_t typing_until;      /* uv_now before which a key is on its way: short feeds */
 	int frame_pending;
 	uint64_t last_frame;
 	int quit;
@@ -148,6 +149,7 @@ void tui_console_read_size(tui_console *con);
 
 /* ---- frame.c: damage, frames, the layout applied before drawing ---- */
 void tui_console_dirty(tui_console *con);           /* schedule a frame */
+void tui_console_typing(tui_console *con);          /* a key is on its way: short feeds */
 /* A frame right away (a key's echo), outside the frame-rate cap. */
 void tui_console_frame_now(tui_console *con);
 /* Pane count, layout, zoom, sidebar or screen size changed. */

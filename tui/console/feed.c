@@ -12,6 +12,13 @@
 #include "tui/console/console.h"
 
 #define FEED_BUDGET_NS 6000000ull    /* per loop turn, all panes */
+/*
+ * While a key is on its way (read, sent, echoed, drawn, relayed to the
+ * client: a loop turn each), turns are kept short so the echo is not
+ * behind a full budget of other panes' floods at every step.
+ */
+#define FEED_BUDGET_TYPING_NS 1000000ull
+#define TYPING_MS 300
 #define FEED_SLICE 2048     /* one slice of `yes` is ~1000 scrolled lines */
 #define INQ_PAUSE (1u << 20)
 #define INQ_RESUME (128u << 10)
@@ -57,7 +64,8 @@ static void
 on_feed(uv_idle_t *h)
 {
 	tui_console *con = h->data;
-	uint64_t t0 = uv_hrtime();
+	uint64_t t0 = uv_hrtime(), budget = uv_now(con->loop) <= con->typing_until ?
+	    FEED_BUDGET_TYPING_NS : FEED_BUDGET_NS;
 	int i, any = 1, n = tui_console_npanes_all(con);
 
 	/* Small queues first: that is typing being echoed, not a flood. */
@@ -68,9 +76,9 @@ on_feed(uv_idle_t *h)
 			tui__feed_pane(p, FEED_SLICE);
 	}
 	/* Then round-robin slices until the budget is spent or nothing is left. */
-	while (any && uv_hrtime() - t0 < FEED_BUDGET_NS) {
+	while (any && uv_hrtime() - t0 < budget) {
 		any = 0;
-		for (i = 0; i < n && uv_hrtime() - t0 < FEED_BUDGET_NS; i++) {
+		for (i = 0; i < n && uv_hrtime() - t0 < budget; i++) {
 			tui_pane *p = tui_console_pane_at(con, (con->feed_rr + i) % n, NULL, NULL);
 
 			if (p->inq.len > p->inq_off) {
@@ -113,6 +121,12 @@ tui__feed_data(tui_pane *p, const char *buf, size_t len)
 		return;
 	}
 	feed_start(p->con);
+}
+
+void
+tui_console_typing(tui_console *con)
+{
+	con->typing_until = uv_now(con->loop) + TYPING_MS;
 }
 
 void

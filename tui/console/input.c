@@ -299,6 +299,7 @@ on_input(uv_poll_t *h, int status, int events)
 
 	(void)status;
 	(void)events;
+	tui_console_typing(con);
 	while (n++ < INPUT_MAX_KEYS && (r = wget_wch(stdscr, &wc)) != ERR) {
 		int alt = 0;
 

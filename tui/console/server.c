@@ -478,6 +478,7 @@ on_message(tui_client *cl, const tui_msg *m)
 		if (!cl->attached)
 			return -1;
 		srv->last_input = cl;
+		tui_console_typing(srv->con);
 		if (srv->keyq.len + m->len <= KEYQ_MAX)
 			tui_buf_add(&srv->keyq, m->data, m->len);
 		keys_flush(srv);
