@@ -440,7 +440,9 @@ do_line(ev *e, const char *path, const cfg_line *l, int flags, int *activep, int
 				break;
 			if ((neg = *p == '!'))
 				p++;
-			if (eng__sshres_match(e->in->host, p)) {
+			/* ssh matches the host it connects to: in the final pass,
+			 * that is the HostName already found. */
+			if (eng__sshres_match(e->final_pass ? r->hostname : e->in->host, p)) {
 				if (neg) {
 					*activep = 0;
 					break;
