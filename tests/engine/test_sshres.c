@@ -168,3 +168,29 @@ Test(sshres, unsupported_named_once)
 	eng__sshres_clear(&r);
 	free(cfg);
 }
+
+/*
+ * Random configs (tests/engine/sshcfg_gen.py, fixed seeds: the same files
+ * every run), each resolved for every host name by both. The seeds include
+ * ones that found differences once: a %k, %j or %C token, a last jump hop
+ * equal to the destination, Host lines in the final pass.
+ */
+Test(sshres, generated, .timeout = 600)
+{
+	static const int seeds[] = { 6, 22, 55, 59, 142, 143, 150, 175 };
+	char *cmd = NULL, name[16];
+	size_t i;
+	int n, st;
+
+	for (i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+		cr_assert(asprintf(&cmd, "/usr/bin/python3 '%s/tests/engine/sshcfg_gen.py' %d '%s'",
+		    getenv("DROVER_SRC"), seeds[i], sshdir) > 0);
+		free(tu_sh(cmd, &st));
+		cr_assert(st == 0, "%s", cmd);
+		free(cmd);
+		for (n = 0; n < 4; n++) {
+			snprintf(name, sizeof(name), "gen_%d", n);
+			check_corpus(name);
+		}
+	}
+}
