@@ -149,7 +149,6 @@ void tui_console_read_size(tui_console *con);
 
 /* ---- frame.c: damage, frames, the layout applied before drawing ---- */
 void tui_console_dirty(tui_console *con);           /* schedule a frame */
-void tui_console_typing(tui_console *con);          /* a key is on its way: short feeds */
 /* A frame right away (a key's echo), outside the frame-rate cap. */
 void tui_console_frame_now(tui_console *con);
 /* Pane count, layout, zoom, sidebar or screen size changed. */
@@ -212,6 +211,8 @@ int tui_workspace_save(tui_console *con, const char *path, char **cause);
 void tui_ctl_pane_gone(tui_console *con, tui_pane *p);
 
 /* ---- feed.c: remote output into the emulators, with backpressure ---- */
+/* A key is on its way (read here or from a client): short feeding turns. */
+void tui_console_typing(tui_console *con);
 void tui__feed_data(tui_pane *p, const char *buf, size_t len);
 /* Feeds up to max queued bytes of p now ((size_t)-1: all). */
 void tui__feed_pane(tui_pane *p, size_t max);
