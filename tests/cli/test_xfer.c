@@ -97,18 +97,6 @@ mkfile(const char *dir, const char *name, size_t len, unsigned seed)
 	return p;
 }
 
-static int
-same_file(const char *a, const char *b)
-{
-	char *cmd = NULL;
-	int st;
-
-	cr_assert(asprintf(&cmd, "cmp -s '%s' '%s'", a, b) > 0);
-	free(tu_sh(cmd, &st));
-	free(cmd);
-	return st == 0;
-}
-
 /* Temporaries of ours anywhere under dir, one a line ("" if none). */
 static char *
 temporaries(const char *dir)
@@ -163,7 +151,7 @@ Test(xfer, sizes_both_ways_verified)
 
 		snprintf(name, sizeof(name), "f%zu", sizes[i]);
 		m = path2(remote, name);
-		cr_assert(same_file(paths[i], m), "put %s differs", name);
+		cr_assert(tu_same_file(paths[i], m), "put %s differs", name);
 		free(m);
 	}
 	/* get: into back/HOST/ for each host, verified */
@@ -189,7 +177,7 @@ Test(xfer, sizes_both_ways_verified)
 		snprintf(name, sizeof(name), "f%zu", sizes[i]);
 		cr_assert(asprintf(&h1, "%s/h1/%s", back, name) > 0);
 		cr_assert(asprintf(&h2, "%s/h2/%s", back, name) > 0);
-		cr_assert(same_file(paths[i], h1) && same_file(paths[i], h2), "get %s differs", name);
+		cr_assert(tu_same_file(paths[i], h1) && tu_same_file(paths[i], h2), "get %s differs", name);
 		free(h1);
 		free(h2);
 		free(paths[i]);
@@ -216,12 +204,12 @@ Test(xfer, large_file_both_ways_verified, .timeout = 300)
 	cr_assert(strstr(r.out, "\"bytes\":268435456") && strstr(r.out, "\"sha256\":\""),
 	    "%s", r.out);
 	tu_run_free(&r);
-	cr_assert(same_file(src, dst));
+	cr_assert(tu_same_file(src, dst));
 	RUN(&r, 240, "get", "--verify", "h2", "--", dst, back);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	tu_run_free(&r);
 	cr_assert(asprintf(&got, "%s/h2/big.remote", back) > 0);
-	cr_assert(same_file(src, got));
+	cr_assert(tu_same_file(src, got));
 	free(got);
 	free(src);
 	free(dst);
@@ -415,7 +403,7 @@ reset_then_resume(const char *cmd)
 	cr_assert_eq(r.status, 0, "%s %s", r.out, r.err);
 	cr_assert(strstr(r.out, "\"sha256\":\""), "%s", r.out);
 	tu_run_free(&r);
-	cr_assert(same_file(src, target), "resumed copy differs");
+	cr_assert(tu_same_file(src, target), "resumed copy differs");
 	tmps = temporaries(d);
 	cr_assert_str_eq(tmps, "", "temporaries left: %s", tmps);
 	free(tmps);
@@ -491,7 +479,7 @@ Test(xfer, reader_sees_old_or_new_only)
 	cr_assert_eq(rd.bad, 0, "%d of %d reads saw a half-written target: %s", rd.bad, rd.reads,
 	    rd.what);
 	cr_assert(rd.reads > 1);
-	cr_assert(same_file(src, target));
+	cr_assert(tu_same_file(src, target));
 	free(src);
 	free(target);
 	tu_rmrf(d);
@@ -550,7 +538,7 @@ Test(xfer, disk_full_permission_missing_and_unreachable)
 		cr_assert_eq(r.status, 255, "%s", r.err);
 		cr_assert(strstr(r.err, "2 ok") && strstr(r.err, "1 unreachable"), "%s", r.err);
 		tu_run_free(&r);
-		cr_assert(same_file(src, dst));
+		cr_assert(tu_same_file(src, dst));
 		free(dst);
 	}
 	cr_assert(asprintf(&cmd, "%s", d) > 0);
@@ -573,7 +561,7 @@ Test(xfer, push_to_200_aliases, .timeout = 240)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.err, "200 hosts in") && strstr(r.err, "200 ok"), "%s", r.err);
 	tu_run_free(&r);
-	cr_assert(same_file(src, dst));
+	cr_assert(tu_same_file(src, dst));
 	free(src);
 	free(dst);
 	tu_rmrf(d);
@@ -653,7 +641,7 @@ Test(xfer, skip_same_by_mtime_and_by_sum)
 	RUN(&r, 60, "put", "--skip-same=sum", "-o", "json", "h1", "--", src, dst);
 	cr_assert(strstr(r.out, "\"files\":1,"), "%s", r.out);
 	tu_run_free(&r);
-	cr_assert(same_file(src, dst));
+	cr_assert(tu_same_file(src, dst));
 	free(src);
 	free(dst);
 	tu_rmrf(d);
@@ -830,7 +818,7 @@ Test(xfer, ctrl_c_once_stops_new_hosts_twice_cancels)
 	cr_assert(strstr(out, "still running: px"), "%s", out);
 	cr_assert(strstr(out, "1 ok") && strstr(out, "cancelled: h[2-3]"), "%s", out);
 	free(out);
-	cr_assert(same_file(src, dst), "px did not finish its copy");
+	cr_assert(tu_same_file(src, dst), "px did not finish its copy");
 	tu_write_file(dst, "old");
 	/* twice: the copy in progress is cancelled, its temporary removed */
 	cr_assert(asprintf(&cmd, "cd /tmp; setsid %s -F %s put px -- %s %s "

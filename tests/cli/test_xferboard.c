@@ -67,18 +67,6 @@ mkfile(const char *dir, const char *name, size_t n)
 	return p;
 }
 
-static int
-same(const char *a, const char *b)
-{
-	char *cmd = NULL;
-	int st;
-
-	cr_assert(asprintf(&cmd, "cmp -s '%s' '%s'", a, b) > 0);
-	free(tu_sh(cmd, &st));
-	free(cmd);
-	return st == 0;
-}
-
 /* Names in dir containing ".drover-" (temporaries). */
 static int
 temporaries(const char *dir)
@@ -108,7 +96,7 @@ Test(xferboard, put_and_get_on_the_panes_connections)
 	s = tu_tmux_wait(sock, "2 ok", 1, 30);
 	cr_assert(strstr(s, "transfer: 2 hosts") != NULL && strstr(s, "100%") != NULL, "%s", s);
 	free(s);
-	cr_assert(same(src, dst), "the put target differs");
+	cr_assert(tu_same_file(src, dst), "the put target differs");
 	cr_assert_eq(temporaries(dir), 0);
 	/* Get: into LOCALDIR/HOST/, one directory per host. */
 	tu_tmux(sock, "send-keys -t t x");
@@ -120,10 +108,10 @@ Test(xferboard, put_and_get_on_the_panes_connections)
 	cr_assert(strstr(s, "/HOST/") != NULL, "%s", s);
 	free(s);
 	cr_assert(asprintf(&got, "%s/h1/src.bin", back) > 0);
-	cr_assert(same(src, got), "h1's copy differs");
+	cr_assert(tu_same_file(src, got), "h1's copy differs");
 	free(got);
 	cr_assert(asprintf(&got, "%s/h2/src.bin", back) > 0);
-	cr_assert(same(src, got), "h2's copy differs");
+	cr_assert(tu_same_file(src, got), "h2's copy differs");
 	free(got);
 	free(line);
 	free(back);

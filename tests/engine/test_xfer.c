@@ -268,18 +268,6 @@ mkfile(const char *dir, const char *name, size_t n, unsigned seed)
 	return p;
 }
 
-static int
-same_file(const char *a, const char *b)
-{
-	char *cmd = NULL;
-	int st;
-
-	cr_assert(asprintf(&cmd, "cmp -s '%s' '%s'", a, b) > 0);
-	free(tu_sh(cmd, &st));
-	free(cmd);
-	return st == 0;
-}
-
 /* Names in dir matching ".*drover-*" (temporaries), as one string. */
 static char *
 temporaries(const char *dir)
@@ -362,8 +350,8 @@ sizes_both_ways(const char *host, int streams)
 		char *m = mkpath(mid, basename(paths[i])), *b = mkpath(back, basename(paths[i]));
 		struct stat sb;
 
-		cr_assert(same_file(paths[i], m), "put of %zu bytes differs", sizes[i]);
-		cr_assert(same_file(paths[i], b), "get of %zu bytes differs", sizes[i]);
+		cr_assert(tu_same_file(paths[i], m), "put of %zu bytes differs", sizes[i]);
+		cr_assert(tu_same_file(paths[i], b), "get of %zu bytes differs", sizes[i]);
 		cr_assert_eq(stat(m, &sb), 0);
 		cr_assert_eq(sb.st_mode & 0777, 0644, "remote mode %o", sb.st_mode & 0777);
 		free(m);
@@ -436,7 +424,7 @@ Test(xfer, large_file_striped_both_ways)
 	x_free(r);
 	free(r);
 	m = mkpath(mid, "big");
-	cr_assert(same_file(p, m), "the remote copy differs");
+	cr_assert(tu_same_file(p, m), "the remote copy differs");
 	r = calloc(1, sizeof(*r));
 	r->dir = ENG_XFER_GET;
 	r->src[0] = m;
@@ -447,7 +435,7 @@ Test(xfer, large_file_striped_both_ways)
 	t_get = tu_now() - t0;
 	cr_assert(!r->has_error && r->fst[0] == ENG_XFER_OK, "get: %s %s", r->error, r->ferr[0]);
 	b = mkpath(back, "big");
-	cr_assert(same_file(p, b), "the local copy differs");
+	cr_assert(tu_same_file(p, b), "the local copy differs");
 	rss1 = peak_rss_kib();
 	fprintf(stderr, "xfer: 128 MiB loopback: put %.2fs (%.0f MB/s), get %.2fs (%.0f MB/s), "
 	    "peak RSS +%ld KiB\n", t_put, big / t_put / 1e6, t_get, big / t_get / 1e6,
@@ -699,7 +687,7 @@ killed_then_resumed(eng_xfer_dir dir, const char *host)
 	    r->error, r->ferr[0]);
 	cr_assert(r->fresumed[0], "it started over instead of resuming");
 	cr_assert_gt(r->fresume_off[0], 0);
-	cr_assert(same_file(p, target), "the resumed copy differs");
+	cr_assert(tu_same_file(p, target), "the resumed copy differs");
 	cr_assert_neq(stat(want_part, &sb), 0, "the part is still there");
 	x_free(r);
 	free(r);
@@ -724,7 +712,7 @@ killed_then_resumed(eng_xfer_dir dir, const char *host)
 		x_run(&e, r, host, 60);
 		cr_assert(r->nfiles == 1 && r->fst[0] == ENG_XFER_OK, "%s", r->ferr[0]);
 		cr_assert(!r->fresumed[0], "resumed from a part with other bytes");
-		cr_assert(same_file(p, target), "copy after a bad part differs");
+		cr_assert(tu_same_file(p, target), "copy after a bad part differs");
 		x_free(r);
 		free(r);
 		free(junk);
@@ -1004,7 +992,7 @@ Test(xfer, through_proxy_with_delay)
 	free(r);
 	proxy_stop(&p);
 	b = mkpath(back, "f");
-	cr_assert(same_file(f, m) && same_file(f, b), "copies through the proxy differ");
+	cr_assert(tu_same_file(f, m) && tu_same_file(f, b), "copies through the proxy differ");
 	/* 30 ms RTT: the handshake alone takes several; a transfer is not instant. */
 	cr_assert_gt(t_put, 0.1, "no delay seen: %.3f s", t_put);
 	fprintf(stderr, "xfer: 24 MiB at 30 ms RTT (connect included): put %.2fs (%.1f MB/s), "

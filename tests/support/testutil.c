@@ -63,6 +63,18 @@ tu_read_file(const char *path, size_t *len)
 	return buf;
 }
 
+int
+tu_same_file(const char *a, const char *b)
+{
+	char *cmd = NULL;
+	int st;
+
+	cr_assert(asprintf(&cmd, "cmp -s '%s' '%s'", a, b) > 0);
+	free(tu_sh(cmd, &st));
+	free(cmd);
+	return st == 0;
+}
+
 void
 tu_write_file(const char *path, const char *data)
 {

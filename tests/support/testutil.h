@@ -43,6 +43,8 @@ char *tu_sh(const char *cmd, int *status);
 
 char *tu_read_file(const char *path, size_t *len);
 void tu_write_file(const char *path, const char *data);
+/* 1 if the two files have the same bytes (cmp -s). */
+int tu_same_file(const char *a, const char *b);
 /* mkdtemp under $TMPDIR or /tmp; tu_rmrf removes a tree. */
 char *tu_tmpdir(void);
 void tu_rmrf(const char *path);
