@@ -13,14 +13,22 @@
 #include "config/config.h"
 #include "util/util.h"
 
-/* Most hosts one target expression may resolve to (also one range term). */
+/*
+ * Most hosts one target expression may resolve to (also one range term).
+ * The fuzz build sets smaller bounds: the same limit checks run, but a unit
+ * that reaches them costs milliseconds instead of seconds.
+ */
+#ifndef CFG_MAX_TARGETS
 #define CFG_MAX_TARGETS 100000
+#endif
 /*
  * Work budget of one cfg_targets_resolve call: names produced by ranges plus
  * glob comparisons. Bounds the time an expression such as
  * "a[1-99999]&b,a[1-99999]&b,..." or "x[1-99999]*" can take.
  */
+#ifndef CFG_MAX_WORK
 #define CFG_MAX_WORK 5000000
+#endif
 /* Line buffer handed to inih; lines longer than this minus 3 are errors. */
 #define CFG_INI_MAX_LINE 4096
 /* Nesting limit of ssh_config Include, as OpenSSH's READCONF_MAX_DEPTH. */
