@@ -39,7 +39,7 @@
  * hands the channel to `tail -c +OFF -f` on a descriptor it opened and
  * checked is that inode, so every later byte is that file's, in order,
  * from OFF: the client counts them and the offset stays exact. Lines
- * arrive within the reader's 50 ms look (the polling tick slept 250 ms
+ * arrive within the reader's 100 ms look (the polling tick slept 250 ms
  * and cost three fork+execs), and the host's CPU is a few syscalls per
  * look. A `tail -F` on the name (inotify) watches for a rotation,
  * truncation or deletion; then the script says so on stderr and ends,
@@ -75,7 +75,7 @@
 #define EXIT_TAG "\036drover-tail-exit="
 #define RESTREAM_TAG "\036drover-tail-restream"
 /* How often the streaming reader (GNU tail on a descriptor) looks for more. */
-#define STREAM_POLL "0.05"
+#define STREAM_POLL "0.1"
 
 
 static const char *const state_names[] = {

@@ -1865,7 +1865,7 @@ stream_step(one *g, double since)
 		if (tl_nlines(x, NULL) < 1)
 			return 0;
 		/* Streaming: GNU tail on the descriptor, not the polling script. */
-		if (et_remote_pids("tail -c [+][0-9]* -s 0.05 -f", pids, 4) < 1)
+		if (et_remote_pids("tail -c [+][0-9]* -s [0-9.]* -f", pids, 4) < 1)
 			return 0;
 		/* A line that reads like GNU tail's notice is only a line. */
 		appends(g->path, "tail: 'standard input': file truncated\nafter look-alike\n");
