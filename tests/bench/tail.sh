@@ -2,11 +2,15 @@
 # Log tail benchmark: drover tail vs clush and parallel-ssh -P running
 # `tail -n 0 -F` on N host aliases of one dedicated local sshd, all
 # following one file that a writer appends R lines/s to (each line carries
-# its write time), so the client receives N x R lines/s. See
+# its write time), so the client receives N x R lines/s. Then (tool
+# "console") drover's console with its tail pane on the same stream:
+# keystroke-to-echo in the pane's prompt, CPU, and whether the remote
+# readers stay at the end of the file (the pane keeps up). See
 # tests/bench/README.md. Not part of the test run.
 #
 #   tests/bench/tail.sh [--quick] [--n 100] [--rate 500] [--secs 60]
-#                       [--warmup 20] [--tools "drover clush pssh"] [--keep]
+#                       [--warmup 20] [--tools "drover clush pssh console"]
+#                       [--keys 200] [--keep]
 #
 # Environment: BENCH_PORT (2350), BENCH_ADDR (127.0.0.201), DROVER_BIN
 # (<repo>/build/drover). Starts its own sshd and stops it (and every session)
@@ -28,33 +32,35 @@ n=100
 rate=500
 secs=60
 warmup=20
-tools="drover clush pssh"
+tools="drover clush pssh console"
+keys=200
 keep=0
 
 usage() {
-	sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 }
 while (($#)); do
 	case $1 in
-	--quick) n=20 secs=15 warmup=10 ;;
+	--quick) n=20 secs=15 warmup=10 keys=50 ;;
 	--n) n=${2:?}; shift ;;
 	--rate) rate=${2:?}; shift ;;
 	--secs) secs=${2:?}; shift ;;
 	--warmup) warmup=${2:?}; shift ;;
 	--tools) tools=${2:?}; shift ;;
+	--keys) keys=${2:?}; shift ;;
 	--keep) keep=1 ;;
 	*) usage ;;
 	esac
 	shift
 done
-for v in "$n" "$rate" "$secs" "$warmup"; do
+for v in "$n" "$rate" "$secs" "$warmup" "$keys"; do
 	[[ $v =~ ^[1-9][0-9]*$ ]] || fleet_die "bad number '$v'"
 done
 command -v python3 >/dev/null || fleet_die "python3 is not installed"
 for t in $tools; do
 	case $t in
-	drover) [[ -x $drover ]] || fleet_die "$drover not built" ;;
+	drover | console) [[ -x $drover ]] || fleet_die "$drover not built" ;;
 	clush) command -v clush >/dev/null || fleet_die "clush (clustershell) is not installed" ;;
 	pssh) command -v parallel-ssh >/dev/null || fleet_die "parallel-ssh (pssh) is not installed" ;;
 	*) fleet_die "unknown tool '$t'" ;;
@@ -79,6 +85,7 @@ cleanup() {
 		kill -KILL -- "-$p" 2>/dev/null || true
 	done
 	if [[ -n $bdir ]]; then
+		[[ ! -d $bdir/run ]] || XDG_RUNTIME_DIR=$bdir/run "$drover" kill-server >/dev/null 2>&1 || true
 		fleet_stop "$bdir" || fleet_note "could not stop everything in $bdir"
 		if ((keep)); then fleet_note "kept $bdir"; else rm -rf -- "$bdir"; fi
 	fi
@@ -198,6 +205,146 @@ print("lines_in_window %d lost %d dup %d hosts %d p50_ms %.1f p99_ms %.1f max_ms
       % (got, lost, dup, len(seen), pct(0.5), pct(0.99), (w[-1] / 1e6 if w else float("nan")), total, anon))
 EOF
 
+# Console: drover's console on a pty with the tail pane on the n aliases.
+# After the warm-up (and every remote reader streaming), keys one at a time
+# into the pane's highlight prompt (h): the time from writing a letter to
+# the pty until drover's output has it, then DEL erases it. Meanwhile the
+# CPU of drover and its session server, and how far the remote readers
+# (GNU tail on the file, one per alias) are behind the end of the file:
+# a console that does not keep up lets the SSH windows fill, and the
+# readers stop at their offset while the file grows.
+cat >"$bdir/console.py" <<'EOF'
+import errno, fcntl, os, random, re, select, struct, subprocess, sys, termios, time
+(nkeys, warmup, nhosts, user, log, drover, rundir), argv = sys.argv[1:8], sys.argv[8:]
+nkeys, warmup, nhosts = int(nkeys), float(warmup), int(nhosts)
+rows, cols = 50, 200
+m, s = os.openpty()
+fcntl.ioctl(s, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+env = dict(os.environ, TERM="xterm-256color", XDG_RUNTIME_DIR=rundir)
+pid = os.fork()
+if pid == 0:
+    os.setsid()
+    fcntl.ioctl(s, termios.TIOCSCTTY, 0)
+    for fd in (0, 1, 2):
+        os.dup2(s, fd)
+    os.execvpe(argv[0], argv, env)
+os.close(s)
+os.set_blocking(m, False)
+now = time.monotonic
+
+def read(t):
+    r, _, _ = select.select([m], [], [], max(0.0, t))
+    out = b""
+    while r:
+        try:
+            d = os.read(m, 1 << 20)
+        except BlockingIOError:
+            break
+        except OSError as e:
+            if e.errno == errno.EIO:
+                break
+            raise
+        if not d:
+            break
+        out += d
+    return out
+
+def pump(t):
+    end, out = now() + t, b""
+    while now() < end:
+        out += read(end - now())
+    return out
+
+def readers():
+    """Pids of the remote streaming readers (GNU tail on the file)."""
+    r = subprocess.run(["pgrep", "-u", user, "-f", "^tail -c [+][0-9]+ -s"],
+                       capture_output=True, text=True)
+    return [int(x) for x in r.stdout.split()]
+
+def behind(pids):
+    """Bytes the slowest reader is behind the end of the file."""
+    size, worst = os.stat(log).st_size, 0
+    for p in pids:
+        try:
+            with open("/proc/%d/fdinfo/0" % p) as f:
+                pos = int(f.read().split("pos:")[1].split()[0])
+        except (OSError, IndexError, ValueError):
+            continue
+        worst = max(worst, size - pos)
+    return worst
+
+def ticks():
+    tot = 0
+    ps = [pid]
+    r = subprocess.run([drover, "sessions"], capture_output=True, text=True,
+                       env=env, timeout=10).stdout
+    ps += [int(w.split(")")[0]) for w in r.split("(pid ")[1:]]
+    for p in ps:
+        try:
+            with open("/proc/%d/stat" % p) as f:
+                x = f.read().rsplit(")", 1)[1].split()
+            tot += int(x[11]) + int(x[12])
+        except OSError:
+            pass
+    return tot
+
+def pct(v, p):
+    return v[max(0, min(len(v) - 1, int(len(v) * p)))]
+
+start = now()
+while now() - start < warmup or (len(readers()) < nhosts and now() - start < warmup + 60):
+    pump(0.5)
+nread = len(readers())
+seen = pump(2.0)
+chars = [c for c in b"QZVWFIUYKJ" if bytes([c]) not in seen]
+os.write(m, b"h")
+pump(0.5)
+hz = os.sysconf("SC_CLK_TCK")
+c0, t0, lags, lat, miss = ticks(), now(), [], [], 0
+for i in range(nkeys):
+    c = bytes([chars[i % len(chars)]])
+    k0 = now()
+    os.write(m, c)
+    got = b""
+    while c not in got and now() - k0 < 5:
+        got += read(5 - (now() - k0))
+    if c in got:
+        lat.append((now() - k0) * 1000)
+    else:
+        miss += 1
+    os.write(m, b"\x7f")
+    pump(random.uniform(0.03, 0.12))
+    if i % 10 == 0:
+        lags.append(behind(readers()))
+c1, t1 = ticks(), now()
+os.write(m, b"\x1b")
+pump(0.3)
+lat.sort()
+lags.sort()
+print("readers %d of %d keys %d miss %d p50 %.1f p95 %.1f p99 %.1f max %.1f cpu_s %.2f secs %.1f behind_p50 %d behind_max %d"
+      % (nread, nhosts, len(lat), miss, pct(lat, 0.5), pct(lat, 0.95), pct(lat, 0.99), lat[-1],
+         (c1 - c0) / hz, t1 - t0, pct(lags, 0.5), lags[-1]))
+EOF
+
+run_console() {
+	local res name=tailbench$$
+	mkdir -m 700 "$bdir/run"
+	res=$(setsid python3 "$bdir/console.py" "$keys" "$warmup" "$n" "$FLEET_USER" "$log" "$drover" "$bdir/run" \
+		"$drover" -F "$bdir/ssh_config" -s "$name" --tail "$log" "t[001-$(printf %03d "$n")]" \
+		2>"$bdir/console.err" </dev/null) || fleet_note "console driver failed: $(tail -n 3 "$bdir/console.err")"
+	XDG_RUNTIME_DIR=$bdir/run "$drover" kill-server >/dev/null 2>&1 || true
+	pkill -u "$FLEET_USER" -f "^tail -c [+]" 2>/dev/null || true
+	[[ -n $res ]] || return 0
+	read -r _ nr _ _ _ nk _ miss _ p50 _ p95 _ p99 _ mx _ cpu _ ksecs _ bp50 _ bmax <<<"$res"
+	printf 'console (drover --tail, the pane on %d aliases, %d of them streaming; %d lines/s):\n' "$n" "$nr" $((n * rate))
+	printf '  keystroke to echo in the pane prompt: %d keys, %d missed; p50 %s ms, p95 %s, p99 %s, max %s\n' \
+		"$nk" "$miss" "$p50" "$p95" "$p99" "$mx"
+	printf '  CPU (drover + session server) %s s in %s s: %s s per million lines offered\n' "$cpu" "$ksecs" \
+		"$(awk -v c="$cpu" -v s="$ksecs" -v r=$((n * rate)) 'BEGIN { printf "%.3f", c / (s * r / 1e6) }')"
+	printf '  remote readers behind the end of the file: median %s bytes, worst %s bytes (%s lines/s x 72 bytes = %d bytes/s per reader)\n' \
+		"$bp50" "$bmax" "$rate" $((rate * 72))
+}
+
 # CPU (user+sys, ms) of every live process in process group $1 (one awk
 # over /proc: a bash loop is too slow on a busy machine and stretches the
 # window). Fields after the ")" of the command name: pgrp is $3, utime $12.
@@ -265,7 +412,7 @@ printf 'versions: %s; clush %s; pssh %s; %s; machine: %d cores, load %s\n\n' "$(
 printf '%-7s %6s %9s %6s %6s %8s %8s %8s %9s %10s  %s\n' tool hosts lines lost dup "p50 ms" "p99 ms" "max ms" "cpu s" "cpu s/Mln" "drover RSS kB every 10 s"
 : >"$bdir/rows"
 for t in $tools; do
-	run_tool "$t"
+	[[ $t == console ]] || run_tool "$t"
 done
 printf '\n'
 awk '
@@ -276,3 +423,6 @@ awk '
 		printf "drover CPU per million lines / best peer (%s): %.2f (target <= 0.25); drover p99 %s ms (target <= 200)\n", bt, d / b, dp
 	}' "$bdir/rows"
 printf 'multitail: not run (it draws on a terminal; there is no output to time).\n'
+for t in $tools; do
+	[[ $t != console ]] || { printf '\n'; run_console; }
+done
