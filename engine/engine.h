@@ -722,6 +722,13 @@ typedef struct eng_xfer_opts {
 	 * quick check; the target's mtime matches after a copy with preserve).
 	 */
 	int skip_same;
+	/*
+	 * Instead of size and mtime: same(src, dst, same_ud) says whether the
+	 * target already holds the source's content (the caller compared
+	 * checksums before the job); 1 = SKIPPED with `same` set.
+	 */
+	int (*same)(const char *src, const char *dst, void *ud);
+	void *same_ud;
 } eng_xfer_opts;
 
 typedef struct eng_xfer_file {
@@ -793,6 +800,22 @@ int eng_sha256_local(uv_loop_t *loop, const char *const *paths, size_t n, eng_su
  */
 int eng_sha256_remote(eng_conn *c, const char *const *paths, size_t n, eng_sum_cb cb,
     void *ud);
+/*
+ * Every regular file under each root (a root that is a file: itself), with
+ * its SHA-256: paths[i] is the root as given joined with the path below it,
+ * hex[i] its digest or NULL if unreadable. Symbolic links below a root are
+ * not followed; a missing root has no files. Local: walked and hashed in
+ * libuv's thread pool. Remote: one exec (find and sha256sum; the roots on
+ * stdin), names with a control character or a backslash left out (the
+ * tool's output could not tell them apart), nothing when the host has no
+ * sha256sum. For --skip-same=sum over trees.
+ */
+typedef void (*eng_treesum_cb)(const char *const *paths, const char *const *hex, size_t n,
+    const char *error, void *ud);
+int eng_sha256_local_tree(uv_loop_t *loop, const char *const *roots, size_t n,
+    eng_treesum_cb cb, void *ud);
+int eng_sha256_remote_tree(eng_conn *c, const char *const *roots, size_t n,
+    eng_treesum_cb cb, void *ud);
 
 /* ---- helpers ----------------------------------------------------------- */
 

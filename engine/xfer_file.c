@@ -41,16 +41,16 @@ static int close_handles(xf_file *f);
 static int
 get_after_stat(const xf_file *f)
 {
-	return f->j->o.skip_same ? FS_SAME : FS_LOPEN;
+	return f->j->o.skip_same || f->j->o.same != NULL ? FS_SAME : FS_LOPEN;
 }
 
-/* skip_same: the target has the source's size and mtime. */
+/* skip_same: the target has the source's size and mtime (or checksum: why). */
 static void
-same_found(xf_file *f)
+same_found(xf_file *f, const char *why)
 {
 	f->pub.same = 1;
 	free(f->error);
-	f->error = util_xasprintf("%s: unchanged (same size and mtime)", f->dst);
+	f->error = util_xasprintf("%s: unchanged (same %s)", f->dst, why);
 	f->pub.error = f->error;
 	f->step = FS_SAME_DONE;
 }
@@ -218,7 +218,7 @@ on_r(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 		    (ENG_SFTP_ATTR_SIZE | ENG_SFTP_ATTR_ACMODTIME) &&
 		    (!(r->attrs->flags & ENG_SFTP_ATTR_PERMISSIONS) || S_ISREG(r->attrs->perm)) &&
 		    r->attrs->size == f->size && r->attrs->mtime == f->mtime) {
-			same_found(f);
+			same_found(f, "size and mtime");
 			local_op(f, FS_CLOSE);
 		} else {
 			f->step = FS_ROPEN;
@@ -310,7 +310,8 @@ on_l(uv_fs_t *req)
 			f->pub.total = f->size;
 			f->j->prog.bytes_total += f->size;
 			f->striped = f->size >= f->j->o.stripe_min && !f->j->o.resume;
-			f->step = f->j->o.skip_same && f->j->data == NULL ? FS_SAME : FS_ROPEN;
+			f->step = (f->j->o.skip_same || f->j->o.same != NULL) && f->j->data == NULL ?
+			    FS_SAME : FS_ROPEN;
 		} else {
 			f->voff = req->statbuf.st_size;   /* kept local temporary */
 			f->step = FS_VREAD;
@@ -321,7 +322,7 @@ on_l(uv_fs_t *req)
 		if (res == 0 && S_ISREG(req->statbuf.st_mode) &&
 		    (uint64_t)req->statbuf.st_size == f->size &&
 		    (uint32_t)req->statbuf.st_mtim.tv_sec == f->mtime) {
-			same_found(f);
+			same_found(f, "size and mtime");
 			close_handles(f);
 		} else {
 			f->step = FS_LOPEN;
@@ -641,6 +642,20 @@ eng__xf_file_advance(xf_file *f)
 		local_op(f, FS_LSTAT);
 		break;
 	case FS_SAME:
+		if (j->o.same != NULL) {
+			/* The caller's checksums decide, at once. */
+			if (j->o.same(f->pub.src, f->dst, j->o.same_ud)) {
+				same_found(f, "SHA-256");
+				if (eng__xf_is_put(f))
+					local_op(f, FS_CLOSE);
+				else if (close_handles(f) == 0)
+					eng__xf_file_advance(f);
+			} else {
+				f->step = eng__xf_is_put(f) ? FS_ROPEN : FS_LOPEN;
+				eng__xf_file_advance(f);
+			}
+			break;
+		}
 		f->step = FS_SAME + 100;
 		if (eng__xf_is_put(f))
 			SEND(f, FS_SAME, eng_sftp_stat(prim(f)->s, f->dst, on_r, f), f->dst);

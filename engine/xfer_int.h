@@ -11,6 +11,9 @@
 
 #define XF_MAXSTREAMS 16
 
+/* xfer_sum.c: 64 hex digits of a local file's SHA-256, NULL if unreadable. */
+char *eng__sha256_file(const char *path);
+
 /* A job's phases, in order. */
 enum { J_START, J_SOURCES, J_RUN, J_DIRS, J_CLOSING, J_DONE };
 

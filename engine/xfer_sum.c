@@ -15,7 +15,7 @@
 
 #include <openssl/evp.h>
 
-#include "engine/engine_int.h"
+#include "engine/xfer_int.h"
 
 #define SUM_BUF (1u << 20)
 
@@ -31,8 +31,8 @@ typedef struct lsum {
 } lsum;
 
 /* 64 hex digits of path's SHA-256, or NULL if it cannot be read. */
-static char *
-sha256_file(const char *path)
+char *
+eng__sha256_file(const char *path)
 {
 	static const char digits[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE], *buf;
@@ -79,7 +79,7 @@ lsum_work(uv_work_t *w)
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
-		l->hex[i] = sha256_file(l->paths[i]);
+		l->hex[i] = eng__sha256_file(l->paths[i]);
 }
 
 static void

@@ -648,6 +648,85 @@ Test(xfer, skip_same_by_mtime_and_by_sum)
 	free(d);
 }
 
+/*
+ * Trees by checksum: a file changed in place with its size and mtime kept
+ * (which the size+mtime check cannot see) is copied; a file only touched
+ * is left; a file new on one side is copied - put and get.
+ */
+Test(xfer, skip_same_sum_in_trees)
+{
+	char *d = shared_dir(), *cmd = NULL, *out;
+	int st;
+	tu_run r;
+
+	cr_assert(asprintf(&cmd, "set -e; cd '%s'; mkdir -p src/sub dst back; chmod 777 dst back; "
+	    "for f in a b c sub/e; do head -c 5000 /dev/urandom > src/$f; done", d) > 0);
+	free(tu_sh(cmd, &st));
+	free(cmd);
+	cr_assert_eq(st, 0);
+	cr_assert(asprintf(&cmd, "%s/src", d) > 0);
+	out = path2(d, "dst");
+	RUN(&r, 60, "put", "-r", "-p", "h1", "--", cmd, out);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	tu_run_free(&r);
+	/* dst/src/b: other bytes, same size and mtime; dst/src/c: only touched; src/f: new */
+	{
+		char *sh = NULL;
+
+		cr_assert(asprintf(&sh, "set -e; cd '%s'; head -c 5000 /dev/zero > dst/src/b.new; "
+		    "touch -r dst/src/b dst/src/b.new; mv dst/src/b.new dst/src/b; "
+		    "touch -d @1600000000 dst/src/c; echo new > src/f", d) > 0);
+		free(tu_sh(sh, &st));
+		free(sh);
+		cr_assert_eq(st, 0);
+	}
+	RUN(&r, 60, "put", "-r", "--skip-same=sum", "-v", "-o", "json", "h1", "--", cmd, out);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"files\":2,\"failed_files\":0,\"skipped_files\":3"), "%s\n%s",
+	    r.out, r.err);
+	tu_run_free(&r);
+	free(cmd);
+	cr_assert(asprintf(&cmd, "cd '%s' && cmp src/b dst/src/b && cmp src/f dst/src/f && "
+	    "stat -c %%Y dst/src/c", d) > 0);
+	free(out);
+	out = tu_sh(cmd, &st);
+	free(cmd);
+	cr_assert_eq(st, 0, "%s", out);
+	cr_assert_str_eq(out, "1600000000\n", "the touched file was copied: %s", out);
+	free(out);
+	/* get: back/h1/src, then the same three cases on the local side */
+	cr_assert(asprintf(&cmd, "%s/dst/src", d) > 0);
+	out = path2(d, "back");
+	RUN(&r, 60, "get", "-r", "-p", "h1", "--", cmd, out);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	tu_run_free(&r);
+	{
+		char *sh = NULL;
+
+		cr_assert(asprintf(&sh, "set -e; cd '%s/back/h1/src'; head -c 5000 /dev/zero > a.new; "
+		    "touch -r a a.new; mv a.new a; touch -d @1600000000 sub/e; rm f", d) > 0);
+		free(tu_sh(sh, &st));
+		free(sh);
+		cr_assert_eq(st, 0);
+	}
+	RUN(&r, 60, "get", "-r", "--skip-same=sum", "-o", "json", "h1", "--", cmd, out);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"files\":2,\"failed_files\":0,\"skipped_files\":3"), "%s\n%s",
+	    r.out, r.err);
+	tu_run_free(&r);
+	free(cmd);
+	free(out);
+	cr_assert(asprintf(&cmd, "cd '%s' && diff -r dst/src back/h1/src && "
+	    "stat -c %%Y back/h1/src/sub/e", d) > 0);
+	out = tu_sh(cmd, &st);
+	free(cmd);
+	cr_assert_eq(st, 0, "%s", out);
+	cr_assert_str_eq(out, "1600000000\n", "the touched file was copied: %s", out);
+	free(out);
+	tu_rmrf(d);
+	free(d);
+}
+
 /* ---- ls, cat ---- */
 
 Test(xfer, ls_grouped_and_cat_raw_or_sanitised)

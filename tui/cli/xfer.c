@@ -303,6 +303,10 @@ xfer_start(xjob *j)
 	o.preserve = x->preserve;
 	o.resume = x->resume;
 	o.skip_same = x->skip_same == 1;
+	if (x->skip_same == 2 && x->recursive) {
+		o.same = xfer_tree_same;
+		o.same_ud = j;
+	}
 	/*
 	 * Many hosts at once: the hosts are the parallelism. More sessions
 	 * per host would only add server processes and client windows.
@@ -364,7 +368,9 @@ job_start(xhost *h)
 		xfer_finish(j);
 		return;
 	}
-	if (x->skip_same == 2)
+	if (x->skip_same == 2 && x->recursive)
+		xfer_tree_sums_start(j);
+	else if (x->skip_same == 2)
 		xfer_sums_start(j);
 	else
 		xfer_start(j);
@@ -448,6 +454,7 @@ job_free(xhost *h)
 	xfer_free_strv(j->sum, j->nsum);
 	xfer_free_strv(j->sum_path, j->nsum);
 	xfer_free_strv(j->leftover, j->nleftover);
+	xfer_tree_sums_free(j);
 	free(j);
 }
 
@@ -542,9 +549,6 @@ parse_args(xcli *x, int argc, char **argv)
 	}
 	if (x->use_data && (x->recursive || x->skip_same))
 		return tui_cli_usage(cmd, "%s", "'-' (stdin) with -r or --skip-same");
-	if (x->skip_same == 2 && x->recursive)
-		return tui_cli_usage(cmd, "%s", "--skip-same=sum compares files: not with -r "
-		    "(--skip-same compares size and mtime in trees)");
 	return 0;
 }
 

@@ -239,3 +239,191 @@ xfer_sums_start(xjob *j)
 	xfer_free_strv(local, j->nsrc);
 	xfer_free_strv(remote, nr);
 }
+
+/* ---- --skip-same=sum with -r: every file of both trees ---- */
+
+/* "a//b/" and "a/b" are the same path: one slash, none at the end. */
+static char *
+norm(const char *p)
+{
+	char *o = util_xstrdup(p), *w = o;
+	const char *r;
+
+	for (r = p; *r != '\0'; r++)
+		if (!(*r == '/' && w > o && w[-1] == '/'))
+			*w++ = *r;
+	while (w > o + 1 && w[-1] == '/')
+		w--;
+	*w = '\0';
+	return o;
+}
+
+static int
+cmp_path(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static xsums *
+sums_new(const char *const *paths, const char *const *hex, size_t n)
+{
+	xsums *s = util_xcalloc(1, sizeof(*s));
+	char **pairs = util_xcalloc(n ? n : 1, sizeof(char *));
+	size_t i, k = 0;
+
+	/* path NUL hex, sorted by path (a path never holds a NUL) */
+	for (i = 0; i < n; i++) {
+		char *p;
+
+		if (hex[i] == NULL)
+			continue;
+		p = norm(paths[i]);
+		pairs[k++] = util_xasprintf("%s%c%s", p, '\0', hex[i]);
+		free(p);
+	}
+	qsort(pairs, k, sizeof(char *), cmp_path);
+	s->path = pairs;
+	s->hex = util_xcalloc(k ? k : 1, sizeof(char *));
+	for (i = 0; i < k; i++)
+		s->hex[i] = pairs[i] + strlen(pairs[i]) + 1;
+	s->n = k;
+	return s;
+}
+
+static void
+sums_free(xsums *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n; i++)
+		free(s->path[i]);
+	free(s->path);
+	free(s->hex);
+	free(s);
+}
+
+void
+xfer_tree_sums_free(xjob *j)
+{
+	sums_free(j->tree_local);
+	sums_free(j->tree_remote);
+	j->tree_local = j->tree_remote = NULL;
+}
+
+static const char *
+sums_find(const xsums *s, const char *path)
+{
+	char *p, **hit;
+
+	if (s == NULL)
+		return NULL;
+	p = norm(path);
+	hit = bsearch(&p, s->path, s->n, sizeof(char *), cmp_path);
+	free(p);
+	return hit != NULL ? s->hex[hit - s->path] : NULL;
+}
+
+/* The transfer asks, file by file: does dst already hold src? */
+int
+xfer_tree_same(const char *src, const char *dst, void *ud)
+{
+	xjob *j = ud;
+	xcli *x = j->h->r->ud;
+	const char *l, *r;
+
+	if (x->dir == ENG_XFER_PUT) {
+		l = sums_find(j->tree_local, src);
+		r = sums_find(j->tree_remote, dst);
+	} else {
+		r = sums_find(j->tree_remote, src);
+		l = sums_find(j->tree_local, dst);
+	}
+	return l != NULL && r != NULL && strcmp(l, r) == 0;
+}
+
+static void
+tree_sums_ready(xjob *j)
+{
+	if (j->cancelled) {
+		xfer_finish(j);
+		return;
+	}
+	if (j->h->c == NULL || eng_conn_get_state(j->h->c) != ENG_CONN_READY) {
+		xfer_set_error(j, "%s", "connection lost");
+		j->conn_gone = 1;
+		xfer_finish(j);
+		return;
+	}
+	xfer_start(j);
+}
+
+static void
+on_tree_local(const char *const *paths, const char *const *hex, size_t n, const char *error,
+    void *ud)
+{
+	xjob *j = ud;
+
+	(void)error;   /* no digest: that file is copied */
+	j->tree_local = sums_new(paths, hex, n);
+	if (--j->sums_pending == 0)
+		tree_sums_ready(j);
+}
+
+static void
+on_tree_remote(const char *const *paths, const char *const *hex, size_t n, const char *error,
+    void *ud)
+{
+	xjob *j = ud;
+	xcli *x = j->h->r->ud;
+
+	if (error != NULL && x->cc.verbose) {
+		char *m = util_xasprintf("checksums of the host's files: %s (copying them all)",
+		    error);
+
+		xfer_note(j, m);
+		free(m);
+	}
+	j->tree_remote = sums_new(paths, hex, n);
+	if (--j->sums_pending == 0)
+		tree_sums_ready(j);
+}
+
+/*
+ * Both sides' trees, hashed before the copy (one exec on the host, the
+ * thread pool here); the transfer then skips each file whose target has
+ * its source's SHA-256 (xfer_tree_same). Roots as the transfer takes them
+ * when the destination is an existing directory: put REMOTE/NAME, get
+ * LOCALDIR/HOST/NAME. When it is not, there is nothing there to compare.
+ */
+void
+xfer_tree_sums_start(xjob *j)
+{
+	xcli *x = j->h->r->ud;
+	char **local = util_xcalloc(j->nsrc + 1, sizeof(char *));
+	char **remote = util_xcalloc(j->nsrc + 1, sizeof(char *));
+	size_t i;
+
+	j->phase = XJ_SUMS;
+	for (i = 0; i < j->nsrc; i++) {
+		if (x->dir == ENG_XFER_PUT) {
+			local[i] = util_xstrdup(j->src[i]);
+			remote[i] = join(x->dst, j->src[i]);
+		} else {
+			local[i] = join(j->local, j->src[i]);
+			remote[i] = util_xstrdup(j->src[i]);
+		}
+	}
+	j->sums_pending = 2;
+	if (eng_sha256_remote_tree(j->h->c, (const char *const *)remote, j->nsrc,
+	    on_tree_remote, j) != 0) {
+		j->sums_pending = 0;
+		xfer_start(j);
+	} else if (eng_sha256_local_tree(j->h->r->loop, (const char *const *)local, j->nsrc,
+	    on_tree_local, j) != 0) {
+		j->sums_pending--;
+	}
+	xfer_free_strv(local, j->nsrc);
+	xfer_free_strv(remote, j->nsrc);
+}

@@ -9,6 +9,12 @@
 
 #include "tui/cli/xfer.h"
 
+/* A tree's files and their SHA-256 (--skip-same=sum -r), sorted by path. */
+typedef struct xsums {
+	char **path, **hex;
+	size_t n;
+} xsums;
+
 /* A host's job, in order. */
 enum { XJ_WAIT, XJ_SUMS, XJ_XFER, XJ_VERIFY, XJ_CLEAN, XJ_DONE };
 
@@ -30,6 +36,7 @@ typedef struct xjob {
 	int sums_pending;
 	char **lsum, **rsum;
 	size_t nlsum, nrsum;
+	xsums *tree_local, *tree_remote;   /* --skip-same=sum -r: both sides */
 	char **sum, **sum_path;     /* verified digests (json) */
 	size_t nsum;
 	int verified;
@@ -67,6 +74,9 @@ void xfer_start(xjob *j);                     /* the copy itself */
 /* xfer_check.c */
 void xfer_verify_start(xjob *j);
 void xfer_sums_start(xjob *j);
+void xfer_tree_sums_start(xjob *j);
+int xfer_tree_same(const char *src, const char *dst, void *ud);
+void xfer_tree_sums_free(xjob *j);
 void xfer_free_strv(char **v, size_t n);
 /* xfer_show.c */
 void xfer_human(uint64_t n, char *buf, size_t len);
