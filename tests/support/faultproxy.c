@@ -16,10 +16,11 @@
  *   -x  reset: after N bytes, close both sides with RST
  *
  * Bytes are held, never dropped, while delayed or stalled; a direction
- * stops reading while 4 MiB wait, so memory stays bounded. SIGTERM/SIGINT
+ * stops reading while 16 MiB wait, so memory stays bounded. SIGTERM/SIGINT
  * end it. One process, one loop, no threads.
  */
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +28,22 @@
 
 #include <uv.h>
 
-#define HOLD_MAX (4u << 20)
+/*
+ * Held per direction before reading stops: bounds memory, and also the
+ * throughput of a delayed link (HOLD_MAX / delay), which must stay far
+ * above what is measured through it: 16 MiB at 15 ms is about 1 GB/s.
+ */
+#define HOLD_MAX (16u << 20)
+/* Read size; a read that fills at least half of it is queued as is. */
+#define READ_BUF (256u << 10)
+/* Read buffers kept for reuse (malloc/free of fresh pages cost more than the copy). */
+#define POOL_MAX 64
+
+typedef struct dirn dirn;
 
 typedef struct chunk {
 	struct chunk *next;
+	dirn *d;                    /* while being written: whose held it counts in */
 	uint64_t due;               /* ms, loop time */
 	size_t len;
 	char data[];
@@ -38,7 +51,7 @@ typedef struct chunk {
 
 typedef struct conn conn;
 
-typedef struct dirn {
+struct dirn {
 	conn *c;
 	uv_tcp_t *from, *to;
 	chunk *head, *tail;
@@ -46,7 +59,7 @@ typedef struct dirn {
 	int reading, eof, shut;
 	uint64_t next_free;         /* rate: when the next byte may go */
 	uv_timer_t timer;
-} dirn;
+};
 
 struct conn {
 	uv_tcp_t a, b;              /* a: accepted client, b: to the target */
@@ -65,6 +78,44 @@ static conn *conns;
 
 static void pump(dirn *d);
 
+static chunk *pool;
+static int npool;
+
+static chunk *
+buf_get(void)
+{
+	chunk *k = pool;
+
+	if (k != NULL) {
+		pool = k->next;
+		npool--;
+	} else if ((k = malloc(sizeof(*k) + READ_BUF)) == NULL) {
+		abort();
+	}
+	k->next = NULL;
+	k->len = READ_BUF;
+	return k;
+}
+
+/* A chunk back: read buffers to the pool, exact-size copies freed. */
+static void
+chunk_free(chunk *k)
+{
+	if (k->len == READ_BUF && npool < POOL_MAX) {
+		k->next = pool;
+		pool = k;
+		npool++;
+		return;
+	}
+	free(k);
+}
+
+static chunk *
+buf_chunk(const uv_buf_t *b)
+{
+	return (chunk *)(void *)(b->base - offsetof(chunk, data));
+}
+
 static void
 on_closed(uv_handle_t *h)
 {
@@ -81,11 +132,11 @@ on_closed(uv_handle_t *h)
 		}
 	while ((k = c->up.head) != NULL) {
 		c->up.head = k->next;
-		free(k);
+		chunk_free(k);
 	}
 	while ((k = c->down.head) != NULL) {
 		c->down.head = k->next;
-		free(k);
+		chunk_free(k);
 	}
 	free(c);
 }
@@ -110,10 +161,12 @@ conn_close(conn *c, int rst)
 static void
 on_alloc(uv_handle_t *h, size_t sug, uv_buf_t *b)
 {
+	chunk *k = buf_get();
+
 	(void)h;
 	(void)sug;
-	b->base = malloc(65536);
-	b->len = b->base != NULL ? 65536 : 0;
+	b->base = k->data;
+	b->len = READ_BUF;
 }
 
 static void
@@ -123,7 +176,8 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	chunk *k;
 
 	if (n < 0) {
-		free(b->base);
+		if (b->base != NULL)
+			chunk_free(buf_chunk(b));
 		d->eof = 1;
 		uv_read_stop(s);
 		d->reading = 0;
@@ -131,17 +185,22 @@ on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		return;
 	}
 	if (n == 0) {
-		free(b->base);
+		chunk_free(buf_chunk(b));
 		return;
 	}
-	k = malloc(sizeof(*k) + (size_t)n);
-	if (k == NULL)
-		abort();
+	if ((size_t)n >= READ_BUF / 2) {
+		/* Mostly full: queued without a copy (memory stays within 2x held). */
+		k = buf_chunk(b);
+	} else {
+		k = malloc(sizeof(*k) + (size_t)n);
+		if (k == NULL)
+			abort();
+		memcpy(k->data, b->base, (size_t)n);
+		chunk_free(buf_chunk(b));
+	}
 	k->next = NULL;
 	k->len = (size_t)n;
 	k->due = uv_now(loop) + opt_delay;
-	memcpy(k->data, b->base, (size_t)n);
-	free(b->base);
 	if (d->tail != NULL)
 		d->tail->next = k;
 	else
@@ -165,10 +224,14 @@ static void
 on_written(uv_write_t *w, int status)
 {
 	chunk *k = w->data;
+	dirn *d = k->d;
 
-	free(k);
+	/* Held until written: a slow receiver stops our reads, not our memory. */
+	d->held -= k->len;
+	chunk_free(k);
 	free(w);
-	(void)status;
+	if (status == 0 && !d->c->closing)
+		pump(d);
 }
 
 static void
@@ -213,7 +276,6 @@ pump(dirn *d)
 		d->head = k->next;
 		if (d->head == NULL)
 			d->tail = NULL;
-		d->held -= k->len;
 		c->moved += k->len;
 		if (opt_rate > 0)
 			d->next_free = (d->next_free > now ? d->next_free : now) +
@@ -225,9 +287,11 @@ pump(dirn *d)
 			if (w == NULL)
 				abort();
 			w->data = k;
+			k->d = d;
 			if (uv_write(w, (uv_stream_t *)d->to, &b, 1, on_written) != 0) {
 				free(w);
-				free(k);
+				d->held -= k->len;
+				chunk_free(k);
 				conn_close(c, 0);
 				return;
 			}
