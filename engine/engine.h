@@ -709,8 +709,10 @@ typedef struct eng_xfer_opts {
 	int recursive;          /* sources may be directories */
 	int preserve;           /* keep mode and mtime */
 	int resume;             /* see above */
-	int streams;            /* SFTP channels at most, 0 = 4 (one until a file is big
-	                         * enough to stripe or many small ones wait) */
+	int streams;            /* SFTP channels at most, 0 = 4, or for a big get over a
+	                         * long round trip one per 2.5 ms of it, up to 16 (one
+	                         * until a file is big enough to stripe or many small
+	                         * ones wait) */
 	uint32_t chunk;         /* bytes per request, 0 = 64 KiB (capped by limits@) */
 	uint32_t window;        /* bytes in flight per channel, 0 = 2 MiB */
 	uint64_t stripe_min;    /* files at least this big use every channel, 0 = 8 MiB */

@@ -105,7 +105,8 @@ struct eng_xfer {
 	void *ud;
 	xf_stream st[XF_MAXSTREAMS];
 	int nst, nready, nended;
-	int grown;                  /* the sessions past the first were opened */
+	int grown;                  /* sessions wanted so far (grow_streams) */
+	uint64_t started, setup_ms; /* loop ms: job start; until the first session was ready */
 	char **srcs;
 	size_t nsrc, isrc;
 	char *dst;
