@@ -694,6 +694,16 @@ Test(xfer, skip_same_sum_in_trees)
 	cr_assert_eq(st, 0, "%s", out);
 	cr_assert_str_eq(out, "1600000000\n", "the touched file was copied: %s", out);
 	free(out);
+	/* Two hosts (one disk): the sources are hashed once, both find all 5 the same. */
+	cr_assert(asprintf(&cmd, "%s/src", d) > 0);
+	out = path2(d, "dst");
+	RUN(&r, 60, "put", "-r", "--skip-same=sum", "-o", "json", "h1,h2", "--", cmd, out);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(tu_count(r.out, "\"files\":0,\"failed_files\":0,\"skipped_files\":5"), 2,
+	    "%s\n%s", r.out, r.err);
+	tu_run_free(&r);
+	free(cmd);
+	free(out);
 	/* get: back/h1/src, then the same three cases on the local side */
 	cr_assert(asprintf(&cmd, "%s/dst/src", d) > 0);
 	out = path2(d, "back");

@@ -639,6 +639,7 @@ out:
 	tui_cli_hosts_free(&x->th);
 	free(x->cc.keys);
 	free(x->data);
+	xfer_put_sums_free(x);
 	free(x);
 	return rc;
 }

@@ -307,9 +307,21 @@ sums_free(xsums *s)
 void
 xfer_tree_sums_free(xjob *j)
 {
-	sums_free(j->tree_local);
+	xcli *x = j->h->r->ud;
+
+	if (j->tree_local != x->put_sums)   /* a put's are shared (xcli) */
+		sums_free(j->tree_local);
 	sums_free(j->tree_remote);
 	j->tree_local = j->tree_remote = NULL;
+}
+
+void
+xfer_put_sums_free(xcli *x)
+{
+	sums_free(x->put_sums);
+	x->put_sums = NULL;
+	free(x->put_sums_wait);
+	x->put_sums_wait = NULL;
 }
 
 static const char *
@@ -371,6 +383,27 @@ on_tree_local(const char *const *paths, const char *const *hex, size_t n, const 
 		tree_sums_ready(j);
 }
 
+/* put: the sources' digests, once for all hosts; each waiting job goes on. */
+static void
+on_put_sums(const char *const *paths, const char *const *hex, size_t n, const char *error,
+    void *ud)
+{
+	xcli *x = ud;
+	size_t i;
+
+	(void)error;
+	x->put_sums = sums_new(paths, hex, n);
+	x->put_sums_state = 2;
+	for (i = 0; i < x->nput_sums_wait; i++) {
+		xjob *j = x->put_sums_wait[i];
+
+		j->tree_local = x->put_sums;
+		if (--j->sums_pending == 0)
+			tree_sums_ready(j);
+	}
+	x->nput_sums_wait = 0;
+}
+
 static void
 on_tree_remote(const char *const *paths, const char *const *hex, size_t n, const char *error,
     void *ud)
@@ -420,6 +453,23 @@ xfer_tree_sums_start(xjob *j)
 	    on_tree_remote, j) != 0) {
 		j->sums_pending = 0;
 		xfer_start(j);
+	} else if (x->dir == ENG_XFER_PUT && x->put_sums_state == 2) {
+		j->tree_local = x->put_sums;
+		j->sums_pending--;
+	} else if (x->dir == ENG_XFER_PUT) {
+		/* The same sources for every host: hashed once, the others wait. */
+		x->put_sums_wait = util_xrealloc(x->put_sums_wait,
+		    (x->nput_sums_wait + 1) * sizeof(xjob *));
+		x->put_sums_wait[x->nput_sums_wait++] = j;
+		if (x->put_sums_state == 0) {
+			x->put_sums_state = 1;
+			if (eng_sha256_local_tree(j->h->r->loop, (const char *const *)local,
+			    j->nsrc, on_put_sums, x) != 0) {
+				x->put_sums_state = 2;
+				x->nput_sums_wait--;
+				j->sums_pending--;
+			}
+		}
 	} else if (eng_sha256_local_tree(j->h->r->loop, (const char *const *)local, j->nsrc,
 	    on_tree_local, j) != 0) {
 		j->sums_pending--;

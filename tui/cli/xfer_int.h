@@ -64,6 +64,11 @@ typedef struct xcli {
 	int drawn;                  /* bar lines on the screen now */
 	uv_timer_t bar_timer;
 	int out_errno;
+	/* put --skip-same=sum -r: the local trees, hashed once for every host */
+	xsums *put_sums;
+	int put_sums_state;         /* 0 not started, 1 hashing, 2 done */
+	xjob **put_sums_wait;
+	size_t nput_sums_wait;
 } xcli;
 
 /* xfer.c */
@@ -77,6 +82,7 @@ void xfer_sums_start(xjob *j);
 void xfer_tree_sums_start(xjob *j);
 int xfer_tree_same(const char *src, const char *dst, void *ud);
 void xfer_tree_sums_free(xjob *j);
+void xfer_put_sums_free(xcli *x);
 void xfer_free_strv(char **v, size_t n);
 /* xfer_show.c */
 void xfer_human(uint64_t n, char *buf, size_t len);
