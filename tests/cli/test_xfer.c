@@ -648,91 +648,93 @@ Test(xfer, skip_same_by_mtime_and_by_sum)
 	free(d);
 }
 
+/* Runs `set -e; cd DIR; SCRIPT` and returns its stdout; fails the test if it fails. */
+static char *
+sh_in(const char *dir, const char *script)
+{
+	char *cmd = NULL, *out;
+	int st;
+
+	cr_assert(asprintf(&cmd, "set -e; cd '%s'; %s", dir, script) > 0);
+	out = tu_sh(cmd, &st);
+	cr_assert_eq(st, 0, "%s: %s", script, out);
+	free(cmd);
+	return out;
+}
+
+/* A put or get with --skip-same=sum: each host's JSON says files copied, skipped. */
+static void
+sum_run(const char *cmd, const char *hosts, const char *src, const char *dst, int copied,
+    int skipped, int nhosts)
+{
+	char want[96];
+	tu_run r;
+
+	snprintf(want, sizeof(want), "\"files\":%d,\"failed_files\":0,\"skipped_files\":%d",
+	    copied, skipped);
+	RUN(&r, 60, cmd, "-r", "--skip-same=sum", "-o", "json", hosts, "--", src, dst);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(tu_count(r.out, want), nhosts, "want %s x%d:\n%s\n%s", want, nhosts, r.out,
+	    r.err);
+	tu_run_free(&r);
+}
+
+/* A plain -r -p copy, expected to succeed. */
+static void
+copy_tree(const char *cmd, const char *src, const char *dst)
+{
+	tu_run r;
+
+	RUN(&r, 60, cmd, "-r", "-p", "h1", "--", src, dst);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	tu_run_free(&r);
+}
+
+/* The file (under dir) still has the mtime it was touched to: nothing rewrote it. */
+static void
+assert_left_alone(const char *dir, const char *file)
+{
+	char *script = NULL, *out;
+
+	cr_assert(asprintf(&script, "stat -c %%Y %s", file) > 0);
+	out = sh_in(dir, script);
+	cr_assert_str_eq(out, "1600000000\n", "%s was copied", file);
+	free(out);
+	free(script);
+}
+
 /*
  * Trees by checksum: a file changed in place with its size and mtime kept
  * (which the size+mtime check cannot see) is copied; a file only touched
- * is left; a file new on one side is copied - put and get.
+ * is left; a file new on one side is copied - put and get; two hosts.
  */
 Test(xfer, skip_same_sum_in_trees)
 {
-	char *d = shared_dir(), *cmd = NULL, *out;
-	int st;
-	tu_run r;
+	char *d = shared_dir(), *src = path2(d, "src"), *dst = path2(d, "dst");
+	char *back = path2(d, "back"), *rsrc = path2(d, "dst/src");
 
-	cr_assert(asprintf(&cmd, "set -e; cd '%s'; mkdir -p src/sub dst back; chmod 777 dst back; "
-	    "for f in a b c sub/e; do head -c 5000 /dev/urandom > src/$f; done", d) > 0);
-	free(tu_sh(cmd, &st));
-	free(cmd);
-	cr_assert_eq(st, 0);
-	cr_assert(asprintf(&cmd, "%s/src", d) > 0);
-	out = path2(d, "dst");
-	RUN(&r, 60, "put", "-r", "-p", "h1", "--", cmd, out);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	tu_run_free(&r);
+	free(sh_in(d, "mkdir -p src/sub dst back; chmod 777 dst back; "
+	    "for f in a b c sub/e; do head -c 5000 /dev/urandom > src/$f; done"));
+	copy_tree("put", src, dst);
 	/* dst/src/b: other bytes, same size and mtime; dst/src/c: only touched; src/f: new */
-	{
-		char *sh = NULL;
-
-		cr_assert(asprintf(&sh, "set -e; cd '%s'; head -c 5000 /dev/zero > dst/src/b.new; "
-		    "touch -r dst/src/b dst/src/b.new; mv dst/src/b.new dst/src/b; "
-		    "touch -d @1600000000 dst/src/c; echo new > src/f", d) > 0);
-		free(tu_sh(sh, &st));
-		free(sh);
-		cr_assert_eq(st, 0);
-	}
-	RUN(&r, 60, "put", "-r", "--skip-same=sum", "-v", "-o", "json", "h1", "--", cmd, out);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert(strstr(r.out, "\"files\":2,\"failed_files\":0,\"skipped_files\":3"), "%s\n%s",
-	    r.out, r.err);
-	tu_run_free(&r);
-	free(cmd);
-	cr_assert(asprintf(&cmd, "cd '%s' && cmp src/b dst/src/b && cmp src/f dst/src/f && "
-	    "stat -c %%Y dst/src/c", d) > 0);
-	free(out);
-	out = tu_sh(cmd, &st);
-	free(cmd);
-	cr_assert_eq(st, 0, "%s", out);
-	cr_assert_str_eq(out, "1600000000\n", "the touched file was copied: %s", out);
-	free(out);
+	free(sh_in(d, "head -c 5000 /dev/zero > dst/src/b.new; touch -r dst/src/b dst/src/b.new; "
+	    "mv dst/src/b.new dst/src/b; touch -d @1600000000 dst/src/c; echo new > src/f"));
+	sum_run("put", "h1", src, dst, 2, 3, 1);
+	free(sh_in(d, "cmp src/b dst/src/b; cmp src/f dst/src/f"));
+	assert_left_alone(d, "dst/src/c");
 	/* Two hosts (one disk): the sources are hashed once, both find all 5 the same. */
-	cr_assert(asprintf(&cmd, "%s/src", d) > 0);
-	out = path2(d, "dst");
-	RUN(&r, 60, "put", "-r", "--skip-same=sum", "-o", "json", "h1,h2", "--", cmd, out);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert_eq(tu_count(r.out, "\"files\":0,\"failed_files\":0,\"skipped_files\":5"), 2,
-	    "%s\n%s", r.out, r.err);
-	tu_run_free(&r);
-	free(cmd);
-	free(out);
+	sum_run("put", "h1,h2", src, dst, 0, 5, 2);
 	/* get: back/h1/src, then the same three cases on the local side */
-	cr_assert(asprintf(&cmd, "%s/dst/src", d) > 0);
-	out = path2(d, "back");
-	RUN(&r, 60, "get", "-r", "-p", "h1", "--", cmd, out);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	tu_run_free(&r);
-	{
-		char *sh = NULL;
-
-		cr_assert(asprintf(&sh, "set -e; cd '%s/back/h1/src'; head -c 5000 /dev/zero > a.new; "
-		    "touch -r a a.new; mv a.new a; touch -d @1600000000 sub/e; rm f", d) > 0);
-		free(tu_sh(sh, &st));
-		free(sh);
-		cr_assert_eq(st, 0);
-	}
-	RUN(&r, 60, "get", "-r", "--skip-same=sum", "-o", "json", "h1", "--", cmd, out);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert(strstr(r.out, "\"files\":2,\"failed_files\":0,\"skipped_files\":3"), "%s\n%s",
-	    r.out, r.err);
-	tu_run_free(&r);
-	free(cmd);
-	free(out);
-	cr_assert(asprintf(&cmd, "cd '%s' && diff -r dst/src back/h1/src && "
-	    "stat -c %%Y back/h1/src/sub/e", d) > 0);
-	out = tu_sh(cmd, &st);
-	free(cmd);
-	cr_assert_eq(st, 0, "%s", out);
-	cr_assert_str_eq(out, "1600000000\n", "the touched file was copied: %s", out);
-	free(out);
+	copy_tree("get", rsrc, back);
+	free(sh_in(d, "cd back/h1/src; head -c 5000 /dev/zero > a.new; touch -r a a.new; "
+	    "mv a.new a; touch -d @1600000000 sub/e; rm f"));
+	sum_run("get", "h1", rsrc, back, 2, 3, 1);
+	free(sh_in(d, "diff -r dst/src back/h1/src"));
+	assert_left_alone(d, "back/h1/src/sub/e");
+	free(src);
+	free(dst);
+	free(back);
+	free(rsrc);
 	tu_rmrf(d);
 	free(d);
 }

@@ -140,6 +140,23 @@ join(const char *dir, const char *path)
 	return out;
 }
 
+/* The digests are in: the copy, unless the job was cancelled or lost meanwhile. */
+static void
+after_sums(xjob *j)
+{
+	if (j->cancelled) {
+		xfer_finish(j);
+		return;
+	}
+	if (j->h->c == NULL || eng_conn_get_state(j->h->c) != ENG_CONN_READY) {
+		xfer_set_error(j, "%s", "connection lost");
+		j->conn_gone = 1;
+		xfer_finish(j);
+		return;
+	}
+	xfer_start(j);
+}
+
 static void
 sums_compare(xjob *j)
 {
@@ -169,17 +186,7 @@ sums_compare(xjob *j)
 	xfer_free_strv(j->rsum, j->nrsum);
 	j->lsum = j->rsum = NULL;
 	j->nlsum = j->nrsum = 0;
-	if (j->cancelled) {
-		xfer_finish(j);
-		return;
-	}
-	if (j->h->c == NULL || eng_conn_get_state(j->h->c) != ENG_CONN_READY) {
-		xfer_set_error(j, "%s", "connection lost");
-		j->conn_gone = 1;
-		xfer_finish(j);
-		return;
-	}
-	xfer_start(j);
+	after_sums(j);
 }
 
 static void
@@ -356,22 +363,6 @@ xfer_tree_same(const char *src, const char *dst, void *ud)
 }
 
 static void
-tree_sums_ready(xjob *j)
-{
-	if (j->cancelled) {
-		xfer_finish(j);
-		return;
-	}
-	if (j->h->c == NULL || eng_conn_get_state(j->h->c) != ENG_CONN_READY) {
-		xfer_set_error(j, "%s", "connection lost");
-		j->conn_gone = 1;
-		xfer_finish(j);
-		return;
-	}
-	xfer_start(j);
-}
-
-static void
 on_tree_local(const char *const *paths, const char *const *hex, size_t n, const char *error,
     void *ud)
 {
@@ -380,7 +371,7 @@ on_tree_local(const char *const *paths, const char *const *hex, size_t n, const 
 	(void)error;   /* no digest: that file is copied */
 	j->tree_local = sums_new(paths, hex, n);
 	if (--j->sums_pending == 0)
-		tree_sums_ready(j);
+		after_sums(j);
 }
 
 /* put: the sources' digests, once for all hosts; each waiting job goes on. */
@@ -399,7 +390,7 @@ on_put_sums(const char *const *paths, const char *const *hex, size_t n, const ch
 
 		j->tree_local = x->put_sums;
 		if (--j->sums_pending == 0)
-			tree_sums_ready(j);
+			after_sums(j);
 	}
 	x->nput_sums_wait = 0;
 }
@@ -420,7 +411,7 @@ on_tree_remote(const char *const *paths, const char *const *hex, size_t n, const
 	}
 	j->tree_remote = sums_new(paths, hex, n);
 	if (--j->sums_pending == 0)
-		tree_sums_ready(j);
+		after_sums(j);
 }
 
 /*
