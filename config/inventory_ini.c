@@ -313,6 +313,7 @@ set_device(struct parse *p, int line, enum key k, const char *v)
 	    &p->inv->defaults.dev;
 	eng_device_opts o;
 	regex_t re;
+	const char *why;
 	char **dst;
 
 	switch (k) {
@@ -325,6 +326,10 @@ set_device(struct parse *p, int line, enum key k, const char *v)
 		break;
 	case K_PROMPT:
 	case K_ENABLE_PROMPT:
+		if ((why = util_regex_unsafe(v)) != NULL) {
+			parse_fail(p, line, "invalid %s '%s': %s", keydefs[k].name, v, why);
+			return -1;
+		}
 		if (regcomp(&re, v, REG_EXTENDED | REG_NOSUB) != 0) {
 			parse_fail(p, line, "invalid %s '%s' (not an extended regular "
 			    "expression)", keydefs[k].name, v);

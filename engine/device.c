@@ -551,6 +551,10 @@ eng_device_start(eng_conn *c, const eng_device_opts *o, const eng_device_cbs *cb
 	uv_timer_init(c->ctx->loop, &d->timer);
 	d->timer.data = d;
 	r = ENG_EINVAL;
+	/* The inventory refused such patterns already; options from elsewhere too. */
+	if (util_regex_unsafe(d->o.prompt) != NULL || util_regex_unsafe(d->o.enable_prompt) != NULL ||
+	    util_regex_unsafe(d->o.more) != NULL)
+		goto fail;
 	if (regcomp(&d->re_prompt, d->o.prompt, REG_EXTENDED | REG_NOSUB) != 0)
 		goto fail;
 	d->nre = 1;

@@ -102,4 +102,11 @@ int util_color_from_index(int index, int ncolors);
 /* 1 if $NO_COLOR is set and not empty (no-color.org). */
 int util_no_color(void);
 
+/*
+ * NULL if regcomp(3) can take pattern without blowing up (a repetition of a
+ * repetition, counts over 255, a count around a counted group, over 1024
+ * characters), else why not. For every pattern the operator supplies.
+ */
+const char *util_regex_unsafe(const char *pattern);
+
 #endif

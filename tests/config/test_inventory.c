@@ -333,6 +333,10 @@ ParameterizedTestParameters(inventory, bad_files)
 		{ "[defaults]\nport = 22\n\n[host a]\nport = 70000\n",
 		  "FILE:5: invalid port '70000'" },
 		{ "[host a]\nport = 0\n", "FILE:2: invalid port '0'" },
+		/* fuzz_inventory's find: glibc's regcomp took 4 GB on this */
+		{ "[group na]\nprompt = a+++++++++++++++++++++++++++++++++++\n",
+		  "FILE:2: invalid prompt 'a+++++++++++++++++++++++++++++++++++': a repetition "
+		  "of a repetition (such as a++ or a*{2})" },
 		{ "[host a]\nport = 22x\n", "FILE:2: invalid port '22x'" },
 		{ "[host a]\nport = -1\n", "FILE:2: invalid port '-1'" },
 		{ "[host a]\nport = 99999999999999999999\n",

@@ -173,3 +173,36 @@ Test(strv, shell_quote_survives_sh)
 		free(q);
 	}
 }
+
+/*
+ * regcomp(3) guard: the fuzzer's find (a prompt "a+++...+" took 4 GB in
+ * glibc's regcomp) and its relatives are refused with a reason; what
+ * prompts, filters and the device presets use is accepted.
+ */
+Test(regex, blow_ups_refused_usual_patterns_kept)
+{
+	static const char *const ok[] = {
+		"^[A-Za-z0-9._()/:-]+[>#] ?$", "^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+[>#%] ?$",
+		"[Pp]assword: ?$", "--More--|<--- More --->", "error|fail(ed|ure)?",
+		"a{2,5}b+", "(ab){3}", "[+*?{]+", "\\++x", "x{", "^+a", "a|*b", "(a+)+",
+		"[[:digit:]]{1,3}(\\.[[:digit:]]{1,3}){3}",
+	};
+	static const char *const bad[] = {
+		"a++", "a**", "a+*", "a?+", "a{2}*", "a*{2}", "a{300}", "a{1,256}",
+		"((a{10}){10}){11}", "((a{20})b){60}",
+	};
+	char big[1100];
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		cr_assert_null(util_regex_unsafe(ok[i]), "%s: %s", ok[i], util_regex_unsafe(ok[i]));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_not_null(util_regex_unsafe(bad[i]), "%s accepted", bad[i]);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	cr_assert_not_null(util_regex_unsafe(big));
+	memset(big, '+', sizeof(big) - 1);
+	big[0] = 'a';
+	big[70] = '\0';
+	cr_assert_str_eq(util_regex_unsafe(big), "a repetition of a repetition (such as a++ or a*{2})");
+}

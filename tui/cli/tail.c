@@ -515,9 +515,12 @@ static int
 add_regex(regex_t *re, const char *opt, const char *v)
 {
 	char err[160];
-	int r = regcomp(re, v, REG_EXTENDED | REG_NOSUB);
+	const char *why = util_regex_unsafe(v);
+	int r;
 
-	if (r != 0) {
+	if (why != NULL)
+		return usage_error("%s '%s': %s", opt, v, why);
+	if ((r = regcomp(re, v, REG_EXTENDED | REG_NOSUB)) != 0) {
 		regerror(r, re, err, sizeof(err));
 		return usage_error("%s '%s': %s", opt, v, err);
 	}
@@ -581,6 +584,8 @@ parse_args(tcli *t, int argc, char **argv)
 			if (t->hl)
 				regfree(&t->highlight);
 			t->hl = 0;
+			if (util_regex_unsafe(v) != NULL)
+				return usage_error("--highlight '%s': %s", v, util_regex_unsafe(v));
 			if ((r = regcomp(&t->highlight, v, REG_EXTENDED)) != 0)
 				return usage_error("--highlight '%s': not a regular expression", v);
 			t->hl = 1;

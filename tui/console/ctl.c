@@ -359,6 +359,10 @@ wait_for(tui_console *con, tui_client *cl, int argc, char **argv)
 		replyf(cl, 2, "drover ctl: wait-for: no pane '%s'\n", pane);
 		return;
 	}
+	if (util_regex_unsafe(pat) != NULL) {
+		replyf(cl, 2, "drover ctl: wait-for: bad pattern: %s\n", util_regex_unsafe(pat));
+		return;
+	}
 	w = util_xcalloc(1, sizeof(*w));
 	if ((r = regcomp(&w->re, pat, REG_EXTENDED | REG_NOSUB)) != 0) {
 		regerror(r, &w->re, err, sizeof(err));

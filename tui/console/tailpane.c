@@ -257,6 +257,10 @@ set_re(tui_tailpane *tp, regex_t *re, int *have, char *dst, const char *src, int
 {
 	regex_t n;
 
+	if (*src != '\0' && util_regex_unsafe(src) != NULL) {
+		snprintf(tp->msg, sizeof(tp->msg), "refused: %s", util_regex_unsafe(src));
+		return -1;
+	}
 	if (*src != '\0' && regcomp(&n, src, REG_EXTENDED | flags) != 0) {
 		snprintf(tp->msg, sizeof(tp->msg), "not a regular expression: %.100s", src);
 		return -1;
