@@ -530,7 +530,7 @@ add_regex(regex_t *re, const char *opt, const char *v)
 static int
 parse_args(tcli *t, int argc, char **argv)
 {
-	const char *v;
+	const char *v, *why;
 	tui_arg o;
 	int i, dashdash = 0, r;
 
@@ -584,8 +584,8 @@ parse_args(tcli *t, int argc, char **argv)
 			if (t->hl)
 				regfree(&t->highlight);
 			t->hl = 0;
-			if (util_regex_unsafe(v) != NULL)
-				return usage_error("--highlight '%s': %s", v, util_regex_unsafe(v));
+			if ((why = util_regex_unsafe(v)) != NULL)
+				return usage_error("--highlight '%s': %s", v, why);
 			if ((r = regcomp(&t->highlight, v, REG_EXTENDED)) != 0)
 				return usage_error("--highlight '%s': not a regular expression", v);
 			t->hl = 1;

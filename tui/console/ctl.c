@@ -332,7 +332,7 @@ on_wait_timeout(uv_timer_t *t)
 static void
 wait_for(tui_console *con, tui_client *cl, int argc, char **argv)
 {
-	const char *pat = NULL, *pane = NULL;
+	const char *pat = NULL, *pane = NULL, *why;
 	double secs = 30;
 	ctl_wait *w;
 	tui_pane *p;
@@ -359,8 +359,8 @@ wait_for(tui_console *con, tui_client *cl, int argc, char **argv)
 		replyf(cl, 2, "drover ctl: wait-for: no pane '%s'\n", pane);
 		return;
 	}
-	if (util_regex_unsafe(pat) != NULL) {
-		replyf(cl, 2, "drover ctl: wait-for: bad pattern: %s\n", util_regex_unsafe(pat));
+	if ((why = util_regex_unsafe(pat)) != NULL) {
+		replyf(cl, 2, "drover ctl: wait-for: bad pattern: %s\n", why);
 		return;
 	}
 	w = util_xcalloc(1, sizeof(*w));

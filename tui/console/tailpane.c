@@ -255,10 +255,11 @@ tui_tailpane_close(tui_tailpane *tp)
 static int
 set_re(tui_tailpane *tp, regex_t *re, int *have, char *dst, const char *src, int flags)
 {
+	const char *why = *src != '\0' ? util_regex_unsafe(src) : NULL;
 	regex_t n;
 
-	if (*src != '\0' && util_regex_unsafe(src) != NULL) {
-		snprintf(tp->msg, sizeof(tp->msg), "refused: %s", util_regex_unsafe(src));
+	if (why != NULL) {
+		snprintf(tp->msg, sizeof(tp->msg), "refused: %s", why);
 		return -1;
 	}
 	if (*src != '\0' && regcomp(&n, src, REG_EXTENDED | flags) != 0) {
