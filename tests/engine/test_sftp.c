@@ -290,7 +290,7 @@ check_full_session(sess *t, int internal)
 
 		/* Replies come in request order here, but find it by content. */
 		for (k = 9; k <= 18; k++)
-			if (t->r[k].len == 11 - i && memcmp(t->r[k].data, "hello world" + i,
+			if (t->r[k].len == 11 - i && memcmp(&"hello world"[i], t->r[k].data,
 			    11 - i) == 0)
 				p = &t->r[k];
 		cr_assert_not_null(p, "no reply with bytes %zu..10", i);
