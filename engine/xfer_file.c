@@ -4,9 +4,10 @@
  * (created exclusively under an unpredictable name, or the kept
  * ".drover-part" when resuming, whose tail is compared with the source
  * first), move the bytes in chunks (xfer_chunk.c) over one or (striped)
- * every stream of the job, then fsync, set mode/mtime, close and rename
- * over the target. A failure waits for everything in flight, then closes and removes the
- * temporary (resume: truncates it to the bytes known good and keeps it).
+ * every stream of the job, then set mode/mtime, fsync and close (a put
+ * sends the three at once) and rename over the target. A failure waits
+ * for everything in flight, then closes and removes the temporary
+ * (resume: truncates it to the bytes known good and keeps it).
  *
  * Local I/O is uv_fs_* (thread pool), never on the loop thread. Owned by
  * xfer.c's scheduler, which calls eng__xf_file_issue whenever a stream
@@ -232,11 +233,9 @@ on_r(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 		}
 		break;
 	case FS_TRUNC:
-	case FS_SETSTAT:
-	case FS_FSYNC:
 		if (r->status != ENG_SFTP_OK) {
-			eng__xf_file_fail(f, "%s: %s: %s", f->dst, f->step == FS_FSYNC ? "fsync" :
-			    "setting attributes", eng__xf_status_msg(r));
+			eng__xf_file_fail(f, "%s: setting attributes: %s", f->dst,
+			    eng__xf_status_msg(r));
 			return;
 		}
 		break;
@@ -604,6 +603,72 @@ cleanup_step(xf_file *f)
 	}
 }
 
+/* The replies to put_commit's requests (the close's comes to on_r). */
+static void
+commit_reply(xf_file *f, const eng_sftp_reply *r, const char *what)
+{
+	f->pending--;
+	if (!f->failing && r->status != ENG_SFTP_OK)
+		eng__xf_file_fail(f, "%s: %s: %s", f->dst, what, eng__xf_status_msg(r));
+	else
+		eng__xf_file_advance(f);
+}
+
+static void
+on_attrs_set(eng_sftp *s, const eng_sftp_reply *r, void *ud)
+{
+	(void)s;
+	commit_reply(ud, r, "setting attributes");
+}
+
+static void
+on_synced(eng_sftp *s, const eng_sftp_reply *r, void *ud)
+{
+	(void)s;
+	commit_reply(ud, r, "fsync");
+}
+
+/*
+ * A put whose bytes are all written: mode (and with -p times) on the
+ * handle, fsync, close - sent together, since a server answers requests on
+ * one handle in order, and only the rename waits for all three answers.
+ * One after the other they cost three round trips and three wake-ups of
+ * the server per file, which is most of a tree of small files.
+ */
+static void
+put_commit(xf_file *f)
+{
+	eng_xfer *j = f->j;
+	eng_sftp_attrs a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	a.flags = ENG_SFTP_ATTR_PERMISSIONS;
+	a.perm = f->mode & (j->o.preserve ? 07777 : 0777);
+	if (j->o.preserve) {
+		a.flags |= ENG_SFTP_ATTR_ACMODTIME;
+		a.atime = f->atime;
+		a.mtime = f->mtime;
+	}
+	f->step = eng_sftp_has_ext(prim(f)->s, "posix-rename@openssh.com") ?
+	    FS_RENAME : FS_RMTARGET;
+	f->pending++;
+	if ((rc = eng_sftp_fsetstat(prim(f)->s, &f->h[f->primary], &a, on_attrs_set, f)) != 0) {
+		req_failed(f, rc, f->dst);
+		return;
+	}
+	if (eng_sftp_has_ext(prim(f)->s, "fsync@openssh.com")) {
+		f->pending++;
+		if ((rc = eng_sftp_fsync(prim(f)->s, &f->h[f->primary], on_synced, f)) != 0) {
+			req_failed(f, rc, f->dst);
+			return;
+		}
+	}
+	close_handles(f);
+	if (f->fd >= 0)
+		local_op(f, FS_CLOSE);
+}
+
 void
 eng__xf_file_advance(xf_file *f)
 {
@@ -710,20 +775,15 @@ eng__xf_file_advance(xf_file *f)
 		if (f->pending > 0)
 			return;
 		/* Every byte is there. */
-		f->step = FS_FSYNC;
 		if (eng__xf_is_put(f)) {
-			if (eng_sftp_has_ext(prim(f)->s, "fsync@openssh.com")) {
-				SEND(f, FS_FSYNC, eng_sftp_fsync(prim(f)->s, &f->h[f->primary],
-				    on_r, f), f->dst);
-				return;
-			}
-			eng__xf_file_advance(f);
-		} else {
-			local_op(f, FS_FSYNC);
+			put_commit(f);
+			return;
 		}
+		f->step = FS_FSYNC;
+		local_op(f, FS_FSYNC);
 		break;
 	case FS_FSYNC:
-		f->step = eng__xf_is_put(f) ? FS_CLOSE : FS_CHMOD;
+		f->step = FS_CHMOD;
 		eng__xf_file_advance(f);
 		break;
 	case FS_CHMOD:
@@ -735,25 +795,12 @@ eng__xf_file_advance(xf_file *f)
 		local_op(f, FS_UTIME);
 		break;
 	case FS_CLOSE:
-		f->step = eng__xf_is_put(f) ? FS_SETSTAT : FS_RENAME;
+		f->step = FS_RENAME;
 		close_handles(f);
 		if (f->fd >= 0)
 			local_op(f, FS_CLOSE);
 		if (f->pending == 0)
 			eng__xf_file_advance(f);
-		break;
-	case FS_SETSTAT:
-		memset(&a, 0, sizeof(a));
-		a.flags = ENG_SFTP_ATTR_PERMISSIONS;
-		a.perm = f->mode & (j->o.preserve ? 07777 : 0777);
-		if (j->o.preserve) {
-			a.flags |= ENG_SFTP_ATTR_ACMODTIME;
-			a.atime = f->atime;
-			a.mtime = f->mtime;
-		}
-		f->step = eng_sftp_has_ext(prim(f)->s, "posix-rename@openssh.com") ?
-		    FS_RENAME : FS_RMTARGET;
-		SEND(f, FS_SETSTAT, eng_sftp_setstat(prim(f)->s, f->tmp, &a, on_r, f), f->dst);
 		break;
 	case FS_RMTARGET:
 		/* No posix-rename: v3 RENAME refuses to replace; not atomic. */
