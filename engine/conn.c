@@ -198,7 +198,10 @@ conn_teardown(eng_conn *c)
 	}
 	for (op = c->ops; op != NULL; op = next) {
 		next = op->next;
-		free(op);
+		if (op == c->op_running)
+			op->cancelled = 1;   /* its runner frees it */
+		else
+			free(op);
 	}
 	c->ops = c->ops_tail = NULL;
 	eng__key_conn_gone(c->ctx, c);

@@ -1,8 +1,9 @@
 /*
  * engine/conn_ops.c - how the rest of the engine talks through a
  * connection without stepping on libssh: the op queue (a libssh call that
- * may return SSH_AGAIN is re-issued unchanged until done, one at a time per
- * session, as libssh requires) and the prompt a conn puts to the front end
+ * may return SSH_AGAIN is re-issued unchanged until done; one channel's
+ * calls one at a time and in order, different channels' side by side) and
+ * the prompt a conn puts to the front end
  * (passphrase, password, kbd-interactive, unknown host key).
  *
  * Owns the queued ops and the outstanding prompt's answer (a secret,
@@ -98,7 +99,10 @@ eng__conn_op_cancel(eng_conn *c, void *arg)
 	while ((op = *pp) != NULL) {
 		if (op->arg == arg) {
 			*pp = op->next;
-			free(op);
+			if (op == c->op_running)
+				op->cancelled = 1;   /* its runner frees it */
+			else
+				free(op);
 		} else {
 			c->ops_tail = op;
 			pp = &op->next;
@@ -106,20 +110,80 @@ eng__conn_op_cancel(eng_conn *c, void *arg)
 	}
 }
 
+static void
+op_unlink(eng_conn *c, eng_op *op)
+{
+	eng_op **pp, *prev = NULL;
+
+	for (pp = &c->ops; *pp != NULL; prev = *pp, pp = &(*pp)->next)
+		if (*pp == op) {
+			*pp = op->next;
+			if (c->ops_tail == op)
+				c->ops_tail = prev;
+			return;
+		}
+}
+
+/* The first op not yet run in this pass and not behind one of its own arg. */
+static eng_op *
+op_next(eng_conn *c, unsigned pass)
+{
+	eng_op *op, *e;
+
+	for (op = c->ops; op != NULL; op = op->next) {
+		if (op->pass == pass)
+			continue;
+		for (e = c->ops; e != op && e->arg != op->arg; e = e->next)
+			;
+		if (e == op)
+			return op;
+	}
+	return NULL;
+}
+
+/*
+ * Runs every op that can make progress. Ops of different channels are
+ * independent in libssh (each channel keeps its own open and request
+ * state), so they are all in flight at once: opening a dozen SFTP streams
+ * costs two round trips, not two dozen. Ops with the same arg (one
+ * channel's open, pty, exec, close) stay in order.
+ *
+ * An op's run() reads whatever packets have come, which may complete an
+ * op already tried in this pass: after a completion, or once after a pass
+ * that ran more than one op, the queue is walked again.
+ */
 void
 eng__conn_run_ops(eng_conn *c)
 {
 	eng_op *op;
-	int rc;
+	unsigned pass = ++c->ops_pass;
+	int rc, ran = 0, again = 0;
 
-	while (!c->dead && (op = c->ops) != NULL) {
+	while (!c->dead) {
+		if ((op = op_next(c, pass)) == NULL) {
+			if (ran < 2 || again)
+				break;
+			again = 1;
+			ran = 0;
+			pass = ++c->ops_pass;
+			continue;
+		}
+		op->pass = pass;
+		ran++;
+		c->op_running = op;
 		rc = op->run(c, op->arg);
+		c->op_running = NULL;
+		if (op->cancelled) {
+			free(op);   /* already out of the queue */
+			continue;
+		}
 		if (rc == SSH_AGAIN)
-			break;
-		c->ops = op->next;
-		if (c->ops == NULL)
-			c->ops_tail = NULL;
+			continue;
+		op_unlink(c, op);
 		op->done(c, op->arg, rc);
 		free(op);
+		again = 0;
+		ran = 0;
+		pass = ++c->ops_pass;
 	}
 }

@@ -179,7 +179,9 @@ void eng__certs_free(eng_ctx *ctx);
 typedef struct eng_op {
 	int (*run)(struct eng_conn *c, void *arg);       /* SSH_OK, SSH_AGAIN, SSH_ERROR */
 	void (*done)(struct eng_conn *c, void *arg, int rc);
-	void *arg;
+	void *arg;                  /* ops with the same arg run in order */
+	unsigned pass;              /* eng__conn_run_ops: the pass that last ran it */
+	int cancelled;              /* dropped while running: freed by the runner */
 	struct eng_op *next;
 } eng_op;
 
@@ -279,6 +281,8 @@ struct eng_conn {
 	char *answer;
 
 	eng_op *ops, *ops_tail;
+	eng_op *op_running;         /* the op whose run() is on the stack */
+	unsigned ops_pass;
 	struct eng_exec *execs;     /* all execs on this conn */
 
 	uint64_t ka_last_in;
