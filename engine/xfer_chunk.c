@@ -75,6 +75,10 @@ moved(xf_file *f, xf_chunk *k, uint32_t n)
 	k->st->inflight -= n;
 	k->off += n;
 	k->len -= n;
+	if ((f->unflushed += n) >= XF_FLUSH_EVERY && f->pub.done < f->size) {
+		f->unflushed = 0;
+		eng__xf_flush_early(f);
+	}
 	eng__xf_progress(f->j, f, 0);
 }
 

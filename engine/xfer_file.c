@@ -629,6 +629,31 @@ on_synced(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 }
 
 /*
+ * Without it, a 1 GiB copy waited 0.8 s at the end for the disk while the
+ * link sat idle. On the way, the flush goes on beside the transfer: a
+ * pool thread (get) or one stream's server (put) waits for it, the other
+ * streams and threads go on. Its answer only counts against the file.
+ */
+void
+eng__xf_flush_early(xf_file *f)
+{
+	int rc;
+
+	if (f->failing)
+		return;
+	if (!eng__xf_is_put(f)) {
+		if (f->fd >= 0)
+			local_op(f, FS_FSYNC);
+		return;
+	}
+	if (f->hst[f->primary] != H_OPEN || !eng_sftp_has_ext(prim(f)->s, "fsync@openssh.com"))
+		return;
+	f->pending++;
+	if ((rc = eng_sftp_fsync(prim(f)->s, &f->h[f->primary], on_synced, f)) != 0)
+		req_failed(f, rc, f->dst);
+}
+
+/*
  * A put whose bytes are all written: mode (and with -p times) on the
  * handle, fsync, close - sent together, since a server answers requests on
  * one handle in order, and only the rename waits for all three answers.

@@ -50,6 +50,7 @@ struct xf_file {
 	int have_stat;              /* size/mode/mtime known (get from readdir) */
 	uint64_t size, next_off, send_off;
 	uint64_t hole;              /* lowest offset of a chunk that failed */
+	uint64_t unflushed;         /* bytes written since the last fsync asked */
 	uint32_t mode, mtime, atime;
 	eng_sftp_handle h[XF_MAXSTREAMS];
 	uint8_t hst[XF_MAXSTREAMS];
@@ -133,6 +134,13 @@ struct eng_xfer {
 	int closes_sent;
 	uv_timer_t *cancel_timer;   /* a cancel that the server does not answer */
 };
+
+/*
+ * xfer_file.c: a long file is fsynced every XF_FLUSH_EVERY bytes on the
+ * way, so that the fsync before the rename finds little left to write.
+ */
+#define XF_FLUSH_EVERY (64u << 20)
+void eng__xf_flush_early(xf_file *f);
 
 /* xfer.c */
 xf_stream *eng__xf_pick_stream(eng_xfer *j);

@@ -8,6 +8,7 @@
  * be removed because the connection died is removed over a new one.
  */
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -593,6 +594,16 @@ run_xfer(eng_xfer_dir dir, int argc, char **argv, const char *ssh_config,
 	tui_batch_opts bo;
 	int rc;
 
+	/*
+	 * Bytes stream through buffers that come and go many times a second:
+	 * with glibc's default 128 KiB trim threshold, the heap top was handed
+	 * back and faulted in again all along (brk, page faults and TLB
+	 * shootdowns to the pool threads: a fifth of a get's CPU on loopback,
+	 * 4.2 -> 3.2 s per GiB). Freed memory up to 32 MiB is kept; blocks of
+	 * 4 MiB and up still come from mmap and go back at once.
+	 */
+	mallopt(M_TRIM_THRESHOLD, 32 << 20);
+	mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	x->dir = dir;
 	x->cc.cmd = dir == ENG_XFER_PUT ? "put" : "get";
 	x->cc.port_letter = 'P';
