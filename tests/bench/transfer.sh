@@ -104,7 +104,8 @@ echo "== one file, ${size} MiB, loopback (h1)"
 row "drover put" $bytes "$drover" -F "$cfg" put h1 -- "$src/big" "$work/dst/d"
 want sftp sftp && row "sftp put" $bytes sftp -q -F "$cfg" -b <(echo "put $src/big $work/dst/s") h1
 want scp scp && row "scp put" $bytes scp -q -F "$cfg" "$src/big" "h1:$work/dst/c"
-ratio "drover put" "sftp put"; ratio "drover put" "scp put"
+want sftp sftp && row "sftp -f put" $bytes sftp -f -q -F "$cfg" -b <(echo "put $src/big $work/dst/f") h1
+ratio "drover put" "sftp put"; ratio "drover put" "scp put"; ratio "drover put" "sftp -f put"
 row "drover get" $bytes "$drover" -F "$cfg" get h1 -- "$work/dst/d" "$work/back"
 want sftp sftp && row "sftp get" $bytes sftp -q -F "$cfg" "h1:$work/dst/d" "$work/back/s"
 want scp scp && row "scp get" $bytes scp -q -F "$cfg" "h1:$work/dst/d" "$work/back/c"
@@ -182,7 +183,10 @@ bytes=$((files * 4096))
 row "drover put -r" $bytes "$drover" -F "$cfg" put -r h1 -- "$src/tree" "$work/dst/d"
 want sftp sftp && row "sftp put -r" $bytes sftp -q -F "$cfg" -b <(echo "put -r $src/tree $work/dst/s") h1
 want scp scp && row "scp -r put" $bytes scp -q -r -F "$cfg" "$src/tree" "h1:$work/dst/c"
+# drover fsyncs every file before its rename; sftp does only with -f.
+want sftp sftp && row "sftp -f put -r" $bytes sftp -f -q -F "$cfg" -b <(echo "put -r $src/tree $work/dst/f") h1
 ratio "drover put -r" "sftp put -r"; ratio "drover put -r" "scp -r put"
+ratio "drover put -r" "sftp -f put -r"
 row "drover get -r" $bytes "$drover" -F "$cfg" get -r h1 -- "$work/dst/d" "$work/back"
 want sftp sftp && row "sftp get -r" $bytes sftp -q -F "$cfg" -r "h1:$work/dst/d" "$work/back/s"
 want scp scp && row "scp -r get" $bytes scp -q -r -F "$cfg" "h1:$work/dst/d" "$work/back/c"
