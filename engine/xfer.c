@@ -61,6 +61,20 @@ eng__xf_pick_stream(eng_xfer *j)
 	return NULL;
 }
 
+void
+eng__xf_final_attrs(const eng_xfer *j, uint32_t mode, uint32_t atime, uint32_t mtime,
+    eng_sftp_attrs *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->flags = ENG_SFTP_ATTR_PERMISSIONS;
+	a->perm = mode & (j->o.preserve ? 07777 : 0777);
+	if (j->o.preserve) {
+		a->flags |= ENG_SFTP_ATTR_ACMODTIME;
+		a->atime = atime;
+		a->mtime = mtime;
+	}
+}
+
 xf_stream *
 eng__xf_any_stream(eng_xfer *j)
 {
@@ -322,14 +336,7 @@ job_dirs(eng_xfer *j)
 		}
 		/* Also after a cancel: a directory is not left at 0700. */
 		if (j->dir == ENG_XFER_PUT && (st = eng__xf_any_stream(j)) != NULL) {
-			memset(&a, 0, sizeof(a));
-			a.flags = ENG_SFTP_ATTR_PERMISSIONS;
-			a.perm = d->mode & (j->o.preserve ? 07777 : 0777);
-			if (j->o.preserve) {
-				a.flags |= ENG_SFTP_ATTR_ACMODTIME;
-				a.atime = d->atime;
-				a.mtime = d->mtime;
-			}
+			eng__xf_final_attrs(j, d->mode, d->atime, d->mtime, &a);
 			if (eng_sftp_setstat(st->s, d->dst, &a, on_dir_attr, j) == 0) {
 				eng__xf_dir_free(d);
 				return;

@@ -663,18 +663,10 @@ eng__xf_flush_early(xf_file *f)
 static void
 put_commit(xf_file *f)
 {
-	eng_xfer *j = f->j;
 	eng_sftp_attrs a;
 	int rc;
 
-	memset(&a, 0, sizeof(a));
-	a.flags = ENG_SFTP_ATTR_PERMISSIONS;
-	a.perm = f->mode & (j->o.preserve ? 07777 : 0777);
-	if (j->o.preserve) {
-		a.flags |= ENG_SFTP_ATTR_ACMODTIME;
-		a.atime = f->atime;
-		a.mtime = f->mtime;
-	}
+	eng__xf_final_attrs(f->j, f->mode, f->atime, f->mtime, &a);
 	f->step = eng_sftp_has_ext(prim(f)->s, "posix-rename@openssh.com") ?
 	    FS_RENAME : FS_RMTARGET;
 	f->pending++;

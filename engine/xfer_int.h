@@ -145,6 +145,9 @@ void eng__xf_flush_early(xf_file *f);
 /* xfer.c */
 xf_stream *eng__xf_pick_stream(eng_xfer *j);
 xf_stream *eng__xf_any_stream(eng_xfer *j);   /* a ready one, or NULL */
+/* What a put leaves on a file or directory: its mode; -p: and times. */
+void eng__xf_final_attrs(const eng_xfer *j, uint32_t mode, uint32_t atime,
+    uint32_t mtime, eng_sftp_attrs *a);
 void eng__xf_pump(eng_xfer *j);
 void eng__xf_progress(eng_xfer *j, xf_file *f, int force);
 void eng__xf_leftover(eng_xfer *j, const char *path);
