@@ -5,7 +5,7 @@
  * ".drover-part" when resuming, whose tail is compared with the source
  * first), move the bytes in chunks (xfer_chunk.c) over one or (striped)
  * every stream of the job, then set mode/mtime, fsync and close (a put
- * sends the three at once) and rename over the target. A failure waits
+ * sends the three at once: xfer_commit.c) and rename over the target. A failure waits
  * for everything in flight, then closes and removes the temporary
  * (resume: truncates it to the bytes known good and keeps it).
  *
@@ -35,8 +35,6 @@ typedef struct fsop {
 } fsop;
 
 static void on_r(eng_sftp *s, const eng_sftp_reply *r, void *ud);
-static void local_op(xf_file *f, int what);
-static int close_handles(xf_file *f);
 
 /* A get's next step once the source's size and mtime are known. */
 static int
@@ -92,8 +90,8 @@ fsop_free(fsop *o)
 /* ---- failure (eng__xf_file_fail is in xfer_file_life.c) ---- */
 
 /* A remote request failed to go out (session gone): the file fails. */
-static void
-req_failed(xf_file *f, int rc, const char *what)
+void
+eng__xf_req_failed(xf_file *f, int rc, const char *what)
 {
 	f->pending--;
 	eng__xf_file_fail(f, "%s: %s", what, eng_strerror(rc));
@@ -102,15 +100,15 @@ req_failed(xf_file *f, int rc, const char *what)
 
 /* ---- remote requests for steps (one callback, on_r) ---- */
 
-static xf_stream *
-prim(xf_file *f)
+xf_stream *
+eng__xf_prim(xf_file *f)
 {
 	return &f->j->st[f->primary];
 }
 
 /* Sends a step's remote request; on refusal the file fails. */
 #define SEND(f, kind, call, what) do { int rc_; (f)->pending++; (f)->rwhat = (kind); \
-	if ((rc_ = (call)) != 0) { req_failed((f), rc_, (what)); return; } } while (0)
+	if ((rc_ = (call)) != 0) { eng__xf_req_failed((f), rc_, (what)); return; } } while (0)
 
 void
 eng__xf_remote_open(xf_file *f, int si)
@@ -220,7 +218,7 @@ on_r(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 		    (!(r->attrs->flags & ENG_SFTP_ATTR_PERMISSIONS) || S_ISREG(r->attrs->perm)) &&
 		    r->attrs->size == f->size && r->attrs->mtime == f->mtime) {
 			same_found(f, "size and mtime");
-			local_op(f, FS_CLOSE);
+			eng__xf_local_op(f, FS_CLOSE);
 		} else {
 			f->step = FS_ROPEN;
 		}
@@ -322,7 +320,7 @@ on_l(uv_fs_t *req)
 		    (uint64_t)req->statbuf.st_size == f->size &&
 		    (uint32_t)req->statbuf.st_mtim.tv_sec == f->mtime) {
 			same_found(f, "size and mtime");
-			close_handles(f);
+			eng__xf_close_handles(f);
 		} else {
 			f->step = FS_LOPEN;
 		}
@@ -386,7 +384,7 @@ verify_start(xf_file *f)
 
 		uv_fs_read(f->j->loop, &o->req, f->fd, &b, 1, (int64_t)f->voff, on_l);
 	}
-	SEND(f, FS_VREAD, eng_sftp_read(prim(f)->s, &f->h[f->primary], f->voff, k, on_r, f),
+	SEND(f, FS_VREAD, eng_sftp_read(eng__xf_prim(f)->s, &f->h[f->primary], f->voff, k, on_r, f),
 	    f->src);
 	f->step = FS_VREAD + 100;   /* waiting for both */
 	f->next_off = have;         /* where we go on if it matches */
@@ -422,8 +420,8 @@ verify_finish(xf_file *f)
 
 /* ---- the step machine ---- */
 
-static void
-local_op(xf_file *f, int what)
+void
+eng__xf_local_op(xf_file *f, int what)
 {
 	uv_loop_t *loop = f->j->loop;
 	fsop *o = fsop_new(f, what);
@@ -468,8 +466,8 @@ local_op(xf_file *f, int what)
 }
 
 /* Closes every open remote handle of f; returns how many closes went out. */
-static int
-close_handles(xf_file *f)
+int
+eng__xf_close_handles(xf_file *f)
 {
 	int si, n = 0;
 
@@ -539,7 +537,7 @@ on_vfs(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 static void
 cleanup_step(xf_file *f)
 {
-	xf_stream *st = prim(f);
+	xf_stream *st = eng__xf_prim(f);
 	fsop *o;
 
 	switch (f->step) {
@@ -555,9 +553,9 @@ cleanup_step(xf_file *f)
 		/* fall through */
 	case FS_C_SHUT:
 		f->step = FS_C_VFS;
-		close_handles(f);
+		eng__xf_close_handles(f);
 		if (f->fd >= 0)
-			local_op(f, FS_CLOSE);
+			eng__xf_local_op(f, FS_CLOSE);
 		if (f->pending > 0)
 			return;
 		/* fall through */
@@ -603,89 +601,6 @@ cleanup_step(xf_file *f)
 	}
 }
 
-/* The replies to put_commit's requests (the close's comes to on_r). */
-static void
-commit_reply(xf_file *f, const eng_sftp_reply *r, const char *what)
-{
-	f->pending--;
-	if (!f->failing && r->status != ENG_SFTP_OK)
-		eng__xf_file_fail(f, "%s: %s: %s", f->dst, what, eng__xf_status_msg(r));
-	else
-		eng__xf_file_advance(f);
-}
-
-static void
-on_attrs_set(eng_sftp *s, const eng_sftp_reply *r, void *ud)
-{
-	(void)s;
-	commit_reply(ud, r, "setting attributes");
-}
-
-static void
-on_synced(eng_sftp *s, const eng_sftp_reply *r, void *ud)
-{
-	(void)s;
-	commit_reply(ud, r, "fsync");
-}
-
-/*
- * Without it, a 1 GiB copy waited 0.8 s at the end for the disk while the
- * link sat idle. On the way, the flush goes on beside the transfer: a
- * pool thread (get) or one stream's server (put) waits for it, the other
- * streams and threads go on. Its answer only counts against the file.
- */
-void
-eng__xf_flush_early(xf_file *f)
-{
-	int rc;
-
-	if (f->failing)
-		return;
-	if (!eng__xf_is_put(f)) {
-		if (f->fd >= 0)
-			local_op(f, FS_FSYNC);
-		return;
-	}
-	if (f->hst[f->primary] != H_OPEN || !eng_sftp_has_ext(prim(f)->s, "fsync@openssh.com"))
-		return;
-	f->pending++;
-	if ((rc = eng_sftp_fsync(prim(f)->s, &f->h[f->primary], on_synced, f)) != 0)
-		req_failed(f, rc, f->dst);
-}
-
-/*
- * A put whose bytes are all written: mode (and with -p times) on the
- * handle, fsync, close - sent together, since a server answers requests on
- * one handle in order, and only the rename waits for all three answers.
- * One after the other they cost three round trips and three wake-ups of
- * the server per file, which is most of a tree of small files.
- */
-static void
-put_commit(xf_file *f)
-{
-	eng_sftp_attrs a;
-	int rc;
-
-	eng__xf_final_attrs(f->j, f->mode, f->atime, f->mtime, &a);
-	f->step = eng_sftp_has_ext(prim(f)->s, "posix-rename@openssh.com") ?
-	    FS_RENAME : FS_RMTARGET;
-	f->pending++;
-	if ((rc = eng_sftp_fsetstat(prim(f)->s, &f->h[f->primary], &a, on_attrs_set, f)) != 0) {
-		req_failed(f, rc, f->dst);
-		return;
-	}
-	if (eng_sftp_has_ext(prim(f)->s, "fsync@openssh.com")) {
-		f->pending++;
-		if ((rc = eng_sftp_fsync(prim(f)->s, &f->h[f->primary], on_synced, f)) != 0) {
-			req_failed(f, rc, f->dst);
-			return;
-		}
-	}
-	close_handles(f);
-	if (f->fd >= 0)
-		local_op(f, FS_CLOSE);
-}
-
 void
 eng__xf_file_advance(xf_file *f)
 {
@@ -711,17 +626,17 @@ eng__xf_file_advance(xf_file *f)
 			eng__xf_file_advance(f);
 		} else if (eng__xf_is_put(f)) {
 			f->step = FS_LOPEN;
-			local_op(f, FS_LOPEN);
+			eng__xf_local_op(f, FS_LOPEN);
 		} else {
 			f->step = FS_ROPEN;
 			eng__xf_file_advance(f);
 		}
 		break;
 	case FS_LOPEN:
-		local_op(f, FS_LOPEN);
+		eng__xf_local_op(f, FS_LOPEN);
 		break;
 	case FS_LSTAT:
-		local_op(f, FS_LSTAT);
+		eng__xf_local_op(f, FS_LSTAT);
 		break;
 	case FS_SAME:
 		if (j->o.same != NULL) {
@@ -729,8 +644,8 @@ eng__xf_file_advance(xf_file *f)
 			if (j->o.same(f->pub.src, f->dst, j->o.same_ud)) {
 				same_found(f, "SHA-256");
 				if (eng__xf_is_put(f))
-					local_op(f, FS_CLOSE);
-				else if (close_handles(f) == 0)
+					eng__xf_local_op(f, FS_CLOSE);
+				else if (eng__xf_close_handles(f) == 0)
 					eng__xf_file_advance(f);
 			} else {
 				f->step = eng__xf_is_put(f) ? FS_ROPEN : FS_LOPEN;
@@ -740,9 +655,9 @@ eng__xf_file_advance(xf_file *f)
 		}
 		f->step = FS_SAME + 100;
 		if (eng__xf_is_put(f))
-			SEND(f, FS_SAME, eng_sftp_stat(prim(f)->s, f->dst, on_r, f), f->dst);
+			SEND(f, FS_SAME, eng_sftp_stat(eng__xf_prim(f)->s, f->dst, on_r, f), f->dst);
 		else
-			local_op(f, FS_SAME);
+			eng__xf_local_op(f, FS_SAME);
 		break;
 	case FS_SAME_DONE:
 		f->j->prog.bytes_done += f->size;
@@ -754,7 +669,7 @@ eng__xf_file_advance(xf_file *f)
 		eng__xf_remote_open(f, f->primary);
 		break;
 	case FS_RSTAT:
-		SEND(f, FS_RSTAT, eng_sftp_fstat(prim(f)->s, &f->h[f->primary], on_r, f), f->src);
+		SEND(f, FS_RSTAT, eng_sftp_fstat(eng__xf_prim(f)->s, &f->h[f->primary], on_r, f), f->src);
 		break;
 	case FS_VREAD:
 		if (!eng__xf_is_put(f) && f->size >= j->o.stripe_min)
@@ -770,11 +685,11 @@ eng__xf_file_advance(xf_file *f)
 			memset(&a, 0, sizeof(a));
 			a.flags = ENG_SFTP_ATTR_SIZE;
 			f->step = FS_TRUNC + 100;
-			SEND(f, FS_TRUNC, eng_sftp_fsetstat(prim(f)->s, &f->h[f->primary], &a,
+			SEND(f, FS_TRUNC, eng_sftp_fsetstat(eng__xf_prim(f)->s, &f->h[f->primary], &a,
 			    on_r, f), f->dst);
 		} else {
 			f->step = FS_TRUNC + 100;
-			local_op(f, FS_TRUNC);
+			eng__xf_local_op(f, FS_TRUNC);
 		}
 		break;
 	case FS_TRUNC + 100:
@@ -793,11 +708,11 @@ eng__xf_file_advance(xf_file *f)
 			return;
 		/* Every byte is there. */
 		if (eng__xf_is_put(f)) {
-			put_commit(f);
+			eng__xf_put_commit(f);
 			return;
 		}
 		f->step = FS_FSYNC;
-		local_op(f, FS_FSYNC);
+		eng__xf_local_op(f, FS_FSYNC);
 		break;
 	case FS_FSYNC:
 		f->step = FS_CHMOD;
@@ -805,39 +720,39 @@ eng__xf_file_advance(xf_file *f)
 		break;
 	case FS_CHMOD:
 		f->step = j->o.preserve ? FS_UTIME : FS_CLOSE;
-		local_op(f, FS_CHMOD);
+		eng__xf_local_op(f, FS_CHMOD);
 		break;
 	case FS_UTIME:
 		f->step = FS_CLOSE;
-		local_op(f, FS_UTIME);
+		eng__xf_local_op(f, FS_UTIME);
 		break;
 	case FS_CLOSE:
 		f->step = FS_RENAME;
-		close_handles(f);
+		eng__xf_close_handles(f);
 		if (f->fd >= 0)
-			local_op(f, FS_CLOSE);
+			eng__xf_local_op(f, FS_CLOSE);
 		if (f->pending == 0)
 			eng__xf_file_advance(f);
 		break;
 	case FS_RMTARGET:
 		/* No posix-rename: v3 RENAME refuses to replace; not atomic. */
 		f->step = FS_RENAME + 200;
-		SEND(f, FS_RMTARGET, eng_sftp_remove(prim(f)->s, f->dst, on_r, f), f->dst);
+		SEND(f, FS_RMTARGET, eng_sftp_remove(eng__xf_prim(f)->s, f->dst, on_r, f), f->dst);
 		break;
 	case FS_RENAME:
 	case FS_RENAME + 200:
 		if (!eng__xf_is_put(f)) {
 			f->step = FS_RENAME + 100;
-			local_op(f, FS_RENAME);
+			eng__xf_local_op(f, FS_RENAME);
 		} else {
 			int plain = f->step == FS_RENAME + 200;
 
 			f->step = FS_RENAME + 100;
 			if (plain)
-				SEND(f, FS_RENAME, eng_sftp_rename(prim(f)->s, f->tmp, f->dst, on_r,
+				SEND(f, FS_RENAME, eng_sftp_rename(eng__xf_prim(f)->s, f->tmp, f->dst, on_r,
 				    f), f->dst);
 			else
-				SEND(f, FS_RENAME, eng_sftp_posix_rename(prim(f)->s, f->tmp, f->dst,
+				SEND(f, FS_RENAME, eng_sftp_posix_rename(eng__xf_prim(f)->s, f->tmp, f->dst,
 				    on_r, f), f->dst);
 		}
 		break;

@@ -141,6 +141,13 @@ struct eng_xfer {
  */
 #define XF_FLUSH_EVERY (64u << 20)
 void eng__xf_flush_early(xf_file *f);
+/* xfer_commit.c: a put whose bytes are all written: fsetstat, fsync, close. */
+void eng__xf_put_commit(xf_file *f);
+/* xfer_file.c, for xfer_commit.c */
+xf_stream *eng__xf_prim(xf_file *f);   /* the stream of the file's first handle */
+void eng__xf_req_failed(xf_file *f, int rc, const char *what);
+void eng__xf_local_op(xf_file *f, int what);
+int eng__xf_close_handles(xf_file *f);
 
 /* xfer.c */
 xf_stream *eng__xf_pick_stream(eng_xfer *j);
