@@ -5,9 +5,9 @@
  * ".drover-part" when resuming, whose tail is compared with the source
  * first), move the bytes in chunks (xfer_chunk.c) over one or (striped)
  * every stream of the job, then set mode/mtime, fsync and close (a put
- * sends the three at once: xfer_commit.c) and rename over the target. A failure waits
- * for everything in flight, then closes and removes the temporary
- * (resume: truncates it to the bytes known good and keeps it).
+ * sends the three at once: xfer_commit.c) and rename over the target. A
+ * failure waits for everything in flight, then closes and removes the
+ * temporary (resume: truncates it to the bytes known good and keeps it).
  *
  * Local I/O is uv_fs_* (thread pool), never on the loop thread. Owned by
  * xfer.c's scheduler, which calls eng__xf_file_issue whenever a stream
