@@ -102,7 +102,7 @@ parse_mode(tui_cli_common *cc, const char *v)
 int
 tui_cli_option(tui_cli_common *cc, int argc, char **argv, int *i, const tui_arg *o)
 {
-	const char *a = o->name, *cmd = cc->cmd, *v;
+	const char *a = o->name, *cmd = cc->cmd, *v = NULL;
 
 	if (strcmp(a, "-F") == 0)
 		return tui_cli_value(cmd, argc, argv, i, &cc->ov.ssh_config, o) < 0 ? -1 : 1;

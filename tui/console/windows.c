@@ -200,8 +200,16 @@ tui_console_pane_at(const tui_console *con, int k, int *win, int *idx)
 {
 	int i, n;
 
-	if (con->nwins == 0)
-		return k < con->npanes ? con->panes[k] : NULL;
+	if (con->nwins == 0) {
+		/* Before the first window exists: the panes are window 0's. */
+		if (k >= con->npanes)
+			return NULL;
+		if (win != NULL)
+			*win = 0;
+		if (idx != NULL)
+			*idx = k;
+		return con->panes[k];
+	}
 	for (i = 0; i < con->nwins; i++) {
 		tui_pane **v = i == con->cur ? con->panes : con->wins[i].panes;
 
@@ -222,12 +230,12 @@ void
 tui_console_close_any(tui_console *con, tui_pane *p)
 {
 	tui_window *w;
-	int k, n = tui_console_npanes_all(con), wi, idx;
+	int k, n = tui_console_npanes_all(con), wi = -1, idx = -1;
 
-	for (k = 0; k < n; k++)
+	for (k = 0; k < n && p != NULL; k++)
 		if (tui_console_pane_at(con, k, &wi, &idx) == p)
 			break;
-	if (k == n)
+	if (p == NULL || k == n || wi < 0 || idx < 0)
 		return;
 	if (wi == con->cur) {
 		tui_console_close_pane(con, idx);
