@@ -713,7 +713,7 @@ typedef struct eng_xfer_opts {
 	                         * long round trip one per 2.5 ms of it, up to 16 (one
 	                         * until a file is big enough to stripe or many small
 	                         * ones wait) */
-	uint32_t chunk;         /* bytes per request, 0 = 64 KiB (capped by limits@) */
+	uint32_t chunk;         /* bytes per request, 0 = limits@ (<= 255 KiB), else 64 KiB */
 	uint32_t window;        /* bytes in flight per channel, 0 = 2 MiB */
 	uint64_t stripe_min;    /* files at least this big use every channel, 0 = 8 MiB */
 	int max_files;          /* files open at once, 0 = 32 */

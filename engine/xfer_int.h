@@ -84,7 +84,8 @@ typedef struct xf_chunk {
 	xf_stream *st;
 	uint64_t off;
 	uint32_t len;               /* still to move */
-	uint32_t have;              /* put: bytes read so far */
+	uint32_t have;              /* put: bytes read so far; get: bytes in buf */
+	uint32_t wrote;             /* get: bytes of buf on the disk already */
 	unsigned char *buf;
 	int sending;                /* put: read done, waiting for its turn */
 	uv_fs_t req;
