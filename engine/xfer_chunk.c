@@ -165,8 +165,8 @@ chunk_put_read(xf_chunk *k)
 	xf_file *f = k->f;
 	uv_buf_t b;
 
-	if (f->j->data != NULL) {
-		memcpy(k->buf, f->j->data + k->off, k->len);
+	if (f->j->data != NULL || f->pre != NULL) {
+		memcpy(k->buf, (f->pre != NULL ? f->pre : f->j->data) + k->off, k->len);
 		k->have = k->len;
 		k->sending = 1;
 		put_send_ready(f);

@@ -626,7 +626,8 @@ eng__xf_file_advance(xf_file *f)
 			eng__xf_file_advance(f);
 		} else if (eng__xf_is_put(f)) {
 			f->step = FS_LOPEN;
-			eng__xf_local_op(f, FS_LOPEN);
+			if (!eng__xf_put_open_fast(f))
+				eng__xf_local_op(f, FS_LOPEN);
 		} else {
 			f->step = FS_ROPEN;
 			eng__xf_file_advance(f);

@@ -82,6 +82,7 @@ eng__xf_file_free(xf_file *f)
 	free(f->src);
 	free(f->dst);
 	free(f->tmp);
+	free(f->pre);
 	free(f->error);
 	free(f->vbuf[0]);
 	free(f->vbuf[1]);

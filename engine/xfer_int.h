@@ -55,6 +55,7 @@ struct xf_file {
 	eng_sftp_handle h[XF_MAXSTREAMS];
 	uint8_t hst[XF_MAXSTREAMS];
 	uv_file fd;                 /* local file, -1 */
+	unsigned char *pre;         /* put: the whole source, read at open (xfer_open.c) */
 	int pending;                /* async operations outstanding */
 	int nchunks;                /* chunks outstanding */
 	struct xf_chunk *chunks;    /* outstanding, in issue order */
@@ -144,6 +145,8 @@ struct eng_xfer {
 void eng__xf_flush_early(xf_file *f);
 /* xfer_commit.c: a put whose bytes are all written: fsetstat, fsync, close. */
 void eng__xf_put_commit(xf_file *f);
+/* xfer_open.c: 1 if the source is being opened (and read if small), 0: use FS_LOPEN. */
+int eng__xf_put_open_fast(xf_file *f);
 /* xfer_file.c, for xfer_commit.c */
 xf_stream *eng__xf_prim(xf_file *f);   /* the stream of the file's first handle */
 void eng__xf_req_failed(xf_file *f, int rc, const char *what);
