@@ -24,7 +24,7 @@ typedef struct xf_open {
 	uv_work_t work;
 	xf_file *f;
 	char *path;          /* copy: the work runs off the loop thread */
-	uint32_t max;        /* read the bytes when the file is no longer */
+	uint32_t max;        /* read the bytes of a file no longer than this */
 	int fd;              /* -1 when closed (bytes read) or never opened */
 	int err;             /* errno of open, fstat or read */
 	struct stat sb;
@@ -74,7 +74,6 @@ open_done(uv_work_t *w, int status)
 	xf_file *f = o->f;
 
 	(void)status;
-	f->pending--;
 	if (o->fd >= 0)
 		f->fd = o->fd;   /* a failing file's cleanup closes it */
 	if (f->failing) {
@@ -97,6 +96,8 @@ open_done(uv_work_t *w, int status)
 	}
 	free(o->path);
 	free(o);
+	/* Held until here, as on_l does: a failure above only marks f. */
+	f->pending--;
 	eng__xf_file_advance(f);
 }
 
