@@ -572,17 +572,38 @@ eng_xfer_put_data(eng_conn *c, const void *buf, size_t len, const char *dst,
  * server; a stalled one would hold the job until the connection's
  * keepalive gives up. After a grace period the streams are closed: what
  * is still pending fails at once and remote temporaries become leftovers.
+ * A server still answering the requests sent before the cancel is not
+ * stalled, only behind a slow link (8 MiB in flight at 1 MB/s is 8 s):
+ * it gets another period, so its temporaries are removed, not left.
  */
 #define CANCEL_GRACE_MS 3000
+
+static uint64_t
+inflight_total(const eng_xfer *j)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < j->nst; i++)
+		if (!j->st[i].ended)
+			n += j->st[i].inflight;
+	return n;
+}
 
 static void
 on_cancel_grace(uv_timer_t *t)
 {
 	eng_xfer *j = t->data;
+	uint64_t now;
 	int i;
 
 	if (j == NULL)
 		return;
+	if ((now = inflight_total(j)) < j->cancel_inflight) {
+		j->cancel_inflight = now;
+		uv_timer_start(t, on_cancel_grace, CANCEL_GRACE_MS, 0);
+		return;
+	}
 	ENG_LOG(j->ctx, "%s: transfer: no answer %d ms after the cancel, closing",
 	    j->name, CANCEL_GRACE_MS);
 	j->in_pump++;
@@ -627,6 +648,7 @@ eng_xfer_cancel(eng_xfer *j)
 		    "cancelled");
 	}
 	j->in_pump--;
+	j->cancel_inflight = inflight_total(j);   /* what the server still owes */
 	eng__xf_pump(j);
 }
 

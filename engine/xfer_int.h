@@ -135,6 +135,7 @@ struct eng_xfer {
 	int in_pump, pump_again;
 	int closes_sent;
 	uv_timer_t *cancel_timer;   /* a cancel that the server does not answer */
+	uint64_t cancel_inflight;   /* bytes in flight when the grace period began */
 };
 
 /*
