@@ -98,6 +98,22 @@ eng__xf_req_failed(xf_file *f, int rc, const char *what)
 }
 
 
+/* A put's source is open and regular: its size, mode and times; next step. */
+void
+eng__xf_put_source_known(xf_file *f, uint64_t size, uint32_t mode, uint32_t mtime,
+    uint32_t atime)
+{
+	f->size = size;
+	f->mode = mode;
+	f->mtime = mtime;
+	f->atime = atime;
+	f->pub.total = f->size;
+	f->j->prog.bytes_total += f->size;
+	f->striped = f->size >= f->j->o.stripe_min && !f->j->o.resume;
+	f->step = (f->j->o.skip_same || f->j->o.same != NULL) && f->j->data == NULL ?
+	    FS_SAME : FS_ROPEN;
+}
+
 /* ---- remote requests for steps (one callback, on_r) ---- */
 
 xf_stream *
@@ -300,15 +316,9 @@ on_l(uv_fs_t *req)
 				eng__xf_file_fail(f, "%s: not a regular file", f->src);
 				break;
 			}
-			f->size = req->statbuf.st_size;
-			f->mode = (uint32_t)req->statbuf.st_mode;
-			f->mtime = (uint32_t)req->statbuf.st_mtim.tv_sec;
-			f->atime = (uint32_t)req->statbuf.st_atim.tv_sec;
-			f->pub.total = f->size;
-			f->j->prog.bytes_total += f->size;
-			f->striped = f->size >= f->j->o.stripe_min && !f->j->o.resume;
-			f->step = (f->j->o.skip_same || f->j->o.same != NULL) && f->j->data == NULL ?
-			    FS_SAME : FS_ROPEN;
+			eng__xf_put_source_known(f, req->statbuf.st_size,
+			    (uint32_t)req->statbuf.st_mode, (uint32_t)req->statbuf.st_mtim.tv_sec,
+			    (uint32_t)req->statbuf.st_atim.tv_sec);
 		} else {
 			f->voff = req->statbuf.st_size;   /* kept local temporary */
 			f->step = FS_VREAD;

@@ -148,8 +148,10 @@ void eng__xf_flush_early(xf_file *f);
 void eng__xf_put_commit(xf_file *f);
 /* xfer_open.c: 1 if the source is being opened (and read if small), 0: use FS_LOPEN. */
 int eng__xf_put_open_fast(xf_file *f);
-/* xfer_file.c, for xfer_commit.c */
+/* xfer_file.c, for xfer_commit.c and xfer_open.c */
 xf_stream *eng__xf_prim(xf_file *f);   /* the stream of the file's first handle */
+void eng__xf_put_source_known(xf_file *f, uint64_t size, uint32_t mode, uint32_t mtime,
+    uint32_t atime);
 void eng__xf_req_failed(xf_file *f, int rc, const char *what);
 void eng__xf_local_op(xf_file *f, int what);
 int eng__xf_close_handles(xf_file *f);

@@ -85,14 +85,8 @@ open_done(uv_work_t *w, int status)
 		eng__xf_file_fail(f, "%s: not a regular file", f->src);
 	} else {
 		f->pre = o->bytes;
-		f->size = (uint64_t)o->sb.st_size;
-		f->mode = (uint32_t)o->sb.st_mode;
-		f->mtime = (uint32_t)o->sb.st_mtim.tv_sec;
-		f->atime = (uint32_t)o->sb.st_atim.tv_sec;
-		f->pub.total = f->size;
-		f->j->prog.bytes_total += f->size;
-		f->striped = f->size >= f->j->o.stripe_min;
-		f->step = FS_ROPEN;
+		eng__xf_put_source_known(f, (uint64_t)o->sb.st_size, (uint32_t)o->sb.st_mode,
+		    (uint32_t)o->sb.st_mtim.tv_sec, (uint32_t)o->sb.st_atim.tv_sec);
 	}
 	free(o->path);
 	free(o);
