@@ -7,11 +7,12 @@
 # row, ratios against the best peer. Not part of the test run.
 #
 #   tests/bench/transfer.sh [--size MiB] [--rtt-size MiB] [--many-size MiB]
-#                           [--files N] [--rtts "0 30 100"] [--keep]
+#                           [--files N] [--rounds N] [--rtts "0 30 100"] [--keep]
 #                           [--sections "one rtt many tree"]
 #                           [--peers "sftp scp pssh clush pdsh"]
 #
-# Defaults: --size 1024 --rtt-size 1024 --many-size 10 --files 10000.
+# Defaults: --size 1024 --rtt-size 1024 --many-size 10 --files 10000
+# --rounds 3 (the tree's rows, repeated in alternating order: medians).
 # Environment: BENCH_PORT (2450), DROVER_BIN (<repo>/build/drover). Brings up
 # its own 4-host fleet (tests/fleet/fleet.sh, 200 aliases n001..n200) on
 # BENCH_PORT and takes it down on exit.
@@ -22,7 +23,7 @@ repo=$(cd "$here/../.." && pwd)
 port=${BENCH_PORT:-2450}
 drover=${DROVER_BIN:-$repo/build/drover}
 proxy=$(dirname "$drover")/drover-faultproxy
-size=1024 rtt_size=1024 many_size=10 files=10000 rtts="0 30 100" keep=0
+size=1024 rtt_size=1024 many_size=10 files=10000 rounds=3 rtts="0 30 100" keep=0
 sections="one rtt many tree"
 peers="sftp scp pssh clush pdsh"
 while (($#)); do
@@ -31,6 +32,7 @@ while (($#)); do
 	--rtt-size) rtt_size=$2; shift ;;
 	--many-size) many_size=$2; shift ;;
 	--files) files=$2; shift ;;
+	--rounds) rounds=$2; shift ;;
 	--rtts) rtts=$2; shift ;;
 	--keep) keep=1 ;;
 	--sections) sections=$2; shift ;;
@@ -180,14 +182,66 @@ for i in range(n):
     open(os.path.join(sub, "f%d" % i), "wb").write(b[(i % 64) * 4096:][:4096])
 PY
 bytes=$((files * 4096))
-row "drover put -r" $bytes "$drover" -F "$cfg" put -r h1 -- "$src/tree" "$work/dst/d"
-want sftp sftp && row "sftp put -r" $bytes sftp -q -F "$cfg" -b <(echo "put -r $src/tree $work/dst/s") h1
-want scp scp && row "scp -r put" $bytes scp -q -r -F "$cfg" "$src/tree" "h1:$work/dst/c"
-# drover fsyncs every file before its rename; sftp does only with -f.
-want sftp sftp && row "sftp -f put -r" $bytes sftp -f -q -F "$cfg" -b <(echo "put -r $src/tree $work/dst/f") h1
+# Each tool's rows are repeated --rounds times, the order reversed every
+# other round, each into a new directory; nothing is removed until the end.
+# The file system's state moves the rows more than the tools do: ext4
+# without a journal (this VM's) skips every inode deleted in the last 1-6
+# minutes when it allocates one, so a tree created after a big rm is up to
+# 2x slower, for whichever row comes first; and one row's writeback lands
+# on the next. The medians compare the tools under the same conditions.
+declare -A runs
+trow() { # label bytes command... (the target directory: $tdir)
+	local label=$1
+	row "$label #$r" "${@:2}"
+	[ -n "${wall["$label #$r"]:-}" ] &&
+	    runs[$label]+="${wall["$label #$r"]} ${cpu["$label #$r"]};"
+	return 0
+}
+median() { # label: the median run's wall and CPU, as the row "label"
+	local -a w
+	[ -n "${runs[$1]:-}" ] || return 0
+	mapfile -t w < <(tr ';' '\n' <<<"${runs[$1]}" | sed '/^$/d' | sort -n)
+	local m=$(( (${#w[@]} - 1) / 2 ))
+	local mw mc
+	read -r mw mc <<<"${w[$m]}"
+	wall[$1]=$mw
+	cpu[$1]=$mc
+	printf '%-24s %7.2fs median of %d, cpu %6.2fs\n' "$1" "${wall[$1]}" "${#w[@]}" "${cpu[$1]}"
+}
+put_rows=("drover put -r" "sftp put -r" "scp -r put" "sftp -f put -r")
+for ((r = 1; r <= rounds; r++)); do
+	order=("${put_rows[@]}")
+	((r % 2)) || order=("sftp -f put -r" "scp -r put" "sftp put -r" "drover put -r")
+	for label in "${order[@]}"; do
+		tdir=$work/dst/r$r-${label//[^a-z]/}
+		case $label in
+		"drover put -r") trow "$label" $bytes "$drover" -F "$cfg" put -r h1 -- "$src/tree" "$tdir" ;;
+		"sftp put -r") want sftp sftp && trow "$label" $bytes sftp -q -F "$cfg" \
+		    -b <(echo "put -r $src/tree $tdir") h1 ;;
+		"scp -r put") want scp scp && trow "$label" $bytes scp -q -r -F "$cfg" "$src/tree" "h1:$tdir" ;;
+		# drover fsyncs every file before its rename; sftp does only with -f.
+		"sftp -f put -r") want sftp sftp && trow "$label" $bytes sftp -f -q -F "$cfg" \
+		    -b <(echo "put -r $src/tree $tdir") h1 ;;
+		esac
+	done
+done
+for label in "${put_rows[@]}"; do median "$label"; done
 ratio "drover put -r" "sftp put -r"; ratio "drover put -r" "scp -r put"
 ratio "drover put -r" "sftp -f put -r"
-row "drover get -r" $bytes "$drover" -F "$cfg" get -r h1 -- "$work/dst/d" "$work/back"
-want sftp sftp && row "sftp get -r" $bytes sftp -q -F "$cfg" -r "h1:$work/dst/d" "$work/back/s"
-want scp scp && row "scp -r get" $bytes scp -q -r -F "$cfg" "h1:$work/dst/d" "$work/back/c"
+get_rows=("drover get -r" "sftp get -r" "scp -r get")
+for ((r = 1; r <= rounds; r++)); do
+	order=("${get_rows[@]}")
+	((r % 2)) || order=("scp -r get" "sftp get -r" "drover get -r")
+	for label in "${order[@]}"; do
+		tdir=$work/back/r$r-${label//[^a-z]/}
+		case $label in
+		"drover get -r") trow "$label" $bytes "$drover" -F "$cfg" get -r h1 -- "$work/dst/r1-droverputr" "$tdir" ;;
+		"sftp get -r") want sftp sftp && trow "$label" $bytes sftp -q -F "$cfg" -r \
+		    "h1:$work/dst/r1-droverputr" "$tdir" ;;
+		"scp -r get") want scp scp && trow "$label" $bytes scp -q -r -F "$cfg" \
+		    "h1:$work/dst/r1-droverputr" "$tdir" ;;
+		esac
+	done
+done
+for label in "${get_rows[@]}"; do median "$label"; done
 ratio "drover get -r" "sftp get -r"; ratio "drover get -r" "scp -r get"
