@@ -772,7 +772,11 @@ int eng_xfer_put(eng_conn *c, const char *const *src, size_t n, const char *dst,
 /* src[0..n-1] remote paths, dst local. */
 int eng_xfer_get(eng_conn *c, const char *const *src, size_t n, const char *dst,
     const eng_xfer_opts *opts, const eng_xfer_cbs *cbs, void *ud, eng_xfer **out);
-/* Bytes (e.g. stdin read once) to the remote file dst, atomically; buf copied. */
+/*
+ * Bytes (e.g. stdin read once) to the remote file dst, atomically. buf is
+ * not copied: it must stay as it is until on_done, so one copy serves
+ * every host (200 hosts from a 100 MB stdin would otherwise hold 20 GB).
+ */
 int eng_xfer_put_data(eng_conn *c, const void *buf, size_t len, const char *dst,
     const eng_xfer_opts *opts, const eng_xfer_cbs *cbs, void *ud, eng_xfer **out);
 /*

@@ -97,6 +97,7 @@ struct eng_ctx {
 	eng_cert *certs;
 	struct eng_realm *realms;   /* shared password answers (auth_realm.c) */
 	int nconns;
+	int nxfer;                  /* transfer jobs running (their shared budget: xfer.c) */
 	int nwork;                  /* key decryptions in flight */
 	/*
 	 * The local account as libssh would look it up (getpwuid), once per

@@ -168,6 +168,38 @@ on_st_end(eng_sftp *s, const char *error, void *ud)
  * streams 4.2 s, 8 2.8 s, 12 2.6 s, 16 2.9 s; on loopback 12 streams were
  * slower than 4 (server processes competing for the cores).
  */
+static uint64_t
+inflight_total(const eng_xfer *j)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < j->nst; i++)
+		if (!j->st[i].ended)
+			n += j->st[i].inflight;
+	return n;
+}
+
+/*
+ * What all the transfers of one context may have in flight together,
+ * shared by the jobs running: up to 4 jobs keep four streams' full
+ * windows, up to 16 one stream's; a job always gets one request (a
+ * 255 KiB request per round trip is still 2.5 MB/s per host at 100 ms).
+ * Pushing one 10 MB file to 200 hosts with a 2 MiB window each held
+ * 441 MB and took 60 s here; with one request each, 126 MB and 29 s: the
+ * hosts are the parallelism there, and what was queued beyond that only
+ * cost memory on both sides.
+ */
+#define XF_CTX_BUDGET (32u << 20)
+
+static uint64_t
+job_budget(const eng_xfer *j)
+{
+	uint64_t b = XF_CTX_BUDGET / (uint64_t)(j->ctx->nxfer > 1 ? j->ctx->nxfer : 1);
+
+	return b < j->chunk ? j->chunk : b;
+}
+
 #define XF_GROW_QUEUE 64
 #define XF_STREAMS 4
 /* Round trip per extra channel, in tenths of a ms (12 channels at 30 ms). */
@@ -239,6 +271,7 @@ void
 eng__xf_pump(eng_xfer *j)
 {
 	xf_file *f;
+	uint64_t budget, total;
 	int i, issued;
 
 	if (j->in_pump) {
@@ -269,6 +302,8 @@ eng__xf_pump(eng_xfer *j)
 			eng__xf_file_begin(f);
 		}
 		grow_streams(j);
+		budget = job_budget(j);
+		total = inflight_total(j);
 		for (i = 0; i < j->nst; i++) {
 			xf_stream *st = &j->st[i];
 
@@ -280,11 +315,15 @@ eng__xf_pump(eng_xfer *j)
 			 * lets the next one use the window meanwhile.
 			 */
 			do {
+				uint64_t before = st->inflight;
+
 				issued = 0;
-				if (st->inflight >= j->window)
+				if (st->inflight >= j->window || (total > 0 && total >= budget))
 					break;
 				for (f = j->active; f != NULL && !issued; f = f->next)
 					issued = eng__xf_file_issue(f, st);
+				if (st->inflight > before)
+					total += st->inflight - before;
 			} while (issued && !st->ended);
 		}
 		report_finished(j);
@@ -403,9 +442,10 @@ job_free(eng_xfer *j)
 		j->dirs_done = d->next;
 		eng__xf_dir_free(d);
 	}
+	if (j->counted)
+		j->ctx->nxfer--;
 	free(j->dst);
 	free(j->name);
-	free(j->data);
 	free(j->error);
 	free(j);
 }
@@ -521,6 +561,8 @@ job_new(eng_conn *c, eng_xfer_dir dir, const char *const *src, size_t n, const c
 		return r;
 	}
 	j->nst = 1;
+	j->counted = 1;
+	j->ctx->nxfer++;
 	*out = j;
 	return 0;
 }
@@ -560,9 +602,7 @@ eng_xfer_put_data(eng_conn *c, const void *buf, size_t len, const char *dst,
 	o.streams = 1;   /* one file from memory: no striping needed */
 	if ((r = job_new(c, ENG_XFER_PUT, NULL, 0, dst, &o, cbs, ud, out)) != 0)
 		return r;
-	(*out)->data = util_xmalloc(len ? len : 1);
-	if (len > 0)
-		memcpy((*out)->data, buf, len);
+	(*out)->data = len > 0 ? buf : (const unsigned char *)"";
 	(*out)->datalen = len;
 	return 0;
 }
@@ -577,18 +617,6 @@ eng_xfer_put_data(eng_conn *c, const void *buf, size_t len, const char *dst,
  * it gets another period, so its temporaries are removed, not left.
  */
 #define CANCEL_GRACE_MS 3000
-
-static uint64_t
-inflight_total(const eng_xfer *j)
-{
-	uint64_t n = 0;
-	int i;
-
-	for (i = 0; i < j->nst; i++)
-		if (!j->st[i].ended)
-			n += j->st[i].inflight;
-	return n;
-}
 
 static void
 on_cancel_grace(uv_timer_t *t)

@@ -193,7 +193,8 @@ on_get_written(uv_fs_t *req)
 		return;
 	}
 	if (res <= 0) {
-		eng__xf_file_fail(f, "%s: write: %s", f->tmp, res < 0 ? uv_strerror((int)res) :
+		/* The target is what the operator named; the temporary is ours. */
+		eng__xf_file_fail(f, "%s: write: %s", f->dst, res < 0 ? uv_strerror((int)res) :
 		    "nothing written (disk full?)");
 		chunk_end(k);
 		return;

@@ -347,13 +347,13 @@ on_l(uv_fs_t *req)
 	case FS_CHMOD:
 	case FS_UTIME:
 		if (res < 0)
-			eng__xf_file_fail(f, "%s: %s: %s", f->tmp, o->what == FS_FSYNC ? "fsync" :
+			eng__xf_file_fail(f, "%s: %s: %s", f->dst, o->what == FS_FSYNC ? "fsync" :
 			    o->what == FS_TRUNC ? "truncate" : "attributes", uv_strerror((int)res));
 		break;
 	case FS_CLOSE:
 		f->fd = -1;
 		if (res < 0)
-			eng__xf_file_fail(f, "%s: close: %s", eng__xf_is_put(f) ? f->src : f->tmp,
+			eng__xf_file_fail(f, "%s: close: %s", eng__xf_is_put(f) ? f->src : f->dst,
 			    uv_strerror((int)res));
 		break;
 	case FS_RENAME:

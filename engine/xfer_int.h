@@ -114,7 +114,7 @@ struct eng_xfer {
 	size_t nsrc, isrc;
 	char *dst;
 	int dst_is_dir;
-	unsigned char *data;        /* eng_xfer_put_data */
+	const unsigned char *data;  /* eng_xfer_put_data: the caller's, shared by every host */
 	size_t datalen;
 	int phase;                  /* J_* in xfer.c */
 	xf_file *qhead, *qtail;     /* waiting files */
@@ -133,6 +133,7 @@ struct eng_xfer {
 	uint32_t chunk, window;
 	mode_t umask;
 	int in_pump, pump_again;
+	int counted;                /* in ctx->nxfer */
 	int closes_sent;
 	uv_timer_t *cancel_timer;   /* a cancel that the server does not answer */
 	uint64_t cancel_inflight;   /* bytes in flight when the grace period began */

@@ -892,6 +892,8 @@ Test(xfer, disk_full_both_sides)
 		cr_assert_eq(r->fst[0], ENG_XFER_FAILED, "%s into a full disk succeeded",
 		    dir == 0 ? "put" : "get");
 		cr_assert(strstr(r->ferr[0], "three-mb") != NULL, "error: %s", r->ferr[0]);
+		cr_assert(strstr(r->ferr[0], ".drover-") == NULL, "the temporary named: %s",
+		    r->ferr[0]);
 		cr_assert(strstr(r->ferr[0], "no space"), "error: %s", r->ferr[0]);
 		fprintf(stderr, "xfer: disk full (%s): %s\n", dir == 0 ? "put" : "get",
 		    r->ferr[0]);
