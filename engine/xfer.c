@@ -153,21 +153,6 @@ on_st_end(eng_sftp *s, const char *error, void *ud)
 	eng__xf_pump(j);
 }
 
-/*
- * The job starts on one session; the others open only when they pay: a
- * file big enough to stripe, or a queue of small files long enough to keep
- * several servers busy. Each session is a server process and a window of
- * memory: a config file pushed to 200 hosts needs one. A live stream means
- * the conn is still there (its channels end first).
- *
- * How many: opts.streams, else 4 - except a striped get over a long round
- * trip. libssh's receive window (1.28 MB) moves about 0.6 MB per round
- * trip, so one channel gets ~20 MB/s at 30 ms where a put channel (sshd's
- * 2 MB window) gets more; such a get takes a channel per 2.5 ms of round
- * trip, up to XF_MAXSTREAMS. Measured on 256 MiB at 30 ms: get 4
- * streams 4.2 s, 8 2.8 s, 12 2.6 s, 16 2.9 s; on loopback 12 streams were
- * slower than 4 (server processes competing for the cores).
- */
 static uint64_t
 inflight_total(const eng_xfer *j)
 {
@@ -186,7 +171,7 @@ inflight_total(const eng_xfer *j)
  * windows, up to 16 one stream's; a job always gets one request (a
  * 255 KiB request per round trip is still 2.5 MB/s per host at 100 ms).
  * Pushing one 10 MB file to 200 hosts with a 2 MiB window each held
- * 441 MB and took 60 s here; with one request each, 126 MB and 29 s: the
+ * 441 MB and took 60 s here; with one request each, 148 MB and 24 s: the
  * hosts are the parallelism there, and what was queued beyond that only
  * cost memory on both sides.
  */
@@ -200,6 +185,21 @@ job_budget(const eng_xfer *j)
 	return b < j->chunk ? j->chunk : b;
 }
 
+/*
+ * The job starts on one session; the others open only when they pay: a
+ * file big enough to stripe, or a queue of small files long enough to keep
+ * several servers busy. Each session is a server process and a window of
+ * memory: a config file pushed to 200 hosts needs one. A live stream means
+ * the conn is still there (its channels end first).
+ *
+ * How many: opts.streams, else 4 - except a striped get over a long round
+ * trip. libssh's receive window (1.28 MB) moves about 0.6 MB per round
+ * trip, so one channel gets ~20 MB/s at 30 ms where a put channel (sshd's
+ * 2 MB window) gets more; such a get takes a channel per 2.5 ms of round
+ * trip, up to XF_MAXSTREAMS. Measured on 256 MiB at 30 ms: get 4
+ * streams 4.2 s, 8 2.8 s, 12 2.6 s, 16 2.9 s; on loopback 12 streams were
+ * slower than 4 (server processes competing for the cores).
+ */
 #define XF_GROW_QUEUE 64
 #define XF_STREAMS 4
 /* Round trip per extra channel, in tenths of a ms (12 channels at 30 ms). */

@@ -598,6 +598,35 @@ Test(xfer, push_to_200_aliases, .timeout = 240)
 	free(d);
 }
 
+/*
+ * Many hosts share one in-flight budget: 12 MiB (striped) to 48 aliases
+ * peaked at 85-91 MB; with a full 2 MiB window per stream and host it
+ * peaked at 196-204 MB.
+ */
+Test(xfer, many_hosts_share_one_budget, .timeout = 120)
+{
+	char *d = shared_dir(), *src = mkfile(d, "big", 12u << 20, 12), *dst = path2(d, "pushed");
+	char *cmd = NULL, *out;
+	struct rusage ru;
+	int st;
+
+	cr_assert(asprintf(&cmd, "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8"
+	    " '%s' -F '%s' -i '%s' put -f 48 'n[001-048]' -- '%s' '%s' 2>&1",
+	    getenv("DROVER_BIN"), cfg, inv, src, dst) > 0);
+	out = tu_sh(cmd, &st);
+	free(cmd);
+	cr_assert_eq(st, 0, "%s", out);
+	cr_assert(strstr(out, "48 ok"), "%s", out);
+	free(out);
+	cr_assert(tu_same_file(src, dst));
+	cr_assert_eq(getrusage(RUSAGE_CHILDREN, &ru), 0);
+	cr_assert_lt(ru.ru_maxrss, 140 * 1024, "peak RSS %ld KiB", ru.ru_maxrss);
+	free(src);
+	free(dst);
+	tu_rmrf(d);
+	free(d);
+}
+
 /* ---- a hostile server: nothing outside the destination ---- */
 
 Test(xfer, hostile_server_through_the_cli)
