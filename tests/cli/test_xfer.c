@@ -276,6 +276,88 @@ Test(xfer, tree_of_10000_files_recursive_preserve, .timeout = 900)
 	free(d);
 }
 
+/*
+ * Without -p a new file's mode is the source's less the destination's
+ * umask, as OpenSSH gives it (the oracles, run beside drover: sftp for a
+ * put, classic scp -O for a get, since sftp's get adds the owner's write
+ * bit): both ways, on h1 (internal-sftp) and h2 (the sftp-server binary),
+ * for modes that a umask changes (0666) and that must not widen (0600).
+ */
+Test(xfer, modes_without_p_as_openssh_gives_them, .timeout = 120)
+{
+	static const char *const modes[] = { "600", "640", "666", "755", "444", "700" };
+	static const char *const hosts[] = { "h1", "h2" };
+	char *d = shared_dir(), *src = path2(d, "src"), *cmd = NULL, *ours, *theirs;
+	size_t i, h;
+	tu_run r;
+
+	umask(022);
+	cr_assert_eq(mkdir(src, 0755), 0);
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		char *name = NULL, *p;
+
+		cr_assert(asprintf(&name, "m%s", modes[i]) > 0);
+		p = mkfile(src, name, 1000 + i, (unsigned)i);
+		chmod(p, (mode_t)strtol(modes[i], NULL, 8));
+		free(name);
+		free(p);
+	}
+	for (h = 0; h < 2; h++) {
+		const char *host = hosts[h];
+
+		/* put: drover into D/HOST-d, sftp into D/HOST-s */
+		free(cmd);
+		cr_assert(asprintf(&cmd, "%s/%s-d", d, host) > 0);
+		RUN(&r, 60, "put", "-r", host, "--", src, cmd);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		tu_run_free(&r);
+		free(cmd);
+		cr_assert(asprintf(&cmd, "printf 'put -r %s %s/%s-s\n' | sftp -q -F '%s' -b - %s"
+		    " >/dev/null 2>&1 && cd '%s/%s-d' && stat -c '%%n %%a' m* && echo --"
+		    " && cd '%s/%s-s' && stat -c '%%n %%a' m*", src, d, host, cfg, host,
+		    d, host, d, host) > 0);
+		ours = tu_sh(cmd, NULL);
+		theirs = strstr(ours, "--\n");
+		cr_assert_not_null(theirs, "%s", ours);
+		*theirs = '\0';
+		theirs += 3;
+		cr_assert_str_eq(ours, theirs, "put to %s: drover's modes\n%sOpenSSH sftp's\n%s",
+		    host, ours, theirs);
+		cr_assert_not_null(strstr(ours, "m600 600\n"), "a private file widened: %s", ours);
+		free(ours);
+		/* get (the files sftp wrote, the fleet user's): drover's and scp -O's */
+		free(cmd);
+		cr_assert(asprintf(&cmd, "%s/%s-s", d, host) > 0);
+		{
+			char *back = NULL;
+
+			cr_assert(asprintf(&back, "%s/%s-back", d, host) > 0);
+			RUN(&r, 60, "get", "-r", host, "--", cmd, back);
+			cr_assert_eq(r.status, 0, "%s", r.err);
+			tu_run_free(&r);
+			free(back);
+		}
+		free(cmd);
+		cr_assert(asprintf(&cmd, "scp -O -q -r -F '%s' '%s:%s/%s-s' '%s/%s-sback' &&"
+		    " cd '%s/%s-back/%s/%s-s' && stat -c '%%n %%a' m* && echo -- &&"
+		    " cd '%s/%s-sback' && stat -c '%%n %%a' m*", cfg, host, d, host, d, host,
+		    d, host, host, host, d, host) > 0);
+		ours = tu_sh(cmd, NULL);
+		theirs = strstr(ours, "--\n");
+		cr_assert_not_null(theirs, "%s", ours);
+		*theirs = '\0';
+		theirs += 3;
+		cr_assert_str_eq(ours, theirs, "get from %s: drover's modes\n%sOpenSSH scp -O's\n%s",
+		    host, ours, theirs);
+		cr_assert_not_null(strstr(ours, "m755 755\n"), "a script lost its x bit: %s", ours);
+		free(ours);
+	}
+	free(cmd);
+	free(src);
+	tu_rmrf(d);
+	free(d);
+}
+
 /* ---- stdin ---- */
 
 Test(xfer, stdin_read_once_to_every_host)
