@@ -12,7 +12,8 @@
 #                           [--peers "sftp scp pssh clush pdsh"]
 #
 # Defaults: --size 1024 --rtt-size 1024 --many-size 10 --files 10000
-# --rounds 3 (the tree's rows, repeated in alternating order: medians).
+# --rounds 3 (the rows of "one" and "tree", repeated in alternating order:
+# medians).
 # Environment: BENCH_PORT (2450), DROVER_BIN (<repo>/build/drover). Brings up
 # its own 4-host fleet (tests/fleet/fleet.sh, 200 aliases n001..n200) on
 # BENCH_PORT and takes it down on exit.
@@ -23,7 +24,7 @@ repo=$(cd "$here/../.." && pwd)
 port=${BENCH_PORT:-2450}
 drover=${DROVER_BIN:-$repo/build/drover}
 proxy=$(dirname "$drover")/drover-faultproxy
-size=1024 rtt_size=1024 many_size=10 files=10000 rounds=3 rtts="0 30 100" keep=0
+size=1024 rtt_size=1024 many_size=10 files=10000 nrounds=3 rtts="0 30 100" keep=0
 sections="one rtt many tree"
 peers="sftp scp pssh clush pdsh"
 while (($#)); do
@@ -32,7 +33,7 @@ while (($#)); do
 	--rtt-size) rtt_size=$2; shift ;;
 	--many-size) many_size=$2; shift ;;
 	--files) files=$2; shift ;;
-	--rounds) rounds=$2; shift ;;
+	--rounds) nrounds=$2; shift ;;
 	--rtts) rtts=$2; shift ;;
 	--keep) keep=1 ;;
 	--sections) sections=$2; shift ;;
@@ -94,6 +95,48 @@ ratio() { # drover-label peer-label: wall and CPU of the peer over drover's (>1:
 on() { [[ " $sections " == *" $1 "* ]]; }
 want() { [[ " $peers " == *" $1 "* ]] && command -v "$2" >/dev/null; }
 
+# The rows of a comparison are repeated --rounds times, the order reversed
+# every other round, each into a new target; nothing is removed until the
+# section ends. The machine's state moves a row more than the tools differ:
+# ext4 without a journal (this VM's) skips every inode deleted in the last
+# 1-6 minutes when it allocates one, so a tree created after a big rm is up
+# to 2x slower, for whichever row comes first; one row's writeback lands on
+# the next; the other tenants come and go. The medians compare the tools
+# under the same conditions.
+declare -A runs
+trow() { # label bytes command... (round $r): one run of a repeated row
+	local label=$1
+	row "$label #$r" "${@:2}"
+	[ -n "${wall["$label #$r"]:-}" ] &&
+	    runs[$label]+="${wall["$label #$r"]} ${cpu["$label #$r"]};"
+	return 0
+}
+median() { # label: the median run's wall and CPU, as the row "label"
+	local -a w
+	[ -n "${runs[$1]:-}" ] || return 0
+	mapfile -t w < <(tr ';' '\n' <<<"${runs[$1]}" | sed '/^$/d' | sort -n)
+	local m=$(( (${#w[@]} - 1) / 2 )) mw mc
+	read -r mw mc <<<"${w[$m]}"
+	wall[$1]=$mw
+	cpu[$1]=$mc
+	printf '%-24s %7.2fs median of %d, cpu %6.2fs\n' "$1" "${wall[$1]}" "${#w[@]}" "${cpu[$1]}"
+}
+rounds() { # runner label...: runner label runs one row of round $r
+	local runner=$1 label i
+	shift
+	local -a order
+	for ((r = 1; r <= nrounds; r++)); do
+		order=()
+		if ((r % 2)); then
+			order=("$@")
+		else
+			for ((i = $#; i >= 1; i--)); do order+=("${!i}"); done
+		fi
+		for label in "${order[@]}"; do "$runner" "$label"; done
+	done
+	for label in "$@"; do median "$label"; done
+}
+
 src=$work/src
 mkdir -p "$src" "$work/dst" "$work/back"
 chmod 777 "$work/dst" "$work/back"
@@ -103,16 +146,30 @@ head -c $((big << 20)) /dev/urandom >"$src/big"
 bytes=$((size << 20))
 if on one; then
 echo "== one file, ${size} MiB, loopback (h1)"
-row "drover put" $bytes "$drover" -F "$cfg" put h1 -- "$src/big" "$work/dst/d"
-want sftp sftp && row "sftp put" $bytes sftp -q -F "$cfg" -b <(echo "put $src/big $work/dst/s") h1
-want scp scp && row "scp put" $bytes scp -q -F "$cfg" "$src/big" "h1:$work/dst/c"
-want sftp sftp && row "sftp -f put" $bytes sftp -f -q -F "$cfg" -b <(echo "put $src/big $work/dst/f") h1
+head -c "$bytes" "$src/big" >"$src/one"
+one_put() {
+	local t=$work/dst/r$r-${1//[^a-z]/}
+	case $1 in
+	"drover put") trow "$1" $bytes "$drover" -F "$cfg" put h1 -- "$src/one" "$t" ;;
+	"sftp put") want sftp sftp && trow "$1" $bytes sftp -q -F "$cfg" -b <(echo "put $src/one $t") h1 ;;
+	"scp put") want scp scp && trow "$1" $bytes scp -q -F "$cfg" "$src/one" "h1:$t" ;;
+	"sftp -f put") want sftp sftp && trow "$1" $bytes sftp -f -q -F "$cfg" \
+	    -b <(echo "put $src/one $t") h1 ;;
+	esac
+}
+one_get() {
+	local t=$work/back/r$r-${1//[^a-z]/} from=$work/dst/r1-droverput
+	case $1 in
+	"drover get") trow "$1" $bytes "$drover" -F "$cfg" get h1 -- "$from" "$t" ;;
+	"sftp get") want sftp sftp && trow "$1" $bytes sftp -q -F "$cfg" "h1:$from" "$t" ;;
+	"scp get") want scp scp && trow "$1" $bytes scp -q -F "$cfg" "h1:$from" "$t" ;;
+	esac
+}
+rounds one_put "drover put" "sftp put" "scp put" "sftp -f put"
 ratio "drover put" "sftp put"; ratio "drover put" "scp put"; ratio "drover put" "sftp -f put"
-row "drover get" $bytes "$drover" -F "$cfg" get h1 -- "$work/dst/d" "$work/back"
-want sftp sftp && row "sftp get" $bytes sftp -q -F "$cfg" "h1:$work/dst/d" "$work/back/s"
-want scp scp && row "scp get" $bytes scp -q -F "$cfg" "h1:$work/dst/d" "$work/back/c"
+rounds one_get "drover get" "sftp get" "scp get"
 ratio "drover get" "sftp get"; ratio "drover get" "scp get"
-rm -f "$work"/dst/* "$work"/back/s "$work"/back/c; rm -rf "$work/back/h1"
+rm -rf "${work:?}"/dst/* "${work:?}"/back/* "$src/one"
 fi
 
 head -c $((rtt_size << 20)) "$src/big" >"$src/rtt"
@@ -182,66 +239,28 @@ for i in range(n):
     open(os.path.join(sub, "f%d" % i), "wb").write(b[(i % 64) * 4096:][:4096])
 PY
 bytes=$((files * 4096))
-# Each tool's rows are repeated --rounds times, the order reversed every
-# other round, each into a new directory; nothing is removed until the end.
-# The file system's state moves the rows more than the tools do: ext4
-# without a journal (this VM's) skips every inode deleted in the last 1-6
-# minutes when it allocates one, so a tree created after a big rm is up to
-# 2x slower, for whichever row comes first; and one row's writeback lands
-# on the next. The medians compare the tools under the same conditions.
-declare -A runs
-trow() { # label bytes command... (the target directory: $tdir)
-	local label=$1
-	row "$label #$r" "${@:2}"
-	[ -n "${wall["$label #$r"]:-}" ] &&
-	    runs[$label]+="${wall["$label #$r"]} ${cpu["$label #$r"]};"
-	return 0
+tree_put() {
+	local t=$work/dst/r$r-${1//[^a-z]/}
+	case $1 in
+	"drover put -r") trow "$1" $bytes "$drover" -F "$cfg" put -r h1 -- "$src/tree" "$t" ;;
+	"sftp put -r") want sftp sftp && trow "$1" $bytes sftp -q -F "$cfg" \
+	    -b <(echo "put -r $src/tree $t") h1 ;;
+	"scp -r put") want scp scp && trow "$1" $bytes scp -q -r -F "$cfg" "$src/tree" "h1:$t" ;;
+	# drover fsyncs every file before its rename; sftp does only with -f.
+	"sftp -f put -r") want sftp sftp && trow "$1" $bytes sftp -f -q -F "$cfg" \
+	    -b <(echo "put -r $src/tree $t") h1 ;;
+	esac
 }
-median() { # label: the median run's wall and CPU, as the row "label"
-	local -a w
-	[ -n "${runs[$1]:-}" ] || return 0
-	mapfile -t w < <(tr ';' '\n' <<<"${runs[$1]}" | sed '/^$/d' | sort -n)
-	local m=$(( (${#w[@]} - 1) / 2 ))
-	local mw mc
-	read -r mw mc <<<"${w[$m]}"
-	wall[$1]=$mw
-	cpu[$1]=$mc
-	printf '%-24s %7.2fs median of %d, cpu %6.2fs\n' "$1" "${wall[$1]}" "${#w[@]}" "${cpu[$1]}"
+tree_get() {
+	local t=$work/back/r$r-${1//[^a-z]/} from=$work/dst/r1-droverputr
+	case $1 in
+	"drover get -r") trow "$1" $bytes "$drover" -F "$cfg" get -r h1 -- "$from" "$t" ;;
+	"sftp get -r") want sftp sftp && trow "$1" $bytes sftp -q -F "$cfg" -r "h1:$from" "$t" ;;
+	"scp -r get") want scp scp && trow "$1" $bytes scp -q -r -F "$cfg" "h1:$from" "$t" ;;
+	esac
 }
-put_rows=("drover put -r" "sftp put -r" "scp -r put" "sftp -f put -r")
-for ((r = 1; r <= rounds; r++)); do
-	order=("${put_rows[@]}")
-	((r % 2)) || order=("sftp -f put -r" "scp -r put" "sftp put -r" "drover put -r")
-	for label in "${order[@]}"; do
-		tdir=$work/dst/r$r-${label//[^a-z]/}
-		case $label in
-		"drover put -r") trow "$label" $bytes "$drover" -F "$cfg" put -r h1 -- "$src/tree" "$tdir" ;;
-		"sftp put -r") want sftp sftp && trow "$label" $bytes sftp -q -F "$cfg" \
-		    -b <(echo "put -r $src/tree $tdir") h1 ;;
-		"scp -r put") want scp scp && trow "$label" $bytes scp -q -r -F "$cfg" "$src/tree" "h1:$tdir" ;;
-		# drover fsyncs every file before its rename; sftp does only with -f.
-		"sftp -f put -r") want sftp sftp && trow "$label" $bytes sftp -f -q -F "$cfg" \
-		    -b <(echo "put -r $src/tree $tdir") h1 ;;
-		esac
-	done
-done
-for label in "${put_rows[@]}"; do median "$label"; done
+rounds tree_put "drover put -r" "sftp put -r" "scp -r put" "sftp -f put -r"
 ratio "drover put -r" "sftp put -r"; ratio "drover put -r" "scp -r put"
 ratio "drover put -r" "sftp -f put -r"
-get_rows=("drover get -r" "sftp get -r" "scp -r get")
-for ((r = 1; r <= rounds; r++)); do
-	order=("${get_rows[@]}")
-	((r % 2)) || order=("scp -r get" "sftp get -r" "drover get -r")
-	for label in "${order[@]}"; do
-		tdir=$work/back/r$r-${label//[^a-z]/}
-		case $label in
-		"drover get -r") trow "$label" $bytes "$drover" -F "$cfg" get -r h1 -- "$work/dst/r1-droverputr" "$tdir" ;;
-		"sftp get -r") want sftp sftp && trow "$label" $bytes sftp -q -F "$cfg" -r \
-		    "h1:$work/dst/r1-droverputr" "$tdir" ;;
-		"scp -r get") want scp scp && trow "$label" $bytes scp -q -r -F "$cfg" \
-		    "h1:$work/dst/r1-droverputr" "$tdir" ;;
-		esac
-	done
-done
-for label in "${get_rows[@]}"; do median "$label"; done
+rounds tree_get "drover get -r" "sftp get -r" "scp -r get"
 ratio "drover get -r" "sftp get -r"; ratio "drover get -r" "scp -r get"
