@@ -383,8 +383,9 @@ job_dirs(eng_xfer *j)
 
 	while ((d = j->dirs_done) != NULL) {
 		j->dirs_done = d->next;
-		if (!d->created && !j->o.preserve) {
-			eng__xf_dir_free(d);
+		if (!j->o.preserve && (!d->created ||
+		    (j->dir == ENG_XFER_PUT && (d->mode & 0700) == 0700))) {
+			eng__xf_dir_free(d);   /* its mkdir set it (xfer_walk.c) */
 			continue;
 		}
 		/* Also after a cancel: a directory is not left at 0700. */
@@ -400,8 +401,9 @@ job_dirs(eng_xfer *j)
 			o->j = j;
 			o->d = d;
 			o->req.data = o;
-			uv_fs_chmod(j->loop, &o->req, d->dst, j->o.preserve ?
-			    (int)(d->mode & 0777) : (int)(0777 & ~j->umask), on_dir_attr_local);
+			uv_fs_chmod(j->loop, &o->req, d->dst, j->o.preserve ? (int)(d->mode & 0777) :
+			    (int)((S_ISDIR(d->mode) ? d->mode & 0777 : 0777) & ~j->umask),
+			    on_dir_attr_local);
 			return;
 		}
 		eng__xf_dir_free(d);

@@ -58,7 +58,7 @@ eng__xf_flush_early(xf_file *f)
 
 /*
  * Without -p a put's file gets the source's mode less the host's umask,
- * as scp and sftp give it, and the open sets it: no attributes request at
+ * as scp gives it, and the open sets it: no attributes request at
  * the end (one request in six per small file; a 10,000-file tree put
  * 7 % faster, in six runs of each in turn). A temporary opened again by
  * name - by the other streams of a striped file, or a kept --resume part -

@@ -256,6 +256,13 @@ on_put_dir_lstat(uv_fs_t *req)
 	if (msg == NULL && st == NULL)
 		msg = util_xasprintf("%s: no sftp session", d->dst);
 	d->j = j;
+	/*
+	 * Without -p the mode less the host's umask, set here (xfer.c's
+	 * job_dirs sets it at the end only where the owner lacks rwx, which
+	 * the copy into it needs meanwhile).
+	 */
+	if (msg == NULL && !j->o.preserve)
+		a.perm = (d->mode & 0777) | 0700;
 	if (msg == NULL && eng_sftp_mkdir(st->s, d->dst, &a, on_put_mkdir, d) != 0)
 		msg = util_xasprintf("%s: sftp session closed", d->dst);
 	if (msg != NULL) {

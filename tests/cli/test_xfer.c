@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,44 +59,6 @@ TestSuite(xfer, .init = setup, .fini = fini, .timeout = 180);
 	tu_drover((r), (t), NULL, a_); \
 } while (0)
 
-/* A scratch directory both the test (root) and the fleet's user write in. */
-static char *
-shared_dir(void)
-{
-	char *d = tu_tmpdir();
-
-	cr_assert_eq(chmod(d, 0777), 0);
-	return d;
-}
-
-static char *
-path2(const char *dir, const char *name)
-{
-	char *p = NULL;
-
-	cr_assert(asprintf(&p, "%s/%s", dir, name) > 0);
-	return p;
-}
-
-/* A file of len bytes from a seed (not compressible, differs by seed). */
-static char *
-mkfile(const char *dir, const char *name, size_t len, unsigned seed)
-{
-	char *p = path2(dir, name);
-	FILE *f = fopen(p, "w");
-	unsigned x = seed * 2654435761u + 1;
-	size_t i;
-
-	cr_assert_not_null(f, "%s", p);
-	for (i = 0; i < len; i++) {
-		x = x * 1103515245u + 12345u;
-		fputc((int)(x >> 16) & 0xff, f);
-	}
-	cr_assert_eq(fclose(f), 0);
-	chmod(p, 0644);
-	return p;
-}
-
 /* Temporaries of ours anywhere under dir, one a line ("" if none). */
 static char *
 temporaries(const char *dir)
@@ -118,7 +79,7 @@ static const size_t sizes[] = { 0, 1, 65535, 65536, 65537, 261120, 261121,
 
 Test(xfer, sizes_both_ways_verified)
 {
-	char *src = shared_dir(), *remote = shared_dir(), *back = shared_dir();
+	char *src = tu_shared_dir(), *remote = tu_shared_dir(), *back = tu_shared_dir();
 	char *paths[NSIZES], name[32];
 	const char *argv[64];
 	tu_run r;
@@ -135,7 +96,7 @@ Test(xfer, sizes_both_ways_verified)
 	argv[n++] = "--";
 	for (i = 0; i < NSIZES; i++) {
 		snprintf(name, sizeof(name), "f%zu", sizes[i]);
-		paths[i] = mkfile(src, name, sizes[i], (unsigned)i + 1);
+		paths[i] = tu_mkfile(src, name, sizes[i], (unsigned)i + 1);
 		argv[n++] = paths[i];
 	}
 	argv[n++] = remote;
@@ -151,7 +112,7 @@ Test(xfer, sizes_both_ways_verified)
 		char *m;
 
 		snprintf(name, sizeof(name), "f%zu", sizes[i]);
-		m = path2(remote, name);
+		m = tu_path2(remote, name);
 		cr_assert(tu_same_file(paths[i], m), "put %s differs", name);
 		free(m);
 	}
@@ -164,7 +125,7 @@ Test(xfer, sizes_both_ways_verified)
 	argv[n++] = "h1,h2";
 	argv[n++] = "--";
 	for (i = 0; i < NSIZES; i++)
-		argv[n++] = path2(remote, strrchr(paths[i], '/') + 1);
+		argv[n++] = tu_path2(remote, strrchr(paths[i], '/') + 1);
 	argv[n++] = back;
 	argv[n] = NULL;
 	tu_drover(&r, 60, NULL, argv);
@@ -195,11 +156,11 @@ Test(xfer, sizes_both_ways_verified)
 
 Test(xfer, large_file_both_ways_verified, .timeout = 300)
 {
-	char *d = shared_dir(), *src, *dst, *back = path2(d, "back"), *got = NULL;
+	char *d = tu_shared_dir(), *src, *dst, *back = tu_path2(d, "back"), *got = NULL;
 	tu_run r;
 
-	src = mkfile(d, "big", 256u << 20, 7);
-	dst = path2(d, "big.remote");
+	src = tu_mkfile(d, "big", 256u << 20, 7);
+	dst = tu_path2(d, "big.remote");
 	RUN(&r, 240, "put", "--verify", "-o", "json", "h1", "--", src, dst);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.out, "\"bytes\":268435456") && strstr(r.out, "\"sha256\":\""),
@@ -223,8 +184,8 @@ Test(xfer, large_file_both_ways_verified, .timeout = 300)
 
 Test(xfer, tree_of_10000_files_recursive_preserve, .timeout = 900)
 {
-	char *d = shared_dir(), *cmd = NULL, *out, *src = path2(d, "tree"),
-	    *remote = path2(d, "remote"), *back = path2(d, "back");
+	char *d = tu_shared_dir(), *cmd = NULL, *out, *src = tu_path2(d, "tree"),
+	    *remote = tu_path2(d, "remote"), *back = tu_path2(d, "back");
 	tu_run r;
 	int st;
 
@@ -276,93 +237,11 @@ Test(xfer, tree_of_10000_files_recursive_preserve, .timeout = 900)
 	free(d);
 }
 
-/*
- * Without -p a new file's mode is the source's less the destination's
- * umask, as OpenSSH gives it (the oracles, run beside drover: sftp for a
- * put, classic scp -O for a get, since sftp's get adds the owner's write
- * bit): both ways, on h1 (internal-sftp) and h2 (the sftp-server binary),
- * for modes that a umask changes (0666) and that must not widen (0600).
- */
-Test(xfer, modes_without_p_as_openssh_gives_them, .timeout = 120)
-{
-	static const char *const modes[] = { "600", "640", "666", "755", "444", "700" };
-	static const char *const hosts[] = { "h1", "h2" };
-	char *d = shared_dir(), *src = path2(d, "src"), *cmd = NULL, *ours, *theirs;
-	size_t i, h;
-	tu_run r;
-
-	umask(022);
-	cr_assert_eq(mkdir(src, 0755), 0);
-	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		char *name = NULL, *p;
-
-		cr_assert(asprintf(&name, "m%s", modes[i]) > 0);
-		p = mkfile(src, name, 1000 + i, (unsigned)i);
-		chmod(p, (mode_t)strtol(modes[i], NULL, 8));
-		free(name);
-		free(p);
-	}
-	for (h = 0; h < 2; h++) {
-		const char *host = hosts[h];
-
-		/* put: drover into D/HOST-d, sftp into D/HOST-s */
-		free(cmd);
-		cr_assert(asprintf(&cmd, "%s/%s-d", d, host) > 0);
-		RUN(&r, 60, "put", "-r", host, "--", src, cmd);
-		cr_assert_eq(r.status, 0, "%s", r.err);
-		tu_run_free(&r);
-		free(cmd);
-		cr_assert(asprintf(&cmd, "printf 'put -r %s %s/%s-s\n' | sftp -q -F '%s' -b - %s"
-		    " >/dev/null 2>&1 && cd '%s/%s-d' && stat -c '%%n %%a' m* && echo --"
-		    " && cd '%s/%s-s' && stat -c '%%n %%a' m*", src, d, host, cfg, host,
-		    d, host, d, host) > 0);
-		ours = tu_sh(cmd, NULL);
-		theirs = strstr(ours, "--\n");
-		cr_assert_not_null(theirs, "%s", ours);
-		*theirs = '\0';
-		theirs += 3;
-		cr_assert_str_eq(ours, theirs, "put to %s: drover's modes\n%sOpenSSH sftp's\n%s",
-		    host, ours, theirs);
-		cr_assert_not_null(strstr(ours, "m600 600\n"), "a private file widened: %s", ours);
-		free(ours);
-		/* get (the files sftp wrote, the fleet user's): drover's and scp -O's */
-		free(cmd);
-		cr_assert(asprintf(&cmd, "%s/%s-s", d, host) > 0);
-		{
-			char *back = NULL;
-
-			cr_assert(asprintf(&back, "%s/%s-back", d, host) > 0);
-			RUN(&r, 60, "get", "-r", host, "--", cmd, back);
-			cr_assert_eq(r.status, 0, "%s", r.err);
-			tu_run_free(&r);
-			free(back);
-		}
-		free(cmd);
-		cr_assert(asprintf(&cmd, "scp -O -q -r -F '%s' '%s:%s/%s-s' '%s/%s-sback' &&"
-		    " cd '%s/%s-back/%s/%s-s' && stat -c '%%n %%a' m* && echo -- &&"
-		    " cd '%s/%s-sback' && stat -c '%%n %%a' m*", cfg, host, d, host, d, host,
-		    d, host, host, host, d, host) > 0);
-		ours = tu_sh(cmd, NULL);
-		theirs = strstr(ours, "--\n");
-		cr_assert_not_null(theirs, "%s", ours);
-		*theirs = '\0';
-		theirs += 3;
-		cr_assert_str_eq(ours, theirs, "get from %s: drover's modes\n%sOpenSSH scp -O's\n%s",
-		    host, ours, theirs);
-		cr_assert_not_null(strstr(ours, "m755 755\n"), "a script lost its x bit: %s", ours);
-		free(ours);
-	}
-	free(cmd);
-	free(src);
-	tu_rmrf(d);
-	free(d);
-}
-
 /* ---- stdin ---- */
 
 Test(xfer, stdin_read_once_to_every_host)
 {
-	char *d = shared_dir(), *cmd = NULL, *out, *a = path2(d, "a"), *b = path2(d, "b");
+	char *d = tu_shared_dir(), *cmd = NULL, *out, *a = tu_path2(d, "a"), *b = tu_path2(d, "b");
 	int st;
 
 	cr_assert(asprintf(&cmd, "printf 'line one\\nline two\\n' | '%s' -F '%s' put h1,h2 -- - '%s'"
@@ -375,35 +254,6 @@ Test(xfer, stdin_read_once_to_every_host)
 	free(out);
 	free(a);
 	free(b);
-	tu_rmrf(d);
-	free(d);
-}
-
-/*
- * stdin is held once for every host: 64 MiB to 8 hosts peaked at 99 MB
- * (64 MiB, the transfers' shared 32 MiB budget, the rest). A copy per
- * host, as before, peaked at 622 MB.
- */
-Test(xfer, stdin_held_once_for_every_host, .timeout = 120)
-{
-	char *d = shared_dir(), *cmd = NULL, *out, *src = path2(d, "src"), *dst = path2(d, "dst");
-	struct rusage ru;
-	int st;
-
-	/* ASan's quarantine would hold on to freed requests: kept small. */
-	cr_assert(asprintf(&cmd, "head -c 67108864 /dev/urandom | tee '%s' |"
-	    " ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8 '%s' -F '%s' -i '%s'"
-	    " put 'n[001-008]' -- - '%s' 2>&1", src, getenv("DROVER_BIN"), cfg, inv, dst) > 0);
-	out = tu_sh(cmd, &st);
-	free(cmd);
-	cr_assert_eq(st, 0, "%s", out);
-	cr_assert(strstr(out, "8 ok"), "%s", out);
-	free(out);
-	cr_assert(tu_same_file(src, dst));
-	cr_assert_eq(getrusage(RUSAGE_CHILDREN, &ru), 0);
-	cr_assert_lt(ru.ru_maxrss, 256 * 1024, "peak RSS %ld KiB", ru.ru_maxrss);
-	free(src);
-	free(dst);
 	tu_rmrf(d);
 	free(d);
 }
@@ -436,7 +286,7 @@ proxy_stop(proxy *p)
 static char *
 proxy_config(const char *dir, const proxy *p)
 {
-	char *path = path2(dir, "ssh_config"), *body = NULL;
+	char *path = tu_path2(dir, "ssh_config"), *body = NULL;
 
 	cr_assert(asprintf(&body, "Host px\n  HostName 127.0.0.1\n  Port %d\n"
 	    "  UserKnownHostsFile %s/kh\n  GlobalKnownHostsFile /dev/null\n"
@@ -449,8 +299,8 @@ proxy_config(const char *dir, const proxy *p)
 static void
 reset_then_resume(const char *cmd)
 {
-	char *d = shared_dir(), *data = path2(d, "data"), *src, *target, *pcfg, *tmps, *got;
-	char *back = path2(d, "back"), *where;
+	char *d = tu_shared_dir(), *data = tu_path2(d, "data"), *src, *target, *pcfg, *tmps, *got;
+	char *back = tu_path2(d, "back"), *where;
 	const char *const reset[] = { "-x", "12000000", NULL };
 	int put = strcmp(cmd, "put") == 0;
 	proxy p;
@@ -458,14 +308,14 @@ reset_then_resume(const char *cmd)
 
 	cr_assert_eq(mkdir(data, 0777), 0);
 	chmod(data, 0777);
-	src = mkfile(data, "big", 48u << 20, 3);
+	src = tu_mkfile(data, "big", 48u << 20, 3);
 	/* put: the remote target is data/big.t; get: the local one is back/px/big */
-	target = put ? path2(data, "big.t") : NULL;
+	target = put ? tu_path2(data, "big.t") : NULL;
 	if (!put) {
 		cr_assert_eq(mkdir(back, 0755), 0);
-		where = path2(back, "px");
+		where = tu_path2(back, "px");
 		cr_assert_eq(mkdir(where, 0755), 0);
-		target = path2(where, "big");
+		target = tu_path2(where, "big");
 		free(where);
 	}
 	tu_write_file(target, "the old content");
@@ -571,7 +421,7 @@ read_loop(void *arg)
 
 Test(xfer, reader_sees_old_or_new_only)
 {
-	char *d = shared_dir(), *src = mkfile(d, "new", 24u << 20, 5), *target = path2(d, "t");
+	char *d = tu_shared_dir(), *src = tu_mkfile(d, "new", 24u << 20, 5), *target = tu_path2(d, "t");
 	pthread_t th;
 	reader rd;
 	tu_run r;
@@ -602,8 +452,8 @@ Test(xfer, reader_sees_old_or_new_only)
 
 Test(xfer, disk_full_permission_missing_and_unreachable)
 {
-	char *d = shared_dir(), *full = path2(d, "full"), *ro = path2(d, "ro"),
-	    *src = mkfile(d, "f", 4u << 20, 9), *tmps, *cmd = NULL;
+	char *d = tu_shared_dir(), *full = tu_path2(d, "full"), *ro = tu_path2(d, "ro"),
+	    *src = tu_mkfile(d, "f", 4u << 20, 9), *tmps, *cmd = NULL;
 	tu_run r;
 
 	/* a 1 MiB tmpfs: a 4 MiB file gets a real ENOSPC on the host */
@@ -644,7 +494,7 @@ Test(xfer, disk_full_permission_missing_and_unreachable)
 
 	/* a dead host among good ones: they finish, it is unreachable (255) */
 	{
-		char *dst = path2(d, "copy");
+		char *dst = tu_path2(d, "copy");
 
 		RUN(&r, 60, "put", "--connect-timeout", "5", "h1,127.0.0.1,h2", "--", src, dst);
 		cr_assert_eq(r.status, 255, "%s", r.err);
@@ -666,7 +516,7 @@ Test(xfer, disk_full_permission_missing_and_unreachable)
 
 Test(xfer, push_to_200_aliases, .timeout = 240)
 {
-	char *d = shared_dir(), *src = mkfile(d, "cfg", 100000, 11), *dst = path2(d, "pushed");
+	char *d = tu_shared_dir(), *src = tu_mkfile(d, "cfg", 100000, 11), *dst = tu_path2(d, "pushed");
 	tu_run r;
 
 	RUN(&r, 200, "put", "-f", "200", "n[001-200]", "--", src, dst);
@@ -680,40 +530,11 @@ Test(xfer, push_to_200_aliases, .timeout = 240)
 	free(d);
 }
 
-/*
- * Many hosts share one in-flight budget: 12 MiB (striped) to 48 aliases
- * peaked at 85-91 MB; with a full 2 MiB window per stream and host it
- * peaked at 196-204 MB.
- */
-Test(xfer, many_hosts_share_one_budget, .timeout = 120)
-{
-	char *d = shared_dir(), *src = mkfile(d, "big", 12u << 20, 12), *dst = path2(d, "pushed");
-	char *cmd = NULL, *out;
-	struct rusage ru;
-	int st;
-
-	cr_assert(asprintf(&cmd, "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8"
-	    " '%s' -F '%s' -i '%s' put -f 48 'n[001-048]' -- '%s' '%s' 2>&1",
-	    getenv("DROVER_BIN"), cfg, inv, src, dst) > 0);
-	out = tu_sh(cmd, &st);
-	free(cmd);
-	cr_assert_eq(st, 0, "%s", out);
-	cr_assert(strstr(out, "48 ok"), "%s", out);
-	free(out);
-	cr_assert(tu_same_file(src, dst));
-	cr_assert_eq(getrusage(RUSAGE_CHILDREN, &ru), 0);
-	cr_assert_lt(ru.ru_maxrss, 140 * 1024, "peak RSS %ld KiB", ru.ru_maxrss);
-	free(src);
-	free(dst);
-	tu_rmrf(d);
-	free(d);
-}
-
 /* ---- a hostile server: nothing outside the destination ---- */
 
 Test(xfer, hostile_server_through_the_cli)
 {
-	char *d = shared_dir(), *line = NULL, *cmd = NULL, *found;
+	char *d = tu_shared_dir(), *line = NULL, *cmd = NULL, *found;
 	static const char *const modes[] = { "names", "badlen", "hugecount", "dupid", "bigpacket" };
 	size_t m;
 	tu_run r;
@@ -750,7 +571,7 @@ Test(xfer, hostile_server_through_the_cli)
 
 Test(xfer, skip_same_by_mtime_and_by_sum)
 {
-	char *d = shared_dir(), *src = mkfile(d, "s", 300000, 13), *dst = path2(d, "t");
+	char *d = tu_shared_dir(), *src = tu_mkfile(d, "s", 300000, 13), *dst = tu_path2(d, "t");
 	tu_run r;
 
 	RUN(&r, 60, "put", "-p", "-o", "json", "h1", "--", src, dst);
@@ -851,8 +672,8 @@ assert_left_alone(const char *dir, const char *file)
  */
 Test(xfer, skip_same_sum_in_trees)
 {
-	char *d = shared_dir(), *src = path2(d, "src"), *dst = path2(d, "dst");
-	char *back = path2(d, "back"), *rsrc = path2(d, "dst/src");
+	char *d = tu_shared_dir(), *src = tu_path2(d, "src"), *dst = tu_path2(d, "dst");
+	char *back = tu_path2(d, "back"), *rsrc = tu_path2(d, "dst/src");
 
 	free(sh_in(d, "mkdir -p src/sub dst back; chmod 777 dst back; "
 	    "for f in a b c sub/e; do head -c 5000 /dev/urandom > src/$f; done"));
@@ -884,7 +705,7 @@ Test(xfer, skip_same_sum_in_trees)
 
 Test(xfer, ls_grouped_and_cat_raw_or_sanitised)
 {
-	char *d = shared_dir(), *f = path2(d, "esc");
+	char *d = tu_shared_dir(), *f = tu_path2(d, "esc");
 	tu_run r;
 
 	tu_write_file(f, "a\033]0;pwned\007b\nsecond\n");
@@ -918,8 +739,8 @@ Test(xfer, ls_grouped_and_cat_raw_or_sanitised)
 
 Test(xfer, get_host_dirs_stay_inside_localdir)
 {
-	char *d = shared_dir(), *f = mkfile(d, "x", 10, 1), *invp = path2(d, "inv.ini");
-	char *back = path2(d, "back"), *cmd = NULL, *found;
+	char *d = tu_shared_dir(), *f = tu_mkfile(d, "x", 10, 1), *invp = tu_path2(d, "inv.ini");
+	char *back = tu_path2(d, "back"), *cmd = NULL, *found;
 	tu_run r;
 
 	/* a host named ".." (an inventory name, reaching h1) */
@@ -991,7 +812,7 @@ slow_px(const char *d, proxy *p)
 
 Test(xfer, progress_lines_on_a_terminal_only)
 {
-	char *d = shared_dir(), *src = mkfile(d, "p", 3u << 20, 21), *dst = path2(d, "q");
+	char *d = tu_shared_dir(), *src = tu_mkfile(d, "p", 3u << 20, 21), *dst = tu_path2(d, "q");
 	char *pcfg;
 	proxy p;
 	tu_run r;
@@ -1032,7 +853,7 @@ Test(xfer, progress_lines_on_a_terminal_only)
 
 Test(xfer, ctrl_c_once_stops_new_hosts_twice_cancels)
 {
-	char *d = shared_dir(), *src = mkfile(d, "c", 3u << 20, 23), *dst = path2(d, "t");
+	char *d = tu_shared_dir(), *src = tu_mkfile(d, "c", 3u << 20, 23), *dst = tu_path2(d, "t");
 	char *pcfg, *cmd = NULL, *out, *tmps, *old;
 	proxy p;
 	int st;

@@ -408,6 +408,42 @@ tu_tmpdir(void)
 	return path;
 }
 
+char *
+tu_shared_dir(void)
+{
+	char *d = tu_tmpdir();
+
+	cr_assert_eq(chmod(d, 0777), 0);
+	return d;
+}
+
+char *
+tu_path2(const char *dir, const char *name)
+{
+	char *p = NULL;
+
+	cr_assert(asprintf(&p, "%s/%s", dir, name) > 0);
+	return p;
+}
+
+char *
+tu_mkfile(const char *dir, const char *name, size_t len, unsigned seed)
+{
+	char *p = tu_path2(dir, name);
+	FILE *f = fopen(p, "w");
+	unsigned x = seed * 2654435761u + 1;
+	size_t i;
+
+	cr_assert_not_null(f, "%s", p);
+	for (i = 0; i < len; i++) {
+		x = x * 1103515245u + 12345u;
+		fputc((int)(x >> 16) & 0xff, f);
+	}
+	cr_assert_eq(fclose(f), 0);
+	chmod(p, 0644);
+	return p;
+}
+
 static int
 rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {

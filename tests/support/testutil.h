@@ -47,6 +47,11 @@ void tu_write_file(const char *path, const char *data);
 int tu_same_file(const char *a, const char *b);
 /* mkdtemp under $TMPDIR or /tmp; tu_rmrf removes a tree. */
 char *tu_tmpdir(void);
+/* A tu_tmpdir both the test (root) and the fleet's user write in. */
+char *tu_shared_dir(void);
+char *tu_path2(const char *dir, const char *name);   /* "dir/name", allocated */
+/* dir/name: len bytes from a seed (not compressible, differs by seed), 0644. */
+char *tu_mkfile(const char *dir, const char *name, size_t len, unsigned seed);
 void tu_rmrf(const char *path);
 int tu_count(const char *hay, const char *needle);
 
