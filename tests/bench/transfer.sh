@@ -137,6 +137,29 @@ rounds() { # runner label...: runner label runs one row of round $r
 	for label in "$@"; do median "$label"; done
 }
 
+# One row of round $r, by label: $what (a file, or a tree with rec=-r) to
+# a new target, or $from (drover's first copy) back. drover fsyncs every
+# file before its rename; sftp does only with -f.
+put_row() {
+	local t=$work/dst/r$r-${1//[^a-z]/}
+	case $1 in
+	"drover put"*) trow "$1" $bytes "$drover" -F "$cfg" put ${rec:+"$rec"} h1 -- "$what" "$t" ;;
+	"sftp put"*) want sftp sftp && trow "$1" $bytes sftp -q -F "$cfg" \
+	    -b <(echo "put${rec:+ $rec} $what $t") h1 ;;
+	"scp"*) want scp scp && trow "$1" $bytes scp -q ${rec:+"$rec"} -F "$cfg" "$what" "h1:$t" ;;
+	"sftp -f put"*) want sftp sftp && trow "$1" $bytes sftp -f -q -F "$cfg" \
+	    -b <(echo "put${rec:+ $rec} $what $t") h1 ;;
+	esac
+}
+get_row() {
+	local t=$work/back/r$r-${1//[^a-z]/}
+	case $1 in
+	"drover get"*) trow "$1" $bytes "$drover" -F "$cfg" get ${rec:+"$rec"} h1 -- "$from" "$t" ;;
+	"sftp get"*) want sftp sftp && trow "$1" $bytes sftp -q -F "$cfg" ${rec:+"$rec"} "h1:$from" "$t" ;;
+	"scp"*) want scp scp && trow "$1" $bytes scp -q ${rec:+"$rec"} -F "$cfg" "h1:$from" "$t" ;;
+	esac
+}
+
 src=$work/src
 mkdir -p "$src" "$work/dst" "$work/back"
 chmod 777 "$work/dst" "$work/back"
@@ -147,27 +170,10 @@ bytes=$((size << 20))
 if on one; then
 echo "== one file, ${size} MiB, loopback (h1)"
 head -c "$bytes" "$src/big" >"$src/one"
-one_put() {
-	local t=$work/dst/r$r-${1//[^a-z]/}
-	case $1 in
-	"drover put") trow "$1" $bytes "$drover" -F "$cfg" put h1 -- "$src/one" "$t" ;;
-	"sftp put") want sftp sftp && trow "$1" $bytes sftp -q -F "$cfg" -b <(echo "put $src/one $t") h1 ;;
-	"scp put") want scp scp && trow "$1" $bytes scp -q -F "$cfg" "$src/one" "h1:$t" ;;
-	"sftp -f put") want sftp sftp && trow "$1" $bytes sftp -f -q -F "$cfg" \
-	    -b <(echo "put $src/one $t") h1 ;;
-	esac
-}
-one_get() {
-	local t=$work/back/r$r-${1//[^a-z]/} from=$work/dst/r1-droverput
-	case $1 in
-	"drover get") trow "$1" $bytes "$drover" -F "$cfg" get h1 -- "$from" "$t" ;;
-	"sftp get") want sftp sftp && trow "$1" $bytes sftp -q -F "$cfg" "h1:$from" "$t" ;;
-	"scp get") want scp scp && trow "$1" $bytes scp -q -F "$cfg" "h1:$from" "$t" ;;
-	esac
-}
-rounds one_put "drover put" "sftp put" "scp put" "sftp -f put"
+what=$src/one from=$work/dst/r1-droverput rec=
+rounds put_row "drover put" "sftp put" "scp put" "sftp -f put"
 ratio "drover put" "sftp put"; ratio "drover put" "scp put"; ratio "drover put" "sftp -f put"
-rounds one_get "drover get" "sftp get" "scp get"
+rounds get_row "drover get" "sftp get" "scp get"
 ratio "drover get" "sftp get"; ratio "drover get" "scp get"
 rm -rf "${work:?}"/dst/* "${work:?}"/back/* "$src/one"
 fi
@@ -239,28 +245,9 @@ for i in range(n):
     open(os.path.join(sub, "f%d" % i), "wb").write(b[(i % 64) * 4096:][:4096])
 PY
 bytes=$((files * 4096))
-tree_put() {
-	local t=$work/dst/r$r-${1//[^a-z]/}
-	case $1 in
-	"drover put -r") trow "$1" $bytes "$drover" -F "$cfg" put -r h1 -- "$src/tree" "$t" ;;
-	"sftp put -r") want sftp sftp && trow "$1" $bytes sftp -q -F "$cfg" \
-	    -b <(echo "put -r $src/tree $t") h1 ;;
-	"scp -r put") want scp scp && trow "$1" $bytes scp -q -r -F "$cfg" "$src/tree" "h1:$t" ;;
-	# drover fsyncs every file before its rename; sftp does only with -f.
-	"sftp -f put -r") want sftp sftp && trow "$1" $bytes sftp -f -q -F "$cfg" \
-	    -b <(echo "put -r $src/tree $t") h1 ;;
-	esac
-}
-tree_get() {
-	local t=$work/back/r$r-${1//[^a-z]/} from=$work/dst/r1-droverputr
-	case $1 in
-	"drover get -r") trow "$1" $bytes "$drover" -F "$cfg" get -r h1 -- "$from" "$t" ;;
-	"sftp get -r") want sftp sftp && trow "$1" $bytes sftp -q -F "$cfg" -r "h1:$from" "$t" ;;
-	"scp -r get") want scp scp && trow "$1" $bytes scp -q -r -F "$cfg" "h1:$from" "$t" ;;
-	esac
-}
-rounds tree_put "drover put -r" "sftp put -r" "scp -r put" "sftp -f put -r"
+what=$src/tree from=$work/dst/r1-droverputr rec=-r
+rounds put_row "drover put -r" "sftp put -r" "scp -r put" "sftp -f put -r"
 ratio "drover put -r" "sftp put -r"; ratio "drover put -r" "scp -r put"
 ratio "drover put -r" "sftp -f put -r"
-rounds tree_get "drover get -r" "sftp get -r" "scp -r get"
+rounds get_row "drover get -r" "sftp get -r" "scp -r get"
 ratio "drover get -r" "sftp get -r"; ratio "drover get -r" "scp -r get"
