@@ -74,10 +74,11 @@ eng__xf_put_open_mode(const xf_file *f)
 	return f->striped ? (f->mode & 0777) | 0600 : f->mode & 0777;
 }
 
+/* The open did not leave the final mode (or -p's times are still to set). */
 static int
 attrs_at_end(const xf_file *f)
 {
-	return f->j->o.preserve || f->j->o.resume || (f->striped && (f->mode & 0600) != 0600);
+	return f->j->o.preserve || f->j->o.resume || eng__xf_put_open_mode(f) != (f->mode & 0777);
 }
 
 /*
