@@ -422,8 +422,8 @@ struct eng_exec {
 	int timeout_ms;
 	int pty, cols, rows, resize_pending, eof_pending, eof_sent;
 	char *term;
-	char *wbuf;                  /* stdin not yet taken by the channel */
-	size_t wlen, wcap;
+	char *wbuf;                  /* stdin not yet taken by the channel: */
+	size_t woff, wlen, wcap;     /* a ring, wlen bytes from woff */
 	exec_state st;
 	ssh_channel ch;
 	struct ssh_channel_callbacks_struct chcb;
