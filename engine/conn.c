@@ -225,6 +225,8 @@ conn_teardown(eng_conn *c)
 		ssh_event_free(c->ev);
 		c->ev = NULL;
 	}
+	if (c->fd_given)
+		eng__sockbuf_del(c->fd);
 	if (c->s != NULL) {
 		if (c->fd_given && ssh_is_connected(c->s)) {
 			/*
@@ -685,6 +687,9 @@ eng__conn_step(eng_conn *c)
 			break;
 	}
 	eng__conn_update_poll(c);
+	/* Read ahead (sockbuf.c) and not taken yet: epoll will not say so. */
+	if (!c->dead && c->fd >= 0 && eng__sockbuf_pending(c->fd))
+		eng__conn_kick_later(c);
 }
 
 /* ---- public ---------------------------------------------------------------- */

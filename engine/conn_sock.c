@@ -244,6 +244,7 @@ eng__conn_tcp_done(eng_conn *c)
 	c->ai = c->ai_cur = NULL;
 	/* From here libssh owns the socket (and closes it on error). */
 	ssh_options_set(c->s, SSH_OPTIONS_FD, &c->fd);
+	eng__sockbuf_add(c->fd);
 	c->fd_given = 1;
 	eng__conn_set_state(c, ENG_CONN_KEX);
 }
@@ -265,6 +266,7 @@ eng__conn_attach_fd(eng_conn *c, int fd)
 	c->nhandles++;
 	c->poll_events = 0;
 	ssh_options_set(c->s, SSH_OPTIONS_FD, &c->fd);
+	eng__sockbuf_add(c->fd);
 	c->fd_given = 1;
 	eng__conn_set_state(c, ENG_CONN_KEX);
 	eng__conn_kick(c);
@@ -280,12 +282,13 @@ eng__conn_pump(eng_conn *c)
 	int i, rc;
 
 	/*
-	 * libssh reads at most 4 KB per poll: keep going while reads come back
-	 * full, but at most 128 KB per wake-up so that one flooding host cannot
-	 * hold the loop (other hosts, the operator's keystrokes); the poll stays
-	 * readable and we are back on the next turn. A short read means the
-	 * socket was drained: asking again would only cost a poll(2) that finds
-	 * nothing (and whatever arrived since wakes the loop anyway).
+	 * libssh reads at most 4 KB per poll (from what sockbuf.c read ahead):
+	 * keep going while reads come back full, but at most 128 KB per
+	 * wake-up so that one flooding host cannot hold the loop (other hosts,
+	 * the operator's keystrokes); the poll stays readable, or the step
+	 * sees the bytes held, and we are back on the next turn. A short read
+	 * means the socket was drained: asking again would only cost a poll(2)
+	 * that finds nothing (and whatever arrived since wakes the loop anyway).
 	 */
 	for (i = 0; i < 32 && !c->dead; i++) {
 		before = c->scount.in_bytes;
@@ -308,6 +311,7 @@ eng__conn_update_poll(eng_conn *c)
 	if (fd != c->fd || (ssh_get_status(c->s) & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
 		/* libssh closed the socket: stop before the number is reused. */
 		uv_poll_stop(&c->poll);
+		eng__sockbuf_del(c->fd);
 		c->poll_events = 0;
 		c->fd = -1;
 		eng__conn_fail(c, c->st == ENG_CONN_READY ? ENG_FAIL_LOST : ENG_FAIL_PROTOCOL,

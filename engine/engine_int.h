@@ -24,6 +24,15 @@
 /* libssh 0.10 reads its socket at most this much per poll (MAX_BUF_SIZE). */
 #define ENG_LIBSSH_READ_SIZE 4096
 
+/*
+ * sockbuf.c: recv() and poll() read ahead on the sockets registered here
+ * (a session's, while libssh has it). Pending: something waits that epoll
+ * will not report - bytes read ahead, or the end or error after them.
+ */
+void eng__sockbuf_add(int fd);
+void eng__sockbuf_del(int fd);
+int eng__sockbuf_pending(int fd);
+
 /* ---- text.c (allocation and the like: util/util.h) ---- */
 /*
  * Remote text that goes into the engine's own strings: a token (a signal
