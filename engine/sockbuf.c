@@ -140,7 +140,7 @@ void
 eng__sockbuf_add(int fd)
 {
 	sbtab *t = atomic_load_explicit(&g_tab, memory_order_acquire), *nt;
-	sockbuf *old;
+	sockbuf *b, *old;
 	int n, i;
 
 	if (fd < 0)
@@ -156,8 +156,15 @@ eng__sockbuf_add(int fd)
 		atomic_store_explicit(&g_tab, nt, memory_order_release);
 		t = nt;
 	}
-	old = atomic_exchange_explicit(&t->e[fd], util_xcalloc(1, sizeof(sockbuf)),
-	    memory_order_release);
+	/*
+	 * Not calloc: clearing would make all 64 KiB resident for every host,
+	 * where a quiet one only ever fills the first page or two (a buffer
+	 * emptied starts again at its front).
+	 */
+	b = util_xmalloc(sizeof(*b));
+	b->off = b->len = 0;
+	b->err = b->eof = b->writable = 0;
+	old = atomic_exchange_explicit(&t->e[fd], b, memory_order_release);
 	free(old);   /* a number libssh closed and the kernel gave out again */
 }
 
