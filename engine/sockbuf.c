@@ -60,64 +60,36 @@ static _Atomic(sbtab *) g_tab;
 typedef ssize_t (*recv_fn)(int, void *, size_t, int);
 typedef ssize_t (*send_fn)(int, const void *, size_t, int);
 typedef int (*poll_fn)(struct pollfd *, nfds_t, int);
-static _Atomic(recv_fn) g_recv;
-static _Atomic(send_fn) g_send;
-static _Atomic(poll_fn) g_poll;
+static _Atomic(void *) g_recv, g_send, g_poll;
 
 /* libc's own (or a sanitizer's in front of it), found on first use. */
 static void *
-next_sym(const char *name)
+real_sym(_Atomic(void *) *slot, const char *name)
 {
-	void *p = dlsym(RTLD_NEXT, name);
+	void *p = atomic_load_explicit(slot, memory_order_acquire);
 
 	if (p == NULL) {
-		fprintf(stderr, "drover: cannot find libc's %s\n", name);
-		abort();
+		if ((p = dlsym(RTLD_NEXT, name)) == NULL) {
+			fprintf(stderr, "drover: cannot find libc's %s\n", name);
+			abort();
+		}
+		atomic_store_explicit(slot, p, memory_order_release);
 	}
 	return p;
 }
 
-static recv_fn
-real_recv(void)
-{
-	recv_fn f = atomic_load_explicit(&g_recv, memory_order_acquire);
-
-	if (f == NULL) {
-		void *p = next_sym("recv");
-
-		memcpy(&f, &p, sizeof(f));
-		atomic_store_explicit(&g_recv, f, memory_order_release);
+/* A data pointer to a function pointer, as dlsym's users must. */
+#define REAL(type, slot, name) \
+	static type real_##name(void) \
+	{ \
+		void *p = real_sym(&slot, #name); \
+		type f; \
+		memcpy(&f, &p, sizeof(f)); \
+		return f; \
 	}
-	return f;
-}
-
-static send_fn
-real_send(void)
-{
-	send_fn f = atomic_load_explicit(&g_send, memory_order_acquire);
-
-	if (f == NULL) {
-		void *p = next_sym("send");
-
-		memcpy(&f, &p, sizeof(f));
-		atomic_store_explicit(&g_send, f, memory_order_release);
-	}
-	return f;
-}
-
-static poll_fn
-real_poll(void)
-{
-	poll_fn f = atomic_load_explicit(&g_poll, memory_order_acquire);
-
-	if (f == NULL) {
-		void *p = next_sym("poll");
-
-		memcpy(&f, &p, sizeof(f));
-		atomic_store_explicit(&g_poll, f, memory_order_release);
-	}
-	return f;
-}
+REAL(recv_fn, g_recv, recv)
+REAL(send_fn, g_send, send)
+REAL(poll_fn, g_poll, poll)
 
 static sockbuf *
 sb_of(int fd)
