@@ -628,6 +628,11 @@ int eng_sftp_is_ready(const eng_sftp *s);
 int eng_sftp_has_ext(const eng_sftp *s, const char *name);
 /* limits@openssh.com once ready (zeros until then or if not offered). */
 void eng_sftp_get_limits(const eng_sftp *s, eng_sftp_limits *l);
+/*
+ * The round trip of that limits request, in microseconds: the first one
+ * on the session, so nothing queued ahead of it. 0 if it was not sent.
+ */
+uint64_t eng_sftp_rtt_us(const eng_sftp *s);
 /* Requests sent and not answered; bytes given to the channel not yet sent. */
 size_t eng_sftp_inflight(const eng_sftp *s);
 size_t eng_sftp_queued_bytes(const eng_sftp *s);

@@ -581,6 +581,7 @@ struct eng_sftp {
 	char **exts;               /* extension names offered */
 	size_t nexts;
 	eng_sftp_limits limits;
+	uint64_t limits_sent_ns, rtt_us;   /* the limits request's round trip */
 	uint32_t next_id;
 	struct eng__sftp_req *tab[ENG__SFTP_NBUCKET];
 	size_t ninflight;

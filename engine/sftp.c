@@ -139,6 +139,7 @@ static void
 on_limits(eng_sftp *s, const eng_sftp_reply *r, void *ud)
 {
 	(void)ud;
+	s->rtt_us = (uv_hrtime() - s->limits_sent_ns) / 1000 + 1;
 	if (r->status != ENG_SFTP_OK || s->failed)
 		memset(&s->limits, 0, sizeof(s->limits));
 	if (s->failed)
@@ -179,6 +180,7 @@ got_version(eng_sftp *s, const eng__sftp_msg *m)
 			s->cbs.on_ready(s, s->ud);
 		return;
 	}
+	s->limits_sent_ns = uv_hrtime();
 	if (eng__sftp_send_limits(s, on_limits) != 0)
 		sftp_fail(s, "cannot send the limits request");
 }
@@ -466,6 +468,12 @@ eng_sftp_has_ext(const eng_sftp *s, const char *name)
 		if (strcmp(s->exts[i], name) == 0)
 			return 1;
 	return 0;
+}
+
+uint64_t
+eng_sftp_rtt_us(const eng_sftp *s)
+{
+	return s != NULL ? s->rtt_us : 0;
 }
 
 void

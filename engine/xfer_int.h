@@ -110,6 +110,7 @@ struct eng_xfer {
 	int nst, nready, nended;
 	int grown;                  /* sessions wanted so far (grow_streams) */
 	uint64_t started, setup_ms; /* loop ms: job start; until the first session was ready */
+	uint64_t rtt_us;            /* the first session's limits round trip, else setup_ms / 3 */
 	char **srcs;
 	size_t nsrc, isrc;
 	char *dst;
