@@ -49,6 +49,7 @@ struct sess {
 	char dir[1024];          /* scratch dir (shared with the remote user) */
 	eng_sftp_limits lim;
 	int ext_posix_rename, ext_fsync, ext_statvfs, ext_hardlink, ext_limits;
+	uint64_t rtt_us;
 	void *ud;
 };
 
@@ -113,6 +114,7 @@ on_ready(eng_sftp *s, void *ud)
 	t->ext_statvfs = eng_sftp_has_ext(s, "statvfs@openssh.com");
 	t->ext_hardlink = eng_sftp_has_ext(s, "hardlink@openssh.com");
 	t->ext_limits = eng_sftp_has_ext(s, "limits@openssh.com");
+	t->rtt_us = eng_sftp_rtt_us(s);
 	next_step(t);
 }
 
@@ -141,10 +143,8 @@ sess_ready(et_conn *ec, eng_conn_state st)
 }
 
 static void
-sess_run(et_env *e, sess *t, const char *host, step_fn *steps, int n)
+sess_run_opts(et_env *e, sess *t, const eng_conn_opts *o, step_fn *steps, int n)
 {
-	eng_conn_opts o;
-
 	t->e = e;
 	t->steps = steps;
 	t->nsteps = n;
@@ -152,13 +152,21 @@ sess_run(et_env *e, sess *t, const char *host, step_fn *steps, int n)
 		snprintf(t->dir, sizeof(t->dir), "%s", et_tmp(e));
 		chmod(t->dir, 01777);
 	}
-	et_conn_opts_init(&o, host);
-	et_open(e, &t->ec, &o);
+	et_open(e, &t->ec, o);
 	t->ec.ud = t;
 	t->ec.hook = sess_ready;
 	et_run(e, 60);
 	cr_assert(t->ended, "sftp session never ended");
 	cr_assert_eq(t->nend, 1);
+}
+
+static void
+sess_run(et_env *e, sess *t, const char *host, step_fn *steps, int n)
+{
+	eng_conn_opts o;
+
+	et_conn_opts_init(&o, host);
+	sess_run_opts(e, t, &o, steps, n);
 }
 
 #define REQ(call) do { int rc_ = (call); cr_assert_eq(rc_, 0, #call ": %s", \
@@ -413,6 +421,51 @@ static void s_big_read2(sess *t)
 	t->nrep = 0;
 	REQ(eng_sftp_read(t->s, &t->r[0].handle, 0, 1 << 20, on_rep_len, t));
 	REQ(eng_sftp_read(t->s, &t->r[0].handle, 100, 1, on_rep_len, t));
+}
+
+/*
+ * The round trip transfers size their windows and channels by: the limits
+ * request's reply, not the session's setup (which can include the
+ * connection's handshake). Through the proxy's 20 ms each way it is at
+ * least 40 ms; directly, far less.
+ */
+Test(sftp, round_trip_is_the_limits_reply)
+{
+	static const char *const opts[] = { "-d", "20", NULL };
+	char target[128], kh[1024];
+	eng_conn_opts o;
+	uint64_t direct;
+	et_env e;
+	sess *t;
+	pid_t px;
+	int port;
+
+	et_init(&e, 0);
+	t = calloc(1, sizeof(*t));
+	sess_run(&e, t, "h1", NULL, 0);
+	cr_assert(t->ext_limits, "h1 offers no limits@openssh.com");
+	cr_assert_gt(t->rtt_us, 0, "no round trip measured");
+	direct = t->rtt_us;
+	free(t);
+
+	snprintf(target, sizeof(target), "%s:%s", et_fleet("FLEET_ADDR_1"), et_fleet("FLEET_PORT"));
+	px = tu_proxy_start(target, opts, &port);
+	snprintf(kh, sizeof(kh), "%s/kh-%d", et_tmp(&e), port);
+	et_conn_opts_init(&o, "h1");
+	o.address = "127.0.0.1";
+	o.port = port;
+	o.known_hosts = kh;
+	o.accept_new = 1;
+	t = calloc(1, sizeof(*t));
+	sess_run_opts(&e, t, &o, NULL, 0);
+	tu_proxy_stop(px);
+	cr_assert_geq(t->rtt_us, 40000, "%llu us through 20 ms each way",
+	    (unsigned long long)t->rtt_us);
+	cr_assert_lt(t->rtt_us, 5000000, "%llu us", (unsigned long long)t->rtt_us);
+	cr_assert_lt(direct, t->rtt_us, "direct %llu us, proxied %llu us",
+	    (unsigned long long)direct, (unsigned long long)t->rtt_us);
+	free(t);
+	et_fini(&e);
 }
 
 Test(sftp, read_larger_than_server_cap_comes_back_short)
